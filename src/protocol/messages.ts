@@ -1,0 +1,116 @@
+/**
+ * netroll wire messages. Every packet starts with two bytes:
+ * `[version u8][type u8]`, then a type-specific big-endian body.
+ * See `codec.ts` for the exact layouts.
+ */
+
+/** The protocol version this build speaks (first byte of every packet). */
+export const PROTOCOL_VERSION = 1;
+
+/** Message type codes (second byte of every packet). */
+export const MessageType = {
+  Input: 1,
+  Ping: 2,
+  Pong: 3,
+  StateHash: 4,
+  Close: 5,
+  Resync: 6,
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+/** Ack value meaning "no input of the receiver's received yet". */
+export const NO_ACK = -1;
+
+/**
+ * Consecutive inputs of one or more players, from `startFrame`.
+ * `inputs` holds `frameCount * players.length * inputSize` bytes, frame-major:
+ * frame 0 of every carried player (in ascending player order), then frame 1...
+ */
+export interface InputMessage {
+  readonly type: typeof MessageType.Input;
+  /** Frame of the first input carried (uint32). */
+  readonly startFrame: number;
+  /** Number of consecutive frames carried (1..255). */
+  readonly frameCount: number;
+  /** Player indices carried, ascending, unique, each 0..7. */
+  readonly players: readonly number[];
+  /** Bytes per player per frame (1..16). */
+  readonly inputSize: number;
+  /**
+   * Last frame of the receiver's inputs the sender holds contiguously
+   * (`NO_ACK` when none). Encoded as a signed 16-bit delta from startFrame;
+   * the encoder clamps it downwards (a lower ack only causes resends).
+   */
+  readonly ack: number;
+  /** The sender's current simulation frame (for frame advantage). */
+  readonly senderFrame: number;
+  readonly inputs: Uint8Array;
+}
+
+/** Round-trip probe; `id` is echoed back in a Pong. */
+export interface PingMessage {
+  readonly type: typeof MessageType.Ping;
+  /** uint32, usually the sender's clock in ms truncated to 32 bits. */
+  readonly id: number;
+}
+
+export interface PongMessage {
+  readonly type: typeof MessageType.Pong;
+  readonly id: number;
+}
+
+/** Hash of the confirmed state at the start of `frame`. */
+export interface StateHashMessage {
+  readonly type: typeof MessageType.StateHash;
+  readonly frame: number;
+  /** uint32 xxHash32 of the snapshot bytes. */
+  readonly hash: number;
+}
+
+/** Why a peer is leaving; sent on the reliable channel. */
+export interface CloseMessage {
+  readonly type: typeof MessageType.Close;
+  /** uint8 reason code (see `CloseReason`). */
+  readonly reason: number;
+  /** Human-readable detail, UTF-8, at most 255 bytes encoded. */
+  readonly detail: string;
+}
+
+export const CloseReason = {
+  Normal: 0,
+  Desync: 1,
+  Timeout: 2,
+  Error: 3,
+} as const;
+
+/** A full snapshot for repairing a desync or late join; reliable channel. */
+export interface ResyncMessage {
+  readonly type: typeof MessageType.Resync;
+  readonly frame: number;
+  readonly snapshot: Uint8Array;
+}
+
+export type Message =
+  | InputMessage
+  | PingMessage
+  | PongMessage
+  | StateHashMessage
+  | CloseMessage
+  | ResyncMessage;
+
+/** Why a packet could not be decoded. */
+export type DecodeErrorCode =
+  | 'empty'
+  | 'bad-version'
+  | 'unknown-type'
+  | 'truncated'
+  | 'trailing-bytes'
+  | 'bad-field';
+
+export interface DecodeError {
+  readonly ok: false;
+  readonly code: DecodeErrorCode;
+  readonly detail: string;
+}
+
+export type DecodeResult = { readonly ok: true; readonly message: Message } | DecodeError;
