@@ -2,7 +2,7 @@
  * netroll's pure core: the rollback engine, the wire protocol, the demo
  * games and the simulated network. No DOM, worker or Node globals.
  */
-export { Engine, type EngineOptions } from './engine/engine.ts';
+export { Engine, type EngineOptions, type TickResult, type TraceSpan } from './engine/engine.ts';
 export type { Game } from './engine/game.ts';
 export { MAX_INPUT_SIZE, MAX_PLAYERS } from './engine/game.ts';
 export type { EngineEvents, EngineStats, MalformedReason, PeerStats } from './engine/types.ts';

@@ -13,7 +13,7 @@ import { type Game, MAX_INPUT_SIZE, MAX_PLAYERS } from './game.ts';
 import { xxh32 } from './hash.ts';
 import { encodeInputLog, type InputLog } from './input-log.ts';
 import { InputQueue } from './input-queue.ts';
-import { Simulation, snapshotEpisode } from './simulation.ts';
+import { Simulation, SNAPSHOT_HEADER_BYTES, snapshotEpisode } from './simulation.ts';
 import { SnapshotRing } from './snapshot-ring.ts';
 import { TimeSync, type TimeSyncOptions } from './time-sync.ts';
 import type { EngineEvents, EngineStats, MalformedReason, PeerStats } from './types.ts';
@@ -50,6 +50,31 @@ export interface EngineOptions<S> {
   /** Largest number of queued, undrained packets. Default 4096. */
   maxInbox?: number;
   timeSync?: TimeSyncOptions;
+  /** Receives a timing span for every step, snapshot save/load, hash and rollback (for profilers). */
+  trace?: (span: TraceSpan) => void;
+}
+
+/** What one `tick()` did. */
+export interface TickResult {
+  /** The frame advanced by one. */
+  readonly advanced: boolean;
+  /** The tick stalled (too far past the confirmed frame). */
+  readonly stalled: boolean;
+  /** Frames re-simulated by a rollback this tick (0 for none). */
+  readonly rollbackDepth: number;
+  /** The confirmed frame moved forward. */
+  readonly confirmedAdvanced: boolean;
+}
+
+/** One timed piece of engine work, in `clock` milliseconds. */
+export interface TraceSpan {
+  readonly name: 'step' | 'save' | 'load' | 'hash' | 'rollback' | 'resimulate';
+  readonly start: number;
+  readonly end: number;
+  /** The frame concerned (for rollback/resimulate: the frame rolled back to). */
+  readonly frame: number;
+  /** Frames re-simulated (rollback/resimulate only). */
+  readonly depth?: number;
 }
 
 interface LocalHash {
@@ -92,6 +117,7 @@ export class Engine<S> {
   private readonly maxPacketFrames: number;
   private readonly pingIntervalTicks: number;
   private readonly maxInbox: number;
+  private readonly trace: ((span: TraceSpan) => void) | undefined;
 
   private inbox: { peer: number; bytes: Uint8Array }[] = [];
   private localInput: Uint8Array;
@@ -153,6 +179,7 @@ export class Engine<S> {
     );
     this.sendPacket = options.send;
     this.clock = options.clock ?? (() => 0);
+    this.trace = options.trace;
     this.timeSync = new TimeSync(this.players, options.timeSync);
 
     this.sim = new Simulation(game, this.seed, this.players);
@@ -237,12 +264,16 @@ export class Engine<S> {
   /**
    * Run one tick in DESIGN order: drain packets, roll back, time sync,
    * stall check, send local input, save + step, advance confirmed frame and
-   * exchange hashes. Returns whether the frame advanced.
+   * exchange hashes. Returns what the tick did.
    */
-  tick(): boolean {
+  tick(): TickResult {
     this.ticks++;
     const firstIncorrect = this.drainInbox();
-    if (firstIncorrect < this.currentFrame) this.rollback(firstIncorrect);
+    let rollbackDepth = 0;
+    if (firstIncorrect < this.currentFrame) {
+      rollbackDepth = this.currentFrame - firstIncorrect;
+      this.rollback(firstIncorrect);
+    }
     const atEnd = this.currentFrame >= this.endFrame;
     const stalled = !atEnd && this.currentFrame - (this.confirmed + 1) >= this.maxPrediction;
     if (!atEnd && !stalled) this.addLocalInput();
@@ -257,8 +288,21 @@ export class Engine<S> {
       this.currentFrame++;
       advanced = true;
     }
+    const confirmedBefore = this.confirmed;
     this.advanceConfirmed();
-    return advanced;
+    return { advanced, stalled, rollbackDepth, confirmedAdvanced: this.confirmed > confirmedBefore };
+  }
+
+  /**
+   * A fresh copy of the newest confirmed game state (the state at the start
+   * of `confirmedFrame + 1`), for UIs that only show confirmed frames.
+   */
+  confirmedState(): { frame: number; state: S } {
+    const frame = this.confirmed + 1;
+    if (frame === this.currentFrame) return { frame, state: this.game.load(this.sim.save().subarray(SNAPSHOT_HEADER_BYTES)) };
+    const bytes = this.ring.get(frame);
+    if (!bytes) throw new Error(`snapshot of frame ${frame} is gone`);
+    return { frame, state: this.game.load(bytes.subarray(SNAPSHOT_HEADER_BYTES)) };
   }
 
   /** Hash of the newest confirmed state (the state at the start of `confirmedFrame + 1`). */
@@ -447,20 +491,34 @@ export class Engine<S> {
 
   /** Save the snapshot of `frame` (optional), then step it with gathered inputs. */
   private simulateFrame(frame: number, save: boolean): void {
-    if (save) this.ring.put(frame, this.sim.save(this.ring.reusable(frame)));
+    const trace = this.trace;
+    if (save) {
+      const t0 = trace ? this.clock() : 0;
+      this.ring.put(frame, this.sim.save(this.ring.reusable(frame)));
+      if (trace) trace({ name: 'save', start: t0, end: this.clock(), frame });
+    }
     const inputs = this.gatherInputs(frame);
     this.used.set(inputs, (frame % this.ring.capacity) * this.stride);
+    const t1 = trace ? this.clock() : 0;
     this.sim.step(inputs, frame);
+    if (trace) trace({ name: 'step', start: t1, end: this.clock(), frame });
   }
 
   private rollback(to: number): void {
     const snapshot = this.ring.get(to);
     if (!snapshot) throw new Error(`internal: snapshot of frame ${to} is gone (frame ${this.currentFrame})`);
+    const depth = this.currentFrame - to;
     const start = this.clock();
     this.sim.load(snapshot);
+    const loaded = this.trace ? this.clock() : 0;
+    if (this.trace) this.trace({ name: 'load', start, end: loaded, frame: to });
     for (let f = to; f < this.currentFrame; f++) this.simulateFrame(f, f !== to);
-    const ms = this.clock() - start;
-    const depth = this.currentFrame - to;
+    const end = this.clock();
+    if (this.trace) {
+      this.trace({ name: 'resimulate', start: loaded, end, frame: to, depth });
+      this.trace({ name: 'rollback', start, end, frame: to, depth });
+    }
+    const ms = end - start;
     this.counters.rollbacks++;
     this.counters.rollbackFrames += depth;
     this.counters.rollbackMs += ms;
@@ -561,7 +619,9 @@ export class Engine<S> {
     this.nextHashFrame += this.hashInterval;
     const bytes = frame === this.currentFrame ? this.sim.save() : this.ring.get(frame);
     if (!bytes) throw new Error(`internal: snapshot of frame ${frame} is gone for hashing`);
+    const t0 = this.trace ? this.clock() : 0;
     const hash = xxh32(bytes);
+    if (this.trace) this.trace({ name: 'hash', start: t0, end: this.clock(), frame });
     this.localHashes.set(frame, { hash, snapshot: bytes.slice(), checked: 0 });
     if (this.localHashes.size > KEPT_HASHES) {
       const oldest = this.localHashes.keys().next().value;
