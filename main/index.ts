@@ -1,0 +1,10 @@
+/**
+ * `netroll`: the page-side API (Session, transports, input capture,
+ * correction smoothing) and the pure core (engine, protocol, games).
+ */
+export { createSession, type Session, type SessionOptions, type SessionEvents, type EngineThread } from './session.ts';
+export { createMemoryNetwork, type PacketTransport, type PeerStatus, type MemoryLinkOptions } from './transport.ts';
+export { captureInput, DEFAULT_KEYS, type InputCapture, type InputCaptureOptions, type KeyMap } from './input-capture.ts';
+export { createSmoother, type Smoother, type SmootherOptions } from './smoothing.ts';
+export type { HostConfig, HostEvent, HostMetrics, HostStats, RenderFrame, TickSample } from '../worker/api.ts';
+export * from '../src/index.ts';

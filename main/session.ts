@@ -1,0 +1,147 @@
+/**
+ * The public Session facade: starts (or adopts) the engine host, pipes raw
+ * packets between the transport and the host over one MessageChannel
+ * (ArrayBuffers transferred, never Comlink per packet), forwards local input,
+ * and hands committed render states to the page.
+ */
+import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
+import type {
+  EngineHostApi,
+  HostConfig,
+  HostEvent,
+  HostMetrics,
+  HostStats,
+  PortPacket,
+  RenderFrame,
+  TickSample,
+} from '../worker/api.ts';
+import { EngineHost, type GameResolver } from '../worker/engine-host.ts';
+import { expose } from 'comlink';
+import type { PacketTransport, PeerStatus } from './transport.ts';
+
+/** Where the engine runs. */
+export type EngineThread =
+  | Worker
+  /** The same host on this page's main thread (for comparisons; it will hitch under load). */
+  | { mainThread: GameResolver };
+
+export interface SessionOptions extends Omit<HostConfig, 'game'> {
+  /** Game spec the host resolves (built-in: `arena`, `swarm?entities=N`). */
+  game: string;
+  /** A module Worker running `hostEngine` (or the drop-in bundle), or `{ mainThread }`. */
+  engine: EngineThread;
+  transport: PacketTransport;
+  /** Start ticking right away. Default true. */
+  autoStart?: boolean;
+}
+
+/** Events a Session emits. */
+export type SessionEvents = {
+  [K in HostEvent['type']]: Extract<HostEvent, { type: K }>;
+} & {
+  peer: { type: 'peer'; peer: number; status: PeerStatus };
+};
+
+export interface Session {
+  /** Set this peer's input (game.inputSize bytes), used from the next tick on. */
+  setInput(input: Uint8Array): void;
+  /** Called once per tick with the newest committed render state; returns unsubscribe. */
+  onRender(handler: (frame: RenderFrame) => void): () => void;
+  /** The newest render state delivered (for a requestAnimationFrame loop). */
+  latestRender(): RenderFrame | null;
+  on<K extends keyof SessionEvents>(type: K, handler: (event: SessionEvents[K]) => void): () => void;
+  stats(): Promise<HostStats>;
+  exportSessionMetrics(): Promise<HostMetrics>;
+  setInputDelay(frames: number): Promise<void>;
+  tickHistory(): Promise<TickSample[]>;
+  measures(): Promise<{ name: string; start: number; duration: number; detail: unknown }[]>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stop the engine, release the packet port and the transport. Terminates a worker it was given. */
+  close(): Promise<void>;
+  /** Packets piped each way (main-thread side counts). */
+  readonly packets: { toEngine: number; fromEngine: number };
+}
+
+/** Create a session: configure the host, wire the transport, start ticking. */
+export async function createSession(options: SessionOptions): Promise<Session> {
+  const { engine: thread, transport, autoStart = true, ...config } = options;
+  let host: Remote<EngineHostApi>;
+  let worker: Worker | null = null;
+  if ('mainThread' in thread) {
+    const channel = new MessageChannel();
+    expose(new EngineHost(thread.mainThread), channel.port1);
+    host = wrap<EngineHostApi>(channel.port2);
+  } else {
+    worker = thread;
+    host = wrap<EngineHostApi>(thread);
+  }
+
+  const renderHandlers = new Set<(frame: RenderFrame) => void>();
+  const eventHandlers = new Map<string, Set<(event: never) => void>>();
+  let latest: RenderFrame | null = null;
+  const emit = (event: HostEvent | SessionEvents['peer']) => {
+    for (const h of eventHandlers.get(event.type) ?? []) (h as (e: typeof event) => void)(event);
+  };
+
+  const packets = new MessageChannel();
+  const counts = { toEngine: 0, fromEngine: 0 };
+  packets.port1.onmessage = (ev: MessageEvent<PortPacket>) => {
+    counts.fromEngine++;
+    transport.send(ev.data.peer, ev.data.buf);
+  };
+  transport.onPacket((peer, buf) => {
+    counts.toEngine++;
+    const packet: PortPacket = { peer, buf };
+    packets.port1.postMessage(packet, [buf]);
+  });
+  transport.onStatus?.((peer, status) => emit({ type: 'peer', peer, status }));
+
+  const callbacks = proxy({
+    onRender(frame: RenderFrame) {
+      latest = frame;
+      for (const h of renderHandlers) h(frame);
+    },
+    onEvent(event: HostEvent) {
+      emit(event);
+    },
+  });
+  await host.configure({ ...config, game: options.game }, transfer(packets.port2, [packets.port2]), callbacks);
+  if (autoStart) await host.start();
+
+  let closed = false;
+  return {
+    setInput(input: Uint8Array) {
+      if (closed) return;
+      void host.setLocalInput(input);
+    },
+    onRender(handler) {
+      renderHandlers.add(handler);
+      return () => renderHandlers.delete(handler);
+    },
+    latestRender: () => latest,
+    on(type, handler) {
+      let set = eventHandlers.get(type);
+      if (!set) eventHandlers.set(type, (set = new Set()));
+      set.add(handler as (event: never) => void);
+      return () => set.delete(handler as (event: never) => void);
+    },
+    stats: () => host.stats(),
+    exportSessionMetrics: () => host.metrics(),
+    setInputDelay: (frames) => host.setInputDelay(frames),
+    tickHistory: () => host.tickHistory(),
+    measures: () => host.measures(),
+    start: () => host.start(),
+    stop: () => host.stop(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await host.close();
+      packets.port1.close();
+      transport.close?.();
+      host[releaseProxy]();
+      worker?.terminate();
+    },
+    packets: counts,
+  };
+}

@@ -1,0 +1,31 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Session } from '../../main/session.ts';
+import { pageSessions, sameBytes, until } from './helpers.ts';
+
+let sessions: Session[] = [];
+afterEach(async () => {
+  await Promise.all(sessions.map((s) => s.close()));
+  sessions = [];
+});
+
+describe('two sessions in one page, engines in workers', () => {
+  it('play 600 frames of arena over an impaired link: identical confirmed logs, zero desyncs', async () => {
+    sessions = await pageSessions(2, { latencyMs: 40, jitterMs: 15, loss: 0.1, seed: 3 }, { endFrame: 600, hashInterval: 30 });
+    let seed = 99;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
+    const inputTimer = setInterval(() => {
+      for (const s of sessions) s.setInput(Uint8Array.of(random() & 31));
+    }, 50);
+    try {
+      await until(async () => (await Promise.all(sessions.map((s) => s.stats()))).every((st) => st.confirmedFrame >= 599), 60_000, 'both peers to confirm 600 frames');
+    } finally {
+      clearInterval(inputTimer);
+    }
+    const [a, b] = await Promise.all(sessions.map((s) => s.exportSessionMetrics()));
+    expect(a!.stats.desyncs + b!.stats.desyncs).toBe(0);
+    expect(a!.stats.rollbacks + b!.stats.rollbacks).toBeGreaterThan(0);
+    expect(a!.hashes.length).toBeGreaterThanOrEqual(19);
+    expect(sameBytes(a!.inputLog, b!.inputLog)).toBe(true);
+    expect(a!.confirmedHash).toEqual(b!.confirmedHash);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The contract between the page (`main/`) and the engine host (`worker/`).
+ * Everything here crosses a thread boundary, so it is structured-cloneable.
+ */
+import type { EngineStats } from '../src/engine/types.ts';
+
+/** How the engine host is set up (sent once, by `configure`). */
+export interface HostConfig {
+  /** Game spec for the host's resolver, e.g. `arena` or `swarm?entities=1000`. */
+  game: string;
+  /** For the drop-in bundle: URL of an ES module exporting the game. */
+  gameUrl?: string;
+  players: number;
+  localPlayer: number;
+  seed: number;
+  inputDelay?: number;
+  maxPrediction?: number;
+  hashInterval?: number;
+  /** Ticks per second. Default 60. */
+  tickRate?: number;
+  /** `latest` (default): newest frame after rollback; `confirmed`: confirmed frames only. */
+  renderMode?: 'latest' | 'confirmed';
+  /** Frame to stop at (the session's end). Default: never. */
+  endFrame?: number;
+  /** Emit `performance.measure` entries for DevTools. Default true. */
+  profile?: boolean;
+}
+
+/** One render delivery: the committed state of a frame, once per tick at most. */
+export interface RenderFrame<R = unknown> {
+  /** The frame whose start state this is. */
+  readonly frame: number;
+  readonly confirmedFrame: number;
+  /** A rollback corrected the predicted timeline this tick. */
+  readonly corrected: boolean;
+  /** Depth of that rollback (0 if none). */
+  readonly rollbackDepth: number;
+  readonly episode: number;
+  /** `game.render(state)`, or null when the game has no render. */
+  readonly state: R | null;
+  /** The worker's clock (performance.timeOrigin + now) when the frame was produced, ms. */
+  readonly producedAt: number;
+}
+
+/** Events the host forwards to the page. */
+export type HostEvent =
+  | { type: 'rollback'; frame: number; depth: number; ms: number }
+  | { type: 'stall'; frame: number; confirmedFrame: number }
+  | { type: 'desync'; frame: number; peer: number; localHash: number; remoteHash: number; snapshot: Uint8Array }
+  | { type: 'episode'; episode: number; startFrame: number; endFrame: number; nextStartFrame: number }
+  | { type: 'hash'; frame: number; hash: number }
+  | { type: 'malformed'; peer: number; reason: string; detail: string }
+  | { type: 'rtt'; peer: number; ms: number }
+  | { type: 'error'; message: string };
+
+/** Callbacks the page hands to the host (proxied over Comlink). */
+export interface HostCallbacks {
+  onRender(frame: RenderFrame): void;
+  onEvent(event: HostEvent): void;
+}
+
+/** One tick as the host's loop saw it (absolute time, ms since the epoch). */
+export interface TickSample {
+  readonly t: number;
+  readonly frame: number;
+}
+
+/** Engine stats plus the host loop's own figures. */
+export interface HostStats extends EngineStats {
+  readonly running: boolean;
+  readonly ticks: number;
+  /** Tick intervals (ms) of the loop: median and 99th percentile over the last 600 ticks. */
+  readonly tickIntervalP50Ms: number;
+  readonly tickIntervalP99Ms: number;
+  /** Packets received on the packet port but not yet drained. */
+  readonly packetsQueued: number;
+  /** Packets on the port that were not `{ peer, buf }` and were dropped. */
+  readonly badPortMessages: number;
+}
+
+/** What a peer exports about its session (extended by the research layer). */
+export interface HostMetrics {
+  readonly game: string;
+  readonly seed: number;
+  readonly players: number;
+  readonly localPlayer: number;
+  readonly stats: HostStats;
+  /** Rollback depth → count. */
+  readonly rollbackHistogram: Record<number, number>;
+  readonly episodes: { episode: number; startFrame: number; endFrame: number }[];
+  /** Periodic confirmed state hashes. */
+  readonly hashes: { frame: number; hash: number }[];
+  readonly desyncs: { frame: number; peer: number; localHash: number; remoteHash: number }[];
+  /** The confirmed input log (see src/engine/input-log.ts). */
+  readonly inputLog: Uint8Array;
+  /** Hash of the newest confirmed state. */
+  readonly confirmedHash: { frame: number; hash: number };
+}
+
+/** The engine host's API, as exposed over Comlink. */
+export interface EngineHostApi {
+  /** Set up the engine; `packets` is the port raw packets travel on. */
+  configure(config: HostConfig, packets: MessagePort, callbacks: HostCallbacks): Promise<void>;
+  start(): void;
+  stop(): void;
+  setLocalInput(input: Uint8Array): void;
+  setInputDelay(frames: number): void;
+  stats(): HostStats;
+  metrics(): HostMetrics;
+  /** The last ticks of the loop (at most 1,200). */
+  tickHistory(): TickSample[];
+  /** `performance.measure` entries this host made that are still buffered (name and detail). */
+  measures(): { name: string; start: number; duration: number; detail: unknown }[];
+  close(): void;
+}
+
+/** A packet on the packet port: `buf` is transferred, never copied. */
+export interface PortPacket {
+  peer: number;
+  buf: ArrayBuffer;
+}

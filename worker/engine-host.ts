@@ -1,0 +1,271 @@
+/**
+ * EngineHost: runs an Engine on its own drift-corrected fixed-timestep loop.
+ *
+ * Packets arrive on a MessagePort as `{ peer, buf }` with `buf` transferred;
+ * they are only queued (Engine.receive) and drained at the next tick start.
+ * Outgoing packets leave the same way. Render states go to the page once per
+ * tick, after any rollback, never mid-re-simulation. The host uses only
+ * `setTimeout`, `performance` and `MessagePort`, so it runs in a dedicated
+ * worker (the normal case) or, for comparison, on the page's main thread.
+ */
+import { transfer } from 'comlink';
+import { Engine, type TickResult } from '../src/engine/engine.ts';
+import type { Game } from '../src/engine/game.ts';
+import type {
+  EngineHostApi,
+  HostCallbacks,
+  HostConfig,
+  HostMetrics,
+  HostStats,
+  PortPacket,
+  TickSample,
+} from './api.ts';
+import { DevtoolsTrack } from './devtools.ts';
+import { collectTransferables, percentile } from './util.ts';
+
+/** Resolves a game for a configuration (built-in registry, a fixed game, or a module URL). */
+export type GameResolver = (config: HostConfig) => Game<unknown> | Promise<Game<unknown>>;
+
+const HISTORY = 1200;
+/** Most ticks run back to back after the loop was held up (then it re-bases, never fast-forwards further). */
+const MAX_CATCH_UP = 8;
+
+function isPortPacket(data: unknown): data is PortPacket {
+  if (typeof data !== 'object' || data === null) return false;
+  const d = data as { peer?: unknown; buf?: unknown };
+  return typeof d.peer === 'number' && d.buf instanceof ArrayBuffer;
+}
+
+export class EngineHost implements EngineHostApi {
+  private engine: Engine<unknown> | null = null;
+  private game: Game<unknown> | null = null;
+  private config: HostConfig | null = null;
+  private port: MessagePort | null = null;
+  private callbacks: HostCallbacks | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private nextAt = 0;
+  private running = false;
+  private ticks = 0;
+  private readonly history: TickSample[] = [];
+  private readonly intervals: number[] = [];
+  private lastTickAt = 0;
+  private queued = 0;
+  private badPortMessages = 0;
+  private devtools: DevtoolsTrack | null = null;
+  private readonly rollbackHistogram: Record<number, number> = {};
+  private readonly episodes: HostMetrics['episodes'] = [];
+  private readonly hashes: HostMetrics['hashes'] = [];
+  private readonly desyncs: HostMetrics['desyncs'] = [];
+
+  constructor(private readonly resolveGame: GameResolver) {}
+
+  async configure(config: HostConfig, packets: MessagePort, callbacks: HostCallbacks): Promise<void> {
+    if (this.engine) throw new Error('this engine host is already configured');
+    const game = await this.resolveGame(config);
+    const tickRate = config.tickRate ?? 60;
+    if (!(tickRate >= 1 && tickRate <= 1000)) throw new RangeError(`tickRate must be 1..1000, got ${tickRate}`);
+    const profile = config.profile ?? true;
+    this.devtools = profile ? new DevtoolsTrack() : null;
+    const now = () => performance.now();
+    const engine = new Engine<unknown>({
+      game,
+      players: config.players,
+      localPlayer: config.localPlayer,
+      seed: config.seed,
+      inputDelay: config.inputDelay,
+      maxPrediction: config.maxPrediction,
+      hashInterval: config.hashInterval,
+      endFrame: config.endFrame,
+      tickMs: 1000 / tickRate,
+      clock: now,
+      send: (peer, bytes) => this.sendPacket(peer, bytes),
+      trace: this.devtools ? (span) => this.devtools!.measure(span) : undefined,
+    });
+    engine.on('rollback', (e) => {
+      this.rollbackHistogram[e.depth] = (this.rollbackHistogram[e.depth] ?? 0) + 1;
+      this.emit({ type: 'rollback', ...e });
+    });
+    engine.on('stall', (e) => this.emit({ type: 'stall', ...e }));
+    engine.on('desync', (e) => {
+      this.desyncs.push({ frame: e.frame, peer: e.peer, localHash: e.localHash, remoteHash: e.remoteHash });
+      this.emit({ type: 'desync', ...e, snapshot: e.snapshot.slice() });
+    });
+    engine.on('episode', (e) => {
+      this.episodes.push({ episode: e.episode, startFrame: e.startFrame, endFrame: e.endFrame });
+      this.emit({ type: 'episode', ...e });
+    });
+    engine.on('hash', (e) => {
+      this.hashes.push(e);
+      this.emit({ type: 'hash', ...e });
+    });
+    engine.on('malformed', (e) => this.emit({ type: 'malformed', ...e }));
+    engine.on('rtt', (e) => this.emit({ type: 'rtt', ...e }));
+    packets.onmessage = (ev: MessageEvent<unknown>) => {
+      if (!isPortPacket(ev.data)) {
+        this.badPortMessages++;
+        return;
+      }
+      this.queued++;
+      engine.receive(ev.data.peer, new Uint8Array(ev.data.buf));
+    };
+    packets.start();
+    this.engine = engine;
+    this.game = game;
+    this.config = config;
+    this.port = packets;
+    this.callbacks = callbacks;
+  }
+
+  start(): void {
+    if (!this.engine) throw new Error('configure() the engine host before start()');
+    if (this.running) return;
+    this.running = true;
+    this.nextAt = performance.now();
+    this.loop();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  setLocalInput(input: Uint8Array): void {
+    this.requireEngine().setLocalInput(input);
+  }
+
+  setInputDelay(frames: number): void {
+    this.requireEngine().setInputDelay(frames);
+  }
+
+  stats(): HostStats {
+    const engine = this.requireEngine();
+    const sorted = this.intervals.slice().sort((a, b) => a - b);
+    return {
+      ...engine.stats(),
+      running: this.running,
+      ticks: this.ticks,
+      tickIntervalP50Ms: percentile(sorted, 0.5),
+      tickIntervalP99Ms: percentile(sorted, 0.99),
+      packetsQueued: this.queued,
+      badPortMessages: this.badPortMessages,
+    };
+  }
+
+  metrics(): HostMetrics {
+    const engine = this.requireEngine();
+    const config = this.config!;
+    return {
+      game: this.game!.spec,
+      seed: config.seed,
+      players: config.players,
+      localPlayer: config.localPlayer,
+      stats: this.stats(),
+      rollbackHistogram: { ...this.rollbackHistogram },
+      episodes: this.episodes.slice(),
+      hashes: this.hashes.slice(),
+      desyncs: this.desyncs.slice(),
+      inputLog: engine.exportInputLog(),
+      confirmedHash: engine.confirmedStateHash(),
+    };
+  }
+
+  tickHistory(): TickSample[] {
+    return this.history.slice();
+  }
+
+  measures(): { name: string; start: number; duration: number; detail: unknown }[] {
+    return this.devtools?.entries() ?? [];
+  }
+
+  close(): void {
+    this.stop();
+    if (this.port) this.port.onmessage = null;
+    this.port?.close();
+  }
+
+  // ------------------------------------------------------------------ loop
+
+  private loop = (): void => {
+    if (!this.running) return;
+    const now = performance.now();
+    if (now - this.nextAt > MAX_CATCH_UP * this.engine!.tickMs) {
+      // Held up for long (machine asleep): re-base instead of fast-forwarding.
+      this.nextAt = now;
+    }
+    let ran = 0;
+    while (this.running && now >= this.nextAt && ran < MAX_CATCH_UP) {
+      this.runTick();
+      this.nextAt += this.engine!.tickInterval();
+      ran++;
+    }
+    this.timer = setTimeout(this.loop, Math.max(0, this.nextAt - performance.now()));
+  };
+
+  private runTick(): void {
+    const engine = this.engine!;
+    const at = performance.now();
+    if (this.lastTickAt > 0) {
+      this.intervals.push(at - this.lastTickAt);
+      if (this.intervals.length > 600) this.intervals.shift();
+    }
+    this.lastTickAt = at;
+    this.queued = 0;
+    let result: TickResult;
+    try {
+      result = engine.tick();
+    } catch (e) {
+      // An engine error is a bug (or a throwing game): stop ticking, tell the page.
+      this.stop();
+      this.emit({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      return;
+    }
+    this.ticks++;
+    this.history.push({ t: performance.timeOrigin + at, frame: engine.frame });
+    if (this.history.length > HISTORY) this.history.shift();
+    this.deliverRender(result);
+    this.devtools?.maybeClear(this.ticks);
+  }
+
+  private deliverRender(result: TickResult): void {
+    const engine = this.engine!;
+    const game = this.game!;
+    const confirmedOnly = this.config!.renderMode === 'confirmed';
+    if (confirmedOnly ? !result.confirmedAdvanced : !result.advanced && result.rollbackDepth === 0) return;
+    let frame: number;
+    let state: unknown;
+    if (confirmedOnly) {
+      const c = engine.confirmedState();
+      frame = c.frame;
+      state = game.render ? game.render(c.state) : null;
+    } else {
+      frame = engine.frame;
+      state = game.render ? game.render(engine.state) : null;
+    }
+    const render = {
+      frame,
+      confirmedFrame: engine.confirmedFrame,
+      corrected: result.rollbackDepth > 0,
+      rollbackDepth: result.rollbackDepth,
+      episode: engine.episode,
+      state,
+      producedAt: performance.timeOrigin + performance.now(),
+    };
+    this.callbacks?.onRender(transfer(render, collectTransferables(state)));
+  }
+
+  private sendPacket(peer: number, bytes: Uint8Array): void {
+    const buf = bytes.slice().buffer;
+    const packet: PortPacket = { peer, buf };
+    this.port?.postMessage(packet, [buf]);
+  }
+
+  private emit(event: Parameters<HostCallbacks['onEvent']>[0]): void {
+    this.callbacks?.onEvent(event);
+  }
+
+  private requireEngine(): Engine<unknown> {
+    if (!this.engine) throw new Error('the engine host is not configured yet');
+    return this.engine;
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Expose an EngineHost over Comlink on a worker scope (or any endpoint).
+ */
+import { expose, type Endpoint } from 'comlink';
+import { EngineHost, type GameResolver } from './engine-host.ts';
+import type { Game } from '../src/engine/game.ts';
+
+/**
+ * Host `game` in this worker: call it at the top level of your own worker
+ * file. `game` may be a Game, or a resolver from the configured spec.
+ *
+ * ```ts
+ * // my-worker.ts
+ * import { hostEngine } from 'netroll/worker';
+ * import { myGame } from './my-game';
+ * hostEngine(myGame);
+ * ```
+ */
+export function hostEngine(game: Game<unknown> | GameResolver, endpoint?: Endpoint): EngineHost {
+  const resolve: GameResolver = typeof game === "function" ? game : () => game;
+  const host = new EngineHost(resolve);
+  expose(host, endpoint ?? (globalThis as unknown as Endpoint));
+  return host;
+}
