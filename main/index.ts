@@ -8,3 +8,7 @@ export { captureInput, DEFAULT_KEYS, type InputCapture, type InputCaptureOptions
 export { createSmoother, type Smoother, type SmootherOptions } from './smoothing.ts';
 export type { HostConfig, HostEvent, HostMetrics, HostStats, RenderFrame, TickSample } from '../worker/api.ts';
 export * from '../src/index.ts';
+export { joinGame, type JoinGameOptions, type NetSession, type SessionEnded } from './connect.ts';
+export { MeshTransport, type LinkReport, type MeshOptions, type Route, type RouteCounters } from './mesh.ts';
+export { PeerLink, type ConnectionInfo, type CandidateType, type LinkHealth, type HealthLevel, type PeerLinkOptions } from './peer-link.ts';
+export { SignalingClient, SignalingError, type SignalingOptions } from './signaling.ts';

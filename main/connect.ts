@@ -1,0 +1,125 @@
+/**
+ * joinGame: the whole peer-to-peer path in one call. Join a room or queue on
+ * the netroll server, get the symmetric assignment, connect a PeerLink to
+ * every other player (falling back to the server relay for any that cannot
+ * connect), and start a Session whose packets travel over that mesh.
+ */
+import { Emitter } from '../src/engine/events.ts';
+import type { Assignment } from '../src/signaling/events.ts';
+import { type LinkReport, MeshTransport, type MeshOptions } from './mesh.ts';
+import { createSession, type EngineThread, type Session } from './session.ts';
+import { SignalingClient } from './signaling.ts';
+import type { HostConfig } from '../worker/api.ts';
+
+export interface JoinGameOptions extends Omit<HostConfig, 'players' | 'localPlayer' | 'seed'>, MeshOptions {
+  /** netroll server URL. Default: this page's origin. */
+  server?: string;
+  /** Join a named room (starts when `players` joined)... */
+  room?: string;
+  /** ...or a matchmaking queue (default queue `default`). */
+  queue?: string;
+  /** Players in the session, 2..8. */
+  players: number;
+  name?: string;
+  /** Where the engine runs: a Worker, or a function making one once the session is known. */
+  engine: EngineThread | ((assignment: Assignment) => EngineThread);
+  /** How long to wait for the P2P channels before using the relay, ms. Default 10,000. */
+  p2pTimeoutMs?: number;
+  /** How long to wait for the session to form, ms. Default 120,000. */
+  matchTimeoutMs?: number;
+  /** Called with the assignment before connecting (UI: "connecting"). */
+  onAssigned?: (assignment: Assignment) => void;
+}
+
+/** Why a networked session ended. */
+export interface SessionEnded {
+  reason: 'peer-disconnected' | 'closed';
+  peer?: number;
+}
+
+export interface NetSession extends Session {
+  readonly assignment: Assignment;
+  readonly mesh: MeshTransport;
+  readonly signaling: SignalingClient;
+  /** Per-link reports: route, connection type, health, counters. */
+  links(): LinkReport[];
+  /** ms from `joinGame` to the session forming / to every channel open (null if P2P did not connect). */
+  readonly timings: { assignedMs: number; openMs: number | null };
+  /** The session ended (the other player of a 2-player session disconnected). Its data is kept. */
+  onEnded(handler: (e: SessionEnded) => void): () => void;
+  readonly ended: SessionEnded | null;
+}
+
+export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
+  const started = performance.now();
+  const signaling = new SignalingClient({ url: options.server });
+  let assignment: Assignment;
+  try {
+    assignment = await signaling.join(
+      { players: options.players, ...(options.room ? { room: options.room } : { queue: options.queue ?? 'default' }), ...(options.name ? { name: options.name } : {}) },
+      options.matchTimeoutMs,
+    );
+  } catch (e) {
+    signaling.close();
+    throw e;
+  }
+  const assignedMs = performance.now() - started;
+  options.onAssigned?.(assignment);
+  const mesh = new MeshTransport(signaling, assignment, options);
+  let openMs: number | null = null;
+  try {
+    await mesh.waitOpen(options.p2pTimeoutMs ?? 10_000);
+    openMs = performance.now() - started;
+  } catch {
+    if (options.relay === false) {
+      mesh.close();
+      signaling.close();
+      throw new Error('peer-to-peer connection failed and the relay fallback is disabled');
+    }
+    mesh.relayUnopened();
+  }
+  const engine = typeof options.engine === 'function' ? options.engine(assignment) : options.engine;
+  const session = await createSession({
+    ...options,
+    players: assignment.players.length,
+    localPlayer: assignment.playerIndex,
+    seed: assignment.seed,
+    engine,
+    transport: mesh,
+  });
+
+  const endEvents = new Emitter<{ ended: SessionEnded }>();
+  let ended: SessionEnded | null = null;
+  const end = (e: SessionEnded) => {
+    if (ended) return;
+    ended = e;
+    void session.stop();
+    endEvents.emit('ended', e);
+  };
+  mesh.on('status', ({ peer, status }) => {
+    if (status !== 'disconnected') return;
+    // Without its other player a 2-player session cannot go on: end it, keep its data.
+    const others = mesh.report();
+    if (others.every((r) => r.status === 'disconnected')) end({ reason: 'peer-disconnected', peer });
+  });
+
+  return {
+    ...session,
+    assignment,
+    mesh,
+    signaling,
+    links: () => mesh.report(),
+    timings: { assignedMs, openMs },
+    onEnded: (handler) => endEvents.on('ended', handler),
+    get ended() {
+      return ended;
+    },
+    async close() {
+      end({ reason: 'closed' });
+      signaling.leave();
+      await session.close();
+      mesh.close();
+      signaling.close();
+    },
+  };
+}

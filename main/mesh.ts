@@ -1,0 +1,300 @@
+/**
+ * MeshTransport: a PacketTransport over one PeerLink per remote player, with
+ * a per-link route: P2P first; the server relay takes over when the inputs
+ * channel is closed or failed or the link goes critical, and P2P takes back
+ * over once it is open and healthy again. Also tracks each peer's liveness:
+ * `interrupted` after 750 ms of silence, `disconnected` after 5 s (or when
+ * the server says the peer left).
+ */
+import { Emitter } from '../src/engine/events.ts';
+import { MessageType } from '../src/protocol/messages.ts';
+import type { Assignment } from '../src/signaling/events.ts';
+import { type ConnectionInfo, type LinkHealth, PeerLink, type PeerLinkOptions } from './peer-link.ts';
+import type { SignalingClient } from './signaling.ts';
+import type { PacketTransport, PeerStatus } from './transport.ts';
+
+export type Route = 'p2p' | 'relay';
+
+export interface MeshOptions {
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Allow the server relay fallback. Default true. */
+  relay?: boolean;
+  /** Silence before `interrupted`, ms. Default 750. */
+  interruptedMs?: number;
+  /** Silence before `disconnected`, ms. Default 5,000. */
+  disconnectedMs?: number;
+  /** Healthy time on P2P before taking the route back from the relay, ms. Default 1,000. */
+  recoverMs?: number;
+  /** Passed to every PeerLink (RTT thresholds, ping interval, ICE restarts...). */
+  link?: Partial<Omit<PeerLinkOptions, 'localPlayer' | 'remotePlayer' | 'iceServers' | 'signal' | 'iceTransportPolicy'>>;
+}
+
+export interface RouteCounters {
+  packetsViaP2P: number;
+  packetsViaRelay: number;
+  inputsViaP2P: number;
+  inputsViaRelay: number;
+  receivedViaP2P: number;
+  receivedViaRelay: number;
+}
+
+/** Everything known about one remote peer's link. */
+export interface LinkReport {
+  readonly peer: number;
+  readonly status: PeerStatus;
+  readonly route: Route;
+  readonly open: boolean;
+  readonly connection: ConnectionInfo | null;
+  readonly connectionHistory: readonly ConnectionInfo[];
+  readonly health: LinkHealth;
+  readonly iceRestarts: number;
+  readonly failovers: number;
+  readonly recoveries: number;
+  readonly counters: Readonly<RouteCounters>;
+  /** Route changes: time (page ms) and new route. */
+  readonly routeHistory: readonly { at: number; route: Route; reason: string }[];
+  /** Time the first input packet went over the relay after the last switch to it, ms after the switch. */
+  readonly lastFailoverMs: number | null;
+}
+
+export interface MeshEvents {
+  status: { peer: number; status: PeerStatus };
+  route: { peer: number; route: Route; reason: string };
+  connection: { peer: number; info: ConnectionInfo };
+  health: { peer: number; health: LinkHealth };
+  error: { peer: number; message: string };
+}
+
+interface PeerState {
+  link: PeerLink;
+  status: PeerStatus;
+  route: Route;
+  lastHeard: number;
+  healthySince: number;
+  left: boolean;
+  failovers: number;
+  recoveries: number;
+  switchedAt: number;
+  lastFailoverMs: number | null;
+  counters: RouteCounters;
+  routeHistory: { at: number; route: Route; reason: string }[];
+}
+
+const now = () => performance.now();
+
+export class MeshTransport implements PacketTransport {
+  private readonly peers = new Map<number, PeerState>();
+  private readonly events = new Emitter<MeshEvents>();
+  private packetHandler: ((peer: number, packet: ArrayBuffer) => void) | null = null;
+  private statusHandler: ((peer: number, status: PeerStatus) => void) | null = null;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly relayAllowed: boolean;
+  private readonly interruptedMs: number;
+  private readonly disconnectedMs: number;
+  private readonly recoverMs: number;
+  private readonly offs: (() => void)[] = [];
+
+  constructor(
+    private readonly signaling: SignalingClient,
+    readonly assignment: Assignment,
+    options: MeshOptions = {},
+  ) {
+    this.relayAllowed = options.relay ?? true;
+    this.interruptedMs = options.interruptedMs ?? 750;
+    this.disconnectedMs = options.disconnectedMs ?? 5000;
+    this.recoverMs = options.recoverMs ?? 1000;
+    const me = assignment.playerIndex;
+    for (const player of assignment.players) {
+      if (player.index === me) continue;
+      const peer = player.index;
+      const link = new PeerLink({
+        ...options.link,
+        localPlayer: me,
+        remotePlayer: peer,
+        iceServers: assignment.iceServers,
+        iceTransportPolicy: options.iceTransportPolicy,
+        signal: (kind, data) => signaling.signal(peer, kind, data),
+      });
+      const state: PeerState = {
+        link,
+        status: 'connecting',
+        route: 'p2p',
+        lastHeard: now(),
+        healthySince: 0,
+        left: false,
+        failovers: 0,
+        recoveries: 0,
+        switchedAt: 0,
+        lastFailoverMs: null,
+        counters: { packetsViaP2P: 0, packetsViaRelay: 0, inputsViaP2P: 0, inputsViaRelay: 0, receivedViaP2P: 0, receivedViaRelay: 0 },
+        routeHistory: [],
+      };
+      this.peers.set(peer, state);
+      link.on('packet', (buf) => this.receive(peer, buf, 'p2p'));
+      link.on('open', () => this.update(peer, 'channel open'));
+      link.on('close', () => this.update(peer, 'channel closed'));
+      link.on('ice', () => this.update(peer, 'ice state'));
+      link.on('connection', (info) => this.events.emit('connection', { peer, info }));
+      link.on('health', (health) => {
+        this.events.emit('health', { peer, health });
+        this.update(peer, 'health');
+      });
+      link.on('error', (e) => this.events.emit('error', { peer, message: e.message }));
+    }
+    this.offs.push(
+      signaling.on('signal', (m) => void this.peers.get(m.from)?.link.handleSignal(m.kind, m.data)),
+      signaling.on('relay', ({ from, packet }) => this.receive(from, packet, 'relay')),
+      signaling.on('peer-left', ({ playerIndex }) => {
+        const s = this.peers.get(playerIndex);
+        if (!s) return;
+        s.left = true;
+        this.setStatus(playerIndex, s, 'disconnected');
+      }),
+    );
+    this.timer = setInterval(() => {
+      for (const peer of this.peers.keys()) this.update(peer, 'timer');
+    }, 50);
+    for (const s of this.peers.values()) void s.link.start();
+  }
+
+  on<K extends keyof MeshEvents>(type: K, handler: (payload: MeshEvents[K]) => void): () => void {
+    return this.events.on(type, handler);
+  }
+
+  send(peer: number, packet: ArrayBuffer): void {
+    const s = this.peers.get(peer);
+    if (!s || s.left) return;
+    const isInput = packet.byteLength > 1 && new Uint8Array(packet, 1, 1)[0] === MessageType.Input;
+    if (s.route === 'p2p' && s.link.send(packet)) {
+      s.counters.packetsViaP2P++;
+      if (isInput) s.counters.inputsViaP2P++;
+      return;
+    }
+    if (!this.relayAllowed) return;
+    if (s.route === 'p2p' && s.status !== 'connecting') this.setRoute(peer, s, 'relay', 'send failed on P2P');
+    if (s.route === 'relay' && s.lastFailoverMs === null && isInput) s.lastFailoverMs = now() - s.switchedAt;
+    this.signaling.relay(peer, packet);
+    s.counters.packetsViaRelay++;
+    if (isInput) s.counters.inputsViaRelay++;
+  }
+
+  onPacket(handler: (peer: number, packet: ArrayBuffer) => void): void {
+    this.packetHandler = handler;
+  }
+
+  onStatus(handler: (peer: number, status: PeerStatus) => void): void {
+    this.statusHandler = handler;
+  }
+
+  /** Resolves when every link's channels are open (rejects after `timeoutMs`). */
+  waitOpen(timeoutMs = 15_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const started = now();
+      const check = setInterval(() => {
+        if ([...this.peers.values()].every((s) => s.link.open)) {
+          clearInterval(check);
+          resolve();
+        } else if (now() - started > timeoutMs) {
+          clearInterval(check);
+          const waiting = [...this.peers.entries()].filter(([, s]) => !s.link.open).map(([p]) => p);
+          reject(new Error(`peer-to-peer channels to players [${waiting.join(', ')}] did not open within ${timeoutMs} ms`));
+        }
+      }, 10);
+    });
+  }
+
+  /** Per-peer link reports. */
+  report(): LinkReport[] {
+    return [...this.peers.entries()].map(([peer, s]) => ({
+      peer,
+      status: s.status,
+      route: s.route,
+      open: s.link.open,
+      connection: s.link.connection(),
+      connectionHistory: s.link.connectionHistory.slice(),
+      health: s.link.health(),
+      iceRestarts: s.link.iceRestarts,
+      failovers: s.failovers,
+      recoveries: s.recoveries,
+      counters: { ...s.counters },
+      routeHistory: s.routeHistory.slice(),
+      lastFailoverMs: s.lastFailoverMs,
+    }));
+  }
+
+  /** The PeerLink to `peer` (tests use it to close a channel). */
+  link(peer: number): PeerLink | undefined {
+    return this.peers.get(peer)?.link;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const off of this.offs) off();
+    for (const s of this.peers.values()) s.link.close();
+  }
+
+  private receive(peer: number, packet: ArrayBuffer, via: Route): void {
+    const s = this.peers.get(peer);
+    if (!s) return;
+    s.lastHeard = now();
+    if (via === 'p2p') s.counters.receivedViaP2P++;
+    else s.counters.receivedViaRelay++;
+    this.update(peer, 'packet');
+    this.packetHandler?.(peer, packet);
+  }
+
+  private update(peer: number, reason: string): void {
+    const s = this.peers.get(peer);
+    if (!s) return;
+    const t = now();
+    const p2pUsable = s.link.open && s.link.health().level !== 'critical';
+    if (!p2pUsable) s.healthySince = 0;
+    else if (s.healthySince === 0) s.healthySince = t;
+    if (this.relayAllowed && s.status !== 'connecting') {
+      if (s.route === 'p2p' && !p2pUsable) {
+        this.setRoute(peer, s, 'relay', `${reason}: ${s.link.open ? 'link critical' : 'channel not open'}`);
+      } else if (s.route === 'relay' && p2pUsable && t - s.healthySince >= this.recoverMs) {
+        s.recoveries++;
+        this.setRoute(peer, s, 'p2p', 'P2P recovered');
+      }
+    }
+    if (s.left || s.status === 'disconnected') return; // final
+    const silent = t - s.lastHeard;
+    let status: PeerStatus;
+    if (s.status === 'connecting') status = s.link.open || s.counters.receivedViaRelay > 0 ? 'connected' : 'connecting';
+    else if (silent >= this.disconnectedMs) status = 'disconnected';
+    else if (silent >= this.interruptedMs) status = 'interrupted';
+    else status = 'connected';
+    this.setStatus(peer, s, status);
+  }
+
+  /** Use the relay for every peer whose channel is not open (P2P could not connect). */
+  relayUnopened(): void {
+    for (const [peer, s] of this.peers) {
+      if (s.link.open) continue;
+      this.setRoute(peer, s, 'relay', 'P2P did not connect');
+      if (s.status === 'connecting') this.setStatus(peer, s, 'connected');
+      s.lastHeard = now();
+    }
+  }
+
+  private setStatus(peer: number, s: PeerState, status: PeerStatus): void {
+    if (s.status === status) return;
+    s.status = status;
+    this.events.emit('status', { peer, status });
+    this.statusHandler?.(peer, status);
+  }
+
+  private setRoute(peer: number, s: PeerState, route: Route, reason: string): void {
+    if (s.route === route) return;
+    s.route = route;
+    const at = now();
+    s.routeHistory.push({ at, route, reason });
+    if (route === 'relay') {
+      s.failovers++;
+      s.switchedAt = at;
+      s.lastFailoverMs = null;
+    }
+    this.events.emit('route', { peer, route, reason });
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The netroll server: a `node:http` server with a small route table
+ * (`GET /healthz`, routes added later via {@link RunningServer.addRoute}),
+ * optional static files, and socket.io for lobby, signalling and relay.
+ */
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { MAX_RELAY_PACKET_BYTES } from '../src/signaling/events.ts';
+import { ConfigError, resolveConfig, type ServerConfig } from './config.ts';
+import { Router, sendJson, sendText, type RouteHandler } from './http-router.ts';
+import { Lobby } from './lobby.ts';
+import { SessionRegistry } from './sessions.ts';
+import { attachSignaling, type NetrollServer } from './signaling.ts';
+import { createStaticHandler } from './static-files.ts';
+import { RejectionCounter, type ServerStats } from './stats.ts';
+
+/** A started server. */
+export interface RunningServer {
+  /** Base URL to reach it, e.g. `http://127.0.0.1:8080` (loopback when listening on all interfaces). */
+  readonly url: string;
+  /** The port actually bound (useful with `port: 0`). */
+  readonly port: number;
+  /** The validated configuration in effect. */
+  readonly config: ServerConfig;
+  /** The typed socket.io server. */
+  readonly io: NetrollServer;
+  /** The underlying HTTP server. */
+  readonly http: HttpServer;
+  /** Current state and lifetime counters. */
+  stats(): ServerStats;
+  /**
+   * Adds an HTTP route (checked before static files, after earlier routes).
+   * `method` is e.g. `GET`/`POST` or `*`; `pattern` may use `:param` and a
+   * trailing `*` (see {@link Router.add}).
+   */
+  addRoute(method: string, pattern: string, handler: RouteHandler): void;
+  /** Disconnects every client and stops listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Largest socket.io message accepted: a full relay packet plus framing.
+ * Larger messages make socket.io close the connection.
+ */
+export const MAX_SOCKET_MESSAGE_BYTES = MAX_RELAY_PACKET_BYTES + 64 * 1024;
+
+/**
+ * Starts a server with `config` over the defaults (see `DEFAULT_CONFIG`).
+ * Resolves once it is listening.
+ *
+ * @throws ConfigError for invalid configuration or a missing static directory.
+ */
+export async function startServer(config: Partial<ServerConfig> = {}): Promise<RunningServer> {
+  const cfg = resolveConfig(config);
+  const router = new Router();
+  router.add('GET', '/healthz', (_req, res) => sendJson(res, 200, { ok: true }));
+
+  let serveStatic: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
+  if (cfg.staticDir !== undefined) {
+    const info = await stat(cfg.staticDir).catch(() => undefined);
+    if (!info?.isDirectory()) throw new ConfigError(`static dir: ${cfg.staticDir} is not a directory`);
+    serveStatic = createStaticHandler(cfg.staticDir);
+  }
+
+  const httpServer = createServer((req, res) => {
+    void handleRequest(req, res);
+  });
+  const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      if (await router.handle(req, res)) return;
+      if (serveStatic && (await serveStatic(req, res))) return;
+      sendText(res, 404, 'not found\n');
+    } catch (err) {
+      console.error('netroll server: request failed', req.method, req.url, err);
+      if (!res.headersSent) sendText(res, 500, 'internal server error\n');
+      else res.destroy();
+    }
+  };
+
+  const cors =
+    cfg.corsOrigins.length === 0 ? undefined : { origin: cfg.corsOrigins.includes('*') ? '*' : [...cfg.corsOrigins] };
+  const io: NetrollServer = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    ...(cors ? { cors } : {}),
+  });
+  const lobby = new Lobby();
+  const sessions = new SessionRegistry();
+  const rejections = new RejectionCounter();
+  attachSignaling(io, { config: cfg, lobby, sessions, rejections });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    httpServer.once('error', onError);
+    httpServer.listen(cfg.port, cfg.host, () => {
+      httpServer.off('error', onError);
+      resolve();
+    });
+  }).catch(async (err: unknown) => {
+    await io.close().catch(() => undefined);
+    throw err;
+  });
+
+  const port = (httpServer.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost(cfg.host)}:${port}`,
+    port,
+    config: cfg,
+    io,
+    http: httpServer,
+    stats: () => {
+      const t = sessions.totals();
+      return {
+        clients: io.sockets.sockets.size,
+        sessions: t.sessions,
+        sessionsCreated: t.sessionsCreated,
+        waiting: lobby.waitingCount,
+        signalsForwarded: t.signalsForwarded,
+        relayedPackets: t.relayedPackets,
+        relayedBytes: t.relayedBytes,
+        rejected: rejections.byCode(),
+        rejectedTotal: rejections.total,
+        sessionList: sessions.summaries(),
+        groups: lobby.groups(),
+      };
+    },
+    addRoute: (method, pattern, handler) => router.add(method, pattern, handler),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        void io.close(() => resolve());
+        httpServer.closeAllConnections();
+      })),
+  };
+}
+
+/** The host part of a URL reaching a server bound to `host` from this machine. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

@@ -1,0 +1,220 @@
+/**
+ * Server configuration: embedded defaults, overridden by environment
+ * variables, overridden by command-line flags. Everything is validated here
+ * with errors that say which flag or variable was wrong and why.
+ */
+import { parseArgs } from 'node:util';
+
+/** Limits for one kind of client message: a token bucket per connection. */
+export interface RateLimit {
+  /** Messages allowed in a burst. */
+  readonly burst: number;
+  /** Sustained messages per second. */
+  readonly perSecond: number;
+}
+
+/** Per-connection rate limits by client event. */
+export interface RateLimits {
+  readonly join: RateLimit;
+  readonly signal: RateLimit;
+  readonly relay: RateLimit;
+}
+
+/** Everything the server needs to run. */
+export interface ServerConfig {
+  /** TCP port; 0 picks a free one. */
+  readonly port: number;
+  /** Interface to listen on; `0.0.0.0` accepts other machines, `127.0.0.1` only this one. */
+  readonly host: string;
+  /** coturn `static-auth-secret` (`use-auth-secret`). Never sent to clients. */
+  readonly turnSecret?: string;
+  /** TURN server urls, e.g. `turn:turn.example.org:3478?transport=udp`. */
+  readonly turnUrls: readonly string[];
+  /** Lifetime of generated TURN credentials, in seconds. */
+  readonly turnTtl: number;
+  /** STUN server urls handed to clients (with or without TURN). */
+  readonly stunUrls: readonly string[];
+  /** Directory served as static files at `/`, if any. */
+  readonly staticDir?: string;
+  /** Where research data will be stored (carried for later stages). */
+  readonly dataDir: string;
+  /** Origins allowed to reach socket.io's HTTP long-polling transport cross-origin (`*` for any). */
+  readonly corsOrigins: readonly string[];
+  /** Per-connection message rate limits, or `false` for none. */
+  readonly rateLimits: RateLimits | false;
+}
+
+/** Raised for any invalid configuration value; `message` names the culprit. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Rate limits used unless configured: generous for real clients, a wall for floods. */
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  join: { burst: 10, perSecond: 2 },
+  signal: { burst: 400, perSecond: 100 },
+  relay: { burst: 2000, perSecond: 1000 },
+};
+
+/** The embedded defaults. */
+export const DEFAULT_CONFIG: ServerConfig = {
+  port: 8080,
+  host: '0.0.0.0',
+  turnUrls: [],
+  turnTtl: 3600,
+  stunUrls: [],
+  dataDir: './data',
+  corsOrigins: [],
+  rateLimits: DEFAULT_RATE_LIMITS,
+};
+
+/** Longest TURN credential lifetime accepted: one week. */
+export const MAX_TURN_TTL = 7 * 24 * 3600;
+
+/** `--help` text. */
+export const USAGE = `Usage: tsx server/cli.ts [options]
+
+Options (flag, then environment variable; flags win):
+  --port N            PORT                 TCP port (default 8080; 0 = any free port)
+  --host ADDR         HOST                 interface to listen on (default 0.0.0.0)
+  --turn-secret S     NETROLL_TURN_SECRET  coturn static-auth-secret (prefer the variable:
+                                           flags are visible in the process list)
+  --turn-urls U,U     NETROLL_TURN_URLS    TURN urls (turn:/turns:), comma separated
+  --turn-ttl SEC      NETROLL_TURN_TTL     TURN credential lifetime (default 3600)
+  --stun-urls U,U     NETROLL_STUN_URLS    STUN urls (stun:/stuns:), comma separated
+  --static-dir DIR    NETROLL_STATIC_DIR   serve DIR as static files at /
+  --data-dir DIR      NETROLL_DATA_DIR     research data directory (default ./data)
+  --cors-origin O,O   NETROLL_CORS_ORIGIN  origins allowed cross-origin (* = any)
+  -h, --help                               show this help
+`;
+
+/** What {@link parseConfig} returns: a config, or a request for the usage text. */
+export type ParsedCommandLine = { readonly help: true } | { readonly help: false; readonly config: ServerConfig };
+
+const FLAGS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'turn-secret': { type: 'string' },
+  'turn-urls': { type: 'string' },
+  'turn-ttl': { type: 'string' },
+  'stun-urls': { type: 'string' },
+  'static-dir': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'cors-origin': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Reads the configuration from command-line `argv` (without the node and
+ * script paths) and `env`: flags override environment, environment overrides
+ * {@link DEFAULT_CONFIG}. Empty environment variables count as unset.
+ *
+ * @throws ConfigError on unknown flags or invalid values.
+ */
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParsedCommandLine {
+  let values: { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new ConfigError(`${err instanceof Error ? err.message : String(err)} (see --help)`);
+  }
+  if (values.help === true) return { help: true };
+
+  const pick = (flag: keyof typeof FLAGS, envName: string): { value: string; source: string } | undefined => {
+    const fromFlag = values[flag];
+    if (typeof fromFlag === 'string') return { value: fromFlag, source: `--${flag}` };
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: envName };
+    return undefined;
+  };
+
+  const partial: { -readonly [K in keyof ServerConfig]?: ServerConfig[K] } = {};
+  const port = pick('port', 'PORT');
+  if (port) partial.port = parseInteger(port.value, port.source, 0, 65535);
+  const host = pick('host', 'HOST');
+  if (host) partial.host = host.value;
+  const secret = pick('turn-secret', 'NETROLL_TURN_SECRET');
+  if (secret) partial.turnSecret = secret.value;
+  const turnUrls = pick('turn-urls', 'NETROLL_TURN_URLS');
+  if (turnUrls) partial.turnUrls = parseList(turnUrls.value);
+  const ttl = pick('turn-ttl', 'NETROLL_TURN_TTL');
+  if (ttl) partial.turnTtl = parseInteger(ttl.value, ttl.source, 1, MAX_TURN_TTL);
+  const stunUrls = pick('stun-urls', 'NETROLL_STUN_URLS');
+  if (stunUrls) partial.stunUrls = parseList(stunUrls.value);
+  const staticDir = pick('static-dir', 'NETROLL_STATIC_DIR');
+  if (staticDir) partial.staticDir = staticDir.value;
+  const dataDir = pick('data-dir', 'NETROLL_DATA_DIR');
+  if (dataDir) partial.dataDir = dataDir.value;
+  const cors = pick('cors-origin', 'NETROLL_CORS_ORIGIN');
+  if (cors) partial.corsOrigins = parseList(cors.value);
+  return { help: false, config: resolveConfig(partial) };
+}
+
+/**
+ * Fills `partial` with {@link DEFAULT_CONFIG} and validates the result.
+ * `undefined` values count as absent.
+ *
+ * @throws ConfigError naming the invalid field.
+ */
+export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<ServerConfig>;
+  const c: ServerConfig = { ...DEFAULT_CONFIG, ...defined };
+
+  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) {
+    throw new ConfigError(`port: expected an integer from 0 to 65535, got ${JSON.stringify(c.port)}`);
+  }
+  if (typeof c.host !== 'string' || c.host.trim() === '') throw new ConfigError('host: must not be empty');
+  if (!Number.isInteger(c.turnTtl) || c.turnTtl < 1 || c.turnTtl > MAX_TURN_TTL) {
+    throw new ConfigError(`turn ttl: expected an integer number of seconds from 1 to ${MAX_TURN_TTL}, got ${JSON.stringify(c.turnTtl)}`);
+  }
+  checkUrls('turn urls', c.turnUrls, ['turn:', 'turns:']);
+  checkUrls('stun urls', c.stunUrls, ['stun:', 'stuns:']);
+  const hasSecret = c.turnSecret !== undefined && c.turnSecret !== '';
+  if (hasSecret && c.turnUrls.length === 0) {
+    throw new ConfigError('turn: a TURN secret needs TURN urls too (--turn-urls / NETROLL_TURN_URLS)');
+  }
+  if (!hasSecret && c.turnUrls.length > 0) {
+    throw new ConfigError('turn: TURN urls need the TURN secret too (--turn-secret / NETROLL_TURN_SECRET)');
+  }
+  if (c.staticDir !== undefined && (typeof c.staticDir !== 'string' || c.staticDir === '')) {
+    throw new ConfigError('static dir: must be a non-empty path');
+  }
+  if (typeof c.dataDir !== 'string' || c.dataDir === '') throw new ConfigError('data dir: must be a non-empty path');
+  for (const origin of c.corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`cors origin: expected * or an origin like http://localhost:5173, got ${JSON.stringify(origin)}`);
+    }
+  }
+  if (c.rateLimits !== false) {
+    for (const [event, limit] of Object.entries(c.rateLimits)) {
+      if (!(limit.burst >= 1) || !(limit.perSecond > 0)) {
+        throw new ConfigError(`rate limit ${event}: burst must be >= 1 and perSecond > 0`);
+      }
+    }
+  }
+  return c;
+}
+
+function parseInteger(text: string, source: string, min: number, max: number): number {
+  const trimmed = text.trim();
+  const n = /^\d+$/.test(trimmed) ? Number(trimmed) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${source}: expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+function parseList(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function checkUrls(what: string, urls: readonly string[], schemes: readonly string[]): void {
+  if (!Array.isArray(urls)) throw new ConfigError(`${what}: expected a list of urls`);
+  for (const url of urls) {
+    const ok = typeof url === 'string' && schemes.some((s) => url.startsWith(s) && url.length > s.length) && !/\s/.test(url);
+    if (!ok) throw new ConfigError(`${what}: ${JSON.stringify(url)} must start with ${schemes.join(' or ')}`);
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * socket.io handlers: `join` (lobby → session), `signal` (WebRTC signalling,
+ * forwarded only within a session), `relay` (binary input-relay fallback),
+ * `leave` and disconnects. Every client message is validated before it can
+ * change anything; a rejected one is counted and answered with `error`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server, Socket } from 'socket.io';
+import {
+  DEFAULT_QUEUE,
+  ErrorCode,
+  errorFromIssues,
+  joinRequestSchema,
+  relayArgsSchema,
+  signalRequestSchema,
+  type Assignment,
+  type ClientToServerEvents,
+  type ErrorInfo,
+  type JoinReply,
+  type ServerToClientEvents,
+} from '../src/signaling/events.ts';
+import type { RateLimits } from './config.ts';
+import type { GroupTarget, Lobby, WaitingClient } from './lobby.ts';
+import { TokenBucket } from './rate-limit.ts';
+import type { Session, SessionRegistry } from './sessions.ts';
+import type { RejectionCounter } from './stats.ts';
+import { iceServersFor, type IceConfig } from './turn.ts';
+
+/** Events between server instances (none: netroll runs one process). */
+export type InterServerEvents = Record<string, never>;
+/** Per-socket data kept by socket.io (none yet). */
+export type SocketData = Record<string, never>;
+/** The typed socket.io server. */
+export type NetrollServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** A typed server-side socket. */
+export type NetrollSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** What the handlers share with the rest of the server. */
+export interface SignalingDeps {
+  readonly config: IceConfig & { readonly rateLimits: RateLimits | false };
+  readonly lobby: Lobby;
+  readonly sessions: SessionRegistry;
+  readonly rejections: RejectionCounter;
+  /** Clock in ms (for rate limits and session creation times); defaults to `Date.now`. */
+  readonly now?: () => number;
+  /** Where unexpected handler failures are reported; defaults to `console.error`. */
+  readonly onInternalError?: (err: unknown) => void;
+}
+
+const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave']);
+
+/** Minimum time between two `rate-limited` error events to one client, in ms (drops are always counted). */
+const RATE_LIMIT_NOTICE_MS = 1000;
+
+/** Registers netroll's handlers on every connection of `io`. */
+export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
+  const now = deps.now ?? Date.now;
+  const onInternalError = deps.onInternalError ?? ((err: unknown) => console.error('netroll server: handler failed', err));
+  const { lobby, sessions, rejections, config } = deps;
+
+  io.on('connection', (socket) => {
+    const limits = config.rateLimits;
+    const buckets =
+      limits === false
+        ? undefined
+        : {
+            join: new TokenBucket(limits.join, now()),
+            signal: new TokenBucket(limits.signal, now()),
+            relay: new TokenBucket(limits.relay, now()),
+          };
+    let lastRateNotice = -Infinity;
+
+    const reject = (error: ErrorInfo): void => {
+      rejections.add(error.code);
+      const member = sessions.memberOf(socket.id);
+      if (member) sessions.recordRejected(member.session);
+      socket.emit('error', error);
+    };
+
+    /** Takes a token for `event`; on an empty bucket counts the drop and (at most once a second) tells the client. */
+    const allowed = (event: 'join' | 'signal' | 'relay'): boolean => {
+      if (!buckets || buckets[event].take(now())) return true;
+      const t = now();
+      if (t - lastRateNotice >= RATE_LIMIT_NOTICE_MS) {
+        lastRateNotice = t;
+        reject({ code: ErrorCode.RateLimited, message: `${event}: too many messages, slow down`, event });
+      } else {
+        rejections.add(ErrorCode.RateLimited);
+        const member = sessions.memberOf(socket.id);
+        if (member) sessions.recordRejected(member.session);
+      }
+      return false;
+    };
+
+    const guarded =
+      (event: string, handler: (args: unknown[]) => void) =>
+      (...args: unknown[]): void => {
+        try {
+          handler(args);
+        } catch (err) {
+          onInternalError(err);
+          try {
+            reject({ code: ErrorCode.Internal, message: `${event}: the server failed to handle this message`, event });
+          } catch {
+            // The socket is gone; nothing left to tell.
+          }
+        }
+      };
+
+    /** The session member the client on this socket addresses as `to`, or an error. */
+    const peer = (event: string, to: number): { session: Session; from: number; target: NetrollSocket } | ErrorInfo => {
+      const me = sessions.memberOf(socket.id);
+      if (!me) return { code: ErrorCode.NotInSession, message: `${event}: not in a session (join one first)`, event };
+      if (to === me.index) return { code: ErrorCode.UnknownPeer, message: `${event}: cannot send to yourself (player ${to})`, event };
+      const member = me.session.members.get(to);
+      const target = member && io.sockets.sockets.get(member.socketId);
+      if (!target) return { code: ErrorCode.UnknownPeer, message: `${event}: player ${to} is not in your session`, event };
+      return { session: me.session, from: me.index, target };
+    };
+
+    const handleJoin = (args: unknown[]): void => {
+      const last = args[args.length - 1];
+      const ack = typeof last === 'function' ? (last as (reply: JoinReply) => void) : undefined;
+      const fail = (error: ErrorInfo): void => {
+        reject(error);
+        ack?.({ ok: false, error });
+      };
+      if (!allowed('join')) {
+        ack?.({ ok: false, error: { code: ErrorCode.RateLimited, message: 'join: too many messages, slow down', event: 'join' } });
+        return;
+      }
+      if (!ack) {
+        fail({ code: ErrorCode.InvalidMessage, message: 'join: needs an acknowledgement callback: emit("join", request, reply => …)', event: 'join' });
+        return;
+      }
+      if (args.length !== 2) {
+        fail({ code: ErrorCode.InvalidMessage, message: `join: takes exactly (request, ack), got ${args.length} arguments`, event: 'join' });
+        return;
+      }
+      const parsed = joinRequestSchema.safeParse(args[0]);
+      if (!parsed.success) {
+        fail(errorFromIssues('join', parsed.error.issues));
+        return;
+      }
+      if (lobby.isWaiting(socket.id) || sessions.memberOf(socket.id)) {
+        fail({ code: ErrorCode.AlreadyJoined, message: 'join: already waiting or in a session (leave first)', event: 'join' });
+        return;
+      }
+      const request = parsed.data;
+      const target: GroupTarget =
+        request.room !== undefined
+          ? { kind: 'room', name: request.room, players: request.players }
+          : { kind: 'queue', name: request.queue ?? DEFAULT_QUEUE, players: request.players };
+      const client: WaitingClient = {
+        socketId: socket.id,
+        clientId: request.clientId ?? randomUUID(),
+        ...(request.name !== undefined ? { name: request.name } : {}),
+      };
+      const result = lobby.join(client, target);
+      if (!result.ok) {
+        fail(result.error);
+        return;
+      }
+      ack({ ok: true, waiting: result.waiting });
+      if (result.formed) startSession(result.formed);
+    };
+
+    const startSession = (formed: readonly WaitingClient[]): void => {
+      const session = sessions.create(formed, now());
+      for (const [index, member] of session.members) {
+        const { iceServers, turn } = iceServersFor(config, member.clientId);
+        const assignment: Assignment = {
+          sessionId: session.id,
+          playerIndex: index,
+          players: session.players,
+          seed: session.seed,
+          iceServers,
+          turn,
+        };
+        io.sockets.sockets.get(member.socketId)?.emit('assigned', assignment);
+      }
+    };
+
+    const handleSignal = (args: unknown[]): void => {
+      if (!allowed('signal')) return;
+      if (args.length !== 1) {
+        reject({ code: ErrorCode.InvalidMessage, message: `signal: takes exactly one argument, got ${args.length}`, event: 'signal' });
+        return;
+      }
+      const parsed = signalRequestSchema.safeParse(args[0]);
+      if (!parsed.success) {
+        reject(errorFromIssues('signal', parsed.error.issues));
+        return;
+      }
+      const route = peer('signal', parsed.data.to);
+      if ('code' in route) {
+        reject(route);
+        return;
+      }
+      route.target.emit('signal', { from: route.from, kind: parsed.data.kind, data: parsed.data.data });
+      sessions.recordSignal(route.session);
+    };
+
+    const handleRelay = (args: unknown[]): void => {
+      if (!allowed('relay')) return;
+      const parsed = relayArgsSchema.safeParse(args);
+      if (!parsed.success) {
+        reject(errorFromIssues('relay', parsed.error.issues, ['to', 'packet']));
+        return;
+      }
+      const [to, packet] = parsed.data;
+      const route = peer('relay', to);
+      if ('code' in route) {
+        reject(route);
+        return;
+      }
+      route.target.emit('relay', route.from, toArrayBuffer(packet));
+      sessions.recordRelay(route.session, packet.byteLength);
+    };
+
+    const depart = (reason: 'left' | 'disconnected'): void => {
+      if (lobby.leave(socket.id)) return;
+      const left = sessions.removeMember(socket.id);
+      if (!left) return;
+      for (const m of left.remaining) {
+        io.sockets.sockets.get(m.socketId)?.emit('peer-left', { playerIndex: left.index, reason });
+      }
+    };
+
+    socket.on('join', guarded('join', handleJoin));
+    socket.on('signal', guarded('signal', handleSignal));
+    socket.on('relay', guarded('relay', handleRelay));
+    socket.on('leave', guarded('leave', () => depart('left')));
+    socket.on('disconnect', () => {
+      try {
+        depart('disconnected');
+      } catch (err) {
+        onInternalError(err);
+      }
+    });
+    socket.onAny(
+      guarded('unknown', (args) => {
+        const event = String(args[0]);
+        if (CLIENT_EVENTS.has(event)) return;
+        if (!allowed('signal')) return;
+        reject({ code: ErrorCode.UnknownEvent, message: `unknown event ${JSON.stringify(event.slice(0, 64))}`, event: event.slice(0, 64) });
+      }),
+    );
+  });
+}
+
+/** The bytes of `packet` as an ArrayBuffer of exactly that length (copied from views). */
+function toArrayBuffer(packet: ArrayBuffer | Uint8Array): ArrayBuffer {
+  if (packet instanceof ArrayBuffer) return packet;
+  const copy = new Uint8Array(packet.byteLength);
+  copy.set(packet);
+  return copy.buffer;
+}

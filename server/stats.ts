@@ -1,0 +1,51 @@
+/** The server's observable counters. */
+import type { SessionSummary } from './sessions.ts';
+import type { GroupSummary } from './lobby.ts';
+
+/** A snapshot of the server's state and lifetime counters. */
+export interface ServerStats {
+  /** Connected socket.io clients. */
+  readonly clients: number;
+  /** Running sessions. */
+  readonly sessions: number;
+  /** Sessions formed since start. */
+  readonly sessionsCreated: number;
+  /** Clients waiting in rooms and queues. */
+  readonly waiting: number;
+  /** Signalling messages forwarded since start. */
+  readonly signalsForwarded: number;
+  /** Relay packets forwarded since start. */
+  readonly relayedPackets: number;
+  /** Bytes of those packets. */
+  readonly relayedBytes: number;
+  /** Rejected client messages since start, by error code. */
+  readonly rejected: Readonly<Record<string, number>>;
+  /** Sum of `rejected`. */
+  readonly rejectedTotal: number;
+  /** The running sessions. */
+  readonly sessionList: readonly SessionSummary[];
+  /** The waiting groups. */
+  readonly groups: readonly GroupSummary[];
+}
+
+/** Counts rejected messages by error code. */
+export class RejectionCounter {
+  readonly #byCode = new Map<string, number>();
+  #total = 0;
+
+  /** Counts one rejection with `code`. */
+  add(code: string): void {
+    this.#byCode.set(code, (this.#byCode.get(code) ?? 0) + 1);
+    this.#total++;
+  }
+
+  /** Counts by code, as a plain object. */
+  byCode(): Record<string, number> {
+    return Object.fromEntries(this.#byCode);
+  }
+
+  /** Total rejections. */
+  get total(): number {
+    return this.#total;
+  }
+}

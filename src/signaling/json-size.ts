@@ -1,0 +1,79 @@
+/**
+ * Measures how many bytes a value takes as UTF-8 JSON, checking on the way
+ * that it is plain JSON data (no binary, functions, class instances, cycles).
+ * Iterative, so deeply nested input cannot overflow the stack, and it stops
+ * as soon as the size passes the limit.
+ */
+
+/** Result of {@link measureJson}. */
+export type JsonMeasure =
+  | { readonly ok: true; readonly bytes: number }
+  | { readonly ok: false; readonly reason: 'not-json' | 'too-large' };
+
+/**
+ * The UTF-8 byte length of `JSON.stringify(value)` when `value` is plain JSON
+ * (null, booleans, finite numbers, strings, arrays and plain objects) and that
+ * length is at most `limit`. Otherwise says why not: `not-json` or `too-large`.
+ */
+export function measureJson(value: unknown, limit: number): JsonMeasure {
+  let bytes = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null) {
+      bytes += 4;
+    } else if (typeof v === 'boolean') {
+      bytes += v ? 4 : 5;
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return { ok: false, reason: 'not-json' };
+      bytes += String(v).length;
+    } else if (typeof v === 'string') {
+      bytes += jsonStringBytes(v, limit - bytes);
+    } else if (Array.isArray(v)) {
+      bytes += 2 + Math.max(0, v.length - 1); // brackets and commas
+      if (bytes > limit) return { ok: false, reason: 'too-large' };
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+    } else if (typeof v === 'object' && isPlainObject(v)) {
+      const keys = Object.keys(v);
+      bytes += 2 + Math.max(0, keys.length - 1) + keys.length; // braces, commas, colons
+      for (const key of keys) {
+        bytes += jsonStringBytes(key, limit - bytes);
+        if (bytes > limit) return { ok: false, reason: 'too-large' };
+        stack.push((v as Record<string, unknown>)[key]);
+      }
+    } else {
+      return { ok: false, reason: 'not-json' };
+    }
+    if (bytes > limit) return { ok: false, reason: 'too-large' };
+  }
+  return { ok: true, bytes };
+}
+
+function isPlainObject(v: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * UTF-8 bytes of `s` as a JSON string literal, quotes and escapes included.
+ * Stops counting once past `budget` (the caller only needs "too large").
+ */
+function jsonStringBytes(s: string, budget: number): number {
+  let n = 2;
+  for (let i = 0; i < s.length && n <= budget; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) n += 2;
+    else if (c < 0x20) n += 6;
+    else if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 6; // lone surrogate: JSON.stringify writes \udxxx
+    } else if (c >= 0xdc00 && c <= 0xdfff) n += 6;
+    else n += 3;
+  }
+  return n;
+}

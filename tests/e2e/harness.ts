@@ -1,0 +1,99 @@
+/**
+ * End-to-end harness: the real netroll server, a Vite server for the test
+ * page, and real Chromium driven by Playwright. Inside the private network
+ * namespace the test run makes (scripts/netns.sh), pages reach each other
+ * over the veth address 198.18.0.1, so Chromium gathers host candidates;
+ * outside it (not root), the same tests run on this host with mDNS hiding off.
+ */
+import { networkInterfaces } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright';
+import { createServer, type ViteDevServer } from 'vite';
+import { startServer, type RunningServer } from '../../server/app.ts';
+import type { ServerConfig } from '../../server/config.ts';
+import { chromiumArgs } from '../../vitest.config.ts';
+import type { PlayOptions, PlayResult } from './types.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The address pages use to reach the servers: the namespace's veth address when there is one. */
+export function hostAddress(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && a.address === '198.18.0.1') return a.address;
+  }
+  return '127.0.0.1';
+}
+
+export const inNamespace = () => hostAddress() === '198.18.0.1';
+
+export interface E2E {
+  server: RunningServer;
+  serverUrl: string;
+  pageUrl: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function startE2E(serverConfig: Partial<ServerConfig> = {}, extraArgs: string[] = []): Promise<E2E> {
+  const host = hostAddress();
+  const server = await startServer({ port: 0, host, ...serverConfig });
+  const vite: ViteDevServer = await createServer({
+    root,
+    configFile: false,
+    logLevel: 'error',
+    server: { host, port: 0, strictPort: false, hmr: false },
+    optimizeDeps: { entries: ['tests/e2e/page/index.html'], include: ['socket.io-client', 'comlink'] },
+  });
+  await vite.listen();
+  const address = vite.httpServer!.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [...chromiumArgs, ...extraArgs],
+  });
+  return {
+    server,
+    serverUrl: `http://${host}:${server.port}`,
+    pageUrl: `http://${host}:${port}/tests/e2e/page/index.html`,
+    browser,
+    async close() {
+      await browser.close();
+      await vite.close();
+      await server.close();
+    },
+  };
+}
+
+export async function openPage(e2e: E2E): Promise<Page> {
+  const context = await e2e.browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('[page error]', err.message));
+  await page.goto(e2e.pageUrl);
+  await page.waitForFunction(() => 'e2e' in globalThis, undefined, { timeout: 30_000 });
+  return page;
+}
+
+type E2EApi = {
+  join(o: PlayOptions): Promise<{ playerIndex: number; openMs: number | null }>;
+  waitConfirmed(frame: number, timeoutMs: number): Promise<number>;
+  result(): Promise<PlayResult>;
+  closeChannel(peer: number): number;
+  leave(): Promise<void>;
+  now(): number;
+};
+
+/** Call `window.e2e[name](...args)` in the page. */
+export function call<K extends keyof E2EApi>(page: Page, name: K, ...args: Parameters<E2EApi[K]>): Promise<Awaited<ReturnType<E2EApi[K]>>> {
+  return page.evaluate(
+    ([n, a]) => (globalThis as unknown as { e2e: Record<string, (...x: unknown[]) => unknown> }).e2e[n as string]!(...(a as unknown[])),
+    [name, args] as const,
+  ) as Promise<Awaited<ReturnType<E2EApi[K]>>>;
+}
+
+/** Join every page into one room and play until all confirm `frames` frames. */
+export async function playRoom(pages: Page[], options: Omit<PlayOptions, 'inputSeed'>): Promise<PlayResult[]> {
+  await Promise.all(pages.map((p, i) => call(p, 'join', { ...options, inputSeed: 1000 + i })));
+  const timeout = (options.frames / 60) * 1000 * 3 + 30_000;
+  await Promise.all(pages.map((p) => call(p, 'waitConfirmed', options.frames, timeout)));
+  return Promise.all(pages.map((p) => call(p, 'result')));
+}

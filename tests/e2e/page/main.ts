@@ -1,0 +1,80 @@
+/**
+ * The end-to-end test page: `window.e2e` joins a game through the real
+ * server and plays it with random inputs; tests drive it with Playwright.
+ */
+import { joinGame, type NetSession } from '../../../main/connect.ts';
+import type { HostMetrics } from '../../../worker/api.ts';
+import type { PlayOptions, PlayResult } from '../types.ts';
+
+let current: NetSession | null = null;
+const statuses: PlayResult['statuses'] = [];
+let inputTimer: ReturnType<typeof setInterval> | null = null;
+
+const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('');
+
+async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: number | null }> {
+  current = await joinGame({
+    server: o.server,
+    room: o.room,
+    players: o.players,
+    game: 'arena',
+    endFrame: o.frames,
+    hashInterval: 60,
+    iceTransportPolicy: o.iceTransportPolicy,
+    engine: new Worker(new URL('../../../worker/builtin.ts', import.meta.url), { type: 'module' }),
+    ...o.mesh,
+  });
+  current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
+  let seed = o.inputSeed >>> 0 || 1;
+  inputTimer = setInterval(() => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    current?.setInput(Uint8Array.of(seed >>> 27));
+  }, 50);
+  return { playerIndex: current.assignment.playerIndex, openMs: current.timings.openMs };
+}
+
+async function waitConfirmed(frame: number, timeoutMs: number): Promise<number> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const s = await current!.stats();
+    if (s.confirmedFrame >= frame - 1 || performance.now() > end) return s.confirmedFrame;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function result(): Promise<PlayResult> {
+  const m: HostMetrics = await current!.exportSessionMetrics();
+  return {
+    playerIndex: current!.assignment.playerIndex,
+    sessionId: current!.assignment.sessionId,
+    confirmedFrame: m.stats.confirmedFrame,
+    desyncs: m.stats.desyncs,
+    rollbacks: m.stats.rollbacks,
+    maxRollback: m.stats.maxRollback,
+    inputLogHex: hex(m.inputLog),
+    confirmedHash: m.confirmedHash.hash,
+    links: current!.links(),
+    timings: current!.timings,
+    statuses: statuses.slice(),
+    ended: current!.ended,
+  };
+}
+
+/** Close the inputs DataChannel to `peer`; returns the page time it happened. */
+function closeChannel(peer: number): number {
+  const at = performance.now();
+  current!.mesh.link(peer)!.closeInputsChannel();
+  return at;
+}
+
+async function stats() {
+  return current!.stats();
+}
+
+async function leave(): Promise<void> {
+  if (inputTimer) clearInterval(inputTimer);
+  await current?.close();
+}
+
+Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, stats, leave, now: () => performance.now() } });
+document.title = 'netroll e2e ready';

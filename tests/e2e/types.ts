@@ -1,0 +1,43 @@
+/** Shapes exchanged between the e2e tests (Node) and the test page (browser). No DOM types here. */
+
+export interface PlayOptions {
+  server: string;
+  room: string;
+  players: number;
+  frames: number;
+  inputSeed: number;
+  iceTransportPolicy?: 'all' | 'relay';
+  /** Extra joinGame options (mesh thresholds, relay switch...). */
+  mesh?: Record<string, unknown>;
+}
+
+export interface LinkSummary {
+  peer: number;
+  status: string;
+  route: 'p2p' | 'relay';
+  open: boolean;
+  connection: { type: string; localType: string; remoteType: string; protocol: string; relayProtocol?: string } | null;
+  connectionHistory: readonly { type: string }[];
+  health: { rttMs: number; loss: number; level: string; samples: readonly number[] };
+  iceRestarts: number;
+  failovers: number;
+  recoveries: number;
+  counters: { packetsViaP2P: number; packetsViaRelay: number; inputsViaP2P: number; inputsViaRelay: number; receivedViaP2P: number; receivedViaRelay: number };
+  routeHistory: readonly { at: number; route: string; reason: string }[];
+  lastFailoverMs: number | null;
+}
+
+export interface PlayResult {
+  playerIndex: number;
+  sessionId: string;
+  confirmedFrame: number;
+  desyncs: number;
+  rollbacks: number;
+  maxRollback: number;
+  inputLogHex: string;
+  confirmedHash: number;
+  links: LinkSummary[];
+  timings: { assignedMs: number; openMs: number | null };
+  statuses: { peer: number; status: string; at: number }[];
+  ended: { reason: string; peer?: number } | null;
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_CONFIG, parseConfig, resolveConfig, type ServerConfig } from '../../server/config.ts';
+import { startServer } from '../../server/app.ts';
+
+const config = (argv: string[], env: Record<string, string> = {}): ServerConfig => {
+  const r = parseConfig(argv, env);
+  if (r.help) throw new Error('unexpected help');
+  return r.config;
+};
+
+describe('server configuration', () => {
+  it('uses the embedded defaults', () => {
+    expect(config([])).toEqual(DEFAULT_CONFIG);
+    expect(DEFAULT_CONFIG).toMatchObject({ port: 8080, host: '0.0.0.0', turnTtl: 3600, dataDir: './data', turnUrls: [], stunUrls: [] });
+    expect(DEFAULT_CONFIG.turnSecret).toBeUndefined();
+  });
+
+  it('environment overrides defaults and flags override environment', () => {
+    const env = {
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      NETROLL_TURN_SECRET: 'env-secret',
+      NETROLL_TURN_URLS: 'turn:a.example:3478, turns:a.example:5349',
+      NETROLL_TURN_TTL: '600',
+      NETROLL_STUN_URLS: 'stun:s.example',
+      NETROLL_DATA_DIR: '/var/netroll',
+    };
+    expect(config([], env)).toMatchObject({
+      port: 9000,
+      host: '127.0.0.1',
+      turnSecret: 'env-secret',
+      turnUrls: ['turn:a.example:3478', 'turns:a.example:5349'],
+      turnTtl: 600,
+      stunUrls: ['stun:s.example'],
+      dataDir: '/var/netroll',
+    });
+    const c = config(
+      ['--port', '9100', '--host=::1', '--turn-secret', 'flag-secret', '--turn-urls', 'turn:b.example', '--turn-ttl', '120', '--static-dir', 'demo', '--data-dir', 'd2'],
+      env,
+    );
+    expect(c).toMatchObject({
+      port: 9100,
+      host: '::1',
+      turnSecret: 'flag-secret',
+      turnUrls: ['turn:b.example'],
+      turnTtl: 120,
+      stunUrls: ['stun:s.example'], // not given as a flag: from the environment
+      staticDir: 'demo',
+      dataDir: 'd2',
+    });
+    // Empty variables count as unset.
+    expect(config([], { PORT: '' }).port).toBe(8080);
+  });
+
+  it('refuses bad values with errors naming the flag or variable', () => {
+    const bad: [string[], Record<string, string>, RegExp][] = [
+      [['--port', 'abc'], {}, /--port: expected an integer from 0 to 65535, got "abc"/],
+      [['--port', '65536'], {}, /--port: expected an integer/],
+      [['--port', '-1'], {}, /--port/],
+      [['--port', '80.5'], {}, /--port/],
+      [[], { PORT: 'http' }, /PORT: expected an integer/],
+      [['--turn-ttl', '0'], {}, /--turn-ttl: expected an integer from 1/],
+      [[], { NETROLL_TURN_TTL: 'soon' }, /NETROLL_TURN_TTL/],
+      [['--turn-secret', 's'], {}, /TURN secret needs TURN urls/],
+      [['--turn-urls', 'turn:x'], {}, /TURN urls need the TURN secret/],
+      [['--turn-secret', 's', '--turn-urls', 'http://x'], {}, /turn urls: "http:\/\/x" must start with turn: or turns:/],
+      [['--stun-urls', 'turn:x'], {}, /stun urls: .* must start with stun: or stuns:/],
+      [['--cors-origin', 'localhost'], {}, /cors origin/],
+      [['--nope'], {}, /Unknown option '--nope'/],
+      [['positional'], {}, /positional/i],
+      [['--port'], {}, /--port/],
+    ];
+    for (const [argv, env, message] of bad) {
+      expect(() => parseConfig(argv, env), argv.join(' ')).toThrow(ConfigError);
+      expect(() => parseConfig(argv, env), argv.join(' ')).toThrow(message);
+    }
+  });
+
+  it('answers --help and -h', () => {
+    expect(parseConfig(['--help'])).toEqual({ help: true });
+    expect(parseConfig(['-h'])).toEqual({ help: true });
+  });
+
+  it('resolveConfig validates partial configs given to startServer', async () => {
+    expect(resolveConfig({ port: 0, host: '127.0.0.1', turnSecret: undefined }).port).toBe(0);
+    expect(() => resolveConfig({ port: 70000 })).toThrow(/port: expected an integer from 0 to 65535/);
+    expect(() => resolveConfig({ port: 1.5 })).toThrow(ConfigError);
+    expect(() => resolveConfig({ host: '' })).toThrow(/host/);
+    expect(() => resolveConfig({ rateLimits: { join: { burst: 0, perSecond: 1 }, signal: { burst: 1, perSecond: 1 }, relay: { burst: 1, perSecond: 1 } } })).toThrow(/rate limit join/);
+    await expect(startServer({ port: -5, host: '127.0.0.1' })).rejects.toThrow(ConfigError);
+    await expect(startServer({ port: 0, host: '127.0.0.1', staticDir: '/definitely/not/here' })).rejects.toThrow(/static dir/);
+  });
+});
