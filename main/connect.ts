@@ -9,6 +9,7 @@ import type { Assignment } from '../src/signaling/events.ts';
 import { type LinkReport, MeshTransport, type MeshOptions } from './mesh.ts';
 import { createSession, type EngineThread, type Session } from './session.ts';
 import { SignalingClient } from './signaling.ts';
+import type { PacketTransport } from './transport.ts';
 import type { HostConfig } from '../worker/api.ts';
 
 export interface JoinGameOptions extends Omit<HostConfig, 'players' | 'localPlayer' | 'seed'>, MeshOptions {
@@ -29,6 +30,8 @@ export interface JoinGameOptions extends Omit<HostConfig, 'players' | 'localPlay
   matchTimeoutMs?: number;
   /** Called with the assignment before connecting (UI: "connecting"). */
   onAssigned?: (assignment: Assignment) => void;
+  /** Wrap the mesh transport before the session uses it (e.g. with `impairTransport`). */
+  wrapTransport?: (mesh: MeshTransport) => PacketTransport;
 }
 
 /** Why a networked session ended. */
@@ -85,7 +88,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     localPlayer: assignment.playerIndex,
     seed: assignment.seed,
     engine,
-    transport: mesh,
+    transport: options.wrapTransport ? options.wrapTransport(mesh) : mesh,
   });
 
   const endEvents = new Emitter<{ ended: SessionEnded }>();

@@ -12,3 +12,4 @@ export { joinGame, type JoinGameOptions, type NetSession, type SessionEnded } fr
 export { MeshTransport, type LinkReport, type MeshOptions, type Route, type RouteCounters } from './mesh.ts';
 export { PeerLink, type ConnectionInfo, type CandidateType, type LinkHealth, type HealthLevel, type PeerLinkOptions } from './peer-link.ts';
 export { SignalingClient, SignalingError, type SignalingOptions } from './signaling.ts';
+export { impairTransport, type Impairment, type ImpairedTransport } from './impair.ts';
