@@ -10,6 +10,8 @@ import { type LinkReport, MeshTransport, type MeshOptions } from './mesh.ts';
 import { createSession, type EngineThread, type Session } from './session.ts';
 import { SignalingClient } from './signaling.ts';
 import type { PacketTransport } from './transport.ts';
+import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
+import type { ReportKind } from '../src/research/report.ts';
 import type { HostConfig } from '../worker/api.ts';
 
 export interface JoinGameOptions extends Omit<HostConfig, 'players' | 'localPlayer' | 'seed'>, MeshOptions {
@@ -32,6 +34,16 @@ export interface JoinGameOptions extends Omit<HostConfig, 'players' | 'localPlay
   onAssigned?: (assignment: Assignment) => void;
   /** Wrap the mesh transport before the session uses it (e.g. with `impairTransport`). */
   wrapTransport?: (mesh: MeshTransport) => PacketTransport;
+  /**
+   * Research data: live stats to the server's dashboard, and report uploads
+   * at each episode end, every `reportIntervalMs` and at session end.
+   * Default: on whenever the server stores data (the assignment carries a report token).
+   */
+  research?: boolean;
+  /** Partial report upload interval, ms (0 = only at episode and session end). Default 15,000. */
+  reportIntervalMs?: number;
+  /** Live stats interval, ms. Default 2,000. */
+  liveStatsIntervalMs?: number;
 }
 
 /** Why a networked session ended. */
@@ -40,7 +52,11 @@ export interface SessionEnded {
   peer?: number;
 }
 
-export interface NetSession extends Session {
+export interface NetSession extends Omit<Session, 'exportSessionMetrics'> {
+  /** This peer's research metrics: engine figures, links over time, hidden periods, the confirmed input log. */
+  exportSessionMetrics(): Promise<SessionMetrics>;
+  /** Upload progress of research reports (null when research is off). */
+  uploads(): UploadStatus | null;
   readonly assignment: Assignment;
   readonly mesh: MeshTransport;
   readonly signaling: SignalingClient;
@@ -51,6 +67,13 @@ export interface NetSession extends Session {
   /** The session ended (the other player of a 2-player session disconnected). Its data is kept. */
   onEnded(handler: (e: SessionEnded) => void): () => void;
   readonly ended: SessionEnded | null;
+}
+
+/** The engine-host settings among `options` (the rest — callbacks, server, mesh — must not reach the worker: they cannot be cloned). */
+function hostOptions(options: JoinGameOptions): Omit<HostConfig, 'players' | 'localPlayer' | 'seed'> {
+  const { game, gameUrl, inputDelay, maxPrediction, hashInterval, tickRate, renderMode, endFrame, profile } = options;
+  const picked = { game, gameUrl, inputDelay, maxPrediction, hashInterval, tickRate, renderMode, endFrame, profile };
+  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Omit<HostConfig, 'players' | 'localPlayer' | 'seed'>;
 }
 
 export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
@@ -83,7 +106,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   }
   const engine = typeof options.engine === 'function' ? options.engine(assignment) : options.engine;
   const session = await createSession({
-    ...options,
+    ...hostOptions(options),
     players: assignment.players.length,
     localPlayer: assignment.playerIndex,
     seed: assignment.seed,
@@ -91,12 +114,56 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     transport: options.wrapTransport ? options.wrapTransport(mesh) : mesh,
   });
 
+  const recorder = new ResearchRecorder({
+    assignment,
+    mesh,
+    signaling,
+    hostMetrics: () => session.exportSessionMetrics(),
+    liveStats: async () => {
+      const s = await session.stats();
+      return {
+        frame: s.frame,
+        confirmedFrame: s.confirmedFrame,
+        rollbacks: s.rollbacks,
+        maxRollback: s.maxRollback,
+        rollbackHistogram: Object.fromEntries(Object.entries(s.rollbackHistogram).slice(0, 256)),
+        stalls: s.stalls,
+        desyncs: s.desyncs,
+        links: mesh.report().map((r) => ({
+          peer: r.peer,
+          connectionType: r.route === 'relay' ? 'relay-server' : (r.connection?.type ?? 'connecting'),
+          route: r.route,
+          rttMs: r.health.rttMs,
+        })),
+      };
+    },
+  });
+  const research = (options.research ?? true) && assignment.reportToken !== undefined;
+  const uploader = research ? new ReportUploader({ server: options.server ?? globalThis.location?.origin ?? '' }) : null;
+  let finalSent = false;
+  const upload = async (kind: ReportKind) => {
+    if (!uploader || finalSent) return;
+    if (kind === 'final') finalSent = true;
+    try {
+      uploader.enqueue(await recorder.report(kind));
+    } catch {
+      // the worker is already gone: what was uploaded before stays
+    }
+  };
+  const reportTimer = research && (options.reportIntervalMs ?? 15_000) > 0 ? setInterval(() => void upload('partial'), options.reportIntervalMs ?? 15_000) : null;
+  if (research) {
+    recorder.startLiveStats(options.liveStatsIntervalMs ?? 2000);
+    session.on('episode', () => void upload('episode'));
+    session.on('finished', () => void upload('final'));
+  }
+
   const endEvents = new Emitter<{ ended: SessionEnded }>();
   let ended: SessionEnded | null = null;
   const end = (e: SessionEnded) => {
     if (ended) return;
     ended = e;
     void session.stop();
+    if (e.reason !== 'closed') void upload('final');
     endEvents.emit('ended', e);
   };
   mesh.on('status', ({ peer, status }) => {
@@ -111,6 +178,8 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     assignment,
     mesh,
     signaling,
+    exportSessionMetrics: () => recorder.metrics(),
+    uploads: () => uploader?.state ?? null,
     links: () => mesh.report(),
     timings: { assignedMs, openMs },
     onEnded: (handler) => endEvents.on('ended', handler),
@@ -118,7 +187,12 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
       return ended;
     },
     async close() {
+      if (reportTimer !== null) clearInterval(reportTimer);
+      await upload('final');
       end({ reason: 'closed' });
+      recorder.close();
+      await uploader?.flush(3000);
+      uploader?.stop();
       signaling.leave();
       await session.close();
       mesh.close();

@@ -13,3 +13,5 @@ export { MeshTransport, type LinkReport, type MeshOptions, type Route, type Rout
 export { PeerLink, type ConnectionInfo, type CandidateType, type LinkHealth, type HealthLevel, type PeerLinkOptions } from './peer-link.ts';
 export { SignalingClient, SignalingError, type SignalingOptions } from './signaling.ts';
 export { impairTransport, type Impairment, type ImpairedTransport } from './impair.ts';
+export { ResearchRecorder, type SessionMetrics } from './research.ts';
+export { ReportUploader, type UploadStatus, type UploaderOptions } from './uploader.ts';

@@ -3,8 +3,12 @@
  * a per-link route: P2P first; the server relay takes over when the inputs
  * channel is closed or failed or the link goes critical, and P2P takes back
  * over once it is open and healthy again. Also tracks each peer's liveness:
- * `interrupted` after 750 ms of silence, `disconnected` after 5 s (or when
- * the server says the peer left).
+ * `interrupted` after 750 ms of silence, `disconnected` after 5 s, or at
+ * once when the server says the peer left (`leave`). When the server only
+ * lost the peer's connection (`peer-left` reason `disconnected`), nothing
+ * more goes through the relay, but silence decides: a P2P link that still
+ * works keeps the game going, and a peer that is really gone is seen
+ * `interrupted`, then `disconnected`.
  */
 import { Emitter } from '../src/engine/events.ts';
 import { MessageType } from '../src/protocol/messages.ts';
@@ -72,6 +76,8 @@ interface PeerState {
   lastHeard: number;
   healthySince: number;
   left: boolean;
+  /** The server no longer has this peer: the relay cannot reach it. */
+  relayGone: boolean;
   failovers: number;
   recoveries: number;
   switchedAt: number;
@@ -122,6 +128,7 @@ export class MeshTransport implements PacketTransport {
         lastHeard: now(),
         healthySince: 0,
         left: false,
+        relayGone: false,
         failovers: 0,
         recoveries: 0,
         switchedAt: 0,
@@ -144,9 +151,11 @@ export class MeshTransport implements PacketTransport {
     this.offs.push(
       signaling.on('signal', (m) => void this.peers.get(m.from)?.link.handleSignal(m.kind, m.data)),
       signaling.on('relay', ({ from, packet }) => this.receive(from, packet, 'relay')),
-      signaling.on('peer-left', ({ playerIndex }) => {
+      signaling.on('peer-left', ({ playerIndex, reason }) => {
         const s = this.peers.get(playerIndex);
         if (!s) return;
+        s.relayGone = true;
+        if (reason === 'disconnected') return this.update(playerIndex, 'peer lost its server connection');
         s.left = true;
         this.setStatus(playerIndex, s, 'disconnected');
       }),
@@ -170,7 +179,7 @@ export class MeshTransport implements PacketTransport {
       if (isInput) s.counters.inputsViaP2P++;
       return;
     }
-    if (!this.relayAllowed) return;
+    if (!this.relayAllowed || s.relayGone) return;
     if (s.route === 'p2p' && s.status !== 'connecting') this.setRoute(peer, s, 'relay', 'send failed on P2P');
     if (s.route === 'relay' && s.lastFailoverMs === null && isInput) s.lastFailoverMs = now() - s.switchedAt;
     this.signaling.relay(peer, packet);

@@ -15,6 +15,10 @@ import { SessionRegistry } from './sessions.ts';
 import { attachSignaling, type NetrollServer } from './signaling.ts';
 import { createStaticHandler } from './static-files.ts';
 import { RejectionCounter, type ServerStats } from './stats.ts';
+import { generateAdminToken } from './research/auth.ts';
+import { LiveSessions } from './research/live.ts';
+import { addResearchRoutes, type ResearchRouteDeps } from './research/routes.ts';
+import { ResearchStore } from './research/store.ts';
 
 /** A started server. */
 export interface RunningServer {
@@ -38,6 +42,18 @@ export interface RunningServer {
   addRoute(method: string, pattern: string, handler: RouteHandler): void;
   /** Disconnects every client and stops listening. Idempotent. */
   close(): Promise<void>;
+  /** Token for `/admin` and `/api/` (configured or generated). */
+  readonly adminToken: string;
+  /** The research store (null when research is off). */
+  readonly store: ResearchStore | null;
+  /** Admin dashboard URL including the token. */
+  readonly adminUrl: string;
+}
+
+/** Hooks for tests and embedders. */
+export interface ServerHooks {
+  /** Runs after a research report is stored, before the upload is acknowledged. */
+  afterReportStored?: ResearchRouteDeps['afterReportStored'];
 }
 
 /**
@@ -52,7 +68,7 @@ export const MAX_SOCKET_MESSAGE_BYTES = MAX_RELAY_PACKET_BYTES + 64 * 1024;
  *
  * @throws ConfigError for invalid configuration or a missing static directory.
  */
-export async function startServer(config: Partial<ServerConfig> = {}): Promise<RunningServer> {
+export async function startServer(config: Partial<ServerConfig> = {}, hooks: ServerHooks = {}): Promise<RunningServer> {
   const cfg = resolveConfig(config);
   const router = new Router();
   router.add('GET', '/healthz', (_req, res) => sendJson(res, 200, { ok: true }));
@@ -62,6 +78,12 @@ export async function startServer(config: Partial<ServerConfig> = {}): Promise<R
     const info = await stat(cfg.staticDir).catch(() => undefined);
     if (!info?.isDirectory()) throw new ConfigError(`static dir: ${cfg.staticDir} is not a directory`);
     serveStatic = createStaticHandler(cfg.staticDir);
+  }
+  const adminToken = cfg.adminToken ?? generateAdminToken();
+  const store = cfg.research ? ResearchStore.open(cfg.dataDir) : null;
+  const live = new LiveSessions();
+  if (store) {
+    addResearchRoutes((m, p, h) => router.add(m, p, h), { store, live, adminToken, afterReportStored: hooks.afterReportStored });
   }
 
   const httpServer = createServer((req, res) => {
@@ -89,7 +111,26 @@ export async function startServer(config: Partial<ServerConfig> = {}): Promise<R
   const lobby = new Lobby();
   const sessions = new SessionRegistry();
   const rejections = new RejectionCounter();
-  attachSignaling(io, { config: cfg, lobby, sessions, rejections });
+  attachSignaling(io, {
+    config: cfg,
+    lobby,
+    sessions,
+    rejections,
+    ...(store
+      ? {
+          research: {
+            onSessionCreated: (session, target) => {
+              const players = session.players.map((p) => ({ index: p.index, clientId: p.clientId, name: p.name }));
+              store.recordSession({ id: session.id, createdAt: Date.now(), seed: session.seed, players, room: `${target.kind}:${target.name}` });
+              live.add(session.id, Date.now(), `${target.kind}:${target.name}`, players);
+            },
+            reportToken: (sessionId, index) => store.reportToken(sessionId, index),
+            onLiveStats: (sessionId, index, stats) => live.update(sessionId, index, stats, Date.now()),
+            onMemberLeft: (sessionId, index) => live.left(sessionId, index, Date.now()),
+          },
+        }
+      : {}),
+  });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
@@ -100,6 +141,7 @@ export async function startServer(config: Partial<ServerConfig> = {}): Promise<R
     });
   }).catch(async (err: unknown) => {
     await io.close().catch(() => undefined);
+    store?.close();
     throw err;
   });
 
@@ -128,9 +170,15 @@ export async function startServer(config: Partial<ServerConfig> = {}): Promise<R
       };
     },
     addRoute: (method, pattern, handler) => router.add(method, pattern, handler),
+    adminToken,
+    store,
+    adminUrl: `http://${urlHost(cfg.host)}:${port}/admin?token=${encodeURIComponent(adminToken)}`,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
-        void io.close(() => resolve());
+        void io.close(() => {
+          store?.close();
+          resolve();
+        });
         httpServer.closeAllConnections();
       })),
   };

@@ -27,6 +27,10 @@ async function main(): Promise<void> {
   console.log(`netroll server listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`);
   if (config.turnSecret !== undefined) console.log(`  TURN credentials for ${config.turnUrls.join(', ')} (ttl ${config.turnTtl} s)`);
   if (config.staticDir !== undefined) console.log(`  serving ${config.staticDir} at /`);
+  if (server.store) {
+    console.log(`  research data: ${config.dataDir === ':memory:' ? 'in memory (not kept)' : server.store.path}`);
+    console.log(`  admin dashboard: ${server.adminUrl}${config.adminToken ? '' : '  (token generated for this run; set NETROLL_ADMIN_TOKEN to keep one)'}`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

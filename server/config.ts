@@ -36,8 +36,12 @@ export interface ServerConfig {
   readonly stunUrls: readonly string[];
   /** Directory served as static files at `/`, if any. */
   readonly staticDir?: string;
-  /** Where research data will be stored (carried for later stages). */
+  /** Where research data is stored (`<dataDir>/netroll.sqlite`); `:memory:` keeps it in memory. */
   readonly dataDir: string;
+  /** Token for `/admin` and `/api/` (generated at start when unset). */
+  readonly adminToken?: string;
+  /** Store research data (sessions, reports, parity). Default true. */
+  readonly research: boolean;
   /** Origins allowed to reach socket.io's HTTP long-polling transport cross-origin (`*` for any). */
   readonly corsOrigins: readonly string[];
   /** Per-connection message rate limits, or `false` for none. */
@@ -64,6 +68,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   turnTtl: 3600,
   stunUrls: [],
   dataDir: './data',
+  research: true,
   corsOrigins: [],
   rateLimits: DEFAULT_RATE_LIMITS,
 };
@@ -83,7 +88,8 @@ Options (flag, then environment variable; flags win):
   --turn-ttl SEC      NETROLL_TURN_TTL     TURN credential lifetime (default 3600)
   --stun-urls U,U     NETROLL_STUN_URLS    STUN urls (stun:/stuns:), comma separated
   --static-dir DIR    NETROLL_STATIC_DIR   serve DIR as static files at /
-  --data-dir DIR      NETROLL_DATA_DIR     research data directory (default ./data)
+  --data-dir DIR      NETROLL_DATA_DIR     research data directory (default ./data; :memory: = none on disk)
+  --admin-token T     NETROLL_ADMIN_TOKEN  token for /admin and /api/ (default: generated, printed)
   --cors-origin O,O   NETROLL_CORS_ORIGIN  origins allowed cross-origin (* = any)
   -h, --help                               show this help
 `;
@@ -100,6 +106,7 @@ const FLAGS = {
   'stun-urls': { type: 'string' },
   'static-dir': { type: 'string' },
   'data-dir': { type: 'string' },
+  'admin-token': { type: 'string' },
   'cors-origin': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -145,6 +152,11 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (staticDir) partial.staticDir = staticDir.value;
   const dataDir = pick('data-dir', 'NETROLL_DATA_DIR');
   if (dataDir) partial.dataDir = dataDir.value;
+  const adminToken = pick('admin-token', 'NETROLL_ADMIN_TOKEN');
+  if (adminToken) {
+    if (adminToken.value.length < 16) throw new ConfigError(`${adminToken.source}: the admin token must be at least 16 characters`);
+    partial.adminToken = adminToken.value;
+  }
   const cors = pick('cors-origin', 'NETROLL_CORS_ORIGIN');
   if (cors) partial.corsOrigins = parseList(cors.value);
   return { help: false, config: resolveConfig(partial) };

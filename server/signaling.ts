@@ -17,6 +17,8 @@ import {
   type ClientToServerEvents,
   type ErrorInfo,
   type JoinReply,
+  type LiveStats,
+  liveStatsSchema,
   type ServerToClientEvents,
 } from '../src/signaling/events.ts';
 import type { RateLimits } from './config.ts';
@@ -45,9 +47,16 @@ export interface SignalingDeps {
   readonly now?: () => number;
   /** Where unexpected handler failures are reported; defaults to `console.error`. */
   readonly onInternalError?: (err: unknown) => void;
+  /** Research hooks: record formed sessions, sign report tokens, take live stats. */
+  readonly research?: {
+    onSessionCreated(session: Session, target: GroupTarget): void;
+    reportToken(sessionId: string, playerIndex: number): string;
+    onLiveStats(sessionId: string, playerIndex: number, stats: LiveStats): void;
+    onMemberLeft(sessionId: string, playerIndex: number): void;
+  };
 }
 
-const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave']);
+const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave', 'live-stats']);
 
 /** Minimum time between two `rate-limited` error events to one client, in ms (drops are always counted). */
 const RATE_LIMIT_NOTICE_MS = 1000;
@@ -162,11 +171,12 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
         return;
       }
       ack({ ok: true, waiting: result.waiting });
-      if (result.formed) startSession(result.formed);
+      if (result.formed) startSession(result.formed, target);
     };
 
-    const startSession = (formed: readonly WaitingClient[]): void => {
+    const startSession = (formed: readonly WaitingClient[], target: GroupTarget): void => {
       const session = sessions.create(formed, now());
+      deps.research?.onSessionCreated(session, target);
       for (const [index, member] of session.members) {
         const { iceServers, turn } = iceServersFor(config, member.clientId);
         const assignment: Assignment = {
@@ -176,6 +186,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
           seed: session.seed,
           iceServers,
           turn,
+          ...(deps.research ? { reportToken: deps.research.reportToken(session.id, index) } : {}),
         };
         io.sockets.sockets.get(member.socketId)?.emit('assigned', assignment);
       }
@@ -218,10 +229,26 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
       sessions.recordRelay(route.session, packet.byteLength);
     };
 
+    const handleLiveStats = (args: unknown[]): void => {
+      if (!allowed('signal')) return;
+      const parsed = liveStatsSchema.safeParse(args[0]);
+      if (args.length !== 1 || !parsed.success) {
+        reject(parsed.success ? { code: ErrorCode.InvalidMessage, message: 'live-stats: takes exactly one argument', event: 'live-stats' } : errorFromIssues('live-stats', parsed.error.issues));
+        return;
+      }
+      const member = sessions.memberOf(socket.id);
+      if (!member) {
+        reject({ code: ErrorCode.NotInSession, message: 'live-stats: not in a session', event: 'live-stats' });
+        return;
+      }
+      deps.research?.onLiveStats(member.session.id, member.index, parsed.data);
+    };
+
     const depart = (reason: 'left' | 'disconnected'): void => {
       if (lobby.leave(socket.id)) return;
       const left = sessions.removeMember(socket.id);
       if (!left) return;
+      deps.research?.onMemberLeft(left.session.id, left.index);
       for (const m of left.remaining) {
         io.sockets.sockets.get(m.socketId)?.emit('peer-left', { playerIndex: left.index, reason });
       }
@@ -231,6 +258,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
     socket.on('signal', guarded('signal', handleSignal));
     socket.on('relay', guarded('relay', handleRelay));
     socket.on('leave', guarded('leave', () => depart('left')));
+    socket.on('live-stats', guarded('live-stats', handleLiveStats));
     socket.on('disconnect', () => {
       try {
         depart('disconnected');

@@ -51,6 +51,8 @@ export type HostEvent =
   | { type: 'hash'; frame: number; hash: number }
   | { type: 'malformed'; peer: number; reason: string; detail: string }
   | { type: 'rtt'; peer: number; ms: number }
+  /** `endFrame` was reached and every frame before it is confirmed. */
+  | { type: 'finished'; frame: number }
   | { type: 'error'; message: string };
 
 /** Callbacks the page hands to the host (proxied over Comlink). */
@@ -76,6 +78,8 @@ export interface HostStats extends EngineStats {
   readonly packetsQueued: number;
   /** Packets on the port that were not `{ peer, buf }` and were dropped. */
   readonly badPortMessages: number;
+  /** Rollback depth → count. */
+  readonly rollbackHistogram: Readonly<Record<number, number>>;
 }
 
 /** What a peer exports about its session (extended by the research layer). */

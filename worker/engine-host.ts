@@ -51,6 +51,7 @@ export class EngineHost implements EngineHostApi {
   private lastTickAt = 0;
   private queued = 0;
   private badPortMessages = 0;
+  private finishedSent = false;
   private devtools: DevtoolsTrack | null = null;
   private readonly rollbackHistogram: Record<number, number> = {};
   private readonly episodes: HostMetrics['episodes'] = [];
@@ -149,6 +150,7 @@ export class EngineHost implements EngineHostApi {
       tickIntervalP99Ms: percentile(sorted, 0.99),
       packetsQueued: this.queued,
       badPortMessages: this.badPortMessages,
+      rollbackHistogram: { ...this.rollbackHistogram },
     };
   }
 
@@ -225,6 +227,10 @@ export class EngineHost implements EngineHostApi {
     if (this.history.length > HISTORY) this.history.shift();
     this.deliverRender(result);
     this.devtools?.maybeClear(this.ticks);
+    if (!this.finishedSent && engine.finished) {
+      this.finishedSent = true;
+      this.emit({ type: 'finished', frame: engine.frame });
+    }
   }
 
   private deliverRender(result: TickResult): void {

@@ -109,6 +109,26 @@ export interface Assignment {
   readonly iceServers: readonly IceServer[];
   /** Whether `iceServers` includes a TURN server. */
   readonly turn: boolean;
+  /** Token this participant signs its research reports with (absent when the server stores no data). */
+  readonly reportToken?: string;
+}
+
+/** `live-stats`: what a playing client reports every few seconds (for the live dashboard). */
+export interface LiveStats {
+  readonly frame: number;
+  readonly confirmedFrame: number;
+  readonly rollbacks: number;
+  readonly maxRollback: number;
+  /** Rollback depth → count so far. */
+  readonly rollbackHistogram: Readonly<Record<string, number>>;
+  readonly stalls: number;
+  readonly desyncs: number;
+  readonly links: readonly {
+    readonly peer: number;
+    readonly connectionType: string;
+    readonly route: 'p2p' | 'relay';
+    readonly rttMs: number;
+  }[];
 }
 
 /** WebRTC signalling message kinds. */
@@ -150,6 +170,8 @@ export interface ClientToServerEvents {
   relay: (to: number, packet: ArrayBuffer | Uint8Array) => void;
   /** Leave the waiting group or session (no-op otherwise). Arguments are ignored. */
   leave: () => void;
+  /** Live figures of a session member, for the dashboard. */
+  'live-stats': (stats: LiveStats) => void;
 }
 
 /** Events the server emits. */
@@ -265,6 +287,28 @@ export const assignmentSchema = z.object({
     }),
   ),
   turn: z.boolean(),
+  reportToken: z.string().optional(),
+});
+
+/** {@link LiveStats} (client → server). */
+export const liveStatsSchema: z.ZodType<LiveStats> = z.strictObject({
+  frame: z.number().int().nonnegative(),
+  confirmedFrame: z.number().int().min(-1),
+  rollbacks: z.number().int().nonnegative(),
+  maxRollback: z.number().int().nonnegative(),
+  rollbackHistogram: z.record(z.string().regex(/^\d{1,4}$/), z.number().int().nonnegative()).refine((r) => Object.keys(r).length <= 256, 'too many buckets'),
+  stalls: z.number().int().nonnegative(),
+  desyncs: z.number().int().nonnegative(),
+  links: z
+    .array(
+      z.strictObject({
+        peer: playerIndexSchema,
+        connectionType: z.string().max(16),
+        route: z.enum(['p2p', 'relay']),
+        rttMs: z.number().finite().nonnegative().max(600_000),
+      }),
+    )
+    .max(7),
 });
 
 /** {@link SignalMessage}. */

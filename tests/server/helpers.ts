@@ -98,7 +98,7 @@ export class Harness {
   readonly #clients: ClientSocket[] = [];
 
   async start(config: Partial<ServerConfig> = {}): Promise<RunningServer> {
-    this.server = await startServer({ port: 0, host: '127.0.0.1', ...config });
+    this.server = await startServer({ port: 0, host: '127.0.0.1', dataDir: ':memory:', ...config });
     return this.server;
   }
 

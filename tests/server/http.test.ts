@@ -53,7 +53,7 @@ describe('HTTP: healthz, routes and static files (real server)', () => {
     writeFileSync(join(site, 'docs', 'index.html'), '<p>docs</p>');
     writeFileSync(join(site, 'hello world.txt'), 'spaces ok');
     writeFileSync(join(root, 'secret.txt'), SECRET_TEXT);
-    server = await h.start({ staticDir: site });
+    server = await h.start({ staticDir: site, research: false }); // the routes below use /api and /admin paths of their own
     server.addRoute('GET', '/api/sessions/:id', (_req, res, params, url) => sendJson(res, 200, { id: params['id'], q: url.searchParams.get('q') }));
     server.addRoute('POST', '/api/upload', (_req, res) => sendJson(res, 201, { stored: true }));
     server.addRoute('GET', '/admin/*', (_req, res, params) => sendJson(res, 200, { rest: params['*'] }));

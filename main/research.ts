@@ -1,0 +1,168 @@
+/**
+ * Research data on the page: builds this peer's session metrics (engine
+ * figures from the worker + link figures from the mesh + hidden-tab periods),
+ * sends live stats to the server for the dashboard, and uploads reports at
+ * each episode end and at session end, retried with backoff until the server
+ * acknowledges them. Reports are cumulative and carry a unique upload id, so
+ * a repeated upload is stored once and nothing is lost.
+ */
+import { episodeSeed } from '../src/engine/simulation.ts';
+import type { LinkReportData, ReportKind, SessionReport } from '../src/research/report.ts';
+export { ReportUploader, type UploaderOptions, type UploadStatus } from './uploader.ts';
+import { toBase64 } from '../src/research/report.ts';
+import type { Assignment, LiveStats } from '../src/signaling/events.ts';
+import type { HostMetrics } from '../worker/api.ts';
+import type { MeshTransport } from './mesh.ts';
+import type { SignalingClient } from './signaling.ts';
+
+/** Everything this peer knows about its session (`exportSessionMetrics()` of a networked session). */
+export interface SessionMetrics extends HostMetrics {
+  readonly sessionId: string;
+  readonly playerIndex: number;
+  readonly links: LinkReportData[];
+  /** Tab-hidden periods, ms since the session started (`end` null while hidden). */
+  readonly hiddenPeriods: { start: number; end: number | null }[];
+  readonly episodesWithSeeds: { episode: number; startFrame: number; endFrame: number; seed: number }[];
+  readonly rollbacks: SessionReport['rollbacks'];
+  readonly relayFailovers: number;
+  readonly iceRestarts: number;
+}
+
+export interface RecorderDeps {
+  assignment: Assignment;
+  mesh: MeshTransport;
+  signaling: SignalingClient;
+  hostMetrics: () => Promise<HostMetrics>;
+  liveStats: () => Promise<LiveStats>;
+}
+
+/** Collects what the host does not know (links over time, hidden periods) and builds metrics and reports. */
+export class ResearchRecorder {
+  private readonly t0 = performance.now();
+  private readonly hidden: { start: number; end: number | null }[] = [];
+  private readonly history = new Map<number, LinkReportData['connectionHistory']>();
+  private seq = 0;
+  private readonly offs: (() => void)[] = [];
+  private liveTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly deps: RecorderDeps) {
+    const since = () => Math.round(performance.now() - this.t0);
+    const onVisibility = () => {
+      if (typeof document === 'undefined') return;
+      if (document.visibilityState === 'hidden') this.hidden.push({ start: since(), end: null });
+      else {
+        const open = this.hidden.at(-1);
+        if (open && open.end === null) open.end = since();
+      }
+    };
+    if (typeof document !== 'undefined') {
+      document.addEventListener('visibilitychange', onVisibility);
+      this.offs.push(() => document.removeEventListener('visibilitychange', onVisibility));
+      if (document.visibilityState === 'hidden') onVisibility();
+    }
+    const push = (peer: number, change: LinkReportData['connectionHistory'][number]) => {
+      let h = this.history.get(peer);
+      if (!h) this.history.set(peer, (h = []));
+      h.push(change);
+    };
+    this.offs.push(
+      deps.mesh.on('connection', ({ peer, info }) =>
+        push(peer, { at: since(), type: info.type, localType: info.localType, remoteType: info.remoteType, ...(info.relayProtocol ? { relayProtocol: info.relayProtocol } : {}) }),
+      ),
+      deps.mesh.on('route', ({ peer, route }) => {
+        const info = deps.mesh.link(peer)?.connection();
+        push(peer, route === 'relay' ? { at: since(), type: 'relay-server' } : { at: since(), type: info?.type ?? 'unknown' });
+      }),
+    );
+  }
+
+  /** Send live stats to the server every `ms` (for the dashboard). */
+  startLiveStats(ms = 2000): void {
+    const send = async () => {
+      try {
+        this.deps.signaling.socket.emit('live-stats', await this.deps.liveStats());
+      } catch {
+        // the worker is gone (session closed): nothing to send
+      }
+    };
+    void send();
+    this.liveTimer = setInterval(() => void send(), ms);
+  }
+
+  async metrics(): Promise<SessionMetrics> {
+    const host = await this.deps.hostMetrics();
+    const { assignment, mesh } = this.deps;
+    const links: LinkReportData[] = mesh.report().map((r) => ({
+      peer: r.peer,
+      connectionType: r.route === 'relay' ? 'relay-server' : (r.connection?.type ?? 'unknown'),
+      ...(r.connection?.relayProtocol ? { relayProtocol: r.connection.relayProtocol } : {}),
+      connectionHistory: (this.history.get(r.peer) ?? []).slice(),
+      rttMs: r.health.rttMs,
+      rttSamples: r.health.samples.slice(),
+      loss: r.health.loss,
+      inputsViaP2P: r.counters.inputsViaP2P,
+      inputsViaRelay: r.counters.inputsViaRelay,
+      relayFailovers: r.failovers,
+      relayRecoveries: r.recoveries,
+      iceRestarts: r.iceRestarts,
+    }));
+    const histogram: Record<string, number> = {};
+    for (const [d, n] of Object.entries(host.rollbackHistogram)) histogram[d] = n;
+    return {
+      ...host,
+      sessionId: assignment.sessionId,
+      playerIndex: assignment.playerIndex,
+      links,
+      hiddenPeriods: this.hidden.map((h) => ({ ...h })),
+      episodesWithSeeds: this.episodes(host),
+      rollbacks: { count: host.stats.rollbacks, histogram, totalMs: host.stats.rollbackMs, maxDepth: host.stats.maxRollback },
+      relayFailovers: links.reduce((a, l) => a + l.relayFailovers, 0),
+      iceRestarts: links.reduce((a, l) => a + l.iceRestarts, 0),
+    };
+  }
+
+  /** A report of everything so far, for upload. */
+  async report(kind: ReportKind): Promise<SessionReport> {
+    const m = await this.metrics();
+    const seq = this.seq++;
+    const counters: Record<string, number> = {};
+    for (const [k, v] of Object.entries(m.stats)) if (typeof v === 'number' && Number.isFinite(v)) counters[k] = v;
+    return {
+      uploadId: `${m.sessionId}:${m.playerIndex}:${seq}`,
+      kind,
+      seq,
+      sessionId: m.sessionId,
+      playerIndex: m.playerIndex,
+      reportToken: this.deps.assignment.reportToken ?? '',
+      game: m.game,
+      seed: m.seed,
+      players: m.players,
+      frames: m.confirmedHash.frame,
+      episodes: m.episodesWithSeeds,
+      links: m.links,
+      rollbacks: m.rollbacks,
+      stalls: m.stats.stalls,
+      desyncs: m.desyncs,
+      hiddenPeriods: m.hiddenPeriods,
+      hashes: m.hashes,
+      confirmedHash: m.confirmedHash,
+      inputLog: toBase64(m.inputLog),
+      counters,
+      createdAt: new Date().toISOString(),
+    };
+  }
+
+  close(): void {
+    if (this.liveTimer !== null) clearInterval(this.liveTimer);
+    for (const off of this.offs) off();
+  }
+
+  private episodes(host: HostMetrics): SessionMetrics['episodesWithSeeds'] {
+    const done = host.episodes.map((e) => ({ ...e, seed: episodeSeed(host.seed, e.episode) }));
+    const next = done.length;
+    const start = done.length ? done.at(-1)!.endFrame + 1 : 0;
+    // the running episode: ends at the last confirmed frame so far
+    done.push({ episode: next, startFrame: start, endFrame: host.confirmedHash.frame - 1, seed: episodeSeed(host.seed, next) });
+    return done;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The research store: an embedded SQLite database (better-sqlite3) at
+ * `<dataDir>/netroll.sqlite`, or in memory for `:memory:`. Sessions are
+ * recorded when they form; peers' reports are applied idempotently (a
+ * repeated upload id is stored once; an older report never replaces a newer
+ * one); parity is re-checked whenever every peer of a session has reported.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { checkParity, type ParityResult } from '../../src/research/parity.ts';
+import { fromBase64, type SessionReport } from '../../src/research/report.ts';
+import { migrate } from './migrations.ts';
+
+export interface NewSession {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly seed: number;
+  readonly room?: string;
+  readonly players: readonly { index: number; clientId: string; name: string }[];
+}
+
+export interface ApplyResult {
+  readonly stored: boolean;
+  readonly duplicate: boolean;
+  readonly superseded: boolean;
+  readonly parity: ParityResult | null;
+}
+
+export interface SessionRow {
+  id: string;
+  created_at: number;
+  seed: number;
+  players: number;
+  room: string | null;
+  game: string | null;
+  last_report_at: number | null;
+  parity_status: string | null;
+  parity_first_mismatch_frame: number | null;
+  parity_detail: string | null;
+  parity_frames: number | null;
+  parity_hashes: number | null;
+  parity_checked_at: number | null;
+}
+
+export interface StoredLog {
+  readonly playerIndex: number;
+  readonly frames: number;
+  readonly log: Uint8Array;
+  readonly hashes: { frame: number; hash: number }[];
+  readonly confirmedHash: number | null;
+  readonly confirmedHashFrame: number | null;
+}
+
+/** Thrown for uploads the store refuses (unknown session, bad token...). */
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(
+    readonly code: 'unknown-session' | 'unknown-participant' | 'bad-token' | 'bad-report',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ResearchStore {
+  readonly db: Database.Database;
+  private readonly secret: Buffer;
+
+  constructor(readonly path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    this.secret = this.loadSecret();
+  }
+
+  /** Open the store of a data directory (`:memory:` for an in-memory one). */
+  static open(dataDir: string): ResearchStore {
+    if (dataDir === ':memory:') return new ResearchStore(':memory:');
+    mkdirSync(dataDir, { recursive: true });
+    return new ResearchStore(join(dataDir, 'netroll.sqlite'));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** The per-participant upload token (HMAC with this store's secret). */
+  reportToken(sessionId: string, playerIndex: number): string {
+    return createHmac('sha256', this.secret).update(`${sessionId}:${playerIndex}`).digest('base64url');
+  }
+
+  recordSession(s: NewSession): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT OR IGNORE INTO sessions (id, created_at, seed, players, room) VALUES (?, ?, ?, ?, ?)')
+        .run(s.id, s.createdAt, s.seed, s.players.length, s.room ?? null);
+      const insert = this.db.prepare('INSERT OR IGNORE INTO participants (session_id, player_index, client_id, name) VALUES (?, ?, ?, ?)');
+      for (const p of s.players) insert.run(s.id, p.index, p.clientId, p.name);
+    })();
+  }
+
+  /** Validate ownership and apply a report; idempotent per `uploadId`. */
+  applyReport(report: SessionReport, bytes: number, receivedAt: number): ApplyResult {
+    const session = this.db.prepare('SELECT players FROM sessions WHERE id = ?').get(report.sessionId) as { players: number } | undefined;
+    if (!session) throw new StoreError('unknown-session', `no session ${report.sessionId}`);
+    const participant = this.db
+      .prepare('SELECT report_seq FROM participants WHERE session_id = ? AND player_index = ?')
+      .get(report.sessionId, report.playerIndex) as { report_seq: number | null } | undefined;
+    if (!participant) throw new StoreError('unknown-participant', `session ${report.sessionId} has no player ${report.playerIndex}`);
+    const expected = Buffer.from(this.reportToken(report.sessionId, report.playerIndex));
+    const given = Buffer.from(report.reportToken);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new StoreError('bad-token', 'the report token does not match this session and player');
+    }
+    if (report.players !== session.players) throw new StoreError('bad-report', `players ${report.players} ≠ session's ${session.players}`);
+    const log = fromBase64(report.inputLog);
+    if (!log) throw new StoreError('bad-report', 'inputLog is not valid base64');
+
+    let result: ApplyResult = { stored: false, duplicate: true, superseded: false, parity: null };
+    this.db.transaction(() => {
+      const seen = this.db.prepare('SELECT 1 FROM uploads WHERE upload_id = ?').get(report.uploadId);
+      if (seen) return;
+      const newer = participant.report_seq === null || report.seq > participant.report_seq;
+      this.db
+        .prepare('INSERT INTO uploads (upload_id, session_id, player_index, seq, kind, received_at, bytes, applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(report.uploadId, report.sessionId, report.playerIndex, report.seq, report.kind, receivedAt, bytes, newer ? 1 : 0);
+      if (newer) this.replaceParticipantData(report, log, receivedAt);
+      result = { stored: newer, duplicate: false, superseded: !newer, parity: null };
+    })();
+    if (result.stored) result = { ...result, parity: this.checkParity(report.sessionId) };
+    return result;
+  }
+
+  private replaceParticipantData(r: SessionReport, log: Uint8Array, receivedAt: number): void {
+    const key = [r.sessionId, r.playerIndex] as const;
+    for (const table of ['links', 'episodes', 'metrics', 'events', 'input_logs']) {
+      this.db.prepare(`DELETE FROM ${table} WHERE session_id = ? AND player_index = ?`).run(...key);
+    }
+    this.db
+      .prepare('UPDATE participants SET report_seq = ?, final_report = MAX(final_report, ?) WHERE session_id = ? AND player_index = ?')
+      .run(r.seq, r.kind === 'final' ? 1 : 0, ...key);
+    this.db.prepare('UPDATE sessions SET game = ?, last_report_at = ? WHERE id = ?').run(r.game, receivedAt, r.sessionId);
+    const link = this.db.prepare(
+      `INSERT INTO links (session_id, player_index, peer, connection_type, relay_protocol, rtt_ms, loss, inputs_via_p2p,
+        inputs_via_relay, relay_failovers, relay_recoveries, ice_restarts, connection_history, rtt_samples)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const l of r.links) {
+      link.run(...key, l.peer, l.connectionType, l.relayProtocol ?? null, l.rttMs, l.loss, l.inputsViaP2P, l.inputsViaRelay,
+        l.relayFailovers, l.relayRecoveries, l.iceRestarts, JSON.stringify(l.connectionHistory), JSON.stringify(l.rttSamples));
+    }
+    const episode = this.db.prepare('INSERT OR REPLACE INTO episodes (session_id, player_index, episode, start_frame, end_frame, seed) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const e of r.episodes) episode.run(...key, e.episode, e.startFrame, e.endFrame, e.seed);
+    this.db
+      .prepare(
+        `INSERT INTO metrics (session_id, player_index, frames, rollbacks, rollback_total_ms, rollback_max_depth, rollback_histogram,
+          stalls, desyncs, confirmed_hash, confirmed_hash_frame, hidden_periods, counters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(...key, r.frames, r.rollbacks.count, r.rollbacks.totalMs, r.rollbacks.maxDepth, JSON.stringify(r.rollbacks.histogram),
+        r.stalls, r.desyncs.length, r.confirmedHash.hash, r.confirmedHash.frame, JSON.stringify(r.hiddenPeriods), JSON.stringify(r.counters));
+    const event = this.db.prepare('INSERT INTO events (session_id, player_index, type, frame, at, data) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const d of r.desyncs) event.run(...key, 'desync', d.frame, null, JSON.stringify(d));
+    for (const h of r.hiddenPeriods) event.run(...key, 'hidden', null, h.start, JSON.stringify(h));
+    for (const l of r.links) {
+      for (const c of l.connectionHistory) event.run(...key, 'connection', null, c.at, JSON.stringify({ peer: l.peer, ...c }));
+    }
+    this.db.prepare('INSERT INTO input_logs (session_id, player_index, frames, log, hashes) VALUES (?, ?, ?, ?, ?)').run(
+      ...key,
+      r.frames,
+      Buffer.from(log.buffer, log.byteOffset, log.byteLength),
+      JSON.stringify(r.hashes),
+    );
+  }
+
+  /** Re-check parity when every participant has reported; stores and returns the result. */
+  checkParity(sessionId: string): ParityResult | null {
+    const logs = this.inputLogs(sessionId);
+    const session = this.session(sessionId);
+    if (!session || logs.length < session.players) return null;
+    const parity = checkParity(logs.map((l) => ({ playerIndex: l.playerIndex, inputLog: l.log, hashes: l.hashes })));
+    this.db
+      .prepare(
+        `UPDATE sessions SET parity_status = ?, parity_first_mismatch_frame = ?, parity_detail = ?, parity_frames = ?,
+          parity_hashes = ?, parity_checked_at = ? WHERE id = ?`,
+      )
+      .run(parity.status, parity.firstMismatchFrame, parity.detail, parity.framesCompared, parity.hashesCompared, Date.now(), sessionId);
+    return parity;
+  }
+
+  session(id: string): SessionRow | undefined {
+    return this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+  }
+
+  sessions(limit = 1000): SessionRow[] {
+    return this.db.prepare('SELECT * FROM sessions ORDER BY created_at DESC LIMIT ?').all(limit) as SessionRow[];
+  }
+
+  inputLogs(sessionId: string): StoredLog[] {
+    const rows = this.db
+      .prepare(
+        `SELECT l.player_index, l.frames, l.log, l.hashes, m.confirmed_hash, m.confirmed_hash_frame
+         FROM input_logs l LEFT JOIN metrics m ON m.session_id = l.session_id AND m.player_index = l.player_index
+         WHERE l.session_id = ? ORDER BY l.player_index`,
+      )
+      .all(sessionId) as { player_index: number; frames: number; log: Buffer; hashes: string; confirmed_hash: number | null; confirmed_hash_frame: number | null }[];
+    return rows.map((r) => ({
+      playerIndex: r.player_index,
+      frames: r.frames,
+      log: new Uint8Array(r.log.buffer, r.log.byteOffset, r.log.byteLength),
+      hashes: JSON.parse(r.hashes) as { frame: number; hash: number }[],
+      confirmedHash: r.confirmed_hash,
+      confirmedHashFrame: r.confirmed_hash_frame,
+    }));
+  }
+
+  /** Rows of a table for one session (for export and the dashboard). */
+  rows(table: 'participants' | 'links' | 'episodes' | 'metrics' | 'events' | 'uploads', sessionId: string): Record<string, unknown>[] {
+    return this.db.prepare(`SELECT * FROM ${table} WHERE session_id = ? ORDER BY player_index`).all(sessionId) as Record<string, unknown>[];
+  }
+
+  uploadCount(sessionId: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM uploads WHERE session_id = ?').get(sessionId) as { n: number }).n;
+  }
+
+  private loadSecret(): Buffer {
+    const row = this.db.prepare("SELECT value FROM settings WHERE key = 'report-secret'").get() as { value: string } | undefined;
+    if (row) return Buffer.from(row.value, 'base64');
+    const secret = randomBytes(32);
+    this.db.prepare("INSERT INTO settings (key, value) VALUES ('report-secret', ?)").run(secret.toString('base64'));
+    return secret;
+  }
+}

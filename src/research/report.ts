@@ -1,0 +1,141 @@
+/**
+ * The research report a peer uploads: everything a researcher needs to trust
+ * and replay a session, from this peer's point of view. Reports are
+ * cumulative (each one holds the whole session so far), so the newest one of
+ * a peer replaces the older ones, and a repeated upload (same `uploadId`) is
+ * stored once. Shared by the browser (builds it) and the server (validates
+ * it with the zod schema below).
+ */
+import { z } from 'zod';
+
+/** Largest accepted report body, bytes (an hour of 8 players × 16-byte inputs fits). */
+export const MAX_REPORT_BYTES = 48 * 1024 * 1024;
+
+export const REPORT_KINDS = ['episode', 'final', 'partial'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+const CONNECTION_TYPES = ['host', 'srflx', 'prflx', 'relay', 'relay-server', 'unknown'] as const;
+
+const int = z.number().int();
+const nonNegInt = int.nonnegative();
+const finite = z.number().finite();
+
+export const connectionChangeSchema = z.object({
+  /** Page clock, ms since the session started. */
+  at: finite,
+  type: z.enum(CONNECTION_TYPES),
+  localType: z.string().max(16).optional(),
+  remoteType: z.string().max(16).optional(),
+  relayProtocol: z.string().max(16).optional(),
+});
+
+export const linkReportSchema = z.object({
+  peer: int.min(0).max(7),
+  /** The link's connection type at report time (`relay-server` while the server relay carries the inputs). */
+  connectionType: z.enum(CONNECTION_TYPES),
+  relayProtocol: z.string().max(16).optional(),
+  /** Every change of connection type (and of route to/from the server relay). */
+  connectionHistory: z.array(connectionChangeSchema).max(10_000),
+  rttMs: finite.nonnegative(),
+  /** Recent RTT samples, ms. */
+  rttSamples: z.array(finite.nonnegative()).max(100_000),
+  /** Fraction of link pings lost, 0..1. */
+  loss: z.number().min(0).max(1),
+  inputsViaP2P: nonNegInt,
+  inputsViaRelay: nonNegInt,
+  relayFailovers: nonNegInt,
+  relayRecoveries: nonNegInt,
+  iceRestarts: nonNegInt,
+});
+
+export const reportSchema = z.object({
+  /** Unique per upload attempt content: `${sessionId}:${playerIndex}:${seq}`. */
+  uploadId: z.string().min(1).max(200),
+  kind: z.enum(REPORT_KINDS),
+  /** Upload sequence number of this peer (later reports supersede earlier ones). */
+  seq: nonNegInt,
+  sessionId: z.string().min(1).max(100),
+  playerIndex: int.min(0).max(7),
+  /** The per-participant token from the assignment. */
+  reportToken: z.string().min(1).max(200),
+  game: z.string().min(1).max(200),
+  seed: nonNegInt.max(0xffff_ffff),
+  players: int.min(1).max(8),
+  /** Confirmed frames covered by the input log. */
+  frames: nonNegInt,
+  episodes: z.array(z.object({ episode: nonNegInt, startFrame: nonNegInt, endFrame: int.min(-1), seed: nonNegInt.max(0xffff_ffff) })).max(1_000_000),
+  links: z.array(linkReportSchema).max(7),
+  rollbacks: z.object({
+    count: nonNegInt,
+    /** depth → count */
+    histogram: z.record(z.string().regex(/^\d+$/), nonNegInt),
+    totalMs: finite.nonnegative(),
+    maxDepth: nonNegInt,
+  }),
+  stalls: nonNegInt,
+  desyncs: z.array(z.object({ frame: nonNegInt, peer: int.min(0).max(7), localHash: nonNegInt, remoteHash: nonNegInt })).max(100_000),
+  /** Periods the tab was hidden, ms since the session started (`end` null while still hidden). */
+  hiddenPeriods: z.array(z.object({ start: finite, end: finite.nullable() })).max(100_000),
+  /** Periodic confirmed state hashes. */
+  hashes: z.array(z.object({ frame: nonNegInt, hash: nonNegInt.max(0xffff_ffff) })).max(10_000_000),
+  confirmedHash: z.object({ frame: nonNegInt, hash: nonNegInt.max(0xffff_ffff) }),
+  /** The confirmed input log (src/engine/input-log.ts), base64. */
+  inputLog: z.string().max(MAX_REPORT_BYTES),
+  /** Engine counters at report time (free-form numbers). */
+  counters: z.record(z.string().max(64), finite),
+  /** Client wall clock when the report was made (ISO 8601), informative only. */
+  createdAt: z.string().max(64),
+});
+
+export type SessionReport = z.infer<typeof reportSchema>;
+export type LinkReportData = z.infer<typeof linkReportSchema>;
+
+/** The server's answer to an upload. */
+export type ReportAck =
+  | { ok: true; stored: boolean; duplicate: boolean; superseded: boolean }
+  | { ok: false; error: { code: string; message: string } };
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const LOOKUP = new Int16Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
+
+/** Standard base64 (with padding). */
+export function toBase64(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]! + ALPHABET[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + '==';
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]! + '=';
+  }
+  return out;
+}
+
+/** Decode standard base64; returns null for anything malformed (never throws). */
+export function fromBase64(text: string): Uint8Array | null {
+  if (text.length % 4 !== 0) return null;
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let n = 0;
+    for (let k = 0; k < 4; k++) {
+      const c = text.charCodeAt(i + k);
+      const isPad = c === 61 && i + k >= text.length - pad;
+      const v = isPad ? 0 : c < 128 ? LOOKUP[c]! : -1;
+      if (v < 0) return null;
+      n = (n << 6) | v;
+    }
+    if (o < out.length) out[o++] = (n >>> 16) & 0xff;
+    if (o < out.length) out[o++] = (n >>> 8) & 0xff;
+    if (o < out.length) out[o++] = n & 0xff;
+  }
+  return out;
+}

@@ -1,0 +1,244 @@
+/**
+ * Research data against a real server and a real SQLite store: uploads are
+ * acknowledged and idempotent, parity is checked when every peer reported,
+ * replay reproduces the reported hash, exports load cleanly, uploads survive
+ * a server restart mid-upload, and the admin API refuses the unauthenticated.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../server/app.ts';
+import { createArena } from '../../src/games/arena.ts';
+import { toBase64, type SessionReport } from '../../src/research/report.ts';
+import type { Assignment } from '../../src/signaling/events.ts';
+import { Prng } from '../../src/util/prng.ts';
+import { ReportUploader } from '../../main/uploader.ts';
+import { mesh } from '../engine/harness.ts';
+import { Harness } from './helpers.ts';
+
+let h: Harness;
+const tmpDirs: string[] = [];
+const extraServers: RunningServer[] = [];
+afterEach(async () => {
+  await h?.close();
+  for (const s of extraServers.splice(0)) await s.close();
+  for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** Two clients join a queue; returns both assignments. */
+async function formSession(): Promise<Assignment[]> {
+  const [a, b] = await h.connectMany(2);
+  await a!.join({ queue: 'research', players: 2 });
+  await b!.join({ queue: 'research', players: 2 });
+  return Promise.all([a!.inbox.nextPayload<Assignment>('assigned'), b!.inbox.nextPayload<Assignment>('assigned')]);
+}
+
+/** Play a real 2-engine session in process and build each peer's report. */
+function playAndReport(assignments: Assignment[], frames: number, tamper?: (p: number, log: Uint8Array) => void): SessionReport[] {
+  const seed = assignments[0]!.seed;
+  const m = mesh(createArena({ episodeFrames: 120 }), 2, { seed, endFrame: frames, hashInterval: 30 }, { latencyMs: 30, jitterMs: 10, loss: 0.05, dup: 0, reorder: 0 });
+  const hashes: { frame: number; hash: number }[][] = [[], []];
+  const episodes: { episode: number; startFrame: number; endFrame: number; seed: number }[][] = [[], []];
+  m.engines.forEach((e, i) => {
+    e.on('hash', (x) => hashes[i]!.push(x));
+    e.on('episode', (x) => episodes[i]!.push({ episode: x.episode, startFrame: x.startFrame, endFrame: x.endFrame, seed: 0 }));
+  });
+  const rng = new Prng(4);
+  m.run(frames + 120, () => Uint8Array.of(rng.nextInt(32)));
+  return m.engines.map((e, p) => {
+    const log = e.exportInputLog();
+    tamper?.(p, log);
+    const a = assignments[p]!;
+    const s = e.stats();
+    return {
+      uploadId: `${a.sessionId}:${p}:0`,
+      kind: 'final',
+      seq: 0,
+      sessionId: a.sessionId,
+      playerIndex: p,
+      reportToken: a.reportToken!,
+      game: e.game.spec,
+      seed,
+      players: 2,
+      frames: e.confirmedFrame + 1,
+      episodes: episodes[p]!,
+      links: [
+        {
+          peer: 1 - p,
+          connectionType: 'host',
+          connectionHistory: [{ at: 5, type: 'host', localType: 'host', remoteType: 'host' }],
+          rttMs: 61,
+          rttSamples: [60, 62],
+          loss: 0.05,
+          inputsViaP2P: 500,
+          inputsViaRelay: 3,
+          relayFailovers: 1,
+          relayRecoveries: 1,
+          iceRestarts: 0,
+        },
+      ],
+      rollbacks: { count: s.rollbacks, histogram: { '2': s.rollbacks }, totalMs: 1.5, maxDepth: s.maxRollback },
+      stalls: s.stalls,
+      desyncs: [],
+      hiddenPeriods: [{ start: 100, end: 900 }],
+      hashes: hashes[p]!,
+      confirmedHash: e.confirmedStateHash(),
+      inputLog: toBase64(log),
+      counters: { frame: s.frame },
+      createdAt: new Date().toISOString(),
+    } satisfies SessionReport;
+  });
+}
+
+async function post(server: RunningServer, report: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${server.url}/ingest/report`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const auth = (s: RunningServer) => ({ headers: { authorization: `Bearer ${s.adminToken}` } });
+
+describe('research store, uploads and parity', () => {
+  it('stores both uploads once, finds the session fullySynced, replays to the reported hash, exports one row per frame', async () => {
+    h = new Harness();
+    const server = await h.start();
+    const assignments = await formSession();
+    expect(assignments[0]!.reportToken).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const reports = playAndReport(assignments, 600);
+    for (const r of reports) {
+      const first = await post(server, r);
+      expect(first).toEqual({ status: 200, body: { ok: true, stored: true, duplicate: false, superseded: false } });
+      const again = await post(server, r); // a retry of the same upload
+      expect(again.body).toEqual({ ok: true, stored: false, duplicate: true, superseded: false });
+    }
+    const id = assignments[0]!.sessionId;
+    const store = server.store!;
+    expect(store.uploadCount(id)).toBe(2);
+    const session = store.session(id)!;
+    expect(session.parity_status).toBe('fullySynced');
+    expect(session.parity_frames).toBe(600);
+    expect(session.parity_hashes).toBeGreaterThanOrEqual(19);
+
+    const replay = await (await fetch(`${server.url}/api/sessions/${id}/replay`, auth(server))).json() as { checks: { match: boolean; frames: number }[] };
+    expect(replay.checks.map((c) => [c.match, c.frames])).toEqual([[true, 600], [true, 600]]);
+
+    const csv = await (await fetch(`${server.url}/api/export?format=csv&kind=frames&session=${id}`, auth(server))).text();
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toBe('session_id,frame,episode,player_0,player_1');
+    expect(lines.length - 1).toBe(600);
+    expect(lines[1]).toMatch(new RegExp(`^${id},0,0,\\d+,\\d+$`));
+    expect(lines[600]).toMatch(new RegExp(`^${id},599,4,\\d+,\\d+$`)); // 120-frame episodes: frame 599 is in episode 4
+    const sessions = (await (await fetch(`${server.url}/api/export?format=csv&kind=sessions`, auth(server))).text()).trim().split('\n');
+    expect(sessions).toHaveLength(2);
+    expect(sessions[0]).toContain('parity_status');
+    expect(sessions[1]).toContain('fullySynced');
+  });
+
+  it('reports the first mismatching frame when logs disagree', async () => {
+    h = new Harness();
+    const server = await h.start();
+    const assignments = await formSession();
+    const headerBytes = 18 + 'arena?episodeFrames=120'.length;
+    const reports = playAndReport(assignments, 300, (p, log) => {
+      if (p === 1) log[headerBytes + 2 * 250]! ^= 1; // player 0's input at frame 250, as player 1 logged it
+    });
+    for (const r of reports) expect((await post(server, r)).status).toBe(200);
+    const s = server.store!.session(assignments[0]!.sessionId)!;
+    expect(s.parity_status).toBe('mismatch');
+    expect(s.parity_first_mismatch_frame).toBe(250);
+  });
+
+  it('refuses bad uploads with clear errors and stores nothing', async () => {
+    h = new Harness();
+    const server = await h.start();
+    const assignments = await formSession();
+    const [r] = playAndReport(assignments, 60);
+    expect((await post(server, { ...r, reportToken: 'x'.repeat(43) })).body).toMatchObject({ ok: false, error: { code: 'bad-token' } });
+    expect((await post(server, { ...r, sessionId: 'nope' })).status).toBe(404);
+    expect((await post(server, { ...r, frames: -1 })).body).toMatchObject({ ok: false, error: { code: 'invalid-report' } });
+    const junk = await fetch(`${server.url}/ingest/report`, { method: 'POST', body: 'not json' });
+    expect(junk.status).toBe(400);
+    expect(server.store!.uploadCount(assignments[0]!.sessionId)).toBe(0);
+  });
+
+  it('an older report never replaces a newer one', async () => {
+    h = new Harness();
+    const server = await h.start();
+    const assignments = await formSession();
+    const [r] = playAndReport(assignments, 120);
+    expect((await post(server, { ...r, uploadId: 'x:1', seq: 1 })).body).toMatchObject({ stored: true });
+    expect((await post(server, { ...r, uploadId: 'x:0', seq: 0, frames: 10 })).body).toMatchObject({ stored: false, superseded: true });
+    expect(server.store!.rows('metrics', assignments[0]!.sessionId)[0]!.frames).toBe(120);
+  });
+});
+
+describe('uploads across a server restart', () => {
+  it('a server that dies after storing but before acknowledging gets the retry, and stores it once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'netroll-research-'));
+    tmpDirs.push(dataDir);
+    h = new Harness();
+    let kill: (() => void) | null = null;
+    const first = await startServer({ port: 0, host: '127.0.0.1', dataDir }, { afterReportStored: () => kill?.() });
+    h.server = first;
+    const port = first.port;
+    const assignments = await formSession();
+    const [report] = playAndReport(assignments, 120);
+    // the first upload is stored, then the server goes down before it answers
+    const died = new Promise<void>((resolve) => {
+      kill = () => {
+        first.http.closeAllConnections();
+        void first.close().then(resolve);
+      };
+    });
+    const uploader = new ReportUploader({ server: `http://127.0.0.1:${port}`, baseDelayMs: 100, maxDelayMs: 400 });
+    uploader.enqueue(report!);
+    await died;
+    expect(uploader.state.acked).toBe(0);
+    // same data directory, same port: the retry lands
+    const second = await startServer({ port, host: '127.0.0.1', dataDir });
+    extraServers.push(second);
+    expect(await uploader.flush(15_000)).toBe(true);
+    expect(uploader.state.lastAck).toEqual({ ok: true, stored: false, duplicate: true, superseded: false });
+    expect(uploader.state.attempts).toBeGreaterThanOrEqual(2);
+    expect(second.store!.uploadCount(report!.sessionId)).toBe(1);
+    expect(second.store!.rows('metrics', report!.sessionId)).toHaveLength(1);
+
+    // the CLI reads the same store: export and replay
+    await second.close();
+    extraServers.length = 0;
+    const out = join(dataDir, 'export');
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/netroll.mjs', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
+    const exp = cli('export', '--format', 'csv', '--out', out);
+    expect(exp.status, exp.stderr).toBe(0);
+    expect(readFileSync(join(out, 'frames.csv'), 'utf8').trim().split('\n')).toHaveLength(121);
+    const rep = cli('replay', '--session', report!.sessionId);
+    expect(rep.status, rep.stderr).toBe(0);
+    expect(rep.stdout).toContain('MATCH');
+    const bad = cli('replay', '--session', 'missing');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('no session missing');
+  });
+});
+
+describe('admin dashboard and API need the token', () => {
+  it('answers 401 with no data without the token, and serves data with it', async () => {
+    h = new Harness();
+    const server = await h.start({ adminToken: 'test-token-0123456789' });
+    await formSession();
+    for (const path of ['/admin', '/api/live', '/api/sessions', '/api/export?format=csv', '/api/export?format=json']) {
+      const none = await fetch(`${server.url}${path}`);
+      expect(none.status, path).toBe(401);
+      const text = await none.text();
+      expect(text).not.toContain('research'); // no queue names, no session data
+      const wrong = await fetch(`${server.url}${path}`, { headers: { authorization: 'Bearer test-token-000000000' } });
+      expect(wrong.status, path).toBe(401);
+    }
+    const live = await fetch(`${server.url}/api/live?token=test-token-0123456789`);
+    expect(live.status).toBe(200);
+    const body = (await live.json()) as { sessions: { room: string }[] };
+    expect(body.sessions[0]!.room).toBe('queue:research');
+    const page = await fetch(`${server.url}/admin?token=test-token-0123456789`);
+    expect(await page.text()).toContain('Live sessions');
+  });
+});
