@@ -65,7 +65,15 @@ const ASSETS: Record<string, { file: () => string; type: string }> = {
 export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
   const { store, live, adminToken } = deps;
 
+  // Reports are signed with a per-participant token and carry no cookies, so
+  // any origin may upload (an experiment page may be hosted elsewhere).
+  const corsHeaders = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'POST, OPTIONS', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' };
+  add('OPTIONS', '/ingest/report', (_req, res) => {
+    res.writeHead(204, corsHeaders);
+    res.end();
+  });
   add('POST', '/ingest/report', async (req, res) => {
+    for (const [k, v] of Object.entries(corsHeaders)) res.setHeader(k, v);
     let report: SessionReport;
     let bytes: number;
     try {

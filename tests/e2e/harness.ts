@@ -36,7 +36,7 @@ export interface E2E {
 
 export async function startE2E(serverConfig: Partial<ServerConfig> = {}, extraArgs: string[] = []): Promise<E2E> {
   const host = hostAddress();
-  const server = await startServer({ port: 0, host, ...serverConfig });
+  const server = await startServer({ port: 0, host, dataDir: ':memory:', ...serverConfig });
   const vite: ViteDevServer = await createServer({
     root,
     configFile: false,
@@ -90,10 +90,31 @@ export function call<K extends keyof E2EApi>(page: Page, name: K, ...args: Param
   ) as Promise<Awaited<ReturnType<E2EApi[K]>>>;
 }
 
-/** Join every page into one room and play until all confirm `frames` frames. */
-export async function playRoom(pages: Page[], options: Omit<PlayOptions, 'inputSeed'>): Promise<PlayResult[]> {
-  await Promise.all(pages.map((p, i) => call(p, 'join', { ...options, inputSeed: 1000 + i })));
-  const timeout = (options.frames / 60) * 1000 * 3 + 30_000;
-  await Promise.all(pages.map((p) => call(p, 'waitConfirmed', options.frames, timeout)));
+/** Join every page into one room (player i gets input seed 1000 + i); resolves when every page joined. */
+export function joinRoom(pages: Page[], options: Omit<PlayOptions, 'inputSeed'>): Promise<{ playerIndex: number; openMs: number | null }[]> {
+  return Promise.all(pages.map((p, i) => call(p, 'join', { ...options, inputSeed: 1000 + i })));
+}
+
+/** Wait until every page confirmed `frame` frames (bounded: 3× real time + 30 s unless `timeoutMs`); returns their confirmed frames. */
+export function waitFrames(pages: Page[], frame: number, timeoutMs = (frame / 60) * 1000 * 3 + 30_000): Promise<number[]> {
+  return Promise.all(pages.map((p) => call(p, 'waitConfirmed', frame, timeoutMs)));
+}
+
+/** Every page's result. */
+export function results(pages: Page[]): Promise<PlayResult[]> {
   return Promise.all(pages.map((p) => call(p, 'result')));
 }
+
+/** Join every page into one room and play until all confirm `frames` frames. */
+export async function playRoom(pages: Page[], options: Omit<PlayOptions, 'inputSeed'>): Promise<PlayResult[]> {
+  await joinRoom(pages, options);
+  await waitFrames(pages, options.frames);
+  return results(pages);
+}
+
+/** Leave the game on every page still open (errors from closed pages are ignored). */
+export async function leaveAll(pages: Page[]): Promise<void> {
+  await Promise.all(pages.filter((p) => !p.isClosed()).map((p) => call(p, 'leave').catch(() => undefined)));
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -40,4 +40,10 @@ export interface PlayResult {
   timings: { assignedMs: number; openMs: number | null };
   statuses: { peer: number; status: string; at: number }[];
   ended: { reason: string; peer?: number } | null;
+  /** The ICE servers this page was assigned (to check what the server sent). */
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  /** Whether the assignment included TURN. */
+  turn: boolean;
+  /** The page's `performance.timeOrigin`: page times + this = comparable across pages. */
+  timeOrigin: number;
 }

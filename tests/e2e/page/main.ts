@@ -13,6 +13,8 @@ let inputTimer: ReturnType<typeof setInterval> | null = null;
 const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('');
 
 async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: number | null }> {
+  if (inputTimer) clearInterval(inputTimer);
+  statuses.length = 0;
   current = await joinGame({
     server: o.server,
     room: o.room,
@@ -57,6 +59,9 @@ async function result(): Promise<PlayResult> {
     timings: current!.timings,
     statuses: statuses.slice(),
     ended: current!.ended,
+    iceServers: current!.assignment.iceServers.map((s) => ({ ...s })),
+    turn: current!.assignment.turn,
+    timeOrigin: performance.timeOrigin,
   };
 }
 
