@@ -64,10 +64,12 @@ describe('research data from a real two-page session', () => {
     const denied = await admin.goto(`${e2e.serverUrl}/admin`);
     expect(denied?.status()).toBe(401);
     await admin.goto(`${e2e.serverUrl}/admin?token=e2e-admin-token-0123456789`);
-    await admin.waitForFunction(() => [...document.querySelectorAll('#live td.connection')].some((td) => td.textContent === 'host'), undefined, { timeout: 20_000 });
-    const frameOf = () => admin.evaluate(() => Number(document.querySelector('#live td.frame')?.textContent ?? 'NaN'));
+    // (page-side expressions as strings: this file is type-checked without the DOM library)
+    await admin.waitForFunction(`[...document.querySelectorAll('#live td.connection')].some((td) => td.textContent === 'host')`, undefined, { timeout: 20_000 });
+    const frameExpr = `Number(document.querySelector('#live td.frame')?.textContent ?? 'NaN')`;
+    const frameOf = async () => Number(await admin.evaluate(frameExpr));
     const first = await frameOf();
-    await admin.waitForFunction((f) => Number(document.querySelector('#live td.frame')?.textContent ?? 'NaN') > f, first, { timeout: 20_000 });
+    await admin.waitForFunction(`${frameExpr} > ${first}`, undefined, { timeout: 20_000 });
     expect(await frameOf()).toBeGreaterThan(first);
     expect(await admin.locator('#rtt-plot canvas').count()).toBeGreaterThan(0);
     expect(await admin.locator('#rollback-plot canvas').count()).toBeGreaterThan(0);
