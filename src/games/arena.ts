@@ -189,11 +189,13 @@ export function createArena(options: ArenaOptions = {}): Game<ArenaState, ArenaR
         } else if (cool > 0) {
           cool--;
         }
-        // Friction (~1/8 per frame); snap tiny drift to rest.
+        // Friction (~1/8 per frame); snap tiny drift to rest. The threshold
+        // must be 8: `v >> 3` is 0 for v in 1..7, so a smaller positive speed
+        // would never decay (players crept right/down after a move).
         vx -= vx >> 3;
         vy -= vy >> 3;
-        if (vx > -4 && vx < 4) vx = 0;
-        if (vy > -4 && vy < 4) vy = 0;
+        if (vx > -8 && vx < 8) vx = 0;
+        if (vy > -8 && vy < 8) vy = 0;
         vx = clamp(vx, -MAX_SPEED, MAX_SPEED);
         vy = clamp(vy, -MAX_SPEED, MAX_SPEED);
         let x = d[at + P_X]! + vx;

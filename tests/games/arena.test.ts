@@ -148,6 +148,21 @@ describe('arena', () => {
     }
   });
 
+
+  it('players come to rest after the keys are released, in every direction', () => {
+    const game = createArena();
+    for (const dir of [INPUT_RIGHT, INPUT_LEFT, INPUT_DOWN, INPUT_UP, INPUT_RIGHT | INPUT_DOWN, INPUT_LEFT | INPUT_UP]) {
+      for (const held of [3, 7, 11, 20]) {
+        let s = game.init(1, 1);
+        let f = 0;
+        for (; f < held; f++) s = game.step(s, new Uint8Array([dir]), f);
+        for (; f < held + 60; f++) s = game.step(s, new Uint8Array([0]), f);
+        const rest = game.render!(s).players[0]!;
+        for (; f < held + 120; f++) s = game.step(s, new Uint8Array([0]), f);
+        expect(game.render!(s).players[0], `input ${dir} held ${held} frames`).toEqual(rest);
+      }
+    }
+  });
   it('a dash (action press) covers more ground', () => {
     const game = createArena();
     const travel = (first: number) => {
