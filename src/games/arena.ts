@@ -7,6 +7,7 @@
  */
 import { MAX_PLAYERS, type Game } from '../engine/game.ts';
 import { Prng, PRNG_STATE_WORDS } from '../util/prng.ts';
+import { loadInt32, saveInt32 } from './int32-state.ts';
 
 /** Input bit: move up. Shared by arena and swarm. */
 export const INPUT_UP = 1 << 0;
@@ -230,18 +231,11 @@ export function createArena(options: ArenaOptions = {}): Game<ArenaState, ArenaR
       return state;
     },
 
-    save(state, reuse) {
-      const d = state.data;
-      const out = reuse && reuse.length === d.byteLength ? reuse : new Uint8Array(d.byteLength);
-      out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-      return out;
-    },
+    save: (state, reuse) => saveInt32(state.data, reuse),
 
     load(bytes, reuse) {
       checkSnapshot(bytes);
-      const d = reuse && reuse.data.length * 4 === bytes.length ? reuse.data : new Int32Array(bytes.length >> 2);
-      new Uint8Array(d.buffer, d.byteOffset, d.byteLength).set(bytes);
-      return reuse && reuse.data === d ? reuse : { data: d };
+      return loadInt32(bytes, reuse);
     },
 
     isEpisodeOver(state) {

@@ -11,6 +11,7 @@
 import { MAX_PLAYERS, type Game } from '../engine/game.ts';
 import { Prng, PRNG_STATE_WORDS } from '../util/prng.ts';
 import { INPUT_ACTION, INPUT_DOWN, INPUT_LEFT, INPUT_RIGHT, INPUT_UP } from './arena.ts';
+import { loadInt32, saveInt32 } from './int32-state.ts';
 
 /** Options for {@link createSwarm}; every field is an integer. */
 export interface SwarmOptions {
@@ -196,18 +197,11 @@ export function createSwarm(options: SwarmOptions = {}): Game<SwarmState, SwarmR
       return state;
     },
 
-    save(state, reuse) {
-      const d = state.data;
-      const out = reuse && reuse.length === d.byteLength ? reuse : new Uint8Array(d.byteLength);
-      out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-      return out;
-    },
+    save: (state, reuse) => saveInt32(state.data, reuse),
 
     load(bytes, reuse) {
       checkSnapshot(bytes);
-      const d = reuse && reuse.data.length * 4 === bytes.length ? reuse.data : new Int32Array(bytes.length >> 2);
-      new Uint8Array(d.buffer, d.byteOffset, d.byteLength).set(bytes);
-      return reuse && reuse.data === d ? reuse : { data: d };
+      return loadInt32(bytes, reuse);
     },
 
     isEpisodeOver(state) {
