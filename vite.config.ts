@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 /**
@@ -8,9 +9,35 @@ import { defineConfig } from 'vite';
  * - `vite build --mode dropin` — the drop-in worker bundle
  *   `dist/netroll-worker.js`: one self-contained file (comlink and the engine
  *   inlined) that loads the user's game module by URL.
+ * - `vite build --mode demo` — the demo page (demo/index.html, its module
+ *   worker and uPlot) into `dist/demo/`, served by `npm start`
+ *   (scripts/start.ts builds it when its sources changed). `vite --mode demo`
+ *   serves it for development, proxying socket.io to a netroll server on
+ *   `NETROLL_SERVER` (default http://localhost:8080).
  * Types come from `tsc -p tsconfig.build.json` (see scripts/build.mjs).
  */
 export default defineConfig(({ mode }) => {
+  if (mode === 'demo') {
+    return {
+      root: fileURLToPath(new URL('./demo', import.meta.url)),
+      base: './',
+      publicDir: false,
+      worker: { format: 'es' },
+      server: {
+        proxy: {
+          '/socket.io': { target: process.env.NETROLL_SERVER ?? 'http://localhost:8080', ws: true },
+          '/healthz': { target: process.env.NETROLL_SERVER ?? 'http://localhost:8080' },
+        },
+      },
+      build: {
+        target: 'es2022',
+        outDir: fileURLToPath(new URL('./dist/demo', import.meta.url)),
+        emptyOutDir: true,
+        sourcemap: true,
+        chunkSizeWarningLimit: 1024,
+      },
+    };
+  }
   if (mode === 'dropin') {
     return {
       build: {

@@ -1,25 +1,113 @@
 /**
- * `npm start`: until the demo server lands, runs a rollback session between
- * two simulated peers over an impaired in-memory network and prints what
- * happened.
+ * `npm start`: build the demo page (when its sources are newer than the
+ * build), start the netroll server with the embedded defaults serving it,
+ * and print the URL. Two tabs on that URL are matched into one game of
+ * `arena`; `?players=3` or `?players=4` makes a bigger room.
+ *
+ * Configuration as for `tsx server/cli.ts` (flags after `npm start --`, or
+ * environment: PORT, HOST, NETROLL_TURN_*...); the port is 8080 unless PORT
+ * says otherwise. SIGINT/SIGTERM close the server.
  */
-import { runSoak } from '../src/sim/soak.ts';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import { startServer, type RunningServer } from '../server/app.ts';
+import { ConfigError, USAGE, parseConfig } from '../server/config.ts';
 
-const result = runSoak({
-  players: 2,
-  frames: 1800,
-  seed: 1,
-  game: 'arena',
-  latencyMs: 50,
-  jitterMs: 20,
-  loss: 0.05,
-  dup: 0.01,
-  reorder: 0.02,
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outDir = join(root, 'dist', 'demo');
+const stamp = join(outDir, '.built');
+/** What the demo bundle is made of: when any of it is newer than the last build, rebuild. */
+const SOURCES = ['demo', 'main', 'worker', 'src', 'vite.config.ts', 'package-lock.json'];
+
+function newestMtime(path: string): number {
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = info.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+async function buildDemo(): Promise<void> {
+  const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
+  const newest = Math.max(...SOURCES.map((s) => newestMtime(join(root, s))));
+  if (built > newest && existsSync(join(outDir, 'index.html'))) return;
+  console.log('netroll: building the demo page (vite build --mode demo) ...');
+  const started = performance.now();
+  await build({ configFile: join(root, 'vite.config.ts'), mode: 'demo', logLevel: 'warn' });
+  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  console.log(`netroll: built dist/demo in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Extra lines printed under the URL once the server runs. The research layer
+ * hooks in here (e.g. the admin dashboard URL and its token).
+ */
+function startupNotes(server: RunningServer): string[] {
+  if (!server.store) return [];
+  const dataDir = server.config.dataDir;
+  return [
+    `research data: ${dataDir === ':memory:' ? 'in memory (not kept)' : server.store.path}`,
+    `admin dashboard: ${server.adminUrl.replace(/^http:\/\/[^/]+/, `http://localhost:${server.port}`)}`,
+    server.config.adminToken ? 'admin token: from NETROLL_ADMIN_TOKEN' : 'admin token: generated for this run (set NETROLL_ADMIN_TOKEN to keep one)',
+  ];
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`netroll: ${err.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE.replace('tsx server/cli.ts', 'npm start --'));
+    return;
+  }
+  await buildDemo();
+  let server: RunningServer;
+  try {
+    server = await startServer({ ...parsed.config, staticDir: outDir });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    console.error(`netroll: port ${parsed.config.port} is in use; pick another, e.g. PORT=${parsed.config.port + 1} npm start`);
+    process.exitCode = 1;
+    return;
+  }
+  const local = server.config.host === '0.0.0.0' || server.config.host === '::' ? 'localhost' : new URL(server.url).hostname;
+  console.log(`netroll demo: open http://${local}:${server.port} in two tabs`);
+  console.log(`  3-4 players: http://${local}:${server.port}/?players=3 in three tabs (or ?players=4)`);
+  for (const line of startupNotes(server)) console.log(`  ${line}`);
+  console.log('  Ctrl+C stops the server.');
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      console.error(`netroll: ${signal} again, exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`netroll: ${signal}, closing the server`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('netroll: close failed', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error('netroll:', err instanceof Error ? err.message : err);
+  process.exit(1);
 });
-console.log('netroll: a 2-player arena session (30 s of game time) over a simulated 100 ms RTT link with 5% loss');
-console.log(`  confirmed frames  ${result.confirmedFrames}`);
-console.log(`  rollbacks         ${result.rollbacks} (max depth ${result.maxRollback})`);
-console.log(`  desyncs           ${result.desyncs}`);
-console.log(`  logs identical    ${result.logsIdentical}`);
-console.log(`  final hashes      ${result.finalHashes.join(' ')}`);
-console.log('Try `npm run soak -- --help` for your own network conditions.');
