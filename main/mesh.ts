@@ -5,10 +5,10 @@
  * over once it is open and healthy again. Also tracks each peer's liveness:
  * `interrupted` after 750 ms of silence, `disconnected` after 5 s, or at
  * once when the server says the peer left (`leave`). When the server only
- * lost the peer's connection (`peer-left` reason `disconnected`), nothing
- * more goes through the relay, but silence decides: a P2P link that still
- * works keeps the game going, and a peer that is really gone is seen
- * `interrupted`, then `disconnected`.
+ * lost the peer's connection (`peer-left` reason `disconnected`) after it
+ * had connected, nothing more goes through the relay, but silence decides: a
+ * P2P link that still works keeps the game going, and a peer that is really
+ * gone is seen `interrupted`, then `disconnected`.
  */
 import { Emitter } from '../src/engine/events.ts';
 import { MessageType } from '../src/protocol/messages.ts';
@@ -155,7 +155,8 @@ export class MeshTransport implements PacketTransport {
         const s = this.peers.get(playerIndex);
         if (!s) return;
         s.relayGone = true;
-        if (reason === 'disconnected') return this.update(playerIndex, 'peer lost its server connection');
+        // Only its server connection dropped: once connected, P2P may still carry the game, so silence decides.
+        if (reason === 'disconnected' && s.status !== 'connecting') return this.update(playerIndex, 'peer lost its server connection');
         s.left = true;
         this.setStatus(playerIndex, s, 'disconnected');
       }),
@@ -174,7 +175,7 @@ export class MeshTransport implements PacketTransport {
     const s = this.peers.get(peer);
     if (!s || s.left) return;
     const isInput = packet.byteLength > 1 && new Uint8Array(packet, 1, 1)[0] === MessageType.Input;
-    if (s.route === 'p2p' && s.link.send(packet)) {
+    if ((s.route === 'p2p' || s.relayGone) && s.link.send(packet)) {
       s.counters.packetsViaP2P++;
       if (isInput) s.counters.inputsViaP2P++;
       return;

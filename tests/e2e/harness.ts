@@ -73,11 +73,17 @@ export async function openPage(e2e: E2E): Promise<Page> {
   return page;
 }
 
+/** Open `n` test pages at once (each in its own browser context). */
+export function openPages(e2e: E2E, n: number): Promise<Page[]> {
+  return Promise.all(Array.from({ length: n }, () => openPage(e2e)));
+}
+
 type E2EApi = {
   join(o: PlayOptions): Promise<{ playerIndex: number; openMs: number | null }>;
   waitConfirmed(frame: number, timeoutMs: number): Promise<number>;
   result(): Promise<PlayResult>;
   closeChannel(peer: number): number;
+  dropSignaling(): number;
   leave(): Promise<void>;
   now(): number;
 };

@@ -72,6 +72,12 @@ function closeChannel(peer: number): number {
   return at;
 }
 
+/** Drop this page's server connection (socket.io), keeping the game and its P2P links. */
+function dropSignaling(): number {
+  current!.signaling.close();
+  return performance.now();
+}
+
 async function stats() {
   return current!.stats();
 }
@@ -81,5 +87,5 @@ async function leave(): Promise<void> {
   await current?.close();
 }
 
-Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, stats, leave, now: () => performance.now() } });
+Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, leave, now: () => performance.now() } });
 document.title = 'netroll e2e ready';
