@@ -44,6 +44,7 @@ import { chromium, type Browser } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
 import type { PageApi, PageOptions, PageResult, RunSamples } from './browser-page/types.ts';
 import { median, percentile, sig } from './stats.ts';
+import { chromiumArgs } from '../vitest.config.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -51,16 +52,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SETTLE_MS = 4000;
 /** --wait-quiet-ms: the rest of the machine counts as quiet below this many cores. */
 const QUIET_CORES = 0.1;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+/** The same Chromium flags the test suites use. */
+const CHROMIUM_ARGS = chromiumArgs;
 
 const DEFINITIONS = {
   mainThreadFrame:
