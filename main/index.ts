@@ -4,7 +4,19 @@
  */
 export { createSession, type Session, type SessionOptions, type SessionEvents, type EngineThread } from './session.ts';
 export { createMemoryNetwork, type PacketTransport, type PeerStatus, type MemoryLinkOptions } from './transport.ts';
-export { captureInput, DEFAULT_KEYS, type InputCapture, type InputCaptureOptions, type KeyMap } from './input-capture.ts';
+export {
+  captureInput,
+  gamepadBits,
+  DEFAULT_KEYS,
+  DEFAULT_GAMEPAD_BUTTONS,
+  DEFAULT_STICK,
+  type GamepadButtonMap,
+  type GamepadLike,
+  type InputCapture,
+  type InputCaptureOptions,
+  type KeyMap,
+  type StickBits,
+} from './input-capture.ts';
 export { createSmoother, type Smoother, type SmootherOptions } from './smoothing.ts';
 export type { HostConfig, HostEvent, HostMetrics, HostStats, RenderFrame, TickSample } from '../worker/api.ts';
 export * from '../src/index.ts';
