@@ -13,6 +13,7 @@ import { toBase64 } from '../src/research/report.ts';
 import type { Assignment, LiveStats } from '../src/signaling/events.ts';
 import type { HostMetrics } from '../worker/api.ts';
 import type { MeshTransport } from './mesh.ts';
+import type { ConnectionInfo } from './peer-link.ts';
 import type { SignalingClient } from './signaling.ts';
 
 /** Everything this peer knows about its session (`exportSessionMetrics()` of a networked session). */
@@ -65,15 +66,22 @@ export class ResearchRecorder {
       if (!h) this.history.set(peer, (h = []));
       h.push(change);
     };
+    // What the links went through before the session started (connecting): negative times.
+    for (const r of deps.mesh.report()) {
+      for (const info of r.connectionHistory) push(r.peer, this.change(info, Math.round(info.at - this.t0)));
+      if (r.route === 'relay') push(r.peer, { at: 0, type: 'relay-server' });
+    }
     this.offs.push(
-      deps.mesh.on('connection', ({ peer, info }) =>
-        push(peer, { at: since(), type: info.type, localType: info.localType, remoteType: info.remoteType, ...(info.relayProtocol ? { relayProtocol: info.relayProtocol } : {}) }),
-      ),
+      deps.mesh.on('connection', ({ peer, info }) => push(peer, this.change(info, since()))),
       deps.mesh.on('route', ({ peer, route }) => {
         const info = deps.mesh.link(peer)?.connection();
         push(peer, route === 'relay' ? { at: since(), type: 'relay-server' } : { at: since(), type: info?.type ?? 'unknown' });
       }),
     );
+  }
+
+  private change(info: ConnectionInfo, at: number): LinkReportData['connectionHistory'][number] {
+    return { at, type: info.type, localType: info.localType, remoteType: info.remoteType, ...(info.relayProtocol ? { relayProtocol: info.relayProtocol } : {}) };
   }
 
   /** Send live stats to the server every `ms` (for the dashboard). */

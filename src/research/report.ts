@@ -21,7 +21,7 @@ const nonNegInt = int.nonnegative();
 const finite = z.number().finite();
 
 export const connectionChangeSchema = z.object({
-  /** Page clock, ms since the session started. */
+  /** Page clock, ms since the session started (negative: while connecting, before it started). */
   at: finite,
   type: z.enum(CONNECTION_TYPES),
   localType: z.string().max(16).optional(),

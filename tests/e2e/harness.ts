@@ -12,7 +12,7 @@ import { createServer, type ViteDevServer } from 'vite';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import type { ServerConfig } from '../../server/config.ts';
 import { chromiumArgs } from '../../vitest.config.ts';
-import type { PlayOptions, PlayResult } from './types.ts';
+import type { PlayOptions, PlayResult, UploadSummary } from './types.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -84,6 +84,8 @@ type E2EApi = {
   result(): Promise<PlayResult>;
   closeChannel(peer: number): number;
   dropSignaling(): number;
+  uploads(): UploadSummary | null;
+  hideFor(ms: number): Promise<void>;
   leave(): Promise<void>;
   now(): number;
 };
@@ -124,3 +126,14 @@ export async function leaveAll(pages: Page[]): Promise<void> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Poll `check` every 200 ms until it returns a truthy value (returned) or `timeoutMs` passes (throws, naming `what`). */
+export async function until<T>(check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = await check();
+    if (v) return v;
+    await sleep(200);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

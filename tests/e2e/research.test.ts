@@ -6,23 +6,13 @@
  * Chromium, shows the running session's connection type and updates.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type E2E, call, joinRoom, openPage, playRoom, startE2E, waitFrames } from './harness.ts';
+import { type E2E, call, joinRoom, openPage, playRoom, startE2E, until, waitFrames } from './harness.ts';
 
 let e2e: E2E | null = null;
 afterEach(async () => {
   await e2e?.close();
   e2e = null;
 });
-
-async function until<T>(check: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 describe('research data from a real two-page session', () => {
   it('stores both uploads; parity fullySynced; replay matches; CSV has one row per confirmed frame', async () => {
@@ -74,5 +64,104 @@ describe('research data from a real two-page session', () => {
     expect(await admin.locator('#rtt-plot canvas').count()).toBeGreaterThan(0);
     expect(await admin.locator('#rollback-plot canvas').count()).toBeGreaterThan(0);
     await Promise.all(pages.map((p) => call(p, 'leave')));
+  });
+});
+
+type UploadRow = { player_index: number; kind: string; seq: number };
+type EpisodeRow = { player_index: number; episode: number; start_frame: number; end_frame: number; seed: number };
+
+describe('uploads during a session', () => {
+  it('uploads at each episode end and every reportIntervalMs; a page closed mid-session leaves what it had uploaded', async () => {
+    e2e = await startE2E({ adminToken: 'e2e-admin-token-0123456789' });
+    const pages = [await openPage(e2e), await openPage(e2e)];
+    const episodeFrames = 120;
+    const joined = await joinRoom(pages, {
+      server: e2e.serverUrl,
+      room: 'uploads-e2e',
+      players: 2,
+      frames: 60 * 600, // far beyond the test: the session ends because a page closes
+      game: `arena?episodeFrames=${episodeFrames}`,
+      mesh: { reportIntervalMs: 1000 },
+    });
+    // pages[0] stays, pages[1] is closed; the server assigns player indices
+    const stay = joined[0]!.playerIndex;
+    const gone = joined[1]!.playerIndex;
+    const store = e2e.server.store!;
+    const sessionId = store.sessions()[0]!.id;
+    const uploads = () => store.rows('uploads', sessionId) as UploadRow[];
+    const kinds = (player: number) => uploads().filter((u) => u.player_index === player).map((u) => u.kind);
+    const count = (player: number, kind: string) => kinds(player).filter((k) => k === kind).length;
+    // Both peers uploaded at two episode ends and on the timer, with no session end yet.
+    await until(() => [0, 1].every((p) => count(p, 'episode') >= 2 && count(p, 'partial') >= 2), 30_000, 'episode and partial uploads from both peers');
+    expect(kinds(stay)).not.toContain('final');
+    expect(kinds(gone)).not.toContain('final');
+
+    // Episode rows: contiguous on each peer, identical (frames and seeds) across peers.
+    const episodes = (player: number) => (store.rows('episodes', sessionId) as EpisodeRow[]).filter((e) => e.player_index === player).sort((a, b) => a.episode - b.episode);
+    for (const p of [0, 1]) {
+      const eps = episodes(p);
+      expect(eps.length).toBeGreaterThanOrEqual(3); // two finished + the running one
+      expect(eps[0]!.start_frame).toBe(0);
+      for (let k = 1; k < eps.length; k++) expect(eps[k]!.start_frame).toBe(eps[k - 1]!.end_frame + 1);
+      expect(eps[0]!.end_frame - eps[0]!.start_frame + 1).toBeLessThanOrEqual(episodeFrames);
+    }
+    const finished = Math.min(episodes(0).length, episodes(1).length) - 1;
+    const strip = ({ episode, start_frame, end_frame, seed }: EpisodeRow) => ({ episode, start_frame, end_frame, seed });
+    expect(episodes(0).slice(0, finished).map(strip)).toEqual(episodes(1).slice(0, finished).map(strip));
+
+    // The staying page's tab is hidden for a while (the engine keeps ticking in its worker).
+    await call(pages[0]!, 'hideFor', 600);
+
+    // Close page 1 mid-session, with no goodbye: what it uploaded stays.
+    const storedBefore = store.inputLogs(sessionId).find((l) => l.playerIndex === gone)!.frames;
+    expect(storedBefore).toBeGreaterThanOrEqual(2 * episodeFrames);
+    const uploadsBefore = count(gone, 'partial') + count(gone, 'episode');
+    await pages[1]!.context().close();
+
+    // Page 0 sees its peer disconnect, ends the session and uploads its final report.
+    await until(async () => (await call(pages[0]!, 'result')).ended, 20_000, 'page 0 to end its session');
+    expect((await call(pages[0]!, 'result')).ended).toMatchObject({ reason: 'peer-disconnected', peer: gone });
+    await until(() => count(stay, 'final') === 1, 20_000, "page 0's final report");
+    const status = await call(pages[0]!, 'uploads');
+    expect(status).toMatchObject({ pending: false, lastError: null });
+    expect(status!.acked).toBe(uploads().filter((u) => u.player_index === stay).length);
+
+    const participants = store.rows('participants', sessionId) as { player_index: number; final_report: number }[];
+    expect(participants.find((p) => p.player_index === stay)?.final_report).toBe(1);
+    expect(participants.find((p) => p.player_index === gone)?.final_report).toBe(0);
+    expect(count(gone, 'partial') + count(gone, 'episode')).toBeGreaterThanOrEqual(uploadsBefore);
+    const logs = store.inputLogs(sessionId);
+    expect(logs).toHaveLength(2);
+    const closed = logs.find((l) => l.playerIndex === gone)!;
+    const stayed = logs.find((l) => l.playerIndex === stay)!;
+    expect(closed.frames).toBeGreaterThanOrEqual(storedBefore);
+    expect(stayed.frames).toBeGreaterThanOrEqual(closed.frames); // the peer that stayed confirmed at least as far
+    const metrics = store.rows('metrics', sessionId) as { player_index: number; hidden_periods: string }[];
+    expect(metrics).toHaveLength(2);
+    const hidden = JSON.parse(metrics.find((m) => m.player_index === stay)!.hidden_periods) as { start: number; end: number }[];
+    expect(hidden).toHaveLength(1);
+    expect(hidden[0]!.end - hidden[0]!.start).toBeGreaterThanOrEqual(590);
+    expect(JSON.parse(metrics.find((m) => m.player_index === gone)!.hidden_periods)).toEqual([]);
+    // Links: connected host-to-host; the stayer's link then failed over to the server relay when its peer vanished.
+    const links = store.rows('links', sessionId) as { player_index: number; connection_type: string; connection_history: string }[];
+    const history = (player: number) => (JSON.parse(links.find((l) => l.player_index === player)!.connection_history) as { type: string }[]).map((c) => c.type);
+    expect(links.find((l) => l.player_index === gone)!.connection_type).toBe('host');
+    expect(history(gone)[0]).toBe('host');
+    expect(history(stay)[0]).toBe('host');
+    expect(history(stay).at(-1)).toBe(links.find((l) => l.player_index === stay)!.connection_type);
+
+    // Parity over the frames both peers confirmed, and both stored logs replay to their reported hashes.
+    const session = await until(() => {
+      const s = store.session(sessionId);
+      return s?.parity_checked_at ? s : null;
+    }, 10_000, 'the parity check');
+    expect(session.parity_status).toBe('fullySynced');
+    expect(session.parity_frames).toBe(closed.frames);
+    const auth = { headers: { authorization: 'Bearer e2e-admin-token-0123456789' } };
+    const replay = (await (await fetch(`${e2e.serverUrl}/api/sessions/${sessionId}/replay`, auth)).json()) as { checks: { playerIndex: number; match: boolean; frames: number }[] };
+    const check = (player: number) => replay.checks.find((c) => c.playerIndex === player);
+    expect(check(stay)).toMatchObject({ match: true, frames: stayed.frames });
+    expect(check(gone)).toMatchObject({ match: true, frames: closed.frames });
+    await call(pages[0]!, 'leave');
   });
 });

@@ -6,6 +6,8 @@ export interface PlayOptions {
   players: number;
   frames: number;
   inputSeed: number;
+  /** Game spec. Default `arena`. */
+  game?: string;
   iceTransportPolicy?: 'all' | 'relay';
   /** Extra joinGame options (mesh thresholds, relay switch...). */
   mesh?: Record<string, unknown>;
@@ -46,4 +48,12 @@ export interface PlayResult {
   turn: boolean;
   /** The page's `performance.timeOrigin`: page times + this = comparable across pages. */
   timeOrigin: number;
+}
+
+/** Research upload progress as the page sees it (`NetSession.uploads()`). */
+export interface UploadSummary {
+  acked: number;
+  attempts: number;
+  pending: boolean;
+  lastError: string | null;
 }

@@ -4,7 +4,7 @@
  */
 import { joinGame, type NetSession } from '../../../main/connect.ts';
 import type { HostMetrics } from '../../../worker/api.ts';
-import type { PlayOptions, PlayResult } from '../types.ts';
+import type { PlayOptions, PlayResult, UploadSummary } from '../types.ts';
 
 let current: NetSession | null = null;
 const statuses: PlayResult['statuses'] = [];
@@ -19,7 +19,7 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     server: o.server,
     room: o.room,
     players: o.players,
-    game: 'arena',
+    game: o.game ?? 'arena',
     endFrame: o.frames,
     hashInterval: 60,
     iceTransportPolicy: o.iceTransportPolicy,
@@ -82,10 +82,35 @@ async function stats() {
   return current!.stats();
 }
 
+/**
+ * Headless Chromium never hides a page, so this plays the browser's part: it
+ * reports `document.visibilityState` as hidden for `ms` and fires
+ * `visibilitychange` on entering and leaving, as a real tab switch does.
+ */
+function hideFor(ms: number): Promise<void> {
+  const set = (state: DocumentVisibilityState) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+    document.dispatchEvent(new Event('visibilitychange'));
+  };
+  set('hidden');
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      set('visible');
+      delete (document as { visibilityState?: unknown }).visibilityState; // back to Document.prototype's
+      resolve();
+    }, ms),
+  );
+}
+
+function uploads(): UploadSummary | null {
+  const u = current?.uploads();
+  return u ? { acked: u.acked, attempts: u.attempts, pending: u.pending, lastError: u.lastError } : null;
+}
+
 async function leave(): Promise<void> {
   if (inputTimer) clearInterval(inputTimer);
   await current?.close();
 }
 
-Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, leave, now: () => performance.now() } });
+Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, leave, now: () => performance.now() } });
 document.title = 'netroll e2e ready';
