@@ -28,7 +28,7 @@
  * closed at the end, also on errors and on SIGINT/SIGTERM.
  *
  * Options: --json, --duration-ms N (per run, default 10000), --warmup-ms N
- * (default 2000), --entities N (default 8000), --latency-ms N (default 125),
+ * (default 2000), --entities N (default 4000), --latency-ms N (default 125),
  * --max-prediction N (default 12), --dom-nodes N, --rects N, --modes none,worker,main
  * (a subset prints per-run summaries only; for calibrating the heavy UI),
  * --wait-quiet-ms N (default 0: before each measured window, wait up to N ms
@@ -101,9 +101,12 @@ function parseArgs(argv: string[]): Args {
     modes: ['none', 'worker', 'main'],
     durationMs: 10_000,
     warmupMs: 2_000,
-    // 1000 and 4000 entities left the main-thread run at 60 fps on the 2-core
-    // calibration machine (quiet), 8000 is the smallest tried that made it miss frames.
-    entities: 8000,
+    // Two peers' engines run in this one page (a real page hosts one), so each
+    // engine's load counts twice. On the 2-core calibration machine (quiet),
+    // 4000 entities make the main-thread run miss 35-58 frames in 10 s, while
+    // the two workers add ~0.45 cores to the page's ~1; at 8000 they add ~0.6
+    // and the worker run drops frames from CPU contention (no long tasks).
+    entities: 4000,
     latencyMs: 125,
     maxPrediction: 12,
     domNodes: 200,
