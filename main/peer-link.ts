@@ -11,7 +11,13 @@
  * - Link health: RTT over a sliding window of link-level pings, loss, and a
  *   level (`ok` / `warning` ≥ 150 ms / `critical` ≥ 300 ms, configurable).
  * - Connection type from `getStats()`: the selected candidate pair's types
- *   and the relay protocol, re-read periodically (changes are events).
+ *   and the relay protocol, re-read periodically (changes are events). A
+ *   remote `prflx` reading is held back until the remote side's trickled
+ *   candidates are in (end-of-candidates) or `prflxSettleMs` passed: with
+ *   trickle ICE the first connectivity check often arrives before the
+ *   candidate that names it, and Chromium calls that candidate
+ *   peer-reflexive until the signaled one lands, so an early reading would
+ *   record a host link as `prflx`.
  */
 import { Emitter } from '../src/engine/events.ts';
 import type { IceServer, SignalKind } from '../src/signaling/events.ts';
@@ -64,6 +70,12 @@ export interface PeerLinkOptions {
   maxIceRestarts?: number;
   /** How often to re-read the connection type, ms. Default 2,000. */
   statsIntervalMs?: number;
+  /**
+   * How long a remote `prflx` reading may wait for the remote side's
+   * trickled candidates before it is recorded as the connection type, ms.
+   * Default 1,500.
+   */
+  prflxSettleMs?: number;
   /** Delay before the initiator re-opens a channel that closed, ms. Default 2,000. */
   reopenDelayMs?: number;
 }
@@ -147,6 +159,12 @@ export class PeerLink {
   private readonly pingOutcomes: boolean[] = [];
   private lastPongAt = -Infinity;
   private info: ConnectionInfo | null = null;
+  /** The remote side signaled end-of-candidates for the current ICE generation (and all were applied). */
+  private remoteCandidatesDone = false;
+  private endOfCandidatesPending = false;
+  /** When the current run of remote-`prflx` readings began (null: not in one). */
+  private prflxSince: number | null = null;
+  private prflxTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   /** Every connection type read, in order (changes only). */
   readonly connectionHistory: ConnectionInfo[] = [];
@@ -159,6 +177,7 @@ export class PeerLink {
       rttWindow: 10,
       maxIceRestarts: 3,
       statsIntervalMs: 2000,
+      prflxSettleMs: 1500,
       reopenDelayMs: 2000,
       iceTransportPolicy: 'all',
       ...options,
@@ -170,6 +189,10 @@ export class PeerLink {
     });
     this.pc.onicecandidate = (e) => this.opts.signal('candidate', e.candidate ? e.candidate.toJSON() : null);
     this.pc.oniceconnectionstatechange = () => this.onIceState();
+    // getStats has a selected pair once DTLS is up too: read it then (the ICE and channel events can come first)
+    this.pc.onconnectionstatechange = () => {
+      if (this.pc.connectionState === 'connected') void this.readConnection();
+    };
     this.pc.ondatachannel = (e) => this.adoptChannel(e.channel);
     this.pingTimer = setInterval(() => this.ping(), this.opts.pingIntervalMs);
     this.statsTimer = setInterval(() => void this.readConnection(), this.opts.statsIntervalMs);
@@ -195,19 +218,28 @@ export class PeerLink {
           throw new Error(`malformed ${kind}`);
         }
         if (kind === 'offer' && this.initiator) throw new Error('the initiator does not take offers');
+        if (desc.sdp !== this.pc.remoteDescription?.sdp) this.remoteCandidatesDone = false; // a new ICE generation trickles anew
         await this.pc.setRemoteDescription(desc);
         this.haveRemoteDescription = true;
         for (const c of this.pendingCandidates.splice(0)) await this.pc.addIceCandidate(c);
+        if (this.endOfCandidatesPending) this.remoteCandidatesArrived();
         if (kind === 'offer') {
           await this.pc.setLocalDescription(await this.pc.createAnswer());
           this.opts.signal('answer', this.pc.localDescription!.toJSON());
         }
       } else if (kind === 'candidate') {
-        if (data === null) return; // end of candidates
+        if (data === null) {
+          // end of candidates: once applied, a remote prflx reading is what it is
+          if (this.haveRemoteDescription) this.remoteCandidatesArrived();
+          else this.endOfCandidatesPending = true;
+          return;
+        }
         const c = data as RTCIceCandidateInit;
         if (typeof c !== 'object' || typeof c.candidate !== 'string') throw new Error('malformed candidate');
-        if (this.haveRemoteDescription) await this.pc.addIceCandidate(c);
-        else this.pendingCandidates.push(c);
+        if (this.haveRemoteDescription) {
+          await this.pc.addIceCandidate(c);
+          if (this.info?.remoteType === 'prflx' || this.prflxSince !== null) void this.readConnection(); // it may name the prflx one
+        } else this.pendingCandidates.push(c);
       } else if (kind === 'restart') {
         if (this.initiator) await this.restartIce();
       }
@@ -269,7 +301,7 @@ export class PeerLink {
     if (this.closed) return;
     this.closed = true;
     for (const t of [this.pingTimer, this.statsTimer]) if (t !== null) clearInterval(t);
-    for (const t of [this.disconnectTimer, this.reopenTimer]) if (t !== null) clearTimeout(t);
+    for (const t of [this.disconnectTimer, this.reopenTimer, this.prflxTimer]) if (t !== null) clearTimeout(t);
     this.inputs?.close();
     this.control?.close();
     this.pc.close();
@@ -379,7 +411,18 @@ export class PeerLink {
     if (this.closed || this.pc.connectionState !== 'connected') return;
     try {
       const info = selectedPair(await this.pc.getStats(), now());
-      if (!info) return;
+      if (!info || this.closed) return;
+      if (info.remoteType === 'prflx' && !this.remoteCandidatesDone) {
+        this.prflxSince ??= now();
+        if (now() - this.prflxSince < this.opts.prflxSettleMs) {
+          // maybe the signaled candidate is still on its way: look again shortly
+          this.prflxTimer ??= setTimeout(() => {
+            this.prflxTimer = null;
+            void this.readConnection();
+          }, 100);
+          return;
+        }
+      } else if (info.remoteType !== 'prflx') this.prflxSince = null;
       const prev = this.info;
       this.info = info;
       if (!prev || prev.type !== info.type || prev.localType !== info.localType || prev.remoteType !== info.remoteType || prev.relayProtocol !== info.relayProtocol) {
@@ -389,6 +432,12 @@ export class PeerLink {
     } catch {
       // the connection went away while reading: the next read will tell
     }
+  }
+
+  private remoteCandidatesArrived(): void {
+    this.endOfCandidatesPending = false;
+    this.remoteCandidatesDone = true;
+    if (this.prflxSince !== null) void this.readConnection();
   }
 
   private onIceState(): void {

@@ -12,7 +12,7 @@ import { createServer, type ViteDevServer } from 'vite';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import type { ServerConfig } from '../../server/config.ts';
 import { chromiumArgs } from '../../vitest.config.ts';
-import type { PlayOptions, PlayResult, UploadSummary } from './types.ts';
+import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, UploadSummary } from './types.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -86,6 +86,7 @@ type E2EApi = {
   dropSignaling(): number;
   uploads(): UploadSummary | null;
   hideFor(ms: number): Promise<void>;
+  linkPair(o: LinkPairOptions): Promise<LinkPairResult>;
   leave(): Promise<void>;
   now(): number;
 };

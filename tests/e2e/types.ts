@@ -57,3 +57,22 @@ export interface UploadSummary {
   pending: boolean;
   lastError: string | null;
 }
+
+/** Options of the page's `linkPair`: two PeerLinks in one page, wired directly (no server). */
+export interface LinkPairOptions {
+  /** Delay the answerer's (player 1's) trickled candidates to the initiator by this much, ms. */
+  candidateDelayMs: number;
+  /** Never deliver the answerer's candidates (nor its end-of-candidates) to the initiator. */
+  dropCandidates: boolean;
+  /** PeerLink `prflxSettleMs` for both links. */
+  prflxSettleMs: number;
+  /** How long to watch the links after both channels opened, ms. */
+  watchMs: number;
+}
+
+/** What each link (index = player) recorded. */
+export interface LinkPairResult {
+  /** Connection-type readings in order; `at` is ms after that link's channels opened. */
+  histories: { type: string; remoteType: string; at: number }[][];
+  openMs: number;
+}

@@ -4,7 +4,8 @@
  */
 import { joinGame, type NetSession } from '../../../main/connect.ts';
 import type { HostMetrics } from '../../../worker/api.ts';
-import type { PlayOptions, PlayResult, UploadSummary } from '../types.ts';
+import { PeerLink } from '../../../main/peer-link.ts';
+import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, UploadSummary } from '../types.ts';
 
 let current: NetSession | null = null;
 const statuses: PlayResult['statuses'] = [];
@@ -102,6 +103,38 @@ function hideFor(ms: number): Promise<void> {
   );
 }
 
+/**
+ * Two PeerLinks in this page, signaling each other directly. The answerer's
+ * candidates reach the initiator late (or never), so the initiator's first
+ * connectivity checks come from a candidate it has not been told of: the
+ * peer-reflexive case PeerLink must not record for a host link.
+ */
+async function linkPair(o: LinkPairOptions): Promise<LinkPairResult> {
+  const links: PeerLink[] = [];
+  const deliver = (to: number, kind: Parameters<PeerLink['handleSignal']>[0], data: unknown) => {
+    const late = to === 0 && kind === 'candidate';
+    if (late && o.dropCandidates) return;
+    setTimeout(() => void links[to]!.handleSignal(kind, data), late ? o.candidateDelayMs : 0);
+  };
+  for (const p of [0, 1]) {
+    links.push(
+      new PeerLink({ localPlayer: p, remotePlayer: 1 - p, iceServers: [], prflxSettleMs: o.prflxSettleMs, signal: (kind, data) => deliver(1 - p, kind, data) }),
+    );
+  }
+  const started = performance.now();
+  const opened = links.map((l) => new Promise<number>((resolve) => l.on('open', () => resolve(performance.now()))));
+  await links[0]!.start();
+  const openAt = await Promise.race([Promise.all(opened), new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+  if (!openAt) {
+    for (const l of links) l.close();
+    throw new Error('the PeerLink pair did not open within 15 s');
+  }
+  await new Promise((r) => setTimeout(r, o.watchMs));
+  const histories = links.map((l, i) => l.connectionHistory.map((c) => ({ type: c.type, remoteType: c.remoteType, at: Math.round(c.at - openAt[i]!) })));
+  for (const l of links) l.close();
+  return { histories, openMs: Math.round(Math.max(...openAt) - started) };
+}
+
 function uploads(): UploadSummary | null {
   const u = current?.uploads();
   return u ? { acked: u.acked, attempts: u.attempts, pending: u.pending, lastError: u.lastError } : null;
@@ -112,5 +145,5 @@ async function leave(): Promise<void> {
   await current?.close();
 }
 
-Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, leave, now: () => performance.now() } });
+Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, now: () => performance.now() } });
 document.title = 'netroll e2e ready';
