@@ -6,12 +6,10 @@ export { createSession, type Session, type SessionOptions, type SessionEvents, t
 export { createMemoryNetwork, type PacketTransport, type PeerStatus, type MemoryLinkOptions } from './transport.ts';
 export {
   captureInput,
-  gamepadBits,
   DEFAULT_KEYS,
   DEFAULT_GAMEPAD_BUTTONS,
   DEFAULT_STICK,
   type GamepadButtonMap,
-  type GamepadLike,
   type InputCapture,
   type InputCaptureOptions,
   type KeyMap,

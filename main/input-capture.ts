@@ -41,7 +41,7 @@ export interface StickBits {
 export const DEFAULT_STICK: StickBits = { up: 1, down: 2, left: 4, right: 8 };
 
 /** What the capture reads of a gamepad (a subset of the DOM `Gamepad`). */
-export interface GamepadLike {
+interface GamepadLike {
   readonly buttons: readonly { readonly pressed: boolean }[];
   readonly axes: readonly number[];
 }
@@ -81,7 +81,7 @@ export interface InputCapture {
 const MAX_BITS = 16 * 8;
 
 /** The bits a gamepad's state sets. */
-export function gamepadBits(pad: GamepadLike, buttons: GamepadButtonMap = DEFAULT_GAMEPAD_BUTTONS, stick: StickBits | null = DEFAULT_STICK, deadZone = 0.5): bigint {
+function gamepadBits(pad: GamepadLike, buttons: GamepadButtonMap = DEFAULT_GAMEPAD_BUTTONS, stick: StickBits | null = DEFAULT_STICK, deadZone = 0.5): bigint {
   let bits = 0n;
   for (const [index, bit] of Object.entries(buttons)) {
     if (pad.buttons[Number(index)]?.pressed === true) bits |= BigInt(bit);
