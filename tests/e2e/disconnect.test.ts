@@ -5,19 +5,16 @@
  * when a page only loses its server connection, the server tells the other
  * page its peer left, but the game goes on over P2P.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type E2E, call, joinRoom, leaveAll, openPages, results, startE2E, waitFrames } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { call, joinRoom, leaveAll, openPages, results, waitFrames } from './harness.ts';
+import { e2ePerTest } from './per-test.ts';
 import type { PlayResult } from './types.ts';
 
-let e2e: E2E | null = null;
-afterEach(async () => {
-  await e2e?.close();
-  e2e = null;
-});
+const env = e2ePerTest();
 
 describe('a peer goes away in real Chromium', () => {
   it('one page closes: the other sees interrupted, then disconnected, and ends cleanly', async () => {
-    e2e = await startE2E();
+    const e2e = await env.start();
     const pages = await openPages(e2e, 2);
     await joinRoom(pages, { server: e2e.serverUrl, room: 'disconnect', players: 2, frames: 3600 });
     await waitFrames(pages, 240);
@@ -48,7 +45,7 @@ describe('a peer goes away in real Chromium', () => {
   });
 
   it('one page loses only its server connection: the game goes on over P2P to the end', async () => {
-    e2e = await startE2E();
+    const e2e = await env.start();
     const pages = await openPages(e2e, 2);
     const frames = 600;
     await joinRoom(pages, { server: e2e.serverUrl, room: 'signaling-drop', players: 2, frames });

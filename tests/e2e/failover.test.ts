@@ -4,15 +4,12 @@
  * on to the end with identical logs (nothing lost), and, once the initiator
  * has re-opened the channel (2 s later), P2P takes the route back.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type E2E, call, joinRoom, leaveAll, openPages, results, sleep, startE2E, waitFrames } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { call, joinRoom, leaveAll, openPages, results, sleep, waitFrames } from './harness.ts';
+import { e2ePerTest } from './per-test.ts';
 import type { LinkSummary, PlayResult } from './types.ts';
 
-let e2e: E2E | null = null;
-afterEach(async () => {
-  await e2e?.close();
-  e2e = null;
-});
+const env = e2ePerTest();
 
 /** Absolute time (ms) the first input went over the relay after the route's first switch to it at or after `since` (absolute). */
 function firstRelayInputAt(r: PlayResult, link: LinkSummary, since: number): number | null {
@@ -23,7 +20,7 @@ function firstRelayInputAt(r: PlayResult, link: LinkSummary, since: number): num
 
 describe('DataChannel failover in real Chromium', () => {
   it('the inputs channel closes mid-game: the relay takes over within 500 ms, the game goes on, P2P comes back', async () => {
-    e2e = await startE2E();
+    const e2e = await env.start();
     const pages = await openPages(e2e, 2);
     const frames = 900;
     const joined = await joinRoom(pages, { server: e2e.serverUrl, room: 'failover', players: 2, frames });

@@ -2,18 +2,15 @@
  * E2E full mesh: four pages in one session, each connected P2P to the three
  * others; every page must confirm the same inputs and state.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type E2E, leaveAll, openPages, playRoom, startE2E } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { leaveAll, openPages, playRoom } from './harness.ts';
+import { e2ePerTest } from './per-test.ts';
 
-let e2e: E2E | null = null;
-afterEach(async () => {
-  await e2e?.close();
-  e2e = null;
-});
+const env = e2ePerTest();
 
 describe('four players, full mesh, in real Chromium', () => {
   it('four pages play 600 frames in one session: identical logs, zero desyncs', async () => {
-    e2e = await startE2E();
+    const e2e = await env.start();
     const pages = await openPages(e2e, 4);
     const frames = 600;
     const results = await playRoom(pages, { server: e2e.serverUrl, room: 'mesh-four', players: 4, frames });

@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type E2E, call, openPage, playRoom, startE2E } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { call, openPage, playRoom } from './harness.ts';
+import { e2ePerTest } from './per-test.ts';
 
-let e2e: E2E | null = null;
-afterEach(async () => {
-  await e2e?.close();
-  e2e = null;
-});
+const env = e2ePerTest();
 
 describe('peer-to-peer in real Chromium', () => {
   it('two pages join through the server, connect P2P (host) and play 1,800 frames in sync', async () => {
-    e2e = await startE2E();
+    const e2e = await env.start();
     const pages = [await openPage(e2e), await openPage(e2e)];
     const results = await playRoom(pages, { server: e2e.serverUrl, room: 'p2p-two', players: 2, frames: 1800 });
     const [a, b] = results;

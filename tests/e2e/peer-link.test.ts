@@ -7,18 +7,15 @@
  * remote candidate that never gets signaled is recorded as `prflx` once the
  * settle time has passed.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type E2E, call, openPage, startE2E } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { call, openPage } from './harness.ts';
+import { e2ePerTest } from './per-test.ts';
 
-let e2e: E2E | null = null;
-afterEach(async () => {
-  await e2e?.close();
-  e2e = null;
-});
+const env = e2ePerTest();
 
 describe('PeerLink connection type in real Chromium', () => {
   it('a host link whose remote candidates arrive late is recorded as host, never prflx', async () => {
-    e2e = await startE2E();
+    const e2e = await env.start();
     const page = await openPage(e2e);
     const r = await call(page, 'linkPair', { candidateDelayMs: 700, dropCandidates: false, prflxSettleMs: 1500, watchMs: 2500 });
     console.log(`late candidates: opened in ${r.openMs} ms; readings ${JSON.stringify(r.histories)}`);
@@ -29,7 +26,7 @@ describe('PeerLink connection type in real Chromium', () => {
   });
 
   it('a remote candidate that is never signaled is recorded as prflx after the settle time', async () => {
-    e2e = await startE2E();
+    const e2e = await env.start();
     const page = await openPage(e2e);
     const r = await call(page, 'linkPair', { candidateDelayMs: 0, dropCandidates: true, prflxSettleMs: 600, watchMs: 2500 });
     console.log(`dropped candidates: opened in ${r.openMs} ms; readings ${JSON.stringify(r.histories)}`);

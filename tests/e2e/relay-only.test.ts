@@ -3,18 +3,15 @@
  * 'relay'` but the server hands out no TURN server, so ICE has no candidate
  * at all. After the P2P timeout the server relay must carry every input.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type E2E, leaveAll, openPages, playRoom, startE2E } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { leaveAll, openPages, playRoom } from './harness.ts';
+import { e2ePerTest } from './per-test.ts';
 
-let e2e: E2E | null = null;
-afterEach(async () => {
-  await e2e?.close();
-  e2e = null;
-});
+const env = e2ePerTest();
 
 describe('P2P never connects, in real Chromium', () => {
   it('the server relay carries the whole 600-frame game: identical logs', async () => {
-    e2e = await startE2E();
+    const e2e = await env.start();
     const pages = await openPages(e2e, 2);
     const frames = 600;
     const results = await playRoom(pages, {

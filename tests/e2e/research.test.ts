@@ -5,18 +5,15 @@
  * has one row per confirmed frame — and the admin dashboard, in real
  * Chromium, shows the running session's connection type and updates.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type E2E, call, joinRoom, openPage, playRoom, startE2E, until, waitFrames } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { call, joinRoom, openPage, playRoom, until, waitFrames } from './harness.ts';
+import { e2ePerTest } from './per-test.ts';
 
-let e2e: E2E | null = null;
-afterEach(async () => {
-  await e2e?.close();
-  e2e = null;
-});
+const env = e2ePerTest();
 
 describe('research data from a real two-page session', () => {
   it('stores both uploads; parity fullySynced; replay matches; CSV has one row per confirmed frame', async () => {
-    e2e = await startE2E({ adminToken: 'e2e-admin-token-0123456789' });
+    const e2e = await env.start({ adminToken: 'e2e-admin-token-0123456789' });
     const pages = [await openPage(e2e), await openPage(e2e)];
     const frames = 600;
     const results = await playRoom(pages, { server: e2e.serverUrl, room: 'research-e2e', players: 2, frames });
@@ -45,7 +42,7 @@ describe('research data from a real two-page session', () => {
   });
 
   it('the admin dashboard shows a running session with its connection type, and updates', async () => {
-    e2e = await startE2E({ adminToken: 'e2e-admin-token-0123456789' });
+    const e2e = await env.start({ adminToken: 'e2e-admin-token-0123456789' });
     const pages = [await openPage(e2e), await openPage(e2e)];
     await joinRoom(pages, { server: e2e.serverUrl, room: 'dashboard-e2e', players: 2, frames: 3600 });
     await waitFrames(pages, 60);
@@ -72,7 +69,7 @@ type EpisodeRow = { player_index: number; episode: number; start_frame: number; 
 
 describe('uploads during a session', () => {
   it('uploads at each episode end and every reportIntervalMs; a page closed mid-session leaves what it had uploaded', async () => {
-    e2e = await startE2E({ adminToken: 'e2e-admin-token-0123456789' });
+    const e2e = await env.start({ adminToken: 'e2e-admin-token-0123456789' });
     const pages = [await openPage(e2e), await openPage(e2e)];
     const episodeFrames = 120;
     const joined = await joinRoom(pages, {
