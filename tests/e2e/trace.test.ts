@@ -76,14 +76,14 @@ function trackOf(e: TraceEvent): string | undefined {
 
 describe('DevTools trace (CDP Tracing) in real Chromium', () => {
   it('shows rollback entries on the "netroll" track, from the worker thread', async () => {
-    vite = await createServer({ root, configFile: false, logLevel: 'error', server: { host: '127.0.0.1', port: 0, hmr: false }, optimizeDeps: { entries: ['tests/e2e/trace-page/index.html'], include: ['comlink'] } });
+    vite = await createServer({ root, configFile: false, logLevel: 'error', server: { host: '127.0.0.1', port: 0, hmr: false }, optimizeDeps: { entries: ['tests/e2e/page/trace.html'], include: ['comlink'] } });
     await vite.listen();
     const address = vite.httpServer!.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
     const page = await browser.newPage();
     page.on('pageerror', (err) => console.error('[page error]', err.message));
-    await page.goto(`http://127.0.0.1:${port}/tests/e2e/trace-page/index.html`);
+    await page.goto(`http://127.0.0.1:${port}/tests/e2e/page/trace.html`);
     await page.waitForFunction(() => 'traceRollbacks' in globalThis, undefined, { timeout: 30_000 });
 
     const events = await recordTrace(page, async () => {
