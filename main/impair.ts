@@ -1,8 +1,10 @@
 /**
- * Outgoing impairment for a transport: added latency, jitter and loss on
- * this peer's packets, changeable at runtime (demo controls, experiments).
- * Decisions use a seeded PRNG so a run can be repeated.
+ * Outgoing impairment for a transport: added latency, jitter, loss (and,
+ * optionally, duplication and reordering) on this peer's packets, changeable
+ * at runtime (demo controls, experiments). Decisions come from the seeded
+ * impairment model of src/sim, so a run can be repeated.
  */
+import { checkConditions, ImpairmentModel, type LinkConditions } from '../src/sim/impairment.ts';
 import type { PacketTransport, PeerStatus } from './transport.ts';
 
 export interface Impairment {
@@ -12,6 +14,10 @@ export interface Impairment {
   jitterMs: number;
   /** Drop probability, 0..1. */
   loss: number;
+  /** Duplication probability, 0..1. Default 0. */
+  dup?: number;
+  /** Probability a packet is held back (reordered), 0..1. Default 0. */
+  reorder?: number;
 }
 
 export interface ImpairedTransport extends PacketTransport {
@@ -23,40 +29,38 @@ export interface ImpairedTransport extends PacketTransport {
 }
 
 export function impairTransport(inner: PacketTransport, initial: Partial<Impairment> = {}, seed = 1): ImpairedTransport {
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const settings: Impairment = { latencyMs: 0, jitterMs: 0, loss: 0, ...initial };
+  const model = new ImpairmentModel(seed);
+  const settings: Impairment = { latencyMs: 0, jitterMs: 0, loss: 0 };
   const counters = { dropped: 0, delayed: 0 };
   const timers = new Set<ReturnType<typeof setTimeout>>();
+  const set = (next: Partial<Impairment>) => {
+    checkConditions(next);
+    for (const [k, v] of Object.entries(next) as [keyof Impairment, number | undefined][]) if (v !== undefined) settings[k] = v;
+  };
+  set(initial);
+  const conditions = (): LinkConditions => ({ ...settings, dup: settings.dup ?? 0, reorder: settings.reorder ?? 0 });
   return {
     impairment: settings,
     counters,
-    set(next) {
-      for (const [k, v] of Object.entries(next) as [keyof Impairment, number][]) {
-        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (k === 'loss' && v > 1)) {
-          throw new RangeError(`${k} must be a finite number ${k === 'loss' ? 'in 0..1' : '>= 0'}, got ${v}`);
-        }
-        settings[k] = v;
-      }
-    },
+    set,
     send(peer, packet) {
-      if (settings.loss > 0 && random() < settings.loss) {
+      const fate = model.fate(conditions());
+      if (!fate.delivered) {
         counters.dropped++;
         return;
       }
-      const delay = settings.latencyMs + (random() * 2 - 1) * settings.jitterMs;
-      if (delay <= 0) return inner.send(peer, packet);
-      counters.delayed++;
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        inner.send(peer, packet);
-      }, delay);
-      timers.add(timer);
+      // The inner transport may take ownership of a packet: a duplicate is its own copy, made before any send.
+      const copies = fate.delays.map((_, i) => (i === 0 ? packet : packet.slice(0)));
+      fate.delays.forEach((delay, i) => {
+        const bytes = copies[i]!;
+        if (delay <= 0) return inner.send(peer, bytes);
+        counters.delayed++;
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          inner.send(peer, bytes);
+        }, delay);
+        timers.add(timer);
+      });
     },
     onPacket: (handler) => inner.onPacket(handler),
     onStatus: (handler: (peer: number, status: PeerStatus) => void) => inner.onStatus?.(handler),

@@ -3,6 +3,7 @@
  * ArrayBuffers) per peer. A DataChannel link, the server relay, or the
  * in-page memory network below (for tests and demos).
  */
+import { ImpairmentModel, linkConditions } from '../src/sim/impairment.ts';
 
 /** Connection status of one peer, as a transport sees it. */
 export type PeerStatus = 'connecting' | 'connected' | 'interrupted' | 'disconnected';
@@ -17,51 +18,46 @@ export interface PacketTransport {
   close?(): void;
 }
 
-/** Impairment of the in-page memory network (one-way, per packet). */
+/** Impairment of the in-page memory network (one-way, per packet; see src/sim/impairment.ts). */
 export interface MemoryLinkOptions {
   latencyMs?: number;
   jitterMs?: number;
   /** 0..1 */
   loss?: number;
-  /** PRNG seed for loss/jitter. */
+  /** Duplication probability, 0..1. */
+  dup?: number;
+  /** Probability a packet is held back (reordered), 0..1. */
+  reorder?: number;
+  /** PRNG seed for the impairment decisions. */
   seed?: number;
-}
-
-/** mulberry32: a tiny seeded PRNG for impairment decisions (not game state). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
  * An in-page network for `players` peers: returns one transport per player.
  * Packets are copied and delivered with `setTimeout` after latency ± jitter
- * unless lost — on the page's main thread, like a real DataChannel.
+ * unless lost (the shared seeded impairment model decides) — on the page's
+ * main thread, like a real DataChannel.
  */
 export function createMemoryNetwork(players: number, options: MemoryLinkOptions = {}): PacketTransport[] {
-  const random = prng(options.seed ?? 1);
+  const { seed = 1, ...impairment } = options;
+  const model = new ImpairmentModel(seed);
+  const conditions = linkConditions(impairment);
   const handlers: ((peer: number, packet: ArrayBuffer) => void)[] = [];
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let closed = false;
-  const latency = options.latencyMs ?? 0;
-  const jitter = options.jitterMs ?? 0;
-  const loss = options.loss ?? 0;
   return Array.from({ length: players }, (_, from) => ({
     send(to: number, packet: ArrayBuffer) {
       if (closed || to < 0 || to >= players || to === from) return;
-      if (loss > 0 && random() < loss) return;
-      const copy = packet.slice(0);
-      const delay = Math.max(0, latency + (random() * 2 - 1) * jitter);
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        if (!closed) handlers[to]?.(from, copy);
-      }, delay);
-      timers.add(timer);
+      const fate = model.fate(conditions);
+      if (!fate.delivered) return;
+      for (const delay of fate.delays) {
+        const copy = packet.slice(0);
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          if (!closed) handlers[to]?.(from, copy);
+        }, delay);
+        timers.add(timer);
+      }
     },
     onPacket(handler: (peer: number, packet: ArrayBuffer) => void) {
       handlers[from] = handler;

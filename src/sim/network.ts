@@ -1,33 +1,20 @@
 /**
  * A seeded in-memory network between N peers, on a virtual clock.
  * Per directed link: latency, jitter, loss, duplication, reordering, and
- * one-way outages. Used by the soak runner and the engine tests.
+ * one-way outages, decided by the shared {@link ImpairmentModel}. Used by the
+ * soak runner and the engine tests.
  */
-import { Prng } from '../util/prng.ts';
+import { ImpairmentModel, type LinkConditions, type OutageWindow, PERFECT_LINK } from './impairment.ts';
 
-/** Conditions of one direction of a link. Probabilities are 0..1. */
-export interface LinkConditions {
-  /** One-way base delay, ms. */
-  latencyMs: number;
-  /** Uniform jitter added to the delay, ±ms. */
-  jitterMs: number;
-  /** Probability a packet is dropped. */
-  loss: number;
-  /** Probability a packet is delivered twice. */
-  dup: number;
-  /** Probability a packet is held back by up to two base latencies (overtaken). */
-  reorder: number;
-}
+export { type LinkConditions, PERFECT_LINK } from './impairment.ts';
 
 /** A one-way outage: nothing from `from` reaches `to` between the two times. */
-export interface Outage {
+export interface Outage extends OutageWindow {
   from: number;
   to: number;
-  startMs: number;
-  endMs: number;
 }
 
-export const PERFECT_LINK: LinkConditions = { latencyMs: 0, jitterMs: 0, loss: 0, dup: 0, reorder: 0 };
+const NO_OUTAGES: readonly OutageWindow[] = [];
 
 interface Delivery {
   at: number;
@@ -48,15 +35,16 @@ export interface NetworkCounters {
 }
 
 export class SimNetwork {
-  private readonly rng: Prng;
+  private readonly model: ImpairmentModel;
   private readonly links = new Map<string, LinkConditions>();
-  private readonly outages: Outage[] = [];
+  /** Outage windows per directed link `from>to`. */
+  private readonly outages = new Map<string, OutageWindow[]>();
   private readonly heap: Delivery[] = [];
   private seq = 0;
   readonly counters: NetworkCounters = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, reordered: 0, outageDropped: 0, bytes: 0 };
 
   constructor(seed: number, private readonly defaults: LinkConditions = PERFECT_LINK) {
-    this.rng = new Prng(seed);
+    this.model = new ImpairmentModel(seed);
   }
 
   /** Set the conditions of the directed link `from → to`. */
@@ -65,32 +53,26 @@ export class SimNetwork {
   }
 
   addOutage(outage: Outage): void {
-    this.outages.push(outage);
+    const key = `${outage.from}>${outage.to}`;
+    const list = this.outages.get(key) ?? [];
+    list.push({ startMs: outage.startMs, endMs: outage.endMs });
+    this.outages.set(key, list);
   }
 
   /** Send a copy of `bytes` at virtual time `now`. */
   send(from: number, to: number, bytes: Uint8Array, now: number): void {
     this.counters.sent++;
     this.counters.bytes += bytes.length;
-    if (this.outages.some((o) => o.from === from && o.to === to && now >= o.startMs && now < o.endMs)) {
-      this.counters.outageDropped++;
+    const key = `${from}>${to}`;
+    const fate = this.model.fate(this.links.get(key) ?? this.defaults, now, this.outages.get(key) ?? NO_OUTAGES);
+    if (!fate.delivered) {
+      if (fate.cause === 'outage') this.counters.outageDropped++;
+      else this.counters.dropped++;
       return;
     }
-    const c = this.links.get(`${from}>${to}`) ?? this.defaults;
-    if (this.chance(c.loss)) {
-      this.counters.dropped++;
-      return;
-    }
-    const copies = this.chance(c.dup) ? 2 : 1;
-    if (copies === 2) this.counters.duplicated++;
-    for (let i = 0; i < copies; i++) {
-      let delay = c.latencyMs + (this.uniform() * 2 - 1) * c.jitterMs;
-      if (this.chance(c.reorder)) {
-        this.counters.reordered++;
-        delay += this.uniform() * 2 * Math.max(c.latencyMs, 1);
-      }
-      this.push({ at: now + Math.max(0, delay), seq: this.seq++, from, to, bytes: bytes.slice() });
-    }
+    if (fate.duplicated) this.counters.duplicated++;
+    this.counters.reordered += fate.reordered;
+    for (const delay of fate.delays) this.push({ at: now + delay, seq: this.seq++, from, to, bytes: bytes.slice() });
   }
 
   /** Time of the next delivery, or Infinity. */
@@ -107,14 +89,6 @@ export class SimNetwork {
       out.push({ from: d.from, to: d.to, bytes: d.bytes });
     }
     return out;
-  }
-
-  private uniform(): number {
-    return this.rng.nextU32() / 0x1_0000_0000;
-  }
-
-  private chance(p: number): boolean {
-    return p > 0 && this.uniform() < p;
   }
 
   private less(a: Delivery, b: Delivery): boolean {

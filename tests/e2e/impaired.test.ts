@@ -28,7 +28,7 @@ const perPassLoss = (endToEnd: number) => 1 - Math.sqrt(1 - endToEnd);
 describe('impaired link (seeded UDP proxy in front of coturn) in real Chromium', () => {
   it('100 ms RTT and 5 % loss: identical logs, rollbacks observed, RTT measured', async () => {
     coturn = await startCoturn();
-    proxy = await startUdpProxy({ targetHost: '127.0.0.1', targetPort: coturn.port, delayMs: 25, loss: perPassLoss(0.05), seed: 20261123 });
+    proxy = await startUdpProxy({ targetHost: '127.0.0.1', targetPort: coturn.port, latencyMs: 25, loss: perPassLoss(0.05), seed: 20261123 });
     e2e = await startE2E(
       { turnSecret: coturn.secret, turnUrls: [`turn:127.0.0.1:${proxy.port}?transport=udp`] },
       ['--allow-loopback-in-peer-connection'],

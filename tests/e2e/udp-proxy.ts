@@ -5,16 +5,19 @@
  * It listens on `listenHost:port`; every client address seen gets its own
  * upstream socket to the target, so the target sees one 5-tuple per client
  * and its replies go back to the right client. Each datagram, in either
- * direction, is dropped with probability `loss` (decided by a mulberry32
- * PRNG seeded with `seed`) or else delivered after `delayMs`.
+ * direction, meets the shared seeded impairment model (src/sim/impairment.ts):
+ * dropped with probability `loss`, else delivered after `latencyMs` ±
+ * `jitterMs` (duplicated or held back when `dup` / `reorder` say so).
  *
  * With TURN, a packet from peer A to peer B crosses the proxy twice (A→TURN
- * and TURN→B), so a per-pass delay d gives a one-way delay of 2d and an RTT
+ * and TURN→B), so a per-pass latency d gives a one-way delay of 2d and an RTT
  * of 4d; a per-pass loss p gives an end-to-end loss of 1 − (1 − p)².
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { ImpairmentModel, type LinkConditions, linkConditions } from '../../src/sim/impairment.ts';
 
-export interface UdpProxyOptions {
+/** Where to listen and forward, and the impairment of each pass (defaults: none). */
+export interface UdpProxyOptions extends Partial<LinkConditions> {
   /** Where to forward client datagrams. */
   targetHost: string;
   targetPort: number;
@@ -22,11 +25,7 @@ export interface UdpProxyOptions {
   listenHost?: string;
   /** Port to listen on. Default 0 (any free port). */
   port?: number;
-  /** Delay added to every datagram, each pass, ms. Default 0. */
-  delayMs?: number;
-  /** Probability of dropping a datagram, each pass, 0..1. Default 0. */
-  loss?: number;
-  /** PRNG seed for the drop decisions. Default 1. */
+  /** Seed of the impairment decisions. Default 1. */
   seed?: number;
 }
 
@@ -44,42 +43,35 @@ export interface UdpProxy {
   close(): Promise<void>;
 }
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy> {
-  const delayMs = options.delayMs ?? 0;
-  const loss = options.loss ?? 0;
-  const random = mulberry32(options.seed ?? 1);
-  const listenHost = options.listenHost ?? '127.0.0.1';
+  const { targetHost, targetPort, listenHost = '127.0.0.1', port, seed = 1, ...impairment } = options;
+  const conditions = linkConditions(impairment);
+  const model = new ImpairmentModel(seed);
   const counters: UdpProxyStats = { clients: 0, forwarded: 0, dropped: 0 };
   const upstreams = new Map<string, Socket>();
   const pending = new Set<ReturnType<typeof setTimeout>>();
   let closed = false;
 
-  /** Drop or deliver `msg` after the delay. */
+  /** Drop the datagram, or deliver it (once or twice) after the model's delays. */
   const pass = (deliver: () => void): void => {
     if (closed) return;
-    if (loss > 0 && random() < loss) {
+    const fate = model.fate(conditions);
+    if (!fate.delivered) {
       counters.dropped++;
       return;
     }
     counters.forwarded++;
-    if (delayMs <= 0) return deliver();
-    const t = setTimeout(() => {
-      pending.delete(t);
-      if (!closed) deliver();
-    }, delayMs);
-    pending.add(t);
+    for (const delay of fate.delays) {
+      if (delay <= 0) {
+        deliver();
+        continue;
+      }
+      const t = setTimeout(() => {
+        pending.delete(t);
+        if (!closed) deliver();
+      }, delay);
+      pending.add(t);
+    }
   };
 
   const listener = createSocket('udp4');
@@ -98,11 +90,11 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
   listener.on('error', () => undefined);
   listener.on('message', (msg, client) => {
     const up = upstreamFor(client);
-    pass(() => up.send(msg, options.targetPort, options.targetHost));
+    pass(() => up.send(msg, targetPort, targetHost));
   });
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
-    listener.bind(options.port ?? 0, listenHost, () => {
+    listener.bind(port ?? 0, listenHost, () => {
       listener.off('error', reject);
       resolve();
     });
