@@ -50,6 +50,7 @@ import { INPUT_RIGHT } from '../src/games/arena.ts';
 import { createSwarm } from '../src/games/swarm.ts';
 import { decode, encodeInput } from '../src/protocol/codec.ts';
 import { PERFECT_LINK, SimNetwork } from '../src/sim/network.ts';
+import { Prng } from '../src/util/prng.ts';
 import { benchNetplayjs } from './netplayjs.ts';
 import { deadline, measure, median, p95, sig } from './stats.ts';
 
@@ -137,8 +138,8 @@ function checkHealthy(what: string, engines: readonly Engine<unknown>[], allowRo
 
 function benchHash() {
   const buf = new Uint8Array(64 * 1024);
-  let x = 0x12345678;
-  for (let i = 0; i < buf.length; i++) buf[i] = (x = (Math.imul(x, 1103515245) + 12345) | 0) >>> 24;
+  const rng = new Prng(0x12345678);
+  for (let i = 0; i < buf.length; i++) buf[i] = rng.nextU32() >>> 24;
   const m = measure(() => (sink ^= xxh32(buf)), { maxMs: 500, minSamples: 20, targetSampleMs: 2 });
   return { hashGBps64KiB: buf.length / (m.median / 1000) / 1e9 };
 }

@@ -16,6 +16,7 @@ import { createMemoryNetwork, type PacketTransport } from '../../main/transport.
 import { decodeInputLog } from '../../src/engine/input-log.ts';
 import { gameFromSpec } from '../../src/games/index.ts';
 import type { SwarmRender } from '../../src/games/swarm.ts';
+import { Prng } from '../../src/util/prng.ts';
 import type { HostMetrics, HostStats, RenderFrame, TickSample } from '../../worker/api.ts';
 import type { EchoSamples } from './echo-worker.ts';
 import type { EngineWindow, PageApi, PageOptions, PageResult, RunMode, RunSamples } from './types.ts';
@@ -282,14 +283,13 @@ async function startPair(mode: Exclude<RunMode, 'none'>, opts: PageOptions): Pro
   // render (i.e. once per engine tick), so the peer mispredicts every frame.
   pair.sessions.forEach((session, p) => {
     let last = 0;
-    let rng = 0x9e3779b9 ^ (p + 1);
+    const rng = new Prng(0x9e3779b9 ^ (p + 1));
     session.onRender((frame: RenderFrame) => {
       if (pair.recording) {
         pair.renderLatency.push(absNow() - frame.producedAt);
         pair.renders++;
       }
-      rng = (Math.imul(rng, 1664525) + 1013904223) | 0;
-      let next = (rng >>> 27) & 31; // 5 input bits: up, down, left, right, action
+      let next = rng.nextInt(32); // 5 input bits: up, down, left, right, action
       if (next === last) next = (next + 1) & 31;
       last = next;
       session.setInput(Uint8Array.of(next));

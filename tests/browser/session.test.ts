@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../main/session.ts';
+import { Prng } from '../../src/util/prng.ts';
 import { pageSessions, sameBytes, until } from './helpers.ts';
 
 let sessions: Session[] = [];
@@ -11,8 +12,8 @@ afterEach(async () => {
 describe('two sessions in one page, engines in workers', () => {
   it('play 600 frames of arena over an impaired link: identical confirmed logs, zero desyncs', async () => {
     sessions = await pageSessions(2, { latencyMs: 40, jitterMs: 15, loss: 0.1, seed: 3 }, { endFrame: 600, hashInterval: 30 });
-    let seed = 99;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
+    const rng = new Prng(99);
+    const random = () => rng.nextU32() >>> 24;
     const inputTimer = setInterval(() => {
       for (const s of sessions) s.setInput(Uint8Array.of(random() & 31));
     }, 50);

@@ -5,6 +5,7 @@
 import { joinGame, type NetSession } from '../../../main/connect.ts';
 import type { HostMetrics } from '../../../worker/api.ts';
 import { PeerLink } from '../../../main/peer-link.ts';
+import { Prng } from '../../../src/util/prng.ts';
 import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, UploadSummary } from '../types.ts';
 
 let current: NetSession | null = null;
@@ -28,10 +29,9 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     ...o.mesh,
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
-  let seed = o.inputSeed >>> 0 || 1;
+  const rng = new Prng(o.inputSeed);
   inputTimer = setInterval(() => {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    current?.setInput(Uint8Array.of(seed >>> 27));
+    current?.setInput(Uint8Array.of(rng.nextInt(32)));
   }, 50);
   return { playerIndex: current.assignment.playerIndex, openMs: current.timings.openMs };
 }
