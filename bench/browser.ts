@@ -44,16 +44,16 @@ import { chromium, type Browser } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
 import type { PageApi, PageOptions, PageResult, RunSamples } from './browser-page/types.ts';
 import { median, percentile, sig } from './stats.ts';
-import { chromiumArgs } from '../vitest.config.ts';
+import { chromiumArgs, chromiumPath } from '../harness/chromium.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = chromiumPath;
 /** Idle time after the page loaded, before the first run (Chromium start-up work settles). */
 const SETTLE_MS = 4000;
 /** --wait-quiet-ms: the rest of the machine counts as quiet below this many cores. */
 const QUIET_CORES = 0.1;
 /** The same Chromium flags the test suites use. */
-const CHROMIUM_ARGS = chromiumArgs;
+const CHROMIUM_ARGS = [...chromiumArgs];
 
 const DEFINITIONS = {
   mainThreadFrame:

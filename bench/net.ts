@@ -2,8 +2,8 @@
  * netroll network benchmark: `npm run bench:net` (readable table) or
  * `npm run bench:net -- --json` (one JSON object on the last line).
  *
- * Real Chromium pages (the e2e test page, `tests/e2e/page`) joining through
- * the real server, as the e2e tests do (`tests/e2e/harness.ts`):
+ * Real Chromium pages (the e2e page, `harness/page`) joining through the
+ * real server, as the e2e tests do (`harness/e2e.ts`):
  *
  * - connect time, `--runs` times (default 20) each for `direct` (no TURN
  *   configured, host candidates) and `relay` (a throwaway coturn with REST
@@ -29,9 +29,9 @@ import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright';
-import { type Coturn, startCoturn } from '../tests/e2e/coturn.ts';
-import { type E2E, call, inNamespace, joinRoom, leaveAll, openPages, results, sleep, startE2E, waitFrames } from '../tests/e2e/harness.ts';
-import type { PlayResult } from '../tests/e2e/types.ts';
+import { type Coturn, startCoturn } from '../harness/coturn.ts';
+import { type E2E, call, inNamespace, joinRoom, leaveAll, openPages, results, sleep, startE2E, waitFrames } from '../harness/e2e.ts';
+import type { PlayResult } from '../harness/types.ts';
 import { median, p95 } from './stats.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

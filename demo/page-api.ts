@@ -12,7 +12,7 @@ import type { FrameTimes } from './heavy-ui.ts';
 import type { HudSample } from './hud.ts';
 import type { DemoOptions } from './options.ts';
 import type { StatusView } from './status.ts';
-import type { DemoPageView } from '../tests/e2e/demo-types.ts';
+import type { DemoPageView } from './page-view.ts';
 
 export interface NetrollPageApi {
   /** What the page was asked to do (from its URL). */

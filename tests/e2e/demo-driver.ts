@@ -9,9 +9,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Browser, Page } from 'playwright';
 import { chromium } from 'playwright';
-import { chromiumArgs } from '../../vitest.config.ts';
-import type { DemoGlobal } from './demo-types.ts';
-import { hostAddress } from './harness.ts';
+import { chromiumLaunchOptions } from '../../harness/chromium.ts';
+import type { DemoGlobal } from '../../demo/page-view.ts';
+import { hostAddress } from '../../harness/e2e.ts';
 
 
 /** A free TCP port (so a test never clashes with 8080 or with another run). */
@@ -118,7 +118,7 @@ export function pageUrl(printed: URL): string {
 }
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+  return chromium.launch(chromiumLaunchOptions());
 }
 
 /** Open `count` pages on `url`, each in its own browser context (like separate tabs of separate people). */

@@ -17,7 +17,7 @@ import {
   waitConnected,
   waitForDemoUrl,
 } from './demo-driver.ts';
-import type { DemoGlobal } from './demo-types.ts';
+import type { DemoGlobal } from '../../demo/page-view.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const out = process.argv[2] ?? fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url));

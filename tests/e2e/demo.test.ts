@@ -27,7 +27,7 @@ import {
   waitForDemoUrl,
   waitSettled,
 } from './demo-driver.ts';
-import type { DemoGlobal } from './demo-types.ts';
+import type { DemoGlobal } from '../../demo/page-view.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const outDir = join(root, 'test-results');

@@ -6,9 +6,9 @@
  * page its peer left, but the game goes on over P2P.
  */
 import { describe, expect, it } from 'vitest';
-import { call, joinRoom, leaveAll, openPages, results, waitFrames } from './harness.ts';
-import { e2ePerTest } from './per-test.ts';
-import type { PlayResult } from './types.ts';
+import { call, joinRoom, leaveAll, openPages, results, waitFrames } from '../../harness/e2e.ts';
+import { e2ePerTest } from '../support/per-test.ts';
+import type { PlayResult } from '../../harness/types.ts';
 
 const env = e2ePerTest();
 

@@ -5,9 +5,9 @@
  * has re-opened the channel (2 s later), P2P takes the route back.
  */
 import { describe, expect, it } from 'vitest';
-import { call, joinRoom, leaveAll, openPages, results, sleep, waitFrames } from './harness.ts';
-import { e2ePerTest } from './per-test.ts';
-import type { LinkSummary, PlayResult } from './types.ts';
+import { call, joinRoom, leaveAll, openPages, results, sleep, waitFrames } from '../../harness/e2e.ts';
+import { e2ePerTest } from '../support/per-test.ts';
+import type { LinkSummary, PlayResult } from '../../harness/types.ts';
 
 const env = e2ePerTest();
 

@@ -5,31 +5,23 @@
  * twice, so the link has ~100 ms RTT and ~5 % loss. The logs must still
  * match, the measured RTT must show the delay, and the engine must roll back.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Coturn, startCoturn } from './coturn.ts';
-import { type E2E, leaveAll, openPages, playRoom, startE2E } from './harness.ts';
-import { startUdpProxy, type UdpProxy } from './udp-proxy.ts';
+import { describe, expect, it } from 'vitest';
+import { leaveAll, openPages, playRoom } from '../../harness/e2e.ts';
+import { coturnPerTest, e2ePerTest, udpProxyPerTest } from '../support/per-test.ts';
 
-let e2e: E2E | null = null;
-let proxy: UdpProxy | null = null;
-let coturn: Coturn | null = null;
-afterEach(async () => {
-  await e2e?.close();
-  await proxy?.close();
-  await coturn?.stop();
-  e2e = null;
-  proxy = null;
-  coturn = null;
-});
+// Closed after each test in reverse order: pages and servers, then the proxy, then coturn.
+const turn = coturnPerTest();
+const udp = udpProxyPerTest();
+const env = e2ePerTest();
 
 /** Per-pass loss so that two passes lose `endToEnd` of the packets. */
 const perPassLoss = (endToEnd: number) => 1 - Math.sqrt(1 - endToEnd);
 
 describe('impaired link (seeded UDP proxy in front of coturn) in real Chromium', () => {
   it('100 ms RTT and 5 % loss: identical logs, rollbacks observed, RTT measured', async () => {
-    coturn = await startCoturn();
-    proxy = await startUdpProxy({ targetHost: '127.0.0.1', targetPort: coturn.port, latencyMs: 25, loss: perPassLoss(0.05), seed: 20261123 });
-    e2e = await startE2E(
+    const coturn = await turn.start();
+    const proxy = await udp.start({ targetHost: '127.0.0.1', targetPort: coturn.port, latencyMs: 25, loss: perPassLoss(0.05), seed: 20261123 });
+    const e2e = await env.start(
       { turnSecret: coturn.secret, turnUrls: [`turn:127.0.0.1:${proxy.port}?transport=udp`] },
       ['--allow-loopback-in-peer-connection'],
     );

@@ -3,8 +3,8 @@
  * others; every page must confirm the same inputs and state.
  */
 import { describe, expect, it } from 'vitest';
-import { leaveAll, openPages, playRoom } from './harness.ts';
-import { e2ePerTest } from './per-test.ts';
+import { leaveAll, openPages, playRoom } from '../../harness/e2e.ts';
+import { e2ePerTest } from '../support/per-test.ts';
 
 const env = e2ePerTest();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { call, openPage, playRoom } from './harness.ts';
-import { e2ePerTest } from './per-test.ts';
+import { call, openPage, playRoom } from '../../harness/e2e.ts';
+import { e2ePerTest } from '../support/per-test.ts';
 
 const env = e2ePerTest();
 

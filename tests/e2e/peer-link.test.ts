@@ -8,8 +8,8 @@
  * settle time has passed.
  */
 import { describe, expect, it } from 'vitest';
-import { call, openPage } from './harness.ts';
-import { e2ePerTest } from './per-test.ts';
+import { call, openPage } from '../../harness/e2e.ts';
+import { e2ePerTest } from '../support/per-test.ts';
 
 const env = e2ePerTest();
 

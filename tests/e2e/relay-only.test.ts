@@ -4,8 +4,8 @@
  * at all. After the P2P timeout the server relay must carry every input.
  */
 import { describe, expect, it } from 'vitest';
-import { leaveAll, openPages, playRoom } from './harness.ts';
-import { e2ePerTest } from './per-test.ts';
+import { leaveAll, openPages, playRoom } from '../../harness/e2e.ts';
+import { e2ePerTest } from '../support/per-test.ts';
 
 const env = e2ePerTest();
 

@@ -6,8 +6,8 @@
  * Chromium, shows the running session's connection type and updates.
  */
 import { describe, expect, it } from 'vitest';
-import { call, joinRoom, openPage, playRoom, until, waitFrames } from './harness.ts';
-import { e2ePerTest } from './per-test.ts';
+import { call, joinRoom, openPage, playRoom, until, waitFrames } from '../../harness/e2e.ts';
+import { e2ePerTest } from '../support/per-test.ts';
 
 const env = e2ePerTest();
 

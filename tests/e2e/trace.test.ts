@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chromiumArgs } from '../../vitest.config.ts';
-import { until } from './harness.ts';
+import { chromiumLaunchOptions } from '../../harness/chromium.ts';
+import { until } from '../../harness/e2e.ts';
 
 /** One event of the Chrome trace event format (the fields this test reads). */
 interface TraceEvent {
@@ -80,7 +80,7 @@ describe('DevTools trace (CDP Tracing) in real Chromium', () => {
     await vite.listen();
     const address = vite.httpServer!.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+    browser = await chromium.launch(chromiumLaunchOptions());
     const page = await browser.newPage();
     page.on('pageerror', (err) => console.error('[page error]', err.message));
     await page.goto(`http://127.0.0.1:${port}/tests/e2e/page/trace.html`);

@@ -5,23 +5,18 @@
  * see coturn's static secret.
  */
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Coturn, startCoturn } from './coturn.ts';
-import { type E2E, leaveAll, openPages, playRoom, startE2E } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { leaveAll, openPages, playRoom } from '../../harness/e2e.ts';
+import { coturnPerTest, e2ePerTest } from '../support/per-test.ts';
 
-let e2e: E2E | null = null;
-let coturn: Coturn | null = null;
-afterEach(async () => {
-  await e2e?.close();
-  await coturn?.stop();
-  e2e = null;
-  coturn = null;
-});
+// Closed after each test in reverse order: pages and servers, then coturn.
+const turn = coturnPerTest();
+const env = e2ePerTest();
 
 describe('TURN relay (coturn) in real Chromium', () => {
   it('two pages play 900 frames through coturn with REST credentials: type relay, identical logs, no secret in the page', async () => {
-    coturn = await startCoturn();
-    e2e = await startE2E({ turnSecret: coturn.secret, turnUrls: [coturn.url] }, ['--allow-loopback-in-peer-connection']);
+    const coturn = await turn.start();
+    const e2e = await env.start({ turnSecret: coturn.secret, turnUrls: [coturn.url] }, ['--allow-loopback-in-peer-connection']);
     const pages = await openPages(e2e, 2);
     const results = await playRoom(pages, { server: e2e.serverUrl, room: 'turn-two', players: 2, frames: 900, iceTransportPolicy: 'relay' });
     const [a, b] = results;

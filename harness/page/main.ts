@@ -2,10 +2,10 @@
  * The end-to-end test page: `window.e2e` joins a game through the real
  * server and plays it with random inputs; tests drive it with Playwright.
  */
-import { joinGame, type NetSession } from '../../../main/connect.ts';
-import type { HostMetrics } from '../../../worker/api.ts';
-import { PeerLink } from '../../../main/peer-link.ts';
-import { Prng } from '../../../src/util/prng.ts';
+import { joinGame, type NetSession } from '../../main/connect.ts';
+import type { HostMetrics } from '../../worker/api.ts';
+import { PeerLink } from '../../main/peer-link.ts';
+import { Prng } from '../../src/util/prng.ts';
 import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, UploadSummary } from '../types.ts';
 
 let current: NetSession | null = null;
@@ -25,7 +25,7 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     endFrame: o.frames,
     hashInterval: 60,
     iceTransportPolicy: o.iceTransportPolicy,
-    engine: new Worker(new URL('../../../worker/builtin.ts', import.meta.url), { type: 'module' }),
+    engine: new Worker(new URL('../../worker/builtin.ts', import.meta.url), { type: 'module' }),
     ...o.mesh,
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));

@@ -9,12 +9,12 @@ import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
-import { startServer, type RunningServer } from '../../server/app.ts';
-import type { ServerConfig } from '../../server/config.ts';
-import { chromiumArgs } from '../../vitest.config.ts';
+import { startServer, type RunningServer } from '../server/app.ts';
+import type { ServerConfig } from '../server/config.ts';
+import { chromiumLaunchOptions } from './chromium.ts';
 import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, UploadSummary } from './types.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The address pages use to reach the servers: the namespace's veth address when there is one. */
 export function hostAddress(): string {
@@ -42,19 +42,16 @@ export async function startE2E(serverConfig: Partial<ServerConfig> = {}, extraAr
     configFile: false,
     logLevel: 'error',
     server: { host, port: 0, strictPort: false, hmr: false },
-    optimizeDeps: { entries: ['tests/e2e/page/index.html'], include: ['socket.io-client', 'comlink'] },
+    optimizeDeps: { entries: ['harness/page/index.html'], include: ['socket.io-client', 'comlink'] },
   });
   await vite.listen();
   const address = vite.httpServer!.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [...chromiumArgs, ...extraArgs],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions(extraArgs));
   return {
     server,
     serverUrl: `http://${host}:${server.port}`,
-    pageUrl: `http://${host}:${port}/tests/e2e/page/index.html`,
+    pageUrl: `http://${host}:${port}/harness/page/index.html`,
     browser,
     async close() {
       await browser.close();

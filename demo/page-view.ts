@@ -1,5 +1,6 @@
 /**
- * The tests' view of the demo page's `window.netroll` (demo/page-api.ts),
+ * The demo page's `window.netroll` as a test or any other Node-side driver
+ * sees it (through Playwright): the part of demo/page-api.ts they read,
  * without DOM types so it type-checks with tsconfig.node.json.
  * demo/page-api.ts checks at compile time that the real API still fits it.
  */
