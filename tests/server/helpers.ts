@@ -3,6 +3,7 @@
  * socket.io-client clients over websocket. Every wait is bounded.
  */
 import { io as ioClient, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeEach } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import type { ServerConfig } from '../../server/config.ts';
 import type { Assignment, ClientToServerEvents, JoinReply, JoinRequest, ServerToClientEvents } from '../../src/signaling/events.ts';
@@ -92,13 +93,15 @@ export interface TestClient {
   join(request: JoinRequest): Promise<JoinReply>;
 }
 
-/** Starts a server and tracks clients; `close()` tears everything down. */
+/** Starts a server and tracks clients; `close()` tears everything down (and the harness can start again). */
 export class Harness {
   server!: RunningServer;
   readonly #clients: ClientSocket[] = [];
+  #running: RunningServer | undefined;
 
   async start(config: Partial<ServerConfig> = {}): Promise<RunningServer> {
     this.server = await startServer({ port: 0, host: '127.0.0.1', dataDir: ':memory:', ...config });
+    this.#running = this.server;
     return this.server;
   }
 
@@ -137,8 +140,41 @@ export class Harness {
 
   async close(): Promise<void> {
     for (const s of this.#clients.splice(0)) s.disconnect();
-    if (this.server) await withTimeout(this.server.close(), WAIT_MS, 'server close');
+    const running = this.#running;
+    this.#running = undefined;
+    if (running) await withTimeout(running.close(), WAIT_MS, 'server close');
   }
+}
+
+/**
+ * Call at a test file's (or `describe`'s) top level: a harness whose server
+ * is started with `config` before each test and closed, with its clients,
+ * after it, pass or fail.
+ */
+export function serverPerTest(config: Partial<ServerConfig> = {}): Harness {
+  const h = harnessPerTest();
+  beforeEach(async () => {
+    await h.start(config);
+  });
+  return h;
+}
+
+/** Like {@link serverPerTest}, but each test starts the server itself (`h.start(config)`); it is closed after the test. */
+export function harnessPerTest(): Harness {
+  const h = new Harness();
+  afterEach(async () => {
+    await h.close();
+  });
+  return h;
+}
+
+/** A harness shared by the tests of the enclosing `describe` (or file): started by a `beforeAll` of its own, closed after the last test. */
+export function harnessPerSuite(): Harness {
+  const h = new Harness();
+  afterAll(async () => {
+    await h.close();
+  });
+  return h;
 }
 
 /** Joins `clients` one after another (in order) to `request`; resolves with every client's assignment. */

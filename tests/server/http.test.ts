@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.ts';
 import { sendJson } from '../../server/http-router.ts';
 import { resolveStaticPath } from '../../server/static-files.ts';
-import { Harness, WAIT_MS, withTimeout } from './helpers.ts';
+import { harnessPerSuite, WAIT_MS, withTimeout } from './helpers.ts';
 
 interface Reply {
   status: number;
@@ -35,7 +35,7 @@ function get(server: RunningServer, path: string, method = 'GET'): Promise<Reply
 const SECRET_TEXT = 'outside the static directory: must never be served';
 
 describe('HTTP: healthz, routes and static files (real server)', () => {
-  const h = new Harness();
+  const h = harnessPerSuite();
   let root: string;
   let server: RunningServer;
 
@@ -62,8 +62,7 @@ describe('HTTP: healthz, routes and static files (real server)', () => {
     });
   });
 
-  afterAll(async () => {
-    await h.close();
+  afterAll(() => {
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -153,10 +152,7 @@ describe('HTTP: healthz, routes and static files (real server)', () => {
 });
 
 describe('CORS for the socket.io polling transport', () => {
-  const h = new Harness();
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = harnessPerSuite();
 
   it('allows configured origins only', async () => {
     const server = await h.start({ corsOrigins: ['http://localhost:5173'] });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorInfo, JoinReply } from '../../src/signaling/events.ts';
-import { Harness, QUIET_MS, WAIT_MS, sleep, type TestClient } from './helpers.ts';
+import { harnessPerSuite, QUIET_MS, WAIT_MS, sleep, type TestClient } from './helpers.ts';
 
 /** Payloads `join` must refuse, with a substring of the expected message. */
 const BAD_PAYLOADS: [string, unknown, string][] = [
@@ -27,14 +27,11 @@ const BAD_PAYLOADS: [string, unknown, string][] = [
 ];
 
 describe('join validation (real server)', () => {
-  const h = new Harness();
+  const h = harnessPerSuite();
   let client: TestClient;
   beforeAll(async () => {
     await h.start({ rateLimits: false }); // this suite sends many joins from one client
     client = await h.connect();
-  });
-  afterAll(async () => {
-    await h.close();
   });
 
   const unchanged = (): void => {

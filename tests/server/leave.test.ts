@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PeerLeft } from '../../src/signaling/events.ts';
-import { Harness, QUIET_MS, joinAll, sleep, until } from './helpers.ts';
+import { QUIET_MS, serverPerTest, joinAll, sleep, until } from './helpers.ts';
 
 describe('leave and disconnect (real server)', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = new Harness();
-    await h.start();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = serverPerTest();
 
   it('tells the others peer-left (left / disconnected) and removes the session when empty', async () => {
     const clients = await h.connectMany(3);

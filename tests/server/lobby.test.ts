@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Assignment, ErrorInfo } from '../../src/signaling/events.ts';
-import { Harness, QUIET_MS, joinAll, sleep, until } from './helpers.ts';
+import { QUIET_MS, serverPerTest, joinAll, sleep, until } from './helpers.ts';
 
 describe('lobby and matchmaking (real server)', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = new Harness();
-    await h.start();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = serverPerTest();
 
   it('assigns a 2-player queue symmetrically: same session, seed and players; indices in join order', async () => {
     const [a, b] = await h.connectMany(2);

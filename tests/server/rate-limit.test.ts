@@ -1,15 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ErrorInfo } from '../../src/signaling/events.ts';
-import { Harness, QUIET_MS, joinAll, sleep } from './helpers.ts';
+import { harnessPerTest, QUIET_MS, joinAll, sleep } from './helpers.ts';
 
 describe('rate limits (real server)', () => {
-  let h: Harness;
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = harnessPerTest();
 
   it('drops relay floods past the burst, counts every drop and notifies once', async () => {
-    h = new Harness();
     await h.start({
       rateLimits: { join: { burst: 5, perSecond: 1 }, signal: { burst: 5, perSecond: 0.01 }, relay: { burst: 5, perSecond: 0.01 } },
     });
@@ -26,7 +22,6 @@ describe('rate limits (real server)', () => {
   });
 
   it('answers a rate-limited join through its ack', async () => {
-    h = new Harness();
     await h.start({
       rateLimits: { join: { burst: 1, perSecond: 0.01 }, signal: { burst: 5, perSecond: 1 }, relay: { burst: 5, perSecond: 1 } },
     });

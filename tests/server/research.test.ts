@@ -16,16 +16,16 @@ import type { Assignment } from '../../src/signaling/events.ts';
 import { Prng } from '../../src/util/prng.ts';
 import { ReportUploader } from '../../main/uploader.ts';
 import { mesh } from '../engine/harness.ts';
-import { Harness } from './helpers.ts';
+import { harnessPerTest } from './helpers.ts';
 
-let h: Harness;
 const tmpDirs: string[] = [];
 const extraServers: RunningServer[] = [];
 afterEach(async () => {
-  await h?.close();
   for (const s of extraServers.splice(0)) await s.close();
   for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+// Registered last, so closed first (vitest runs after-hooks newest first).
+const h = harnessPerTest();
 
 /** Two clients join a queue; returns both assignments. */
 async function formSession(): Promise<Assignment[]> {
@@ -101,7 +101,6 @@ const auth = (s: RunningServer) => ({ headers: { authorization: `Bearer ${s.admi
 
 describe('research store, uploads and parity', () => {
   it('stores both uploads once, finds the session fullySynced, replays to the reported hash, exports one row per frame', async () => {
-    h = new Harness();
     const server = await h.start();
     const assignments = await formSession();
     expect(assignments[0]!.reportToken).toMatch(/^[A-Za-z0-9_-]{20,}$/);
@@ -136,7 +135,6 @@ describe('research store, uploads and parity', () => {
   });
 
   it('reports the first mismatching frame when logs disagree', async () => {
-    h = new Harness();
     const server = await h.start();
     const assignments = await formSession();
     const headerBytes = 18 + 'arena?episodeFrames=120'.length;
@@ -150,7 +148,6 @@ describe('research store, uploads and parity', () => {
   });
 
   it('refuses bad uploads with clear errors and stores nothing', async () => {
-    h = new Harness();
     const server = await h.start();
     const assignments = await formSession();
     const [r] = playAndReport(assignments, 60);
@@ -163,7 +160,6 @@ describe('research store, uploads and parity', () => {
   });
 
   it('an older report never replaces a newer one', async () => {
-    h = new Harness();
     const server = await h.start();
     const assignments = await formSession();
     const [r] = playAndReport(assignments, 120);
@@ -177,7 +173,6 @@ describe('uploads across a server restart', () => {
   it('a server that dies after storing but before acknowledging gets the retry, and stores it once', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'netroll-research-'));
     tmpDirs.push(dataDir);
-    h = new Harness();
     let kill: (() => void) | null = null;
     const first = await startServer({ port: 0, host: '127.0.0.1', dataDir }, { afterReportStored: () => kill?.() });
     h.server = first;
@@ -223,7 +218,6 @@ describe('uploads across a server restart', () => {
 
 describe('admin dashboard and API need the token', () => {
   it('answers 401 with no data without the token, and serves data with it', async () => {
-    h = new Harness();
     const server = await h.start({ adminToken: 'test-token-0123456789' });
     await formSession();
     for (const path of ['/admin', '/api/live', '/api/sessions', '/api/export?format=csv', '/api/export?format=json']) {

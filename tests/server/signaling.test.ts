@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_RELAY_PACKET_BYTES, MAX_SIGNAL_DATA_BYTES, type ErrorInfo, type SignalMessage } from '../../src/signaling/events.ts';
-import { Harness, QUIET_MS, joinAll, sleep, type TestClient } from './helpers.ts';
+import { type Harness, QUIET_MS, joinAll, serverPerTest, sleep, type TestClient } from './helpers.ts';
 
 /** Two sessions: [a0, a1, a2] (3 players) and [b0, b1] (2 players), plus a client in no session. */
 async function twoSessions(h: Harness): Promise<{ a: TestClient[]; b: TestClient[]; loner: TestClient }> {
@@ -21,14 +21,7 @@ async function expectNothing(clients: readonly TestClient[], event: string): Pro
 const OFFER = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' };
 
 describe('signal forwarding (real server)', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = new Harness();
-    await h.start();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = serverPerTest();
 
   it('forwards to the named member of the same session only, with the sender index', async () => {
     const { a, b, loner } = await twoSessions(h);
@@ -104,14 +97,7 @@ describe('signal forwarding (real server)', () => {
 });
 
 describe('binary relay (real server)', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = new Harness();
-    await h.start();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = serverPerTest();
 
   it('forwards the exact bytes to the named peer and counts packets and bytes', async () => {
     const { a, b } = await twoSessions(h);

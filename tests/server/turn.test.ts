@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { iceServersFor, turnCredentials } from '../../server/turn.ts';
 import type { Assignment } from '../../src/signaling/events.ts';
-import { Harness, joinAll } from './helpers.ts';
+import { harnessPerTest, joinAll } from './helpers.ts';
 
 const SECRET = 'k3y-that-must-never-leave-the-server-9f1c';
 const TURN_URLS = ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349?transport=tcp'];
@@ -39,13 +39,9 @@ describe('TURN REST credentials', () => {
 });
 
 describe('TURN in assignments (real server)', () => {
-  let h: Harness;
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = harnessPerTest();
 
   it('gives each client its own verifiable, expiring credentials and never the secret', async () => {
-    h = new Harness();
     await h.start({ turnSecret: SECRET, turnUrls: TURN_URLS, turnTtl: 1800, stunUrls: ['stun:stun.example.org:3478'] });
     const clients = await h.connectMany(2);
     const received: string[] = [];
@@ -78,7 +74,6 @@ describe('TURN in assignments (real server)', () => {
   });
 
   it('sends iceServers [] and turn false without TURN configuration', async () => {
-    h = new Harness();
     await h.start();
     const clients = await h.connectMany(2);
     const assigned: Assignment[] = await joinAll(clients, { queue: 'no-turn', players: 2 });
