@@ -1,38 +1,52 @@
 /**
  * The page's connection to the netroll server: lobby join, assignment,
- * signaling messages and the input-relay fallback, over socket.io with the
- * typed event maps shared with the server. Every server message is checked
- * before use; a malformed one is reported as an error event, never thrown.
+ * signaling messages, live stats and the input-relay fallback, over
+ * socket.io with the typed event maps shared with the server. Every server
+ * message is validated with the same zod schemas the contract defines
+ * (src/signaling/events.ts); a malformed one is reported as a
+ * `bad-server-message` error event, never thrown and never passed on.
  */
 import { io, type Socket } from 'socket.io-client';
-import type {
-  Assignment,
-  ClientToServerEvents,
-  ErrorInfo,
-  JoinReply,
-  JoinRequest,
-  PeerLeft,
-  ServerToClientEvents,
-  SignalKind,
-  SignalMessage,
-} from '../src/signaling/events.ts';
-import { SIGNAL_KINDS } from '../src/signaling/events.ts';
+import type { z } from 'zod';
+import { ErrorCode, type ErrorInfo, errorInfo, NetrollError } from '../src/contracts/errors.ts';
 import { Emitter } from '../src/engine/events.ts';
+import {
+  type Assignment,
+  assignmentSchema,
+  type ClientToServerEvents,
+  errorInfoSchema,
+  type JoinRequest,
+  joinReplySchema,
+  type LiveStats,
+  type PeerLeft,
+  peerLeftSchema,
+  relayArgsSchema,
+  type ServerToClientEvents,
+  type SignalKind,
+  type SignalMessage,
+  signalMessageSchema,
+} from '../src/signaling/events.ts';
 
+/** A socket.io client socket speaking netroll's signaling contract. */
 export type NetrollSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Events of a {@link SignalingClient}. */
 export interface SignalingEvents {
+  /** The session formed: this client's assignment. */
   assigned: Assignment;
+  /** A WebRTC signaling message from another member. */
   signal: SignalMessage;
+  /** A packet another member sent through the server relay. */
   relay: { from: number; packet: ArrayBuffer };
+  /** A member left the session or lost its server connection. */
   'peer-left': PeerLeft;
-  /** An error the server reported, or a malformed server message. */
-  error: ErrorInfo | { code: 'bad-server-message' | 'unreachable'; message: string; event?: string };
+  /** An error the server reported, a malformed server message (`bad-server-message`) or an unreachable server (`unreachable`). */
+  error: ErrorInfo;
   /** The socket connection state changed. */
   connection: { connected: boolean; reason?: string };
 }
 
+/** What a {@link SignalingClient} needs. */
 export interface SignalingOptions {
   /** Server URL, e.g. `http://localhost:8080` (default: this page's origin). */
   url?: string;
@@ -42,35 +56,27 @@ export interface SignalingOptions {
   ackTimeoutMs?: number;
 }
 
-/** A typed error for lobby and signaling failures. */
-export class SignalingError extends Error {
-  override name = 'SignalingError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
+/** The first issue of a failed parse, for the error message. */
+function describe(issues: readonly z.core.$ZodIssue[]): string {
+  const i = issues[0];
+  if (!i) return 'invalid';
+  return i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 8;
-
-/** Validate an `assigned` payload from the server (it could be anything). */
-export function parseAssignment(v: unknown): Assignment | null {
-  if (!isObject(v)) return null;
-  const { sessionId, playerIndex, players, seed, iceServers, turn } = v;
-  if (typeof sessionId !== 'string' || sessionId.length === 0 || !isIndex(playerIndex)) return null;
-  if (!Array.isArray(players) || players.length < 2 || players.length > 8 || playerIndex >= players.length) return null;
-  if (!players.every((p, i) => isObject(p) && p.index === i && typeof p.clientId === 'string' && typeof p.name === 'string')) return null;
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) return null;
-  if (!Array.isArray(iceServers) || !iceServers.every((s) => isObject(s) && (typeof s.urls === 'string' || Array.isArray(s.urls)))) return null;
-  if (typeof turn !== 'boolean') return null;
-  return v as unknown as Assignment;
+/** A relayed packet as its own ArrayBuffer (socket.io-client in Node delivers a Buffer view). */
+function ownBuffer(packet: ArrayBuffer | Uint8Array): ArrayBuffer {
+  if (packet instanceof ArrayBuffer) return packet;
+  const copy = new Uint8Array(packet.byteLength);
+  copy.set(packet);
+  return copy.buffer;
 }
 
+/**
+ * The page's signaling connection. Server messages are validated before
+ * any handler sees them; outgoing messages are typed by the shared contract.
+ */
 export class SignalingClient {
-  readonly socket: NetrollSocket;
+  private readonly socket: NetrollSocket;
   private readonly events = new Emitter<SignalingEvents>();
   private readonly ackTimeoutMs: number;
   private assignment: Assignment | null = null;
@@ -85,31 +91,37 @@ export class SignalingClient {
     const s = this.socket;
     s.on('connect', () => this.events.emit('connection', { connected: true }));
     s.on('disconnect', (reason) => this.events.emit('connection', { connected: false, reason }));
-    s.on('connect_error', (err) => this.events.emit('error', { code: 'unreachable', message: `server unreachable: ${err.message}` }));
+    s.on('connect_error', (err) => this.events.emit('error', errorInfo(ErrorCode.Unreachable, `server unreachable: ${err.message}`)));
     s.on('assigned', (raw: unknown) => {
-      const a = parseAssignment(raw);
-      if (!a) return this.bad('assigned', 'malformed assignment');
-      this.assignment = a;
-      this.events.emit('assigned', a);
+      const a = assignmentSchema.safeParse(raw);
+      if (!a.success) return this.bad('assigned', `malformed assignment (${describe(a.error.issues)})`);
+      this.assignment = a.data;
+      this.events.emit('assigned', a.data);
     });
     s.on('signal', (raw: unknown) => {
-      if (!isObject(raw) || !isIndex(raw.from) || !SIGNAL_KINDS.includes(raw.kind as SignalKind)) return this.bad('signal', 'malformed signal');
-      this.events.emit('signal', raw as unknown as SignalMessage);
+      const m = signalMessageSchema.safeParse(raw);
+      if (!m.success) return this.bad('signal', `malformed signal (${describe(m.error.issues)})`);
+      this.events.emit('signal', m.data);
     });
-    s.on('relay', (from: unknown, packet: unknown) => {
-      if (!isIndex(from) || !(packet instanceof ArrayBuffer)) return this.bad('relay', 'malformed relay packet');
-      this.events.emit('relay', { from, packet });
+    s.on('relay', (...args: unknown[]) => {
+      const m = relayArgsSchema.safeParse(args);
+      if (!m.success) return this.bad('relay', `malformed relay packet (${describe(m.error.issues)})`);
+      const [from, packet] = m.data;
+      this.events.emit('relay', { from, packet: ownBuffer(packet) });
     });
     s.on('peer-left', (raw: unknown) => {
-      if (!isObject(raw) || !isIndex(raw.playerIndex)) return this.bad('peer-left', 'malformed peer-left');
-      this.events.emit('peer-left', raw as unknown as PeerLeft);
+      const m = peerLeftSchema.safeParse(raw);
+      if (!m.success) return this.bad('peer-left', `malformed peer-left (${describe(m.error.issues)})`);
+      this.events.emit('peer-left', m.data);
     });
     s.on('error', (raw: unknown) => {
-      if (!isObject(raw) || typeof raw.code !== 'string' || typeof raw.message !== 'string') return this.bad('error', 'malformed error');
-      this.events.emit('error', raw as unknown as ErrorInfo);
+      const m = errorInfoSchema.safeParse(raw);
+      if (!m.success) return this.bad('error', `malformed error (${describe(m.error.issues)})`);
+      this.events.emit('error', m.data);
     });
   }
 
+  /** Subscribe to an event; returns the unsubscribe function. */
   on<K extends keyof SignalingEvents>(type: K, handler: (payload: SignalingEvents[K]) => void): () => void {
     return this.events.on(type, handler);
   }
@@ -119,15 +131,24 @@ export class SignalingClient {
     return this.assignment;
   }
 
+  /** Whether the socket is connected to the server now. */
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
   /**
    * Join a room or queue and wait until the session forms.
-   * Rejects with a SignalingError on a refusal, a missing or malformed
-   * acknowledgement, or when `timeoutMs` passes without an assignment.
+   *
+   * @throws NetrollError (as the rejection) with the server's code on a
+   *   refusal, `bad-server-message` for a malformed acknowledgement,
+   *   `unreachable` when the server cannot be reached or does not
+   *   acknowledge the join in time, and `timeout` when no session formed
+   *   within `timeoutMs`.
    */
   join(request: JoinRequest, timeoutMs = 120_000): Promise<Assignment> {
     return new Promise<Assignment>((resolve, reject) => {
       let done = false;
-      const finish = (err: SignalingError | null, a?: Assignment) => {
+      const finish = (err: NetrollError | null, a?: Assignment) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
@@ -135,47 +156,56 @@ export class SignalingClient {
         off();
         offError();
         if (err) reject(err);
-        else resolve(a!);
+        else if (a) resolve(a);
       };
       const off = this.on('assigned', (a) => finish(null, a));
       const offError = this.on('error', (e) => {
-        if (e.code === 'unreachable' && !this.socket.active) finish(new SignalingError(e.code, e.message));
+        if (e.code === ErrorCode.Unreachable && !this.socket.active) finish(NetrollError.fromInfo({ ...e, event: 'join' }));
       });
-      const timer = setTimeout(() => finish(new SignalingError('timeout', `no session formed within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => finish(new NetrollError(ErrorCode.Timeout, `no session formed within ${timeoutMs} ms`, { event: 'join' })), timeoutMs);
       const ackTimer = setTimeout(
-        () => finish(new SignalingError('no-ack', `the server did not acknowledge join within ${this.ackTimeoutMs} ms`)),
+        () => finish(new NetrollError(ErrorCode.Unreachable, `the server did not acknowledge join within ${this.ackTimeoutMs} ms`, { event: 'join' })),
         this.ackTimeoutMs,
       );
-      this.socket.emit('join', request, (reply: JoinReply) => {
+      this.socket.emit('join', request, (raw: unknown) => {
         clearTimeout(ackTimer);
-        if (!isObject(reply) || typeof reply.ok !== 'boolean') {
-          finish(new SignalingError('bad-server-message', 'malformed join acknowledgement'));
-        } else if (!reply.ok) {
-          const e = isObject(reply.error) ? reply.error : { code: 'refused', message: 'join refused' };
-          finish(new SignalingError(String(e.code), String(e.message)));
+        const reply = joinReplySchema.safeParse(raw);
+        if (!reply.success) {
+          finish(new NetrollError(ErrorCode.BadServerMessage, `malformed join acknowledgement (${describe(reply.error.issues)})`, { event: 'join' }));
+        } else if (!reply.data.ok) {
+          finish(NetrollError.fromInfo(reply.data.error));
         }
       });
       if (this.assignment) finish(null, this.assignment);
     });
   }
 
+  /** Send a WebRTC signaling message to member `to` (through the server). */
   signal(to: number, kind: SignalKind, data: unknown): void {
     this.socket.emit('signal', { to, kind, data });
   }
 
+  /** Send a packet to member `to` through the server relay. */
   relay(to: number, packet: ArrayBuffer): void {
     this.socket.emit('relay', to, packet);
   }
 
+  /** Report this member's live figures to the server (for the dashboard). */
+  liveStats(stats: LiveStats): void {
+    this.socket.emit('live-stats', stats);
+  }
+
+  /** Leave the waiting group or session. */
   leave(): void {
     this.socket.emit('leave');
   }
 
+  /** Close the connection. */
   close(): void {
     this.socket.close();
   }
 
   private bad(event: string, message: string): void {
-    this.events.emit('error', { code: 'bad-server-message', message, event });
+    this.events.emit('error', errorInfo(ErrorCode.BadServerMessage, message, event));
   }
 }

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { ErrorCode } from '../../src/contracts/errors.ts';
 import { MAX_REPORT_BYTES, type ReportAck, reportSchema, type SessionReport } from '../../src/research/report.ts';
 import { type RouteHandler, sendJson, sendText } from '../http-router.ts';
 import { hasAdminToken } from './auth.ts';
@@ -50,8 +51,16 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const fail = (res: ServerResponse, status: number, code: string, message: string) =>
+const fail = (res: ServerResponse, status: number, code: ErrorCode, message: string) =>
   sendJson(res, status, { ok: false, error: { code, message } } satisfies ReportAck);
+
+/** The error code a store refusal answers with. */
+const STORE_CODES: Record<StoreError['code'], ErrorCode> = {
+  'unknown-session': ErrorCode.NotFound,
+  'unknown-participant': ErrorCode.NotFound,
+  'bad-token': ErrorCode.Unauthorized,
+  'bad-report': ErrorCode.BadReport,
+};
 
 const require = createRequire(import.meta.url);
 const adminDir = fileURLToPath(new URL('../admin/', import.meta.url));
@@ -82,12 +91,12 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
       const parsed = reportSchema.safeParse(JSON.parse(body.toString('utf8')));
       if (!parsed.success) {
         const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
-        return fail(res, 400, 'invalid-report', issues.join('; '));
+        return fail(res, 400, ErrorCode.BadReport, issues.join('; '));
       }
       report = parsed.data;
     } catch (e) {
-      if (e instanceof BodyError) return fail(res, e.status, 'too-large', e.message);
-      return fail(res, 400, 'invalid-report', e instanceof SyntaxError ? `not JSON: ${e.message}` : String(e));
+      if (e instanceof BodyError) return fail(res, e.status, ErrorCode.TooLarge, e.message);
+      return fail(res, 400, ErrorCode.BadReport, e instanceof SyntaxError ? `not JSON: ${e.message}` : String(e));
     }
     try {
       const result = store.applyReport(report, bytes, Date.now());
@@ -96,7 +105,7 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
     } catch (e) {
       if (!(e instanceof StoreError)) throw e;
       const status = e.code === 'bad-token' ? 403 : e.code === 'bad-report' ? 400 : 404;
-      fail(res, status, e.code, e.message);
+      fail(res, status, STORE_CODES[e.code], e.message);
     }
   });
 

@@ -7,28 +7,32 @@
  * it with the zod schema below).
  */
 import { z } from 'zod';
+import { CANDIDATE_TYPES, CONNECTION_TYPES } from '../contracts/vocabulary.ts';
+import { errorInfoSchema } from '../signaling/events.ts';
 
 /** Largest accepted report body, bytes (an hour of 8 players × 16-byte inputs fits). */
 export const MAX_REPORT_BYTES = 48 * 1024 * 1024;
 
+/** When a report is made: at an episode end, at session end, or periodically in between. */
 export const REPORT_KINDS = ['episode', 'final', 'partial'] as const;
+/** One of {@link REPORT_KINDS}. */
 export type ReportKind = (typeof REPORT_KINDS)[number];
-
-const CONNECTION_TYPES = ['host', 'srflx', 'prflx', 'relay', 'relay-server', 'unknown'] as const;
 
 const int = z.number().int();
 const nonNegInt = int.nonnegative();
 const finite = z.number().finite();
 
+/** One change of a link's connection type (or of its route to or from the server relay). */
 export const connectionChangeSchema = z.object({
   /** Page clock, ms since the session started (negative: while connecting, before it started). */
   at: finite,
   type: z.enum(CONNECTION_TYPES),
-  localType: z.string().max(16).optional(),
-  remoteType: z.string().max(16).optional(),
+  localType: z.enum(CANDIDATE_TYPES).optional(),
+  remoteType: z.enum(CANDIDATE_TYPES).optional(),
   relayProtocol: z.string().max(16).optional(),
 });
 
+/** What a peer reports about its link to one other peer. */
 export const linkReportSchema = z.object({
   peer: int.min(0).max(7),
   /** The link's connection type at report time (`relay-server` while the server relay carries the inputs). */
@@ -41,13 +45,16 @@ export const linkReportSchema = z.object({
   rttSamples: z.array(finite.nonnegative()).max(100_000),
   /** Fraction of link pings lost, 0..1. */
   loss: z.number().min(0).max(1),
+  /** Engine packets this peer sent on the DataChannel (every input packet, plus the few other engine messages). */
   inputsViaP2P: nonNegInt,
+  /** Engine packets this peer sent through the server relay. */
   inputsViaRelay: nonNegInt,
   relayFailovers: nonNegInt,
   relayRecoveries: nonNegInt,
   iceRestarts: nonNegInt,
 });
 
+/** A research report (see the module comment); the server validates every upload with it. */
 export const reportSchema = z.object({
   /** Unique per upload attempt content: `${sessionId}:${playerIndex}:${seq}`. */
   uploadId: z.string().min(1).max(200),
@@ -87,13 +94,20 @@ export const reportSchema = z.object({
   createdAt: z.string().max(64),
 });
 
+/** A research report (from {@link reportSchema}). */
 export type SessionReport = z.infer<typeof reportSchema>;
+/** One link of a report (from {@link linkReportSchema}). */
 export type LinkReportData = z.infer<typeof linkReportSchema>;
+/** One connection change of a link (from {@link connectionChangeSchema}). */
+export type ConnectionChange = z.infer<typeof connectionChangeSchema>;
 
-/** The server's answer to an upload. */
-export type ReportAck =
-  | { ok: true; stored: boolean; duplicate: boolean; superseded: boolean }
-  | { ok: false; error: { code: string; message: string } };
+/** The server's answer to an upload: stored (or a duplicate, or superseded), or refused with an {@link ErrorInfo}. */
+export const reportAckSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), stored: z.boolean(), duplicate: z.boolean(), superseded: z.boolean() }),
+  z.object({ ok: z.literal(false), error: errorInfoSchema }),
+]);
+/** The server's answer to an upload (from {@link reportAckSchema}). */
+export type ReportAck = z.infer<typeof reportAckSchema>;
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const LOOKUP = new Int16Array(128).fill(-1);

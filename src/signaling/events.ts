@@ -12,6 +12,8 @@
  * binary packets through the server when no DataChannel can be opened.
  */
 import { z } from 'zod';
+import { ErrorCode, type ErrorInfo, isErrorCode } from '../contracts/errors.ts';
+import { CONNECTION_TYPES, ROUTES } from '../contracts/vocabulary.ts';
 import { measureJson } from './json-size.ts';
 
 /** Fewest players a session can have. */
@@ -29,132 +31,214 @@ export const MAX_SIGNAL_DATA_BYTES = 16 * 1024;
 /** Largest `relay` packet, in bytes. */
 export const MAX_RELAY_PACKET_BYTES = 65536;
 
-/** Codes carried by {@link ErrorInfo}. */
-export const ErrorCode = {
-  /** The message had the wrong shape, types or arguments. */
-  InvalidMessage: 'invalid-message',
-  /** An event the server does not know. */
-  UnknownEvent: 'unknown-event',
-  /** `signal`/`relay` from a client that is not in a session. */
-  NotInSession: 'not-in-session',
-  /** `signal`/`relay` to an index that is not another current member of the sender's session. */
-  UnknownPeer: 'unknown-peer',
-  /** A `signal`'s data or a `relay` packet is over its size limit. */
-  TooLarge: 'too-large',
-  /** `join` from a client already waiting or in a session (`leave` first). */
-  AlreadyJoined: 'already-joined',
-  /** `join` to a room whose waiting group was opened with another player count. */
-  PlayersMismatch: 'players-mismatch',
-  /** `join` with a client id already waiting in the same room or queue. */
-  DuplicateClient: 'duplicate-client',
-  /** Too many messages too fast; the message was dropped. */
-  RateLimited: 'rate-limited',
-  /** The server failed; the message may not have been handled. */
-  Internal: 'internal',
-} as const;
-/** One of the {@link ErrorCode} values. */
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+/** The error model is netroll's one (src/contracts): server replies and `error` events carry an {@link ErrorInfo}. */
+export { ErrorCode, type ErrorInfo } from '../contracts/errors.ts';
 
-/** Why a message was rejected. Nothing else happened because of it. */
-export interface ErrorInfo {
-  readonly code: ErrorCode;
-  /** Human-readable explanation, e.g. `players: must be at most 8`. */
-  readonly message: string;
-  /** The client event that was rejected, when there is one. */
-  readonly event?: string;
-}
+// ---------------------------------------------------------------------------
+// Client messages (the server validates them).
 
-/** `join` payload. Give at most one of `room` and `queue`; neither means queue {@link DEFAULT_QUEUE}. */
-export interface JoinRequest {
-  /** A named group that starts once `players` members have joined it. */
-  readonly room?: string;
-  /** Matchmaking: the first `players` clients asking for this queue and player count form a session. */
-  readonly queue?: string;
-  /** Session size, 2..8. */
-  readonly players: number;
-  /** Display name (at most 64 characters, no control characters); defaults to `Player <index+1>`. */
-  readonly name?: string;
-  /** Stable id of this client (e.g. a participant id, {@link ID_PATTERN}); the server makes one up if absent. */
-  readonly clientId?: string;
-}
+/** Marker put in a zod issue's `params` when the reason is size, so the server can answer `too-large`. */
+export const TOO_LARGE_PARAM = { netroll: ErrorCode.TooLarge } as const;
 
-/** `join` acknowledgement. `waiting` counts the group's members so far, the caller included. */
-export type JoinReply = { readonly ok: true; readonly waiting: number } | { readonly ok: false; readonly error: ErrorInfo };
+const idSchema = z
+  .string({ error: 'must be a string' })
+  .regex(ID_PATTERN, { error: 'must be 1 to 64 characters of A-Z a-z 0-9 _ -' });
 
-/** One member of a session. */
-export interface PlayerInfo {
-  /** Player index, 0-based, in join order. */
-  readonly index: number;
-  readonly clientId: string;
-  readonly name: string;
-}
+// Control characters (C0, DEL, C1) and lone surrogates are refused in names.
+// eslint-disable-next-line no-control-regex
+const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** An `RTCIceServer`, as handed to `RTCPeerConnection`. */
-export interface IceServer {
-  readonly urls: string | string[];
-  readonly username?: string;
-  readonly credential?: string;
-}
+/** Player index on the wire: an integer 0..7. */
+export const playerIndexSchema = z
+  .number({ error: 'must be a player index (a number)' })
+  .int({ error: 'must be a player index (an integer)' })
+  .min(0, { error: 'must be a player index (at least 0)' })
+  .max(MAX_SESSION_PLAYERS - 1, { error: `must be a player index (at most ${MAX_SESSION_PLAYERS - 1})` });
 
-/** `assigned`: the session this client is now a member of. */
-export interface Assignment {
-  readonly sessionId: string;
-  /** This client's index into `players`. */
-  readonly playerIndex: number;
-  /** Every member, ordered by index (= join order). Identical for all members. */
-  readonly players: readonly PlayerInfo[];
-  /** The game seed (uint32), identical for all members. */
-  readonly seed: number;
-  /** ICE servers for this client (TURN credentials are per client and expire). */
-  readonly iceServers: readonly IceServer[];
-  /** Whether `iceServers` includes a TURN server. */
-  readonly turn: boolean;
-  /** Token this participant signs its research reports with (absent when the server stores no data). */
-  readonly reportToken?: string;
-}
-
-/** `live-stats`: what a playing client reports every few seconds (for the live dashboard). */
-export interface LiveStats {
-  readonly frame: number;
-  readonly confirmedFrame: number;
-  readonly rollbacks: number;
-  readonly maxRollback: number;
-  /** Rollback depth → count so far. */
-  readonly rollbackHistogram: Readonly<Record<string, number>>;
-  readonly stalls: number;
-  readonly desyncs: number;
-  readonly links: readonly {
-    readonly peer: number;
-    readonly connectionType: string;
-    readonly route: 'p2p' | 'relay';
-    readonly rttMs: number;
-  }[];
-}
+/** `join` payload. Give at most one of `room` and `queue`; neither means queue {@link DEFAULT_QUEUE}. Rejects unknown keys. */
+export const joinRequestSchema = z
+  .strictObject(
+    {
+      /** A named group that starts once `players` members have joined it. */
+      room: idSchema.optional(),
+      /** Matchmaking: the first `players` clients asking for this queue and player count form a session. */
+      queue: idSchema.optional(),
+      /** Session size, 2..8. */
+      players: z
+        .number({ error: 'must be a number' })
+        .int({ error: 'must be an integer' })
+        .min(MIN_SESSION_PLAYERS, { error: `must be at least ${MIN_SESSION_PLAYERS}` })
+        .max(MAX_SESSION_PLAYERS, { error: `must be at most ${MAX_SESSION_PLAYERS}` }),
+      /** Display name (at most 64 characters, no control characters); defaults to `Player <index+1>`. */
+      name: z
+        .string({ error: 'must be a string' })
+        .min(1, { error: 'must not be empty' })
+        .max(MAX_NAME_LENGTH, { error: `must be at most ${MAX_NAME_LENGTH} characters` })
+        .refine((s) => !NAME_FORBIDDEN.test(s), { error: 'must not contain control characters' })
+        .optional(),
+      /** Stable id of this client (e.g. a participant id, {@link ID_PATTERN}); the server makes one up if absent. */
+      clientId: idSchema.optional(),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'join payload must be an object') },
+  )
+  .refine((r) => r.room === undefined || r.queue === undefined, { error: 'give either room or queue, not both' });
+/** `join` payload (from {@link joinRequestSchema}). */
+export type JoinRequest = Readonly<z.infer<typeof joinRequestSchema>>;
 
 /** WebRTC signalling message kinds. */
 export const SIGNAL_KINDS = ['offer', 'answer', 'candidate', 'restart'] as const;
 /** One of {@link SIGNAL_KINDS}. */
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 
-/** Client `signal`: deliver `data` to member `to` of the sender's session. */
-export interface SignalRequest {
-  readonly to: number;
-  readonly kind: SignalKind;
-  /** Plain JSON, at most {@link MAX_SIGNAL_DATA_BYTES} serialized. */
-  readonly data: unknown;
-}
+/** Client `signal`: deliver `data` (plain JSON, at most {@link MAX_SIGNAL_DATA_BYTES} serialized) to member `to` of the sender's session. */
+export const signalRequestSchema = z.strictObject(
+  {
+    to: playerIndexSchema,
+    kind: z.enum(SIGNAL_KINDS, { error: `must be one of ${SIGNAL_KINDS.join(', ')}` }),
+    data: z.unknown().superRefine((data, ctx) => {
+      const m = measureJson(data, MAX_SIGNAL_DATA_BYTES);
+      if (m.ok) return;
+      if (m.reason === 'too-large') {
+        ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_SIGNAL_DATA_BYTES} bytes of JSON`, params: TOO_LARGE_PARAM });
+      } else {
+        ctx.addIssue({ code: 'custom', message: 'must be plain JSON (no binary, undefined or non-finite numbers)' });
+      }
+    }),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'signal payload must be an object') },
+);
+/** Client `signal` (from {@link signalRequestSchema}). */
+export type SignalRequest = Readonly<z.infer<typeof signalRequestSchema>>;
+
+/** A relayed packet: `ArrayBuffer` or `Uint8Array` (Node `Buffer` included) of 1..{@link MAX_RELAY_PACKET_BYTES} bytes. */
+export const relayPacketSchema = z
+  .custom<ArrayBuffer | Uint8Array>((v) => v instanceof ArrayBuffer || v instanceof Uint8Array, {
+    error: 'must be binary (ArrayBuffer or Uint8Array)',
+  })
+  .superRefine((packet, ctx) => {
+    if (packet.byteLength === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+    else if (packet.byteLength > MAX_RELAY_PACKET_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_RELAY_PACKET_BYTES} bytes`, params: TOO_LARGE_PARAM });
+    }
+  });
+
+/** `relay` arguments: exactly `(to, packet)` from a client, `(from, packet)` from the server. */
+export const relayArgsSchema = z.tuple([playerIndexSchema, relayPacketSchema], {
+  error: 'relay takes exactly (to, packet)',
+});
+
+/** `live-stats`: what a playing client reports every few seconds (for the live dashboard). */
+export const liveStatsSchema = z.strictObject({
+  frame: z.number().int().nonnegative(),
+  confirmedFrame: z.number().int().min(-1),
+  rollbacks: z.number().int().nonnegative(),
+  maxRollback: z.number().int().nonnegative(),
+  /** Rollback depth → count so far. */
+  rollbackHistogram: z.record(z.string().regex(/^\d{1,4}$/), z.number().int().nonnegative()).refine((r) => Object.keys(r).length <= 256, 'too many buckets'),
+  stalls: z.number().int().nonnegative(),
+  desyncs: z.number().int().nonnegative(),
+  links: z
+    .array(
+      z.strictObject({
+        peer: playerIndexSchema,
+        connectionType: z.enum(CONNECTION_TYPES),
+        route: z.enum(ROUTES),
+        rttMs: z.number().finite().nonnegative().max(600_000),
+      }),
+    )
+    .max(MAX_SESSION_PLAYERS - 1),
+});
+/** `live-stats` (from {@link liveStatsSchema}). */
+export type LiveStats = z.infer<typeof liveStatsSchema>;
+
+// ---------------------------------------------------------------------------
+// Server messages (the browser client validates them with these same schemas).
+
+/**
+ * {@link ErrorInfo}. A code this build does not know (from a newer server)
+ * is read as `internal`, its text kept in the message.
+ */
+export const errorInfoSchema = z
+  .object({ code: z.string().max(64), message: z.string().max(4096), event: z.string().max(64).optional() })
+  .transform((e): ErrorInfo => {
+    const code = isErrorCode(e.code) ? e.code : ErrorCode.Internal;
+    const message = code === e.code ? e.message : `${e.code}: ${e.message}`;
+    return e.event === undefined ? { code, message } : { code, message, event: e.event };
+  });
+
+/** `join` acknowledgement. `waiting` counts the group's members so far, the caller included. */
+export const joinReplySchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), waiting: z.number().int().min(1).max(MAX_SESSION_PLAYERS) }),
+  z.object({ ok: z.literal(false), error: errorInfoSchema }),
+]);
+/** `join` acknowledgement (from {@link joinReplySchema}). */
+export type JoinReply = { readonly ok: true; readonly waiting: number } | { readonly ok: false; readonly error: ErrorInfo };
+
+/** One member of a session: player index (0-based, in join order), client id and display name. */
+export const playerInfoSchema = z.object({ index: playerIndexSchema, clientId: z.string().min(1).max(64), name: z.string().max(MAX_NAME_LENGTH) });
+/** One member of a session (from {@link playerInfoSchema}). */
+export type PlayerInfo = Readonly<z.infer<typeof playerInfoSchema>>;
+
+/** An `RTCIceServer`, as handed to `RTCPeerConnection`. */
+export const iceServerSchema = z.object({
+  urls: z.union([z.string(), z.array(z.string())]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+/** An ICE server (from {@link iceServerSchema}). */
+export type IceServer = Readonly<z.infer<typeof iceServerSchema>>;
+
+/** `assigned`: the session this client is now a member of. */
+export const assignmentSchema = z
+  .object({
+    sessionId: z.string().min(1).max(100),
+    /** This client's index into `players`. */
+    playerIndex: playerIndexSchema,
+    /** Every member, ordered by index (= join order). Identical for all members. */
+    players: z.array(playerInfoSchema.readonly()).min(MIN_SESSION_PLAYERS).max(MAX_SESSION_PLAYERS).readonly(),
+    /** The game seed (uint32), identical for all members. */
+    seed: z.number().int().min(0).max(0xffffffff),
+    /** ICE servers for this client (TURN credentials are per client and expire). */
+    iceServers: z.array(iceServerSchema.readonly()).max(16).readonly(),
+    /** Whether `iceServers` includes a TURN server. */
+    turn: z.boolean(),
+    /** Token this participant signs its research reports with (absent when the server stores no data). */
+    reportToken: z.string().min(1).max(200).optional(),
+  })
+  .refine((a) => a.players.every((p, i) => p.index === i), { error: 'players must be ordered by index, from 0' })
+  .refine((a) => a.playerIndex < a.players.length, { error: 'playerIndex must be one of players' });
+/** `assigned` (from {@link assignmentSchema}). */
+export type Assignment = Readonly<z.infer<typeof assignmentSchema>>;
 
 /** Server `signal`: `data` from member `from` of the receiver's session. */
-export interface SignalMessage {
-  readonly from: number;
-  readonly kind: SignalKind;
-  readonly data: unknown;
-}
+export const signalMessageSchema = z.object({ from: playerIndexSchema, kind: z.enum(SIGNAL_KINDS), data: z.unknown() });
+/** Server `signal` (from {@link signalMessageSchema}). */
+export type SignalMessage = Readonly<z.infer<typeof signalMessageSchema>>;
+
+/** Why a member left: `left` (it said `leave`) or `disconnected` (its server connection dropped). */
+export const PEER_LEFT_REASONS = ['left', 'disconnected'] as const;
 
 /** `peer-left`: a member left the session (`leave`) or lost its connection. */
-export interface PeerLeft {
-  readonly playerIndex: number;
-  readonly reason: 'left' | 'disconnected';
+export const peerLeftSchema = z.object({ playerIndex: playerIndexSchema, reason: z.enum(PEER_LEFT_REASONS) });
+/** `peer-left` (from {@link peerLeftSchema}). */
+export type PeerLeft = Readonly<z.infer<typeof peerLeftSchema>>;
+
+// ---------------------------------------------------------------------------
+
+/**
+ * Turns a failed parse into an {@link ErrorInfo}: `too-large` for size
+ * issues, else `invalid-message`. `argNames` names positional arguments
+ * (for argument-tuple schemas like {@link relayArgsSchema}).
+ */
+export function errorFromIssues(event: string, issues: readonly z.core.$ZodIssue[], argNames: readonly string[] = []): ErrorInfo {
+  const tooLarge = issues.some((i) => i.code === 'custom' && i.params?.['netroll'] === ErrorCode.TooLarge);
+  const label = (path: readonly PropertyKey[]): string =>
+    path.map((p, i) => (i === 0 && typeof p === 'number' ? (argNames[p] ?? `argument ${p + 1}`) : String(p))).join('.');
+  const message = issues
+    .slice(0, 5)
+    .map((i) => (i.path.length > 0 ? `${label(i.path)}: ${i.message}` : i.message))
+    .join('; ');
+  return { code: tooLarge ? ErrorCode.TooLarge : ErrorCode.InvalidMessage, message: `${event}: ${message}`, event };
 }
 
 /** Events a client emits. */
@@ -185,152 +269,3 @@ export interface ServerToClientEvents {
   error: (error: ErrorInfo) => void;
 }
 
-// ---------------------------------------------------------------------------
-// Schemas for client messages.
-
-/** Marker put in a zod issue's `params` when the reason is size, so the server can answer `too-large`. */
-export const TOO_LARGE_PARAM = { netroll: ErrorCode.TooLarge } as const;
-
-const idSchema = z
-  .string({ error: 'must be a string' })
-  .regex(ID_PATTERN, { error: 'must be 1 to 64 characters of A-Z a-z 0-9 _ -' });
-
-// Control characters (C0, DEL, C1) and lone surrogates are refused in names.
-// eslint-disable-next-line no-control-regex
-const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** Player index on the wire: an integer 0..7. */
-export const playerIndexSchema = z
-  .number({ error: 'must be a player index (a number)' })
-  .int({ error: 'must be a player index (an integer)' })
-  .min(0, { error: 'must be a player index (at least 0)' })
-  .max(MAX_SESSION_PLAYERS - 1, { error: `must be a player index (at most ${MAX_SESSION_PLAYERS - 1})` });
-
-/** `join` payload. Rejects unknown keys and giving both `room` and `queue`. */
-export const joinRequestSchema: z.ZodType<JoinRequest> = z
-  .strictObject(
-    {
-      room: idSchema.optional(),
-      queue: idSchema.optional(),
-      players: z
-        .number({ error: 'must be a number' })
-        .int({ error: 'must be an integer' })
-        .min(MIN_SESSION_PLAYERS, { error: `must be at least ${MIN_SESSION_PLAYERS}` })
-        .max(MAX_SESSION_PLAYERS, { error: `must be at most ${MAX_SESSION_PLAYERS}` }),
-      name: z
-        .string({ error: 'must be a string' })
-        .min(1, { error: 'must not be empty' })
-        .max(MAX_NAME_LENGTH, { error: `must be at most ${MAX_NAME_LENGTH} characters` })
-        .refine((s) => !NAME_FORBIDDEN.test(s), { error: 'must not contain control characters' })
-        .optional(),
-      clientId: idSchema.optional(),
-    },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'join payload must be an object') },
-  )
-  .refine((r) => r.room === undefined || r.queue === undefined, { error: 'give either room or queue, not both' });
-
-/** `signal` payload; `data` must be plain JSON of at most {@link MAX_SIGNAL_DATA_BYTES}. */
-export const signalRequestSchema: z.ZodType<SignalRequest> = z.strictObject(
-  {
-    to: playerIndexSchema,
-    kind: z.enum(SIGNAL_KINDS, { error: `must be one of ${SIGNAL_KINDS.join(', ')}` }),
-    data: z.unknown().superRefine((data, ctx) => {
-      const m = measureJson(data, MAX_SIGNAL_DATA_BYTES);
-      if (m.ok) return;
-      if (m.reason === 'too-large') {
-        ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_SIGNAL_DATA_BYTES} bytes of JSON`, params: TOO_LARGE_PARAM });
-      } else {
-        ctx.addIssue({ code: 'custom', message: 'must be plain JSON (no binary, undefined or non-finite numbers)' });
-      }
-    }),
-  },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'signal payload must be an object') },
-);
-
-/** A relayed packet: `ArrayBuffer` or `Uint8Array` (Node `Buffer` included) of 1..{@link MAX_RELAY_PACKET_BYTES} bytes. */
-export const relayPacketSchema = z
-  .custom<ArrayBuffer | Uint8Array>((v) => v instanceof ArrayBuffer || v instanceof Uint8Array, {
-    error: 'must be binary (ArrayBuffer or Uint8Array)',
-  })
-  .superRefine((packet, ctx) => {
-    if (packet.byteLength === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
-    else if (packet.byteLength > MAX_RELAY_PACKET_BYTES) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_RELAY_PACKET_BYTES} bytes`, params: TOO_LARGE_PARAM });
-    }
-  });
-
-/** `relay` arguments: exactly `(to, packet)`. */
-export const relayArgsSchema = z.tuple([playerIndexSchema, relayPacketSchema], {
-  error: 'relay takes exactly (to, packet)',
-});
-
-// ---------------------------------------------------------------------------
-// Schemas for server messages (for clients that validate what they receive).
-
-/** {@link ErrorInfo}; unknown codes are accepted as strings for forward compatibility. */
-export const errorInfoSchema = z.object({ code: z.string(), message: z.string(), event: z.string().optional() });
-
-/** {@link Assignment}. */
-export const assignmentSchema = z.object({
-  sessionId: z.string().min(1),
-  playerIndex: playerIndexSchema,
-  players: z
-    .array(z.object({ index: playerIndexSchema, clientId: z.string(), name: z.string() }))
-    .min(MIN_SESSION_PLAYERS)
-    .max(MAX_SESSION_PLAYERS),
-  seed: z.number().int().min(0).max(0xffffffff),
-  iceServers: z.array(
-    z.object({
-      urls: z.union([z.string(), z.array(z.string())]),
-      username: z.string().optional(),
-      credential: z.string().optional(),
-    }),
-  ),
-  turn: z.boolean(),
-  reportToken: z.string().optional(),
-});
-
-/** {@link LiveStats} (client → server). */
-export const liveStatsSchema: z.ZodType<LiveStats> = z.strictObject({
-  frame: z.number().int().nonnegative(),
-  confirmedFrame: z.number().int().min(-1),
-  rollbacks: z.number().int().nonnegative(),
-  maxRollback: z.number().int().nonnegative(),
-  rollbackHistogram: z.record(z.string().regex(/^\d{1,4}$/), z.number().int().nonnegative()).refine((r) => Object.keys(r).length <= 256, 'too many buckets'),
-  stalls: z.number().int().nonnegative(),
-  desyncs: z.number().int().nonnegative(),
-  links: z
-    .array(
-      z.strictObject({
-        peer: playerIndexSchema,
-        connectionType: z.string().max(16),
-        route: z.enum(['p2p', 'relay']),
-        rttMs: z.number().finite().nonnegative().max(600_000),
-      }),
-    )
-    .max(7),
-});
-
-/** {@link SignalMessage}. */
-export const signalMessageSchema = z.object({ from: playerIndexSchema, kind: z.enum(SIGNAL_KINDS), data: z.unknown() });
-
-/** {@link PeerLeft}. */
-export const peerLeftSchema = z.object({ playerIndex: playerIndexSchema, reason: z.enum(['left', 'disconnected']) });
-
-// ---------------------------------------------------------------------------
-
-/**
- * Turns a failed parse into an {@link ErrorInfo}: `too-large` for size
- * issues, else `invalid-message`. `argNames` names positional arguments
- * (for argument-tuple schemas like {@link relayArgsSchema}).
- */
-export function errorFromIssues(event: string, issues: readonly z.core.$ZodIssue[], argNames: readonly string[] = []): ErrorInfo {
-  const tooLarge = issues.some((i) => i.code === 'custom' && i.params?.['netroll'] === ErrorCode.TooLarge);
-  const label = (path: readonly PropertyKey[]): string =>
-    path.map((p, i) => (i === 0 && typeof p === 'number' ? (argNames[p] ?? `argument ${p + 1}`) : String(p))).join('.');
-  const message = issues
-    .slice(0, 5)
-    .map((i) => (i.path.length > 0 ? `${label(i.path)}: ${i.message}` : i.message))
-    .join('; ');
-  return { code: tooLarge ? ErrorCode.TooLarge : ErrorCode.InvalidMessage, message: `${event}: ${message}`, event };
-}

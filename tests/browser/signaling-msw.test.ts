@@ -2,7 +2,7 @@
  * SignalingClient against a mocked socket.io server: msw intercepts the
  * page's WebSocket (`ws.link`), `@mswjs/socket.io-binding` speaks socket.io
  * on it (handshake, event encoding), and each test scripts what the "server"
- * answers: no join acknowledgement, a refusal, malformed `assigned`,
+ * answers: no join acknowledgement, a refusal, an unknown error code, malformed `assigned`,
  * `signal`, `relay`, `peer-left` and `error` messages. The client must turn
  * every one into a rejection or an `error` event, and never throw.
  *
@@ -15,7 +15,8 @@ import { toSocketIo } from '@mswjs/socket.io-binding';
 import { ws } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SignalingClient as Client, SignalingError as ClientError, SignalingEvents } from '../../main/signaling.ts';
+import type { SignalingClient as Client, SignalingEvents } from '../../main/signaling.ts';
+import { NetrollError } from '../../src/contracts/errors.ts';
 import { until } from './helpers.ts';
 
 const SERVER = 'http://netroll.test';
@@ -61,14 +62,13 @@ const worker = setupWorker(
 );
 
 let SignalingClient: typeof Client;
-let SignalingError: typeof ClientError;
 let client: Client | null = null;
 let uncaught: string[] = [];
 const onUncaught = (e: ErrorEvent | PromiseRejectionEvent) => uncaught.push('message' in e ? e.message : String(e.reason));
 
 beforeAll(async () => {
   await worker.start({ serviceWorker: { url: '/tests/browser/msw/mockServiceWorker.js' }, quiet: true, onUnhandledRequest: 'bypass' });
-  ({ SignalingClient, SignalingError } = await import('../../main/signaling.ts'));
+  ({ SignalingClient } = await import('../../main/signaling.ts'));
 });
 afterAll(() => worker.stop());
 
@@ -113,12 +113,13 @@ const validAssignment = (playerIndex = 1) => ({
 });
 
 describe('SignalingClient against a mocked socket.io server (msw)', () => {
-  it('rejects join with no-ack when the server never acknowledges', async () => {
+  it('rejects join with unreachable when the server never acknowledges', async () => {
     joinBehaviour = () => undefined;
     const { c } = connect(300);
     const err = await outcome(c.join({ players: 2, room: 'r' }, 5000));
-    expect(err).toBeInstanceOf(SignalingError);
-    expect((err as ClientError).code).toBe('no-ack');
+    expect(err).toBeInstanceOf(NetrollError);
+    expect((err as NetrollError).code).toBe('unreachable');
+    expect((err as NetrollError).event).toBe('join');
     expect(joins).toEqual([{ players: 2, room: 'r' }]);
   });
 
@@ -126,17 +127,26 @@ describe('SignalingClient against a mocked socket.io server (msw)', () => {
     joinBehaviour = (_req, ack) => ack({ ok: false, error: { code: 'players-mismatch', message: 'room r has 3 players' } });
     const { c } = connect();
     const err = await outcome(c.join({ players: 2, room: 'r' }, 5000));
-    expect(err).toBeInstanceOf(SignalingError);
-    expect((err as ClientError).code).toBe('players-mismatch');
-    expect((err as ClientError).message).toBe('room r has 3 players');
+    expect(err).toBeInstanceOf(NetrollError);
+    expect((err as NetrollError).code).toBe('players-mismatch');
+    expect((err as NetrollError).message).toBe('room r has 3 players');
+  });
+
+  it('reads an error code it does not know as internal, keeping the code in the message', async () => {
+    joinBehaviour = (_req, ack) => ack({ ok: false, error: { code: 'future-code', message: 'something new', event: 'join' } });
+    const { c } = connect();
+    const err = await outcome(c.join({ players: 2, room: 'r' }, 5000));
+    expect(err).toBeInstanceOf(NetrollError);
+    expect((err as NetrollError).toInfo()).toEqual({ code: 'internal', message: 'future-code: something new', event: 'join' });
   });
 
   it('rejects join with bad-server-message on a malformed ack', async () => {
-    for (const reply of [null, 'ok', { ok: 'yes' }, 42]) {
+    for (const reply of [null, 'ok', { ok: 'yes' }, 42, { ok: true }, { ok: false }, { ok: false, error: { code: 'internal' } }]) {
       joinBehaviour = (_req, ack) => ack(reply);
       const { c } = connect();
       const err = await outcome(c.join({ players: 2 }, 5000));
-      expect((err as ClientError).code, JSON.stringify(reply)).toBe('bad-server-message');
+      expect(err, JSON.stringify(reply)).toBeInstanceOf(NetrollError);
+      expect((err as NetrollError).code, JSON.stringify(reply)).toBe('bad-server-message');
       c.close();
     }
   });
@@ -219,13 +229,13 @@ describe('SignalingClient against a mocked socket.io server (msw)', () => {
     await until(() => seen.error.some((e) => e.code === 'rate-limited'), 5000, 'the last (valid) error event');
 
     const bad = seen.error.slice(0, malformed.length);
-    expect(bad.map((e) => [e.code, 'event' in e ? e.event : undefined])).toEqual(malformed.map(([event]) => ['bad-server-message', event]));
+    expect(bad.map((e) => [e.code, e.event])).toEqual(malformed.map(([event]) => ['bad-server-message', event]));
     expect(seen.error.at(-1)).toEqual({ code: 'rate-limited', message: 'slow down', event: 'relay' });
     expect(seen.signal).toEqual([{ from: 1, kind: 'candidate', data: null }]);
     expect(seen.relay).toHaveLength(1);
     expect(seen.relay[0]!.from).toBe(1);
     expect([...new Uint8Array(seen.relay[0]!.packet)]).toEqual([1, 2, 3]);
     expect(seen['peer-left']).toEqual([{ playerIndex: 1, reason: 'disconnected' }]);
-    expect(c.socket.connected).toBe(true);
+    expect(c.connected).toBe(true);
   });
 });

@@ -151,9 +151,11 @@ describe('research store, uploads and parity', () => {
     const server = await h.start();
     const assignments = await formSession();
     const [r] = playAndReport(assignments, 60);
-    expect((await post(server, { ...r, reportToken: 'x'.repeat(43) })).body).toMatchObject({ ok: false, error: { code: 'bad-token' } });
-    expect((await post(server, { ...r, sessionId: 'nope' })).status).toBe(404);
-    expect((await post(server, { ...r, frames: -1 })).body).toMatchObject({ ok: false, error: { code: 'invalid-report' } });
+    expect((await post(server, { ...r, reportToken: 'x'.repeat(43) })).body).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    const unknown = await post(server, { ...r, sessionId: 'nope' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect((await post(server, { ...r, frames: -1 })).body).toMatchObject({ ok: false, error: { code: 'bad-report' } });
     const junk = await fetch(`${server.url}/ingest/report`, { method: 'POST', body: 'not json' });
     expect(junk.status).toBe(400);
     expect(server.store!.uploadCount(assignments[0]!.sessionId)).toBe(0);
