@@ -46,7 +46,7 @@ const DEFINITIONS = {
   connectionTypesAtOpen:
     "Distinct connection types (PeerLink getStats: selected candidate pair) first read when the channels opened, over the connect runs. 'prflx' there means the peer's connectivity check arrived before its trickled candidate; PeerLink re-reads the type every 2 s.",
   inputRttMs:
-    'Link-level ping RTT on the unreliable inputs DataChannel (PeerLink pings every 200 ms, answered by the remote page on receipt), every sample from both pages over one game of --rtt-frames frames (rttWindow raised so no sample is dropped). inputRttMsP50/P95: direct; inputRttMsP50Relay: the same through coturn.',
+    'Link-level ping RTT on the reliable control DataChannel (PeerLink pings every 200 ms, answered by the remote page on receipt), every sample from both pages over one game of --rtt-frames frames (rttWindow raised so no sample is dropped). inputRttMsP50/P95: direct; inputRttMsP50Relay: the same through coturn.',
   relayFailoverMs:
     "Direct game; the page of player 1 closes its inputs DataChannel (RTCDataChannel.close()); ms from that call to the first input packet that page sends to the peer through the server relay (page clock: route switch time + MeshTransport's lastFailoverMs). Median over --failover-runs closes in the same game, each after P2P took the route back. relayFailoverMsRemote: the same for the other page (its first relay input after the close, compared across pages via performance.timeOrigin).",
 };
@@ -124,7 +124,7 @@ async function connectRuns(e2e: E2E, pages: Page[], label: string, runs: number,
 
 /** Every RTT sample both pages took during one game. */
 async function rttSamples(e2e: E2E, pages: Page[], room: string, frames: number, policy: 'all' | 'relay'): Promise<number[]> {
-  await joinRoom(pages, { server: e2e.serverUrl, room, players: 2, frames, iceTransportPolicy: policy, mesh: { link: { rttWindow: 100_000 } } });
+  await joinRoom(pages, { server: e2e.serverUrl, room, players: 2, frames, iceTransportPolicy: policy, link: { health: { rttWindow: 100_000 } } });
   await waitFrames(pages, frames);
   const samples = (await results(pages)).flatMap((r) => r.links[0]?.health.samples ?? []);
   await leaveAll(pages);

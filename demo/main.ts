@@ -7,7 +7,7 @@
 import { joinGame, type NetSession } from '../main/connect.ts';
 import { type ImpairedTransport, impairTransport } from '../main/impair.ts';
 import { captureInput, type InputCapture } from '../main/input-capture.ts';
-import { SignalingError } from '../main/signaling.ts';
+import { NetrollError } from '../src/contracts/errors.ts';
 import { createSmoother } from '../main/smoothing.ts';
 import type { ArenaRender } from '../src/games/arena.ts';
 import { gameFromSpec } from '../src/games/index.ts';
@@ -202,10 +202,10 @@ async function start(): Promise<void> {
     });
   } catch (err) {
     clearInterval(watchdog);
-    const code = err instanceof SignalingError ? err.code : '';
+    const code = err instanceof NetrollError ? err.code : null;
     const message = err instanceof Error ? err.message : String(err);
     showStatus(
-      code === 'unreachable' || code === 'no-ack'
+      code === 'unreachable'
         ? errorView('Server unreachable', `Lost the netroll server while waiting (${message}). Reload to try again.`)
         : errorView('Could not join', message),
     );

@@ -5,12 +5,12 @@
  * and `data-connection` (host | srflx | prflx | relay | relay-server).
  */
 import type { LinkReport } from '../main/mesh.ts';
-import type { CandidateType } from '../main/peer-link.ts';
+import type { CandidateType, ConnectionType } from '../src/contracts/vocabulary.ts';
 
 export type DemoStatus = 'waiting' | 'connecting' | 'connected' | 'lagging' | 'ended' | 'error';
 
-/** How the inputs travel: a WebRTC candidate pair type, or the netroll server's relay. */
-export type ConnectionKind = CandidateType | 'relay-server';
+/** How the inputs travel: a WebRTC candidate pair type, or the netroll server's relay (a known {@link ConnectionType}). */
+export type ConnectionKind = Exclude<ConnectionType, 'unknown'>;
 
 export interface StatusView {
   readonly status: DemoStatus;

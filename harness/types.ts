@@ -9,8 +9,14 @@ export interface PlayOptions {
   /** Game spec. Default `arena`. */
   game?: string;
   iceTransportPolicy?: 'all' | 'relay';
-  /** Extra joinGame options (mesh thresholds, relay switch...). */
-  mesh?: Record<string, unknown>;
+  /** joinGame `p2pTimeoutMs`. */
+  p2pTimeoutMs?: number;
+  /** joinGame `mesh` (relay switch, silence thresholds). */
+  mesh?: { relay?: boolean; interruptedMs?: number; disconnectedMs?: number; recoverMs?: number };
+  /** joinGame `link` (health, connection type; the ICE policy is `iceTransportPolicy`). */
+  link?: { health?: { rttWindow?: number; warnRttMs?: number; criticalRttMs?: number; pingIntervalMs?: number } };
+  /** joinGame `research`. */
+  research?: { reportIntervalMs?: number; liveStatsIntervalMs?: number };
 }
 
 export interface LinkSummary {
@@ -24,7 +30,7 @@ export interface LinkSummary {
   iceRestarts: number;
   failovers: number;
   recoveries: number;
-  counters: { packetsViaP2P: number; packetsViaRelay: number; inputsViaP2P: number; inputsViaRelay: number; receivedViaP2P: number; receivedViaRelay: number };
+  counters: { packetsViaP2P: number; packetsViaRelay: number; receivedViaP2P: number; receivedViaRelay: number };
   routeHistory: readonly { at: number; route: string; reason: string }[];
   lastFailoverMs: number | null;
 }

@@ -4,17 +4,37 @@
  * every other player (falling back to the server relay for any that cannot
  * connect), and start a Session whose packets travel over that mesh.
  */
+import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
+import type { EndReason } from '../src/contracts/vocabulary.ts';
 import { Emitter } from '../src/engine/events.ts';
-import type { Assignment } from '../src/signaling/events.ts';
-import { type LinkReport, MeshTransport, type MeshOptions } from './mesh.ts';
-import { createSession, type EngineThread, type Session } from './session.ts';
-import { SignalingClient } from './signaling.ts';
-import type { PacketTransport } from './transport.ts';
-import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
 import type { ReportKind } from '../src/research/report.ts';
+import type { Assignment } from '../src/signaling/events.ts';
 import type { HostConfig } from '../worker/api.ts';
+import { type LinkReport, type MeshConfig, MeshTransport } from './mesh.ts';
+import type { LinkFactory } from './link.ts';
+import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
+import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
+import { createSession, type EngineThread, type Session } from './session.ts';
+import { SignalingClient, type SignalingOptions } from './signaling.ts';
+import type { PacketTransport } from './transport.ts';
 
-export interface JoinGameOptions extends Omit<HostConfig, 'players' | 'localPlayer' | 'seed'>, MeshOptions {
+/** The engine settings of a networked session (players, local player and seed come from the assignment). */
+export type EngineSettings = Omit<HostConfig, 'players' | 'localPlayer' | 'seed'>;
+
+/** The research layer's settings. */
+export interface ResearchConfig {
+  /** Partial report upload interval, ms (0 = only at episode and session end). Default 15,000. */
+  reportIntervalMs?: number;
+  /** Live stats interval, ms. Default 2,000. */
+  liveStatsIntervalMs?: number;
+}
+
+/**
+ * `joinGame` options: where to play, and one small config per layer
+ * (`signaling`, `mesh`, `link`, `research`); the engine settings are the
+ * host's own ({@link EngineSettings}).
+ */
+export interface JoinGameOptions extends EngineSettings {
   /** netroll server URL. Default: this page's origin. */
   server?: string;
   /** Join a named room (starts when `players` joined)... */
@@ -34,24 +54,30 @@ export interface JoinGameOptions extends Omit<HostConfig, 'players' | 'localPlay
   onAssigned?: (assignment: Assignment) => void;
   /** Wrap the mesh transport before the session uses it (e.g. with `impairTransport`). */
   wrapTransport?: (mesh: MeshTransport) => PacketTransport;
+  /** Signaling connection timeouts. */
+  signaling?: Omit<SignalingOptions, 'url'>;
+  /** Route and liveness: relay fallback, silence thresholds, recovery time. */
+  mesh?: MeshConfig;
+  /** Every peer link: ICE policy and restarts, health thresholds, connection-type reading. */
+  link?: LinkConfig;
+  /** Makes the link to each remote player. Default: a PeerLink (WebRTC) with `link`. */
+  links?: LinkFactory;
   /**
    * Research data: live stats to the server's dashboard, and report uploads
-   * at each episode end, every `reportIntervalMs` and at session end.
-   * Default: on whenever the server stores data (the assignment carries a report token).
+   * at each episode end, every `reportIntervalMs` and at session end. `false`
+   * turns it off. Default: on whenever the server stores data (the
+   * assignment carries a report token).
    */
-  research?: boolean;
-  /** Partial report upload interval, ms (0 = only at episode and session end). Default 15,000. */
-  reportIntervalMs?: number;
-  /** Live stats interval, ms. Default 2,000. */
-  liveStatsIntervalMs?: number;
+  research?: false | ResearchConfig;
 }
 
 /** Why a networked session ended. */
 export interface SessionEnded {
-  reason: 'peer-disconnected' | 'closed';
+  reason: Extract<EndReason, 'peer-disconnected' | 'closed'>;
   peer?: number;
 }
 
+/** A session playing over the mesh, with its research data. */
 export interface NetSession extends Omit<Session, 'exportSessionMetrics'> {
   /** This peer's research metrics: engine figures, links over time, hidden periods, the confirmed input log. */
   exportSessionMetrics(): Promise<SessionMetrics>;
@@ -69,16 +95,24 @@ export interface NetSession extends Omit<Session, 'exportSessionMetrics'> {
   readonly ended: SessionEnded | null;
 }
 
-/** The engine-host settings among `options` (the rest — callbacks, server, mesh — must not reach the worker: they cannot be cloned). */
-function hostOptions(options: JoinGameOptions): Omit<HostConfig, 'players' | 'localPlayer' | 'seed'> {
-  const { game, gameUrl, inputDelay, maxPrediction, hashInterval, tickRate, renderMode, endFrame, profile } = options;
-  const picked = { game, gameUrl, inputDelay, maxPrediction, hashInterval, tickRate, renderMode, endFrame, profile };
-  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Omit<HostConfig, 'players' | 'localPlayer' | 'seed'>;
+/** The engine settings among `options` (the rest — callbacks, server, layer configs — must not reach the worker: they cannot be cloned). */
+function engineSettings(o: JoinGameOptions): EngineSettings {
+  return {
+    game: o.game,
+    gameUrl: o.gameUrl,
+    inputDelay: o.inputDelay,
+    maxPrediction: o.maxPrediction,
+    hashInterval: o.hashInterval,
+    tickRate: o.tickRate,
+    renderMode: o.renderMode,
+    endFrame: o.endFrame,
+    profile: o.profile,
+  };
 }
 
 export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const started = performance.now();
-  const signaling = new SignalingClient({ url: options.server });
+  const signaling = new SignalingClient({ ...options.signaling, url: options.server });
   let assignment: Assignment;
   try {
     assignment = await signaling.join(
@@ -91,22 +125,28 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   }
   const assignedMs = performance.now() - started;
   options.onAssigned?.(assignment);
-  const mesh = new MeshTransport(signaling, assignment, options);
+  let mesh: MeshTransport;
+  try {
+    mesh = new MeshTransport(signaling, assignment, options.links ?? peerLinkFactory(options.link), options.mesh);
+  } catch (e) {
+    signaling.close();
+    throw e;
+  }
   let openMs: number | null = null;
   try {
     await mesh.waitOpen(options.p2pTimeoutMs ?? 10_000);
     openMs = performance.now() - started;
   } catch {
-    if (options.relay === false) {
+    if (options.mesh?.relay === false) {
       mesh.close();
       signaling.close();
-      throw new Error('peer-to-peer connection failed and the relay fallback is disabled');
+      throw new NetrollError(ErrorCode.Unreachable, 'peer-to-peer connection failed and the relay fallback is disabled');
     }
     mesh.relayUnopened();
   }
   const engine = typeof options.engine === 'function' ? options.engine(assignment) : options.engine;
   const session = await createSession({
-    ...hostOptions(options),
+    ...engineSettings(options),
     players: assignment.players.length,
     localPlayer: assignment.playerIndex,
     seed: assignment.seed,
@@ -117,28 +157,13 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const recorder = new ResearchRecorder({
     assignment,
     mesh,
-    signaling,
     hostMetrics: () => session.exportSessionMetrics(),
-    liveStats: async () => {
-      const s = await session.stats();
-      return {
-        frame: s.frame,
-        confirmedFrame: s.confirmedFrame,
-        rollbacks: s.rollbacks,
-        maxRollback: s.maxRollback,
-        rollbackHistogram: Object.fromEntries(Object.entries(s.rollbackHistogram).slice(0, 256)),
-        stalls: s.stalls,
-        desyncs: s.desyncs,
-        links: mesh.report().map((r) => ({
-          peer: r.peer,
-          connectionType: r.route === 'relay' ? 'relay-server' : (r.connection?.type ?? 'connecting'),
-          route: r.route,
-          rttMs: r.health.rttMs,
-        })),
-      };
-    },
+    hostStats: () => session.stats(),
+    sendLiveStats: (stats) => signaling.liveStats(stats),
   });
-  const research = (options.research ?? true) && assignment.reportToken !== undefined;
+  const researchConfig = options.research === false ? null : (options.research ?? {});
+  const research = researchConfig !== null && assignment.reportToken !== undefined;
+  const reportIntervalMs = researchConfig?.reportIntervalMs ?? 15_000;
   const uploader = research ? new ReportUploader({ server: options.server ?? globalThis.location?.origin ?? '' }) : null;
   let finalSent = false;
   const upload = async (kind: ReportKind) => {
@@ -150,9 +175,9 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
       // the worker is already gone: what was uploaded before stays
     }
   };
-  const reportTimer = research && (options.reportIntervalMs ?? 15_000) > 0 ? setInterval(() => void upload('partial'), options.reportIntervalMs ?? 15_000) : null;
+  const reportTimer = research && reportIntervalMs > 0 ? setInterval(() => void upload('partial'), reportIntervalMs) : null;
   if (research) {
-    recorder.startLiveStats(options.liveStatsIntervalMs ?? 2000);
+    recorder.startLiveStats(researchConfig?.liveStatsIntervalMs ?? 2000);
     session.on('episode', () => void upload('episode'));
     session.on('finished', () => void upload('final'));
   }

@@ -1,8 +1,9 @@
 /**
- * MeshTransport: a PacketTransport over one PeerLink per remote player, with
- * a per-link route: P2P first; the server relay takes over when the inputs
- * channel is closed or failed or the link goes critical, and P2P takes back
- * over once it is open and healthy again. Also tracks each peer's liveness:
+ * MeshTransport: a PacketTransport over one link per remote player (a
+ * PeerLink on a page, made by the LinkFactory it is given), with a per-link
+ * route: P2P first; the server relay takes over when the inputs channel is
+ * closed or failed or the link goes critical, and P2P takes back over once
+ * it has been open and not critical for `recoverMs` (the hysteresis). Also tracks each peer's liveness:
  * `interrupted` after 750 ms of silence, `disconnected` after 5 s, or at
  * once when the server says the peer left (`leave`). When the server only
  * lost the peer's connection (`peer-left` reason `disconnected`) after it
@@ -10,17 +11,26 @@
  * P2P link that still works keeps the game going, and a peer that is really
  * gone is seen `interrupted`, then `disconnected`.
  */
+import { ErrorCode, type ErrorInfo, NetrollError } from '../src/contracts/errors.ts';
+import type { PeerStatus, Route } from '../src/contracts/vocabulary.ts';
 import { Emitter } from '../src/engine/events.ts';
-import { MessageType } from '../src/protocol/messages.ts';
-import type { Assignment } from '../src/signaling/events.ts';
-import { type ConnectionInfo, type LinkHealth, PeerLink, type PeerLinkOptions } from './peer-link.ts';
-import type { SignalingClient } from './signaling.ts';
-import type { PacketTransport, PeerStatus } from './transport.ts';
+import type { Assignment, PeerLeft, SignalKind, SignalMessage } from '../src/signaling/events.ts';
+import type { ConnectionInfo } from './connection-type.ts';
+import type { Link, LinkFactory } from './link.ts';
+import type { LinkHealth } from './link-health.ts';
+import type { PacketTransport } from './transport.ts';
 
-export type Route = 'p2p' | 'relay';
+/** What the mesh needs of the signaling connection ({@link SignalingClient} is one). */
+export interface MeshSignaling {
+  signal(to: number, kind: SignalKind, data: unknown): void;
+  relay(to: number, packet: ArrayBuffer): void;
+  on(type: 'signal', handler: (message: SignalMessage) => void): () => void;
+  on(type: 'relay', handler: (message: { from: number; packet: ArrayBuffer }) => void): () => void;
+  on(type: 'peer-left', handler: (message: PeerLeft) => void): () => void;
+}
 
-export interface MeshOptions {
-  iceTransportPolicy?: RTCIceTransportPolicy;
+/** The mesh layer's own settings. */
+export interface MeshConfig {
   /** Allow the server relay fallback. Default true. */
   relay?: boolean;
   /** Silence before `interrupted`, ms. Default 750. */
@@ -29,15 +39,30 @@ export interface MeshOptions {
   disconnectedMs?: number;
   /** Healthy time on P2P before taking the route back from the relay, ms. Default 1,000. */
   recoverMs?: number;
-  /** Passed to every PeerLink (RTT thresholds, ping interval, ICE restarts...). */
-  link?: Partial<Omit<PeerLinkOptions, 'localPlayer' | 'remotePlayer' | 'iceServers' | 'signal' | 'iceTransportPolicy'>>;
 }
 
+/**
+ * Check a {@link MeshConfig} and fill in the defaults.
+ *
+ * @throws NetrollError `invalid-option` for a time that is not a positive
+ *   number of ms, or `interruptedMs` not below `disconnectedMs`.
+ */
+export function meshConfig(config: MeshConfig = {}): Required<MeshConfig> {
+  const c = { relay: true, interruptedMs: 750, disconnectedMs: 5000, recoverMs: 1000, ...config };
+  if (typeof c.relay !== 'boolean') throw new NetrollError(ErrorCode.InvalidOption, `mesh.relay must be a boolean, got ${String(c.relay)}`);
+  for (const k of ['interruptedMs', 'disconnectedMs', 'recoverMs'] as const) {
+    if (!(Number.isFinite(c[k]) && c[k] >= 0)) throw new NetrollError(ErrorCode.InvalidOption, `mesh.${k} must be a number of ms >= 0, got ${c[k]}`);
+  }
+  if (c.interruptedMs >= c.disconnectedMs) {
+    throw new NetrollError(ErrorCode.InvalidOption, `mesh.interruptedMs (${c.interruptedMs}) must be below mesh.disconnectedMs (${c.disconnectedMs})`);
+  }
+  return c;
+}
+
+/** Engine packets per route, each way. */
 export interface RouteCounters {
   packetsViaP2P: number;
   packetsViaRelay: number;
-  inputsViaP2P: number;
-  inputsViaRelay: number;
   receivedViaP2P: number;
   receivedViaRelay: number;
 }
@@ -57,20 +82,26 @@ export interface LinkReport {
   readonly counters: Readonly<RouteCounters>;
   /** Route changes: time (page ms) and new route. */
   readonly routeHistory: readonly { at: number; route: Route; reason: string }[];
-  /** Time the first input packet went over the relay after the last switch to it, ms after the switch. */
+  /** Time the first packet went over the relay after the last switch to it, ms after the switch. */
   readonly lastFailoverMs: number | null;
 }
 
+/** Events of a {@link MeshTransport}. */
 export interface MeshEvents {
+  /** A peer's status changed. */
   status: { peer: number; status: PeerStatus };
+  /** A link's route changed. */
   route: { peer: number; route: Route; reason: string };
+  /** A link's connection type changed. */
   connection: { peer: number; info: ConnectionInfo };
+  /** A link's new health reading. */
   health: { peer: number; health: LinkHealth };
-  error: { peer: number; message: string };
+  /** A link reported an error it could not handle by itself. */
+  error: ErrorInfo & { peer: number };
 }
 
 interface PeerState {
-  link: PeerLink;
+  link: Link;
   status: PeerStatus;
   route: Route;
   lastHeard: number;
@@ -88,39 +119,35 @@ interface PeerState {
 
 const now = () => performance.now();
 
+/**
+ * A PacketTransport over one {@link Link} per remote player (made by a
+ * {@link LinkFactory}), with the per-link route and liveness described above.
+ */
 export class MeshTransport implements PacketTransport {
   private readonly peers = new Map<number, PeerState>();
   private readonly events = new Emitter<MeshEvents>();
   private packetHandler: ((peer: number, packet: ArrayBuffer) => void) | null = null;
   private statusHandler: ((peer: number, status: PeerStatus) => void) | null = null;
   private readonly timer: ReturnType<typeof setInterval>;
-  private readonly relayAllowed: boolean;
-  private readonly interruptedMs: number;
-  private readonly disconnectedMs: number;
-  private readonly recoverMs: number;
+  private readonly config: Required<MeshConfig>;
   private readonly offs: (() => void)[] = [];
 
+  /**
+   * @param links makes the link to each remote player
+   * @throws NetrollError `invalid-option` for a bad `config` (no link is made then)
+   */
   constructor(
-    private readonly signaling: SignalingClient,
+    private readonly signaling: MeshSignaling,
     readonly assignment: Assignment,
-    options: MeshOptions = {},
+    links: LinkFactory,
+    config: MeshConfig = {},
   ) {
-    this.relayAllowed = options.relay ?? true;
-    this.interruptedMs = options.interruptedMs ?? 750;
-    this.disconnectedMs = options.disconnectedMs ?? 5000;
-    this.recoverMs = options.recoverMs ?? 1000;
+    this.config = meshConfig(config);
     const me = assignment.playerIndex;
     for (const player of assignment.players) {
       if (player.index === me) continue;
       const peer = player.index;
-      const link = new PeerLink({
-        ...options.link,
-        localPlayer: me,
-        remotePlayer: peer,
-        iceServers: assignment.iceServers,
-        iceTransportPolicy: options.iceTransportPolicy,
-        signal: (kind, data) => signaling.signal(peer, kind, data),
-      });
+      const link = links({ localPlayer: me, remotePlayer: peer, iceServers: assignment.iceServers, signal: (kind, data) => signaling.signal(peer, kind, data) });
       const state: PeerState = {
         link,
         status: 'connecting',
@@ -133,7 +160,7 @@ export class MeshTransport implements PacketTransport {
         recoveries: 0,
         switchedAt: 0,
         lastFailoverMs: null,
-        counters: { packetsViaP2P: 0, packetsViaRelay: 0, inputsViaP2P: 0, inputsViaRelay: 0, receivedViaP2P: 0, receivedViaRelay: 0 },
+        counters: { packetsViaP2P: 0, packetsViaRelay: 0, receivedViaP2P: 0, receivedViaRelay: 0 },
         routeHistory: [],
       };
       this.peers.set(peer, state);
@@ -146,7 +173,7 @@ export class MeshTransport implements PacketTransport {
         this.events.emit('health', { peer, health });
         this.update(peer, 'health');
       });
-      link.on('error', (e) => this.events.emit('error', { peer, message: e.message }));
+      link.on('error', (e) => this.events.emit('error', { ...e, peer }));
     }
     this.offs.push(
       signaling.on('signal', (m) => void this.peers.get(m.from)?.link.handleSignal(m.kind, m.data)),
@@ -167,36 +194,37 @@ export class MeshTransport implements PacketTransport {
     for (const s of this.peers.values()) void s.link.start();
   }
 
+  /** Subscribe to an event; returns the unsubscribe function. */
   on<K extends keyof MeshEvents>(type: K, handler: (payload: MeshEvents[K]) => void): () => void {
     return this.events.on(type, handler);
   }
 
+  /** Send an engine packet to `peer` on its route (the bytes are not looked at). */
   send(peer: number, packet: ArrayBuffer): void {
     const s = this.peers.get(peer);
     if (!s || s.left) return;
-    const isInput = packet.byteLength > 1 && new Uint8Array(packet, 1, 1)[0] === MessageType.Input;
     if ((s.route === 'p2p' || s.relayGone) && s.link.send(packet)) {
       s.counters.packetsViaP2P++;
-      if (isInput) s.counters.inputsViaP2P++;
       return;
     }
-    if (!this.relayAllowed || s.relayGone) return;
+    if (!this.config.relay || s.relayGone) return;
     if (s.route === 'p2p' && s.status !== 'connecting') this.setRoute(peer, s, 'relay', 'send failed on P2P');
-    if (s.route === 'relay' && s.lastFailoverMs === null && isInput) s.lastFailoverMs = now() - s.switchedAt;
+    if (s.route === 'relay' && s.lastFailoverMs === null) s.lastFailoverMs = now() - s.switchedAt;
     this.signaling.relay(peer, packet);
     s.counters.packetsViaRelay++;
-    if (isInput) s.counters.inputsViaRelay++;
   }
 
+  /** Set the handler for incoming engine packets. */
   onPacket(handler: (peer: number, packet: ArrayBuffer) => void): void {
     this.packetHandler = handler;
   }
 
+  /** Set the handler for peer status changes. */
   onStatus(handler: (peer: number, status: PeerStatus) => void): void {
     this.statusHandler = handler;
   }
 
-  /** Resolves when every link's channels are open (rejects after `timeoutMs`). */
+  /** Resolves when every link's channels are open; rejects with a NetrollError `timeout` after `timeoutMs`. */
   waitOpen(timeoutMs = 15_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const started = now();
@@ -207,7 +235,7 @@ export class MeshTransport implements PacketTransport {
         } else if (now() - started > timeoutMs) {
           clearInterval(check);
           const waiting = [...this.peers.entries()].filter(([, s]) => !s.link.open).map(([p]) => p);
-          reject(new Error(`peer-to-peer channels to players [${waiting.join(', ')}] did not open within ${timeoutMs} ms`));
+          reject(new NetrollError(ErrorCode.Timeout, `peer-to-peer channels to players [${waiting.join(', ')}] did not open within ${timeoutMs} ms`));
         }
       }, 10);
     });
@@ -232,11 +260,7 @@ export class MeshTransport implements PacketTransport {
     }));
   }
 
-  /** The PeerLink to `peer` (tests use it to close a channel). */
-  link(peer: number): PeerLink | undefined {
-    return this.peers.get(peer)?.link;
-  }
-
+  /** Stop every timer, unsubscribe from signaling and close every link. */
   close(): void {
     clearInterval(this.timer);
     for (const off of this.offs) off();
@@ -260,10 +284,10 @@ export class MeshTransport implements PacketTransport {
     const p2pUsable = s.link.open && s.link.health().level !== 'critical';
     if (!p2pUsable) s.healthySince = 0;
     else if (s.healthySince === 0) s.healthySince = t;
-    if (this.relayAllowed && s.status !== 'connecting') {
+    if (this.config.relay && s.status !== 'connecting') {
       if (s.route === 'p2p' && !p2pUsable) {
         this.setRoute(peer, s, 'relay', `${reason}: ${s.link.open ? 'link critical' : 'channel not open'}`);
-      } else if (s.route === 'relay' && p2pUsable && t - s.healthySince >= this.recoverMs) {
+      } else if (s.route === 'relay' && p2pUsable && t - s.healthySince >= this.config.recoverMs) {
         s.recoveries++;
         this.setRoute(peer, s, 'p2p', 'P2P recovered');
       }
@@ -272,8 +296,8 @@ export class MeshTransport implements PacketTransport {
     const silent = t - s.lastHeard;
     let status: PeerStatus;
     if (s.status === 'connecting') status = s.link.open || s.counters.receivedViaRelay > 0 ? 'connected' : 'connecting';
-    else if (silent >= this.disconnectedMs) status = 'disconnected';
-    else if (silent >= this.interruptedMs) status = 'interrupted';
+    else if (silent >= this.config.disconnectedMs) status = 'disconnected';
+    else if (silent >= this.config.interruptedMs) status = 'interrupted';
     else status = 'connected';
     this.setStatus(peer, s, status);
   }

@@ -6,15 +6,16 @@
  * acknowledges them. Reports are cumulative and carry a unique upload id, so
  * a repeated upload is stored once and nothing is lost.
  */
+import { connectionTypeOf } from '../src/contracts/vocabulary.ts';
 import { episodeSeed } from '../src/engine/simulation.ts';
-import type { LinkReportData, ReportKind, SessionReport } from '../src/research/report.ts';
-export { ReportUploader, type UploaderOptions, type UploadStatus } from './uploader.ts';
+import type { ConnectionChange, LinkReportData, ReportKind, SessionReport } from '../src/research/report.ts';
 import { toBase64 } from '../src/research/report.ts';
 import type { Assignment, LiveStats } from '../src/signaling/events.ts';
-import type { HostMetrics } from '../worker/api.ts';
-import type { MeshTransport } from './mesh.ts';
-import type { ConnectionInfo } from './peer-link.ts';
-import type { SignalingClient } from './signaling.ts';
+import type { HostMetrics, HostStats } from '../worker/api.ts';
+import type { ConnectionInfo } from './connection-type.ts';
+import type { LinkReport, MeshEvents } from './mesh.ts';
+
+export { ReportUploader, type UploaderOptions, type UploadStatus } from './uploader.ts';
 
 /** Everything this peer knows about its session (`exportSessionMetrics()` of a networked session). */
 export interface SessionMetrics extends HostMetrics {
@@ -29,19 +30,63 @@ export interface SessionMetrics extends HostMetrics {
   readonly iceRestarts: number;
 }
 
+/** What the recorder reads and where it sends live stats. */
 export interface RecorderDeps {
   assignment: Assignment;
-  mesh: MeshTransport;
-  signaling: SignalingClient;
+  /** The links (a MeshTransport). */
+  mesh: {
+    report(): LinkReport[];
+    on<K extends 'connection' | 'route'>(type: K, handler: (payload: MeshEvents[K]) => void): () => void;
+  };
+  /** The engine host's metrics and stats (the session). */
   hostMetrics: () => Promise<HostMetrics>;
-  liveStats: () => Promise<LiveStats>;
+  hostStats: () => Promise<HostStats>;
+  /** Where live stats go (the signaling connection). */
+  sendLiveStats: (stats: LiveStats) => void;
+}
+
+/** Live stats for the dashboard, from the host's stats and the link reports. */
+export function liveStatsOf(s: HostStats, links: readonly LinkReport[]): LiveStats {
+  return {
+    frame: s.frame,
+    confirmedFrame: s.confirmedFrame,
+    rollbacks: s.rollbacks,
+    maxRollback: s.maxRollback,
+    rollbackHistogram: Object.fromEntries(Object.entries(s.rollbackHistogram).slice(0, 256)),
+    stalls: s.stalls,
+    desyncs: s.desyncs,
+    links: links.map((r) => ({ peer: r.peer, connectionType: connectionTypeOf(r.route, r.connection?.type), route: r.route, rttMs: r.health.rttMs })),
+  };
+}
+
+/** A link report as the research report's link entry. */
+export function linkReportData(r: LinkReport, connectionHistory: readonly ConnectionChange[]): LinkReportData {
+  return {
+    peer: r.peer,
+    connectionType: connectionTypeOf(r.route, r.connection?.type),
+    ...(r.connection?.relayProtocol ? { relayProtocol: r.connection.relayProtocol } : {}),
+    connectionHistory: connectionHistory.slice(),
+    rttMs: r.health.rttMs,
+    rttSamples: r.health.samples.slice(),
+    loss: r.health.loss,
+    inputsViaP2P: r.counters.packetsViaP2P,
+    inputsViaRelay: r.counters.packetsViaRelay,
+    relayFailovers: r.failovers,
+    relayRecoveries: r.recoveries,
+    iceRestarts: r.iceRestarts,
+  };
+}
+
+/** A connection reading as a research connection change at `at`. */
+function change(info: ConnectionInfo, at: number): ConnectionChange {
+  return { at, type: info.type, localType: info.localType, remoteType: info.remoteType, ...(info.relayProtocol ? { relayProtocol: info.relayProtocol } : {}) };
 }
 
 /** Collects what the host does not know (links over time, hidden periods) and builds metrics and reports. */
 export class ResearchRecorder {
   private readonly t0 = performance.now();
   private readonly hidden: { start: number; end: number | null }[] = [];
-  private readonly history = new Map<number, LinkReportData['connectionHistory']>();
+  private readonly history = new Map<number, ConnectionChange[]>();
   private seq = 0;
   private readonly offs: (() => void)[] = [];
   private liveTimer: ReturnType<typeof setInterval> | null = null;
@@ -61,34 +106,30 @@ export class ResearchRecorder {
       this.offs.push(() => document.removeEventListener('visibilitychange', onVisibility));
       if (document.visibilityState === 'hidden') onVisibility();
     }
-    const push = (peer: number, change: LinkReportData['connectionHistory'][number]) => {
+    const push = (peer: number, c: ConnectionChange) => {
       let h = this.history.get(peer);
       if (!h) this.history.set(peer, (h = []));
-      h.push(change);
+      h.push(c);
     };
     // What the links went through before the session started (connecting): negative times.
     for (const r of deps.mesh.report()) {
-      for (const info of r.connectionHistory) push(r.peer, this.change(info, Math.round(info.at - this.t0)));
+      for (const info of r.connectionHistory) push(r.peer, change(info, Math.round(info.at - this.t0)));
       if (r.route === 'relay') push(r.peer, { at: 0, type: 'relay-server' });
     }
     this.offs.push(
-      deps.mesh.on('connection', ({ peer, info }) => push(peer, this.change(info, since()))),
+      deps.mesh.on('connection', ({ peer, info }) => push(peer, change(info, since()))),
       deps.mesh.on('route', ({ peer, route }) => {
-        const info = deps.mesh.link(peer)?.connection();
-        push(peer, route === 'relay' ? { at: since(), type: 'relay-server' } : { at: since(), type: info?.type ?? 'unknown' });
+        const info = deps.mesh.report().find((r) => r.peer === peer)?.connection;
+        push(peer, { at: since(), type: connectionTypeOf(route, info?.type) });
       }),
     );
-  }
-
-  private change(info: ConnectionInfo, at: number): LinkReportData['connectionHistory'][number] {
-    return { at, type: info.type, localType: info.localType, remoteType: info.remoteType, ...(info.relayProtocol ? { relayProtocol: info.relayProtocol } : {}) };
   }
 
   /** Send live stats to the server every `ms` (for the dashboard). */
   startLiveStats(ms = 2000): void {
     const send = async () => {
       try {
-        this.deps.signaling.socket.emit('live-stats', await this.deps.liveStats());
+        this.deps.sendLiveStats(liveStatsOf(await this.deps.hostStats(), this.deps.mesh.report()));
       } catch {
         // the worker is gone (session closed): nothing to send
       }
@@ -100,20 +141,7 @@ export class ResearchRecorder {
   async metrics(): Promise<SessionMetrics> {
     const host = await this.deps.hostMetrics();
     const { assignment, mesh } = this.deps;
-    const links: LinkReportData[] = mesh.report().map((r) => ({
-      peer: r.peer,
-      connectionType: r.route === 'relay' ? 'relay-server' : (r.connection?.type ?? 'unknown'),
-      ...(r.connection?.relayProtocol ? { relayProtocol: r.connection.relayProtocol } : {}),
-      connectionHistory: (this.history.get(r.peer) ?? []).slice(),
-      rttMs: r.health.rttMs,
-      rttSamples: r.health.samples.slice(),
-      loss: r.health.loss,
-      inputsViaP2P: r.counters.inputsViaP2P,
-      inputsViaRelay: r.counters.inputsViaRelay,
-      relayFailovers: r.failovers,
-      relayRecoveries: r.recoveries,
-      iceRestarts: r.iceRestarts,
-    }));
+    const links = mesh.report().map((r) => linkReportData(r, this.history.get(r.peer) ?? []));
     const histogram: Record<string, number> = {};
     for (const [d, n] of Object.entries(host.rollbackHistogram)) histogram[d] = n;
     return {

@@ -5,8 +5,9 @@
  */
 import { ImpairmentModel, linkConditions } from '../src/sim/impairment.ts';
 
-/** Connection status of one peer, as a transport sees it. */
-export type PeerStatus = 'connecting' | 'connected' | 'interrupted' | 'disconnected';
+import type { PeerStatus } from '../src/contracts/vocabulary.ts';
+
+export type { PeerStatus } from '../src/contracts/vocabulary.ts';
 
 export interface PacketTransport {
   /** Send one packet to `peer`. The transport may take ownership of `packet`. */

@@ -4,11 +4,14 @@
  */
 import { joinGame, type NetSession } from '../../main/connect.ts';
 import type { HostMetrics } from '../../worker/api.ts';
+import type { LinkConfig } from '../../main/peer-link.ts';
 import { PeerLink } from '../../main/peer-link.ts';
 import { Prng } from '../../src/util/prng.ts';
 import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, UploadSummary } from '../types.ts';
 
 let current: NetSession | null = null;
+/** The links of the current session, by remote player (made here, so a test can close a channel). */
+const peerLinks = new Map<number, PeerLink>();
 const statuses: PlayResult['statuses'] = [];
 let inputTimer: ReturnType<typeof setInterval> | null = null;
 
@@ -17,6 +20,8 @@ const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '
 async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: number | null }> {
   if (inputTimer) clearInterval(inputTimer);
   statuses.length = 0;
+  peerLinks.clear();
+  const link: LinkConfig = { ...o.link, connection: { iceTransportPolicy: o.iceTransportPolicy ?? 'all' } };
   current = await joinGame({
     server: o.server,
     room: o.room,
@@ -24,9 +29,15 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     game: o.game ?? 'arena',
     endFrame: o.frames,
     hashInterval: 60,
-    iceTransportPolicy: o.iceTransportPolicy,
     engine: new Worker(new URL('../../worker/builtin.ts', import.meta.url), { type: 'module' }),
-    ...o.mesh,
+    links: (spec) => {
+      const l = new PeerLink({ ...link, ...spec });
+      peerLinks.set(spec.remotePlayer, l);
+      return l;
+    },
+    ...(o.p2pTimeoutMs !== undefined ? { p2pTimeoutMs: o.p2pTimeoutMs } : {}),
+    ...(o.research ? { research: o.research } : {}),
+    ...(o.mesh ? { mesh: o.mesh } : {}),
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
   const rng = new Prng(o.inputSeed);
@@ -69,7 +80,9 @@ async function result(): Promise<PlayResult> {
 /** Close the inputs DataChannel to `peer`; returns the page time it happened. */
 function closeChannel(peer: number): number {
   const at = performance.now();
-  current!.mesh.link(peer)!.closeInputsChannel();
+  const l = peerLinks.get(peer);
+  if (!l) throw new Error(`no link to player ${peer}`);
+  l.closeInputsChannel();
   return at;
 }
 
@@ -118,7 +131,13 @@ async function linkPair(o: LinkPairOptions): Promise<LinkPairResult> {
   };
   for (const p of [0, 1]) {
     links.push(
-      new PeerLink({ localPlayer: p, remotePlayer: 1 - p, iceServers: [], prflxSettleMs: o.prflxSettleMs, signal: (kind, data) => deliver(1 - p, kind, data) }),
+      new PeerLink({
+        localPlayer: p,
+        remotePlayer: 1 - p,
+        iceServers: [],
+        connectionType: { prflxSettleMs: o.prflxSettleMs },
+        signal: (kind, data) => deliver(1 - p, kind, data),
+      }),
     );
   }
   const started = performance.now();

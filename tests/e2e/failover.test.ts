@@ -49,11 +49,11 @@ describe('DataChannel failover in real Chromium', () => {
       const link = r.links[0]!;
       expect(r.confirmedFrame).toBeGreaterThanOrEqual(frames - 1);
       expect(r.desyncs).toBe(0);
-      expect(link.counters.inputsViaP2P).toBeGreaterThan(0);
-      expect(link.counters.inputsViaRelay).toBeGreaterThan(0);
+      expect(link.counters.packetsViaP2P).toBeGreaterThan(0);
+      expect(link.counters.packetsViaRelay).toBeGreaterThan(0);
       expect(link.counters.receivedViaRelay).toBeGreaterThan(0);
       console.log(
-        `player ${r.playerIndex}: inputs via P2P ${link.counters.inputsViaP2P}, via relay ${link.counters.inputsViaRelay}; ` +
+        `player ${r.playerIndex}: packets via P2P ${link.counters.packetsViaP2P}, via relay ${link.counters.packetsViaRelay}; ` +
           `failovers ${link.failovers}, recoveries ${link.recoveries}, route now ${link.route}; ` +
           `routes ${link.routeHistory.map((h) => `${h.route}@${Math.round(h.at)} (${h.reason})`).join(', ')}`,
       );

@@ -78,7 +78,7 @@ describe('uploads during a session', () => {
       players: 2,
       frames: 60 * 600, // far beyond the test: the session ends because a page closes
       game: `arena?episodeFrames=${episodeFrames}`,
-      mesh: { reportIntervalMs: 1000 },
+      research: { reportIntervalMs: 1000 },
     });
     // pages[0] stays, pages[1] is closed; the server assigns player indices
     const stay = joined[0]!.playerIndex;

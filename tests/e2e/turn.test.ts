@@ -27,7 +27,7 @@ describe('TURN relay (coturn) in real Chromium', () => {
       expect(link.connection?.type).toBe('relay');
       expect(link.connection?.localType).toBe('relay');
       expect(link.route).toBe('p2p'); // the DataChannel (through TURN) carried the game, not the server relay
-      expect(link.counters.inputsViaP2P).toBeGreaterThan(500);
+      expect(link.counters.packetsViaP2P).toBeGreaterThan(500);
 
       // REST credentials, never the static secret
       expect(r.turn).toBe(true);

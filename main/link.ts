@@ -1,0 +1,74 @@
+/**
+ * The seam between the mesh and a peer connection: what MeshTransport needs
+ * of a link to one remote peer. {@link PeerLink} implements it over WebRTC;
+ * tests implement it with fake links, so the mesh's route, liveness and
+ * failover logic runs in Node.
+ */
+import type { ErrorInfo } from '../src/contracts/errors.ts';
+import type { IceServer, SignalKind } from '../src/signaling/events.ts';
+import type { ConnectionInfo } from './connection-type.ts';
+import type { LinkHealth } from './link-health.ts';
+
+/** ICE connection states (as `RTCPeerConnection.iceConnectionState` reports them). */
+export type IceState = 'new' | 'checking' | 'connected' | 'completed' | 'failed' | 'disconnected' | 'closed';
+
+/** Events of a {@link Link}. */
+export interface LinkEvents {
+  /** An engine packet arrived on the inputs channel. */
+  packet: ArrayBuffer;
+  /** An application message arrived on the reliable control channel. */
+  control: ArrayBuffer;
+  /** Both channels are open (again). */
+  open: undefined;
+  /** The inputs channel closed. */
+  close: undefined;
+  /** A new health reading (after each ping and pong). */
+  health: LinkHealth;
+  /** The connection type changed. */
+  connection: ConnectionInfo;
+  /** The ICE connection state changed. */
+  ice: IceState;
+  /** An ICE restart began (1-based attempt). */
+  restart: { attempt: number };
+  /** Something went wrong that the link could not handle by itself. */
+  error: ErrorInfo;
+}
+
+/** A connection to one remote peer, as the mesh uses it. */
+export interface Link {
+  /** True when the inputs channel is open. */
+  readonly open: boolean;
+  /** ICE restarts so far. */
+  readonly iceRestarts: number;
+  /** Every connection type read, in order (changes only). */
+  readonly connectionHistory: readonly ConnectionInfo[];
+  /** Begin connecting. */
+  start(): Promise<void>;
+  /** Handle a signaling message from the remote peer. Never rejects. */
+  handleSignal(kind: SignalKind, data: unknown): Promise<void>;
+  /** Send an engine packet on the inputs channel; false when it is not open. */
+  send(packet: ArrayBuffer): boolean;
+  /** Send an application message on the reliable control channel; false when it is not open. */
+  sendControl(payload: ArrayBuffer): boolean;
+  /** The health now. */
+  health(): LinkHealth;
+  /** The last connection type read (null before the first). */
+  connection(): ConnectionInfo | null;
+  /** Subscribe to an event; returns the unsubscribe function. */
+  on<K extends keyof LinkEvents>(type: K, handler: (payload: LinkEvents[K]) => void): () => void;
+  /** Close the connection and stop every timer. */
+  close(): void;
+}
+
+/** What a {@link LinkFactory} is told about the link to make. */
+export interface LinkSpec {
+  readonly localPlayer: number;
+  readonly remotePlayer: number;
+  /** ICE servers from the assignment. */
+  readonly iceServers: readonly IceServer[];
+  /** Send a signaling message to the remote peer (through the server). */
+  readonly signal: (kind: SignalKind, data: unknown) => void;
+}
+
+/** Makes the link to one remote peer. */
+export type LinkFactory = (spec: LinkSpec) => Link;
