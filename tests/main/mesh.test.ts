@@ -1,0 +1,291 @@
+/**
+ * MeshTransport's route, liveness and failover logic in Node, with fake links
+ * (the real HealthMonitor on fake timers) and a fake signaling connection.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NetrollError } from '../../src/contracts/errors.ts';
+import type { Assignment } from '../../src/signaling/events.ts';
+import { MeshTransport, type MeshConfig } from '../../main/mesh.ts';
+import type { HealthConfig } from '../../main/link-health.ts';
+import { FakeSignaling, fakeLinks, type FakeLink } from './fake-link.ts';
+
+const assignment = (players: number, me: number): Assignment => ({
+  sessionId: 's',
+  playerIndex: me,
+  players: Array.from({ length: players }, (_, index) => ({ index, clientId: `c${index}`, name: `P${index + 1}` })),
+  seed: 1,
+  iceServers: [],
+  turn: false,
+});
+
+let mesh: MeshTransport | null = null;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+});
+afterEach(() => {
+  mesh?.close();
+  mesh = null;
+  vi.useRealTimers();
+});
+
+function setup(options: { players?: number; me?: number; mesh?: MeshConfig; health?: HealthConfig } = {}) {
+  const signaling = new FakeSignaling();
+  const { factory, links } = fakeLinks(options.health);
+  const m = new MeshTransport(signaling, assignment(options.players ?? 2, options.me ?? 0), factory, options.mesh);
+  mesh = m;
+  const received: { peer: number; bytes: number[] }[] = [];
+  m.onPacket((peer, packet) => received.push({ peer, bytes: [...new Uint8Array(packet)] }));
+  const statuses: { peer: number; status: string }[] = [];
+  m.onStatus((peer, status) => statuses.push({ peer, status }));
+  const routes: { peer: number; route: string; reason: string }[] = [];
+  m.on('route', (e) => routes.push(e));
+  const report = (peer: number) => {
+    const r = m.report().find((x) => x.peer === peer);
+    if (!r) throw new Error(`no report for ${peer}`);
+    return r;
+  };
+  return { m, signaling, links, received, statuses, routes, report };
+}
+
+/** Open the link to `peer` and let a few pings go by at its RTT. */
+function connect(link: FakeLink, rttMs = 20): void {
+  link.rttMs = rttMs;
+  link.setOpen(true);
+  vi.advanceTimersByTime(1000);
+}
+
+const packet = (...bytes: number[]) => new Uint8Array(bytes).buffer;
+
+describe('MeshTransport with fake links', () => {
+  it('makes one link per other player from the factory, starts each and routes signaling to it', () => {
+    const { signaling, links } = setup({ players: 4, me: 2 });
+    expect([...links.keys()].sort()).toEqual([0, 1, 3]);
+    for (const [peer, l] of links) {
+      expect(l.started).toBe(true);
+      expect(l.spec).toMatchObject({ localPlayer: 2, remotePlayer: peer, iceServers: [] });
+    }
+    links.get(3)!.spec.signal('offer', { sdp: 'x' });
+    expect(signaling.signals).toEqual([{ to: 3, kind: 'offer', data: { sdp: 'x' } }]);
+    signaling.events.emit('signal', { from: 1, kind: 'candidate', data: null });
+    expect(links.get(1)!.signals).toEqual([{ kind: 'candidate', data: null }]);
+    expect(links.get(0)!.signals).toEqual([]);
+  });
+
+  it('sends engine packets as they are on P2P, whatever their bytes', () => {
+    const { m, links, signaling, report, statuses } = setup();
+    const link = links.get(1)!;
+    connect(link);
+    expect(statuses[0]).toEqual({ peer: 1, status: 'connected' });
+    // bytes that once meant "link ping" pass through untouched: the mesh never looks at them
+    for (const bytes of [[0xf0, 0, 0, 0, 1], [1, 1, 9], [7]]) m.send(1, packet(...bytes));
+    expect(link.sent.map((b) => [...new Uint8Array(b)])).toEqual([[0xf0, 0, 0, 0, 1], [1, 1, 9], [7]]);
+    expect(signaling.relayed).toEqual([]);
+    expect(report(1).counters).toMatchObject({ packetsViaP2P: 3, packetsViaRelay: 0 });
+  });
+
+  it('classifies health from the link RTT: ok below 150 ms, warning at 150 ms (still P2P), critical at 300 ms (the relay takes over)', () => {
+    const { m, links, signaling, report, routes } = setup();
+    const link = links.get(1)!;
+    connect(link, 100);
+    vi.advanceTimersByTime(2000);
+    expect(report(1).health.level).toBe('ok');
+    expect(report(1).health.rttMs).toBeCloseTo(100, 0);
+
+    link.rttMs = 150;
+    vi.advanceTimersByTime(2500); // the 10-sample window is all 150 ms now
+    expect(report(1).health.rttMs).toBeCloseTo(150, 0);
+    expect(report(1).health.level).toBe('warning');
+    expect(report(1).route).toBe('p2p');
+    m.send(1, packet(1));
+    expect(link.sent).toHaveLength(1);
+
+    link.rttMs = 299;
+    vi.advanceTimersByTime(3000);
+    expect(report(1).health.level).toBe('warning');
+    expect(report(1).route).toBe('p2p');
+
+    link.rttMs = 400;
+    // the mean crosses 300 ms part way through the window: critical from then on
+    vi.advanceTimersByTime(3000);
+    expect(report(1).health.rttMs).toBeGreaterThanOrEqual(300);
+    expect(report(1).health.level).toBe('critical');
+    expect(report(1).route).toBe('relay');
+    expect(routes).toEqual([{ peer: 1, route: 'relay', reason: 'health: link critical' }]);
+    m.send(1, packet(2));
+    expect(link.sent).toHaveLength(1);
+    expect(signaling.relayed.map((r) => [r.to, [...new Uint8Array(r.packet)]])).toEqual([[1, [2]]]);
+    expect(report(1)).toMatchObject({ failovers: 1, counters: { packetsViaP2P: 1, packetsViaRelay: 1 } });
+    expect(report(1).lastFailoverMs).not.toBeNull();
+  });
+
+  it('takes P2P back only after the link has been healthy for recoverMs (hysteresis)', () => {
+    const { m, links, report, routes } = setup({ mesh: { recoverMs: 1000 } });
+    const link = links.get(1)!;
+    connect(link, 400);
+    vi.advanceTimersByTime(2000);
+    expect(report(1).route).toBe('relay');
+
+    link.rttMs = 20;
+    // wait for the window mean to fall below 300 ms
+    let below = 0;
+    for (let t = 0; t < 5000 && report(1).health.level === 'critical'; t += 10) {
+      vi.advanceTimersByTime(10);
+      below = t;
+    }
+    expect(report(1).health.level).not.toBe('critical');
+    expect(below).toBeGreaterThan(0);
+    vi.advanceTimersByTime(900);
+    expect(report(1).route).toBe('relay'); // not healthy for a full second yet
+    vi.advanceTimersByTime(200);
+    expect(report(1).route).toBe('p2p');
+    expect(routes.map((r) => r.route)).toEqual(['relay', 'p2p']);
+    expect(routes[1]!.reason).toBe('P2P recovered');
+    expect(report(1).recoveries).toBe(1);
+    m.send(1, packet(5));
+    expect(link.sent).toHaveLength(1);
+  });
+
+  it('falls back to the relay when pongs stop on an open link, and back to P2P when they resume', () => {
+    const { links, report } = setup({ health: { pongTimeoutMs: 1000 } });
+    const link = links.get(1)!;
+    connect(link, 20);
+    link.rttMs = null;
+    vi.advanceTimersByTime(900);
+    expect(report(1).route).toBe('p2p');
+    vi.advanceTimersByTime(300);
+    expect(report(1).health.level).toBe('critical');
+    expect(report(1).route).toBe('relay');
+    vi.advanceTimersByTime(500);
+    expect(report(1).health.loss).toBeGreaterThan(0); // pings unanswered for a second are lost
+    link.rttMs = 20;
+    vi.advanceTimersByTime(1500);
+    expect(report(1).route).toBe('p2p');
+  });
+
+  it('uses the relay while the inputs channel is closed, and P2P again after it re-opens and stays healthy', () => {
+    const { m, links, signaling, report, routes } = setup();
+    const link = links.get(1)!;
+    connect(link);
+    link.setOpen(false);
+    expect(report(1).route).toBe('relay');
+    expect(routes[0]).toEqual({ peer: 1, route: 'relay', reason: 'channel closed: channel not open' });
+    m.send(1, packet(3));
+    expect(signaling.relayed).toHaveLength(1);
+    link.setOpen(true);
+    vi.advanceTimersByTime(500);
+    expect(report(1).route).toBe('relay');
+    vi.advanceTimersByTime(600);
+    expect(report(1).route).toBe('p2p');
+  });
+
+  it('never uses the relay when it is disabled', () => {
+    const { m, links, signaling, report } = setup({ mesh: { relay: false } });
+    const link = links.get(1)!;
+    connect(link, 400);
+    vi.advanceTimersByTime(3000);
+    expect(report(1).health.level).toBe('critical');
+    expect(report(1).route).toBe('p2p');
+    link.setOpen(false);
+    m.send(1, packet(1));
+    expect(signaling.relayed).toEqual([]);
+    expect(report(1).failovers).toBe(0);
+  });
+
+  it('tracks liveness: interrupted after 750 ms of silence, disconnected after 5 s, and a packet in between keeps it connected', () => {
+    const { links, received, statuses } = setup();
+    const link = links.get(1)!;
+    link.setOpen(true);
+    link.deliver([1, 2, 3]);
+    expect(received).toEqual([{ peer: 1, bytes: [1, 2, 3] }]);
+    vi.advanceTimersByTime(700);
+    expect(statuses.at(-1)).toEqual({ peer: 1, status: 'connected' });
+    vi.advanceTimersByTime(100);
+    expect(statuses.at(-1)).toEqual({ peer: 1, status: 'interrupted' });
+    link.deliver([4]);
+    expect(statuses.at(-1)).toEqual({ peer: 1, status: 'connected' });
+    vi.advanceTimersByTime(5100);
+    expect(statuses.map((s) => s.status)).toEqual(['connected', 'interrupted', 'connected', 'interrupted', 'disconnected']);
+    link.deliver([5]);
+    expect(statuses.at(-1)!.status).toBe('disconnected'); // final
+  });
+
+  it('counts relayed packets as heard and connects a peer reached only through the relay', () => {
+    const { signaling, received, report, statuses } = setup();
+    signaling.events.emit('relay', { from: 1, packet: packet(9) });
+    expect(received).toEqual([{ peer: 1, bytes: [9] }]);
+    expect(statuses).toEqual([{ peer: 1, status: 'connected' }]);
+    expect(report(1).counters.receivedViaRelay).toBe(1);
+  });
+
+  it('a peer that left is disconnected at once; one that only lost its server connection keeps playing P2P and stops using the relay', () => {
+    const three = setup({ players: 3, me: 0 });
+    for (const l of three.links.values()) connect(l);
+    three.signaling.events.emit('peer-left', { playerIndex: 1, reason: 'left' });
+    expect(three.report(1).status).toBe('disconnected');
+    three.m.send(1, packet(1));
+    expect(three.links.get(1)!.sent).toHaveLength(0);
+
+    three.signaling.events.emit('peer-left', { playerIndex: 2, reason: 'disconnected' });
+    const link2 = three.links.get(2)!;
+    link2.deliver([1]);
+    expect(three.report(2).status).toBe('connected');
+    three.m.send(2, packet(2));
+    expect(link2.sent).toHaveLength(1);
+    link2.setOpen(false);
+    three.m.send(2, packet(3));
+    expect(three.signaling.relayed).toEqual([]); // the server cannot reach it any more
+    vi.advanceTimersByTime(5100);
+    expect(three.report(2).status).toBe('disconnected');
+  });
+
+  it('waitOpen rejects with a timeout NetrollError naming the players, and relayUnopened routes them through the relay', async () => {
+    const { m, links, report } = setup({ players: 3 });
+    connect(links.get(1)!);
+    const waiting = m.waitOpen(500);
+    const settled = waiting.catch((e: unknown) => e);
+    vi.advanceTimersByTime(600);
+    const err = await settled;
+    expect(err).toBeInstanceOf(NetrollError);
+    expect((err as NetrollError).code).toBe('timeout');
+    expect((err as NetrollError).message).toContain('[2]');
+    m.relayUnopened();
+    expect(report(2)).toMatchObject({ route: 'relay', status: 'connected' });
+    expect(report(1).route).toBe('p2p');
+  });
+
+  it('passes link errors on with the peer, and connection readings', () => {
+    const { m, links } = setup();
+    const errors: unknown[] = [];
+    const readings: unknown[] = [];
+    m.on('error', (e) => errors.push(e));
+    m.on('connection', (e) => readings.push(e));
+    links.get(1)!.fail({ code: 'invalid-message', message: 'signal offer: malformed offer', event: 'signal' });
+    links.get(1)!.read({ type: 'host', localType: 'host', remoteType: 'host', protocol: 'udp' });
+    expect(errors).toEqual([{ peer: 1, code: 'invalid-message', message: 'signal offer: malformed offer', event: 'signal' }]);
+    expect(readings).toMatchObject([{ peer: 1, info: { type: 'host' } }]);
+  });
+
+  it('closes every link and stops listening to signaling', () => {
+    const { m, links, signaling, received } = setup({ players: 3 });
+    m.close();
+    mesh = null;
+    for (const l of links.values()) expect(l.closed).toBe(true);
+    signaling.events.emit('relay', { from: 1, packet: packet(1) });
+    expect(received).toEqual([]);
+  });
+
+  it('refuses a bad config with invalid-option and makes no link', () => {
+    for (const config of [{ interruptedMs: -1 }, { interruptedMs: 6000 }, { recoverMs: Number.NaN }] satisfies MeshConfig[]) {
+      const { factory, links } = fakeLinks();
+      const attempt = () => new MeshTransport(new FakeSignaling(), assignment(2, 0), factory, config);
+      expect(attempt).toThrow(NetrollError);
+      try {
+        attempt();
+      } catch (e) {
+        expect((e as NetrollError).code).toBe('invalid-option');
+      }
+      expect(links.size).toBe(0);
+    }
+  });
+});
