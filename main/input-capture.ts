@@ -6,6 +6,7 @@
  * is read the capture polls it once per animation frame (or every
  * `pollMs`), and `onChange` fires for pad changes as it does for keys.
  */
+import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 
 /** Key `code` (KeyboardEvent.code) → bit to set in the input. */
 export type KeyMap = Record<string, number>;
@@ -99,14 +100,14 @@ function gamepadBits(pad: GamepadLike, buttons: GamepadButtonMap = DEFAULT_GAMEP
 function checkBits(what: string, map: Record<string, number>, size: number): void {
   for (const [name, bit] of Object.entries(map)) {
     if (!Number.isSafeInteger(bit) || bit < 0 || bit >= 2 ** Math.min(size * 8, 53)) {
-      throw new RangeError(`captureInput: ${what} "${name}" maps to ${bit}, which does not fit ${size} input byte(s)`);
+      throw new NetrollError(ErrorCode.InvalidOption, `captureInput: ${what} "${name}" maps to ${bit}, which does not fit ${size} input byte(s)`);
     }
   }
 }
 
 /**
  * Start capturing keyboard (and gamepad) input.
- * @throws RangeError for a size outside 1..16, a dead zone outside 0..1, or a
+ * @throws NetrollError `invalid-option` for a size outside 1..16, a dead zone outside 0..1, or a
  *   mapped bit that does not fit `size` bytes.
  */
 export function captureInput(options: InputCaptureOptions = {}): InputCapture {
@@ -116,8 +117,8 @@ export function captureInput(options: InputCaptureOptions = {}): InputCapture {
   const deadZone = options.deadZone ?? 0.5;
   const size = options.size ?? 1;
   const padIndex = options.gamepad === undefined ? 0 : options.gamepad;
-  if (!Number.isInteger(size) || size < 1 || size * 8 > MAX_BITS) throw new RangeError(`captureInput: size must be 1..16 bytes, got ${size}`);
-  if (!(deadZone >= 0 && deadZone <= 1)) throw new RangeError(`captureInput: deadZone must be 0..1, got ${deadZone}`);
+  if (!Number.isInteger(size) || size < 1 || size * 8 > MAX_BITS) throw new NetrollError(ErrorCode.InvalidOption, `captureInput: size must be 1..16 bytes, got ${size}`);
+  if (!(deadZone >= 0 && deadZone <= 1)) throw new NetrollError(ErrorCode.InvalidOption, `captureInput: deadZone must be 0..1, got ${deadZone}`);
   checkBits('key', keys, size);
   checkBits('gamepad button', buttons, size);
   if (stick) checkBits('stick direction', { ...stick }, size);

@@ -16,6 +16,7 @@ import type {
   TickSample,
 } from '../worker/api.ts';
 import { EngineHost, type GameResolver } from '../worker/engine-host.ts';
+import { installErrorTransfer } from '../worker/errors.ts';
 import { expose } from 'comlink';
 import type { PacketTransport, PeerStatus } from './transport.ts';
 
@@ -66,6 +67,7 @@ export interface Session {
 /** Create a session: configure the host, wire the transport, start ticking. */
 export async function createSession(options: SessionOptions): Promise<Session> {
   const { engine: thread, transport, autoStart = true, ...config } = options;
+  installErrorTransfer();
   let host: Remote<EngineHostApi>;
   let worker: Worker | null = null;
   if ('mainThread' in thread) {

@@ -2,7 +2,8 @@
  * The contract between the page (`main/`) and the engine host (`worker/`).
  * Everything here crosses a thread boundary, so it is structured-cloneable.
  */
-import type { EngineStats } from '../src/engine/types.ts';
+import type { ErrorInfo } from '../src/contracts/errors.ts';
+import type { EngineStats, MalformedReason } from '../src/engine/types.ts';
 
 /** How the engine host is set up (sent once, by `configure`). */
 export interface HostConfig {
@@ -49,11 +50,12 @@ export type HostEvent =
   | { type: 'desync'; frame: number; peer: number; localHash: number; remoteHash: number; snapshot: Uint8Array }
   | { type: 'episode'; episode: number; startFrame: number; endFrame: number; nextStartFrame: number }
   | { type: 'hash'; frame: number; hash: number }
-  | { type: 'malformed'; peer: number; reason: string; detail: string }
+  | { type: 'malformed'; peer: number; reason: MalformedReason; detail: string }
   | { type: 'rtt'; peer: number; ms: number }
   /** `endFrame` was reached and every frame before it is confirmed. */
   | { type: 'finished'; frame: number }
-  | { type: 'error'; message: string };
+  /** The engine stopped: the game threw (`game-error`). */
+  | ({ type: 'error' } & ErrorInfo);
 
 /** Callbacks the page hands to the host (proxied over Comlink). */
 export interface HostCallbacks {

@@ -4,6 +4,7 @@
  * module exports the game as `default` or `game`, either a Game object or a
  * factory `(spec) => Game`.
  */
+import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import type { Game } from '../src/engine/game.ts';
 import type { HostConfig } from './api.ts';
 import { hostEngine } from './expose.ts';
@@ -15,12 +16,12 @@ function isGame(v: unknown): v is Game<unknown> {
 }
 
 async function loadGame(config: HostConfig): Promise<Game<unknown>> {
-  if (!config.gameUrl) throw new Error('the drop-in worker needs `gameUrl`: the URL of an ES module exporting your game');
+  if (!config.gameUrl) throw new NetrollError(ErrorCode.InvalidOption, 'the drop-in worker needs `gameUrl`: the URL of an ES module exporting your game');
   const mod = (await import(/* @vite-ignore */ config.gameUrl)) as { default?: unknown; game?: unknown };
   const exported = mod.default ?? mod.game;
   const game = typeof exported === 'function' ? (exported as (spec: string) => unknown)(config.game) : exported;
   if (!isGame(game)) {
-    throw new Error(`${config.gameUrl} does not export a netroll game (default or "game": an object with init/step/save/load, or a factory returning one)`);
+    throw new NetrollError(ErrorCode.BadGame, `${config.gameUrl} does not export a netroll game (default or "game": an object with init/step/save/load, or a factory returning one)`);
   }
   return game;
 }

@@ -9,6 +9,7 @@
  * worker (the normal case) or, for comparison, on the page's main thread.
  */
 import { transfer } from 'comlink';
+import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import { Engine, type TickResult } from '../src/engine/engine.ts';
 import type { Game } from '../src/engine/game.ts';
 import type {
@@ -61,10 +62,16 @@ export class EngineHost implements EngineHostApi {
   constructor(private readonly resolveGame: GameResolver) {}
 
   async configure(config: HostConfig, packets: MessagePort, callbacks: HostCallbacks): Promise<void> {
-    if (this.engine) throw new Error('this engine host is already configured');
-    const game = await this.resolveGame(config);
+    if (this.engine) throw new NetrollError(ErrorCode.InvalidState, 'this engine host is already configured');
     const tickRate = config.tickRate ?? 60;
-    if (!(tickRate >= 1 && tickRate <= 1000)) throw new RangeError(`tickRate must be 1..1000, got ${tickRate}`);
+    if (!(tickRate >= 1 && tickRate <= 1000)) throw new NetrollError(ErrorCode.InvalidOption, `tickRate must be 1..1000, got ${tickRate}`);
+    let game: Game<unknown>;
+    try {
+      game = await this.resolveGame(config);
+    } catch (e) {
+      if (e instanceof NetrollError) throw e;
+      throw new NetrollError(ErrorCode.BadGame, `game "${config.game}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
     const profile = config.profile ?? true;
     this.devtools = profile ? new DevtoolsTrack() : null;
     const now = () => performance.now();
@@ -118,7 +125,7 @@ export class EngineHost implements EngineHostApi {
   }
 
   start(): void {
-    if (!this.engine) throw new Error('configure() the engine host before start()');
+    if (!this.engine) throw new NetrollError(ErrorCode.InvalidState, 'configure() the engine host before start()');
     if (this.running) return;
     this.running = true;
     this.nextAt = performance.now();
@@ -219,7 +226,7 @@ export class EngineHost implements EngineHostApi {
     } catch (e) {
       // An engine error is a bug (or a throwing game): stop ticking, tell the page.
       this.stop();
-      this.emit({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      this.emit({ type: 'error', code: ErrorCode.GameError, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
       return;
     }
     this.ticks++;
@@ -271,7 +278,7 @@ export class EngineHost implements EngineHostApi {
   }
 
   private requireEngine(): Engine<unknown> {
-    if (!this.engine) throw new Error('the engine host is not configured yet');
+    if (!this.engine) throw new NetrollError(ErrorCode.InvalidState, 'the engine host is not configured yet');
     return this.engine;
   }
 }

@@ -3,6 +3,7 @@
  */
 import { expose, type Endpoint } from 'comlink';
 import { EngineHost, type GameResolver } from './engine-host.ts';
+import { installErrorTransfer } from './errors.ts';
 import type { Game } from '../src/engine/game.ts';
 
 /**
@@ -19,6 +20,7 @@ import type { Game } from '../src/engine/game.ts';
 export function hostEngine(game: Game<unknown> | GameResolver, endpoint?: Endpoint): EngineHost {
   const resolve: GameResolver = typeof game === "function" ? game : () => game;
   const host = new EngineHost(resolve);
+  installErrorTransfer();
   expose(host, endpoint ?? (globalThis as unknown as Endpoint));
   return host;
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSession, type Session } from '../../main/session.ts';
 import { createMemoryNetwork } from '../../main/transport.ts';
 import type { RenderFrame } from '../../worker/api.ts';
+import { NetrollError } from '../../src/contracts/errors.ts';
 import { sameBytes, until } from './helpers.ts';
 // The bundle's bytes exactly as built (served raw: the test server would otherwise instrument its dynamic import).
 import bundleText from '../../dist/netroll-worker.js?raw';
@@ -53,8 +54,13 @@ describe('drop-in worker bundle', () => {
   it('reports a clear error for a URL that is not a game module', async () => {
     const transports = createMemoryNetwork(2);
     const bad = new URL('./helpers.ts', import.meta.url).href;
-    await expect(
-      createSession({ game: 'x', gameUrl: bad, players: 2, localPlayer: 0, seed: 1, engine: dropinWorker(), transport: transports[0]! }),
-    ).rejects.toThrow(/does not export a netroll game/);
+    const err = await createSession({ game: 'x', gameUrl: bad, players: 2, localPlayer: 0, seed: 1, engine: dropinWorker(), transport: transports[0]! }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // the worker's NetrollError crosses Comlink with its code
+    expect(err).toBeInstanceOf(NetrollError);
+    expect((err as NetrollError).code).toBe('bad-game');
+    expect((err as NetrollError).message).toMatch(/does not export a netroll game/);
   });
 });

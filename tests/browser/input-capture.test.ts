@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureInput } from '../../main/input-capture.ts';
+import { NetrollError } from '../../src/contracts/errors.ts';
 
 const key = (type: 'keydown' | 'keyup', code: string, target: EventTarget) =>
   target.dispatchEvent(new KeyboardEvent(type, { code, bubbles: true, cancelable: true }));
@@ -125,7 +126,7 @@ describe('gamepad capture', () => {
   });
 
   it('refuses mappings that do not fit the input size', () => {
-    expect(() => captureInput({ target: new EventTarget(), gamepad: null, keys: { KeyA: 256 } })).toThrow(RangeError);
+    expect(() => captureInput({ target: new EventTarget(), gamepad: null, keys: { KeyA: 256 } })).toThrow(NetrollError);
     expect(() => captureInput({ target: new EventTarget(), gamepad: null, gamepadButtons: { 0: 1 << 16 }, size: 2 })).toThrow(/does not fit 2 input byte/);
     expect(() => captureInput({ target: new EventTarget(), gamepad: null, size: 0 })).toThrow(/size must be 1..16/);
     expect(() => captureInput({ target: new EventTarget(), gamepad: null, deadZone: 2 })).toThrow(/deadZone/);

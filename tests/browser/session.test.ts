@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Session } from '../../main/session.ts';
+import { createSession, type Session } from '../../main/session.ts';
+import { createMemoryNetwork } from '../../main/transport.ts';
+import { NetrollError } from '../../src/contracts/errors.ts';
+import { gameFromSpec } from '../../src/games/index.ts';
 import { Prng } from '../../src/util/prng.ts';
-import { pageSessions, sameBytes, until } from './helpers.ts';
+import { builtinWorker, pageSessions, sameBytes, until } from './helpers.ts';
 
 let sessions: Session[] = [];
 afterEach(async () => {
@@ -29,4 +32,31 @@ describe('two sessions in one page, engines in workers', () => {
     expect(sameBytes(a!.inputLog, b!.inputLog)).toBe(true);
     expect(a!.confirmedHash).toEqual(b!.confirmedHash);
   });
+});
+
+describe('errors from the engine host', () => {
+  const attempt = (config: { game: string; tickRate?: number }, engine: 'worker' | 'main') =>
+    createSession({
+      players: 2,
+      localPlayer: 0,
+      seed: 1,
+      ...config,
+      engine: engine === 'worker' ? builtinWorker() : { mainThread: (c) => gameFromSpec(c.game) },
+      transport: createMemoryNetwork(2)[0]!,
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+
+  for (const engine of ['worker', 'main'] as const) {
+    it(`reach the page as NetrollErrors with their code (engine on ${engine === 'worker' ? 'a worker' : 'the main thread'})`, async () => {
+      const unknownGame = await attempt({ game: 'no-such-game' }, engine);
+      expect(unknownGame).toBeInstanceOf(NetrollError);
+      expect((unknownGame as NetrollError).code).toBe('bad-game');
+      expect((unknownGame as NetrollError).message).toMatch(/unknown game "no-such-game"/);
+      const badRate = await attempt({ game: 'arena', tickRate: 0 }, engine);
+      expect(badRate).toBeInstanceOf(NetrollError);
+      expect((badRate as NetrollError).code).toBe('invalid-option');
+    });
+  }
 });

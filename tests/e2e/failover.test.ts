@@ -34,8 +34,9 @@ describe('DataChannel failover in real Chromium', () => {
     const closedAt = mid[closer]!.timeOrigin + closedAtPage;
     const failoverMs = mid.map((r) => {
       const link = r.links[0]!;
-      expect(link.failovers).toBe(1);
-      expect(link.route).toBe('relay');
+      const history = `player ${r.playerIndex} routes: ${JSON.stringify(link.routeHistory)}, health ${JSON.stringify(link.health)}`;
+      expect(link.failovers, history).toBe(1);
+      expect(link.route, history).toBe('relay');
       const at = firstRelayInputAt(r, link, closedAt);
       expect(at).not.toBeNull();
       return at! - closedAt;
