@@ -11,10 +11,12 @@ import { type ConnectionKind, connectionOf, LAGGING_RTT_MS } from './status.ts';
 
 /** One HUD sample: the figures shown, also handy for tests (window.netroll.hud()). */
 export interface HudSample {
-  /** Engine round trip to the slowest peer (input packet → ack, includes impairment and tick timing), ms. */
+  /**
+   * Round trip to the slowest peer, ms: the engine's (input packet → ack),
+   * the one RTT the demo shows. It is what rollback depth follows, and it
+   * includes the impairment set on this page and the tick timing.
+   */
   readonly rttMs: number | null;
-  /** DataChannel ping round trip to the slowest peer (the network alone), ms. */
-  readonly linkRttMs: number | null;
   readonly connection: ConnectionKind | null;
   readonly route: 'P2P' | 'relay' | 'P2P + relay' | '—';
   readonly rollbackDepth: number;
@@ -35,13 +37,10 @@ export function rttByPeer(stats: HostStats): Map<number, number> {
 
 export function hudSample(stats: HostStats, links: readonly LinkReport[], rollbackDepth: number): HudSample {
   const rtts = [...rttByPeer(stats).values()];
-  const linkRtts = links.map((l) => l.health.rttMs).filter((v) => v > 0);
   const rtt = rtts.length > 0 ? Math.max(...rtts) : null;
-  const linkRtt = linkRtts.length > 0 ? Math.max(...linkRtts) : null;
   const routes = new Set(links.map((l) => l.route));
   return {
     rttMs: rtt,
-    linkRttMs: linkRtt,
     connection: connectionOf(links),
     route: routes.size === 0 ? '—' : routes.size === 2 ? 'P2P + relay' : routes.has('relay') ? 'relay' : 'P2P',
     rollbackDepth,
@@ -60,7 +59,6 @@ const ms = (v: number | null) => (v === null ? '—' : `${v < 10 ? v.toFixed(1) 
 
 const ROWS: readonly { key: keyof HudSample; label: string; format: (s: HudSample) => string; title: string }[] = [
   { key: 'rttMs', label: 'RTT', format: (s) => ms(s.rttMs), title: 'Round trip to the slowest peer as the engine sees it: includes impairment and tick timing' },
-  { key: 'linkRttMs', label: 'link RTT', format: (s) => ms(s.linkRttMs), title: 'DataChannel ping round trip (the network alone; not impaired)' },
   { key: 'connection', label: 'connection', format: (s) => s.connection ?? '—', title: 'ICE candidate pair type (host, srflx, prflx, relay) or relay-server' },
   { key: 'route', label: 'route', format: (s) => s.route, title: 'How inputs travel: WebRTC DataChannel (P2P) or the server relay' },
   { key: 'rollbackDepth', label: 'rollback', format: (s) => `${s.rollbackDepth} f`, title: 'Deepest rollback in the last quarter second, frames' },
