@@ -1,4 +1,5 @@
 /** Shapes exchanged between the e2e tests (Node) and the test page (browser). No DOM types here. */
+import type { CandidateType, EndReason, HealthLevel, PeerStatus, Route } from '../../src/contracts/vocabulary.ts';
 
 export interface PlayOptions {
   server: string;
@@ -21,17 +22,17 @@ export interface PlayOptions {
 
 export interface LinkSummary {
   peer: number;
-  status: string;
-  route: 'p2p' | 'relay';
+  status: PeerStatus;
+  route: Route;
   open: boolean;
-  connection: { type: string; localType: string; remoteType: string; protocol: string; relayProtocol?: string } | null;
-  connectionHistory: readonly { type: string }[];
-  health: { rttMs: number; loss: number; level: string; samples: readonly number[] };
+  connection: { type: CandidateType; localType: CandidateType; remoteType: CandidateType; protocol: string; relayProtocol?: string } | null;
+  connectionHistory: readonly { type: CandidateType }[];
+  health: { rttMs: number; loss: number; level: HealthLevel; samples: readonly number[] };
   iceRestarts: number;
   failovers: number;
   recoveries: number;
   counters: { packetsViaP2P: number; packetsViaRelay: number; receivedViaP2P: number; receivedViaRelay: number };
-  routeHistory: readonly { at: number; route: string; reason: string }[];
+  routeHistory: readonly { at: number; route: Route; reason: string }[];
   lastFailoverMs: number | null;
 }
 
@@ -46,8 +47,8 @@ export interface PlayResult {
   confirmedHash: number;
   links: LinkSummary[];
   timings: { assignedMs: number; openMs: number | null };
-  statuses: { peer: number; status: string; at: number }[];
-  ended: { reason: string; peer?: number } | null;
+  statuses: { peer: number; status: PeerStatus; at: number }[];
+  ended: { reason: EndReason; peer?: number } | null;
   /** The ICE servers this page was assigned (to check what the server sent). */
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
   /** Whether the assignment included TURN. */
@@ -79,6 +80,6 @@ export interface LinkPairOptions {
 /** What each link (index = player) recorded. */
 export interface LinkPairResult {
   /** Connection-type readings in order; `at` is ms after that link's channels opened. */
-  histories: { type: string; remoteType: string; at: number }[][];
+  histories: { type: CandidateType; remoteType: CandidateType; at: number }[][];
   openMs: number;
 }

@@ -98,7 +98,7 @@ export const signalRequestSchema = z.strictObject(
     data: z.unknown().superRefine((data, ctx) => {
       const m = measureJson(data, MAX_SIGNAL_DATA_BYTES);
       if (m.ok) return;
-      if (m.reason === 'too-large') {
+      if (m.code === ErrorCode.TooLarge) {
         ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_SIGNAL_DATA_BYTES} bytes of JSON`, params: TOO_LARGE_PARAM });
       } else {
         ctx.addIssue({ code: 'custom', message: 'must be plain JSON (no binary, undefined or non-finite numbers)' });

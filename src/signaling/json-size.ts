@@ -5,15 +5,21 @@
  * as soon as the size passes the limit.
  */
 
-/** Result of {@link measureJson}. */
+import { ErrorCode } from '../contracts/errors.ts';
+
+/** Result of {@link measureJson}: the size, or why not, as an error code (`too-large` or `invalid-message`). */
 export type JsonMeasure =
   | { readonly ok: true; readonly bytes: number }
-  | { readonly ok: false; readonly reason: 'not-json' | 'too-large' };
+  | { readonly ok: false; readonly code: typeof ErrorCode.TooLarge | typeof ErrorCode.InvalidMessage };
+
+const TOO_LARGE = { ok: false, code: ErrorCode.TooLarge } as const;
+const NOT_JSON = { ok: false, code: ErrorCode.InvalidMessage } as const;
 
 /**
  * The UTF-8 byte length of `JSON.stringify(value)` when `value` is plain JSON
  * (null, booleans, finite numbers, strings, arrays and plain objects) and that
- * length is at most `limit`. Otherwise says why not: `not-json` or `too-large`.
+ * length is at most `limit`. Otherwise says why not: `invalid-message` (not
+ * plain JSON) or `too-large`.
  */
 export function measureJson(value: unknown, limit: number): JsonMeasure {
   let bytes = 0;
@@ -25,26 +31,26 @@ export function measureJson(value: unknown, limit: number): JsonMeasure {
     } else if (typeof v === 'boolean') {
       bytes += v ? 4 : 5;
     } else if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return { ok: false, reason: 'not-json' };
+      if (!Number.isFinite(v)) return NOT_JSON;
       bytes += String(v).length;
     } else if (typeof v === 'string') {
       bytes += jsonStringBytes(v, limit - bytes);
     } else if (Array.isArray(v)) {
       bytes += 2 + Math.max(0, v.length - 1); // brackets and commas
-      if (bytes > limit) return { ok: false, reason: 'too-large' };
+      if (bytes > limit) return TOO_LARGE;
       for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
     } else if (typeof v === 'object' && isPlainObject(v)) {
       const keys = Object.keys(v);
       bytes += 2 + Math.max(0, keys.length - 1) + keys.length; // braces, commas, colons
       for (const key of keys) {
         bytes += jsonStringBytes(key, limit - bytes);
-        if (bytes > limit) return { ok: false, reason: 'too-large' };
+        if (bytes > limit) return TOO_LARGE;
         stack.push((v as Record<string, unknown>)[key]);
       }
     } else {
-      return { ok: false, reason: 'not-json' };
+      return NOT_JSON;
     }
-    if (bytes > limit) return { ok: false, reason: 'too-large' };
+    if (bytes > limit) return TOO_LARGE;
   }
   return { ok: true, bytes };
 }

@@ -39,12 +39,12 @@ describe('measureJson', () => {
     const v = { sdp: 'x'.repeat(100) };
     const n = utf8(JSON.stringify(v));
     expect(measureJson(v, n)).toEqual({ ok: true, bytes: n });
-    expect(measureJson(v, n - 1)).toEqual({ ok: false, reason: 'too-large' });
+    expect(measureJson(v, n - 1)).toEqual({ ok: false, code: 'too-large' });
   });
 
   it('refuses values that are not plain JSON', () => {
     for (const v of [undefined, NaN, Infinity, () => 1, Symbol('s'), 10n, new Uint8Array(2), new Date(0), { a: undefined }, [1, undefined], new Map()]) {
-      expect(measureJson(v, 1 << 20)).toEqual({ ok: false, reason: 'not-json' });
+      expect(measureJson(v, 1 << 20)).toEqual({ ok: false, code: 'invalid-message' });
     }
     expect(measureJson(Object.create(null) as object, 10)).toEqual({ ok: true, bytes: 2 });
   });
@@ -52,9 +52,9 @@ describe('measureJson', () => {
   it('survives very deep nesting and cycles without throwing', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 200_000; i++) deep = [deep];
-    expect(measureJson(deep, 16 * 1024)).toEqual({ ok: false, reason: 'too-large' });
+    expect(measureJson(deep, 16 * 1024)).toEqual({ ok: false, code: 'too-large' });
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
-    expect(measureJson(cyclic, 16 * 1024)).toEqual({ ok: false, reason: 'too-large' });
+    expect(measureJson(cyclic, 16 * 1024)).toEqual({ ok: false, code: 'too-large' });
   });
 });
