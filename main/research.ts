@@ -11,9 +11,12 @@ import { episodeSeed } from '../src/engine/simulation.ts';
 import type { ConnectionChange, LinkReportData, ReportKind, SessionReport } from '../src/research/report.ts';
 import { toBase64 } from '../src/research/report.ts';
 import type { Assignment, LiveStats } from '../src/signaling/events.ts';
-import type { HostMetrics, HostStats } from '../worker/api.ts';
+import type { HostMetrics } from '../worker/api.ts';
 import type { ConnectionInfo } from './connection-type.ts';
 import type { LinkReport, MeshEvents } from './mesh.ts';
+import { linkReportData, type LiveStatsSource, liveStatsOf } from './research-format.ts';
+
+export { linkReportData, liveStatsOf, type LiveStatsSource } from './research-format.ts';
 
 export { ReportUploader, type UploaderOptions, type UploadStatus } from './uploader.ts';
 
@@ -40,41 +43,9 @@ export interface RecorderDeps {
   };
   /** The engine host's metrics and stats (the session). */
   hostMetrics: () => Promise<HostMetrics>;
-  hostStats: () => Promise<HostStats>;
+  hostStats: () => Promise<LiveStatsSource>;
   /** Where live stats go (the signaling connection). */
   sendLiveStats: (stats: LiveStats) => void;
-}
-
-/** Live stats for the dashboard, from the host's stats and the link reports. */
-export function liveStatsOf(s: HostStats, links: readonly LinkReport[]): LiveStats {
-  return {
-    frame: s.frame,
-    confirmedFrame: s.confirmedFrame,
-    rollbacks: s.rollbacks,
-    maxRollback: s.maxRollback,
-    rollbackHistogram: Object.fromEntries(Object.entries(s.rollbackHistogram).slice(0, 256)),
-    stalls: s.stalls,
-    desyncs: s.desyncs,
-    links: links.map((r) => ({ peer: r.peer, connectionType: connectionTypeOf(r.route, r.connection?.type), route: r.route, rttMs: r.health.rttMs })),
-  };
-}
-
-/** A link report as the research report's link entry. */
-export function linkReportData(r: LinkReport, connectionHistory: readonly ConnectionChange[]): LinkReportData {
-  return {
-    peer: r.peer,
-    connectionType: connectionTypeOf(r.route, r.connection?.type),
-    ...(r.connection?.relayProtocol ? { relayProtocol: r.connection.relayProtocol } : {}),
-    connectionHistory: connectionHistory.slice(),
-    rttMs: r.health.rttMs,
-    rttSamples: r.health.samples.slice(),
-    loss: r.health.loss,
-    inputsViaP2P: r.counters.packetsViaP2P,
-    inputsViaRelay: r.counters.packetsViaRelay,
-    relayFailovers: r.failovers,
-    relayRecoveries: r.recoveries,
-    iceRestarts: r.iceRestarts,
-  };
 }
 
 /** A connection reading as a research connection change at `at`. */
@@ -123,6 +94,11 @@ export class ResearchRecorder {
         push(peer, { at: since(), type: connectionTypeOf(route, info?.type) });
       }),
     );
+  }
+
+  /** The connection changes of the link to `peer` so far (ms since the recorder started; negative: before). */
+  connectionHistory(peer: number): readonly ConnectionChange[] {
+    return (this.history.get(peer) ?? []).slice();
   }
 
   /** Send live stats to the server every `ms` (for the dashboard). */
