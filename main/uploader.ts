@@ -3,7 +3,7 @@
  * acknowledges it, with bounded exponential backoff. Plain `fetch`, so it runs
  * on a page, in a worker or in Node.
  */
-import type { ReportAck, SessionReport } from '../src/research/report.ts';
+import { type ReportAck, reportAckSchema, type SessionReport } from '../src/research/report.ts';
 
 export interface UploaderOptions {
   /** Base URL of the netroll server. */
@@ -89,14 +89,16 @@ export class ReportUploader {
       this.status.attempts++;
       try {
         const res = await doFetch(`${server}/ingest/report`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        const ack = (await res.json().catch(() => null)) as ReportAck | null;
+        // the server's answer is checked with the contract's schema, like every server message
+        const parsed = reportAckSchema.safeParse(await res.json().catch(() => null));
+        const ack = parsed.success ? parsed.data : null;
         if (res.ok && ack?.ok) {
           this.status.acked++;
           this.status.lastAck = ack;
           this.status.lastError = null;
           return true;
         }
-        this.status.lastError = ack && !ack.ok ? `${ack.error.code}: ${ack.error.message}` : `HTTP ${res.status}`;
+        this.status.lastError = ack && !ack.ok ? `${ack.error.code}: ${ack.error.message}` : `HTTP ${res.status}${parsed.success ? '' : ' (no valid acknowledgement)'}`;
         if (res.status < 500 && res.status !== 408 && res.status !== 429) return false; // the report is wrong: retrying won't help
       } catch (e) {
         this.status.lastError = e instanceof Error ? e.message : String(e);
