@@ -1,5 +1,5 @@
 /** Shapes exchanged between the e2e tests (Node) and the test page (browser). No DOM types here. */
-import type { CandidateType, EndReason, HealthLevel, PeerStatus, Route } from '../../src/contracts/vocabulary.ts';
+import type { CandidateType, EndReason, HealthLevel, PeerStatus, Route } from '../src/contracts/vocabulary.ts';
 
 export interface PlayOptions {
   server: string;

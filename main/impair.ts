@@ -4,6 +4,7 @@
  * at runtime (demo controls, experiments). Decisions come from the seeded
  * impairment model of src/sim, so a run can be repeated.
  */
+import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import { checkConditions, ImpairmentModel, type LinkConditions } from '../src/sim/impairment.ts';
 import type { PacketTransport, PeerStatus } from './transport.ts';
 
@@ -28,13 +29,22 @@ export interface ImpairedTransport extends PacketTransport {
   readonly counters: { dropped: number; delayed: number };
 }
 
+/**
+ * Wrap `inner` so this peer's outgoing packets are impaired.
+ * @throws NetrollError `invalid-option` (also from `set`) for a setting that
+ *   is not a finite number >= 0, or a probability above 1; nothing changes then.
+ */
 export function impairTransport(inner: PacketTransport, initial: Partial<Impairment> = {}, seed = 1): ImpairedTransport {
   const model = new ImpairmentModel(seed);
   const settings: Impairment = { latencyMs: 0, jitterMs: 0, loss: 0 };
   const counters = { dropped: 0, delayed: 0 };
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const set = (next: Partial<Impairment>) => {
-    checkConditions(next);
+    try {
+      checkConditions(next);
+    } catch (e) {
+      throw new NetrollError(ErrorCode.InvalidOption, e instanceof Error ? e.message : String(e), { cause: e });
+    }
     for (const [k, v] of Object.entries(next) as [keyof Impairment, number | undefined][]) if (v !== undefined) settings[k] = v;
   };
   set(initial);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NetrollError } from '../../src/contracts/errors.ts';
 import { impairTransport } from '../../main/impair.ts';
 import type { PacketTransport } from '../../main/transport.ts';
 
@@ -73,7 +74,8 @@ describe('impairTransport', () => {
   it('validates settings and applies them at runtime', () => {
     const r = recorder();
     const t = impairTransport(r.transport);
-    expect(() => t.set({ loss: 2 })).toThrow(RangeError);
+    expect(() => t.set({ loss: 2 })).toThrow(NetrollError);
+    expect(() => t.set({ loss: 2 })).toThrow(expect.objectContaining({ code: 'invalid-option' }));
     expect(() => t.set({ latencyMs: -5 })).toThrow(/latencyMs/);
     expect(t.impairment).toEqual({ latencyMs: 0, jitterMs: 0, loss: 0 });
     t.set({ loss: 1 });
