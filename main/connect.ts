@@ -10,7 +10,7 @@ import { Emitter } from '../src/engine/events.ts';
 import type { ReportKind } from '../src/research/report.ts';
 import type { Assignment } from '../src/signaling/events.ts';
 import type { HostConfig } from '../worker/api.ts';
-import { type LinkReport, type MeshConfig, MeshTransport } from './mesh.ts';
+import { type LinkReport, type MeshConfig, meshConfig, MeshTransport } from './mesh.ts';
 import type { LinkFactory } from './link.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
@@ -110,8 +110,20 @@ function engineSettings(o: JoinGameOptions): EngineSettings {
   };
 }
 
+/**
+ * Join a room or queue, connect to every other player and start the session.
+ *
+ * @throws NetrollError (as the rejection): the server's refusal code (e.g.
+ *   `players-mismatch`), `unreachable` (no server, or no P2P path with the
+ *   relay disabled), `timeout` (no session formed within `matchTimeoutMs`),
+ *   `bad-server-message`, `invalid-option` for a bad layer setting, or
+ *   `bad-game` when the engine cannot load the game.
+ */
 export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const started = performance.now();
+  // Every layer's settings are checked before anything connects: a bad one changes nothing.
+  meshConfig(options.mesh);
+  const links = options.links ?? peerLinkFactory(options.link);
   const signaling = new SignalingClient({ ...options.signaling, url: options.server });
   let assignment: Assignment;
   try {
@@ -127,7 +139,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   options.onAssigned?.(assignment);
   let mesh: MeshTransport;
   try {
-    mesh = new MeshTransport(signaling, assignment, options.links ?? peerLinkFactory(options.link), options.mesh);
+    mesh = new MeshTransport(signaling, assignment, links, options.mesh);
   } catch (e) {
     signaling.close();
     throw e;
@@ -144,15 +156,24 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     }
     mesh.relayUnopened();
   }
-  const engine = typeof options.engine === 'function' ? options.engine(assignment) : options.engine;
-  const session = await createSession({
-    ...engineSettings(options),
-    players: assignment.players.length,
-    localPlayer: assignment.playerIndex,
-    seed: assignment.seed,
-    engine,
-    transport: options.wrapTransport ? options.wrapTransport(mesh) : mesh,
-  });
+  let session: Session;
+  try {
+    const engine = typeof options.engine === 'function' ? options.engine(assignment) : options.engine;
+    session = await createSession({
+      ...engineSettings(options),
+      players: assignment.players.length,
+      localPlayer: assignment.playerIndex,
+      seed: assignment.seed,
+      engine,
+      transport: options.wrapTransport ? options.wrapTransport(mesh) : mesh,
+    });
+  } catch (e) {
+    // the engine could not start (e.g. bad-game): leave the session rather than keep its links open
+    mesh.close();
+    signaling.leave();
+    signaling.close();
+    throw e;
+  }
 
   const recorder = new ResearchRecorder({
     assignment,

@@ -14,9 +14,9 @@
 import { ErrorCode, errorInfo, NetrollError } from '../src/contracts/errors.ts';
 import { Emitter } from '../src/engine/events.ts';
 import type { SignalKind } from '../src/signaling/events.ts';
-import { type ConnectionInfo, type ConnectionTypeConfig, ConnectionTypeReader } from './connection-type.ts';
+import { type ConnectionInfo, type ConnectionTypeConfig, ConnectionTypeReader, connectionTypeConfig } from './connection-type.ts';
 import type { IceState, Link, LinkEvents, LinkFactory, LinkSpec } from './link.ts';
-import { decodeLinkMessage, encodeData, encodePing, type HealthConfig, HealthMonitor, type LinkHealth } from './link-health.ts';
+import { decodeLinkMessage, encodeData, encodePing, type HealthConfig, HealthMonitor, healthConfig, type LinkHealth } from './link-health.ts';
 
 /** The connection layer's own settings. */
 export interface ConnectionConfig {
@@ -54,8 +54,22 @@ function checkConnection(c: ConnectionConfig): Required<ConnectionConfig> {
   return out;
 }
 
-/** A {@link LinkFactory} making {@link PeerLink}s with `config`. */
+/**
+ * Check every layer of a {@link LinkConfig}.
+ * @throws NetrollError `invalid-option` naming the first bad setting.
+ */
+export function checkLinkConfig(config: LinkConfig = {}): void {
+  checkConnection(config.connection ?? {});
+  healthConfig(config.health);
+  connectionTypeConfig(config.connectionType);
+}
+
+/**
+ * A {@link LinkFactory} making {@link PeerLink}s with `config`.
+ * @throws NetrollError `invalid-option` for a bad `config` (checked here, before any link is made).
+ */
 export function peerLinkFactory(config: LinkConfig = {}): LinkFactory {
+  checkLinkConfig(config);
   return (spec) => new PeerLink({ ...config, ...spec });
 }
 
