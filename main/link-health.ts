@@ -2,9 +2,13 @@
  * Link health: the one link-level RTT estimator. Pings travel on the link's
  * reliable control channel (never on the inputs channel, which carries only
  * engine packets), each answered by the remote link on receipt. The monitor
- * keeps a sliding window of RTT samples, counts pings without a pong within
- * `pongTimeoutMs` as lost, and classifies the link `ok` / `warning` /
- * `critical`.
+ * keeps a sliding window of RTT samples and classifies the link `ok` /
+ * `warning` / `critical` by their median: the control channel is reliable,
+ * so a ping whose packet was lost arrives late (after an SCTP
+ * retransmission) instead of never, and the median keeps such outliers from
+ * raising the level on a lossy but fast link. Pings without a pong within
+ * `pongTimeoutMs` count as lost (on a reliable channel: stalls of that
+ * length, not single lost packets).
  *
  * No WebRTC here: the monitor is fed sequence numbers and a clock, so it is
  * unit-tested in Node.
@@ -14,13 +18,13 @@ import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 
 /** The health layer's settings. */
 export interface HealthConfig {
-  /** Mean RTT from which the link is `warning`, ms. Default 150. */
+  /** Median RTT from which the link is `warning`, ms. Default 150. */
   warnRttMs?: number;
-  /** Mean RTT from which the link is `critical`, ms. Default 300. */
+  /** Median RTT from which the link is `critical`, ms. Default 300. */
   criticalRttMs?: number;
   /** Ping period, ms. Default 200. */
   pingIntervalMs?: number;
-  /** RTT samples averaged (the newest ones). Default 10. */
+  /** RTT samples in the window (the newest ones). Default 10. */
   rttWindow?: number;
   /** A ping without a pong after this long is lost, and an open link silent this long since its last pong is `critical`, ms. Default 1,000. */
   pongTimeoutMs?: number;
@@ -28,11 +32,11 @@ export interface HealthConfig {
 
 /** A link's health right now. */
 export interface LinkHealth {
-  /** Mean RTT over the window, ms (0 before the first pong). */
+  /** Median RTT over the window, ms (0 before the first pong). */
   readonly rttMs: number;
   /** The window's samples, oldest first. */
   readonly samples: readonly number[];
-  /** Fraction of recent pings that got no pong within `pongTimeoutMs`. */
+  /** Fraction of recent pings that got no pong within `pongTimeoutMs` (the channel is reliable: these are stalls, not single lost packets). */
   readonly loss: number;
   /** `critical` from `criticalRttMs` (or when pongs stopped), `warning` from `warnRttMs`, else `ok`. */
   readonly level: HealthLevel;
@@ -69,7 +73,7 @@ export function healthConfig(config: HealthConfig = {}): Required<HealthConfig> 
 }
 
 /**
- * The health level: `critical` when the mean RTT reaches `criticalRttMs`, or
+ * The health level: `critical` when the (median) RTT reaches `criticalRttMs`, or
  * when an open link that has answered before has been silent for
  * `pongTimeoutMs`; `warning` from `warnRttMs`; else `ok`.
  */
@@ -126,6 +130,14 @@ export function decodeLinkMessage(buf: ArrayBuffer): DecodedLinkMessage {
   }
   if (kind === LinkMessage.Data) return { kind: 'data', payload: buf.slice(1) };
   return { kind: 'invalid' };
+}
+
+/** The median of `values` (0 for none). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**
@@ -188,7 +200,7 @@ export class HealthMonitor {
 
   /** The health now; `open` says whether the link's channels are open (a silent open link is critical). */
   health(open: boolean): LinkHealth {
-    const rttMs = this.rtts.length ? this.rtts.reduce((a, b) => a + b, 0) / this.rtts.length : 0;
+    const rttMs = median(this.rtts);
     const losses = this.outcomes.filter((ok) => !ok).length;
     const loss = this.outcomes.length ? losses / this.outcomes.length : 0;
     const sincePongMs = this.now() - this.lastPongAt;

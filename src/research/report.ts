@@ -41,9 +41,9 @@ export const linkReportSchema = z.object({
   /** Every change of connection type (and of route to/from the server relay). */
   connectionHistory: z.array(connectionChangeSchema).max(10_000),
   rttMs: finite.nonnegative(),
-  /** Recent RTT samples, ms. */
+  /** Recent link RTT samples, ms (`rttMs` is their median over the last window). */
   rttSamples: z.array(finite.nonnegative()).max(100_000),
-  /** Fraction of link pings lost, 0..1. */
+  /** Fraction of link pings unanswered within a second, 0..1 (pings go on a reliable channel: stalls, not single lost packets). */
   loss: z.number().min(0).max(1),
   /** Engine packets this peer sent on the DataChannel (every input packet, plus the few other engine messages). */
   inputsViaP2P: nonNegInt,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NetrollError } from '../../src/contracts/errors.ts';
-import { classifyHealth, decodeLinkMessage, encodeData, encodePing, HEALTH_DEFAULTS, HealthMonitor, healthConfig } from '../../main/link-health.ts';
+import { classifyHealth, decodeLinkMessage, median, encodeData, encodePing, HEALTH_DEFAULTS, HealthMonitor, healthConfig } from '../../main/link-health.ts';
 
 const bytes = (b: ArrayBuffer) => [...new Uint8Array(b)];
 
@@ -31,7 +31,7 @@ describe('classifyHealth', () => {
 });
 
 describe('HealthMonitor', () => {
-  it('averages the newest rttWindow samples and ignores pongs of no ping in flight', () => {
+  it('takes the median of the newest rttWindow samples and ignores pongs of no ping in flight', () => {
     let t = 0;
     const m = new HealthMonitor({ rttWindow: 3 }, () => t);
     expect(m.health(true)).toMatchObject({ rttMs: 0, samples: [], loss: 0, level: 'ok', sincePongMs: Infinity });
@@ -43,6 +43,26 @@ describe('HealthMonitor', () => {
     }
     expect(m.pong(999)).toBeNull();
     expect(m.health(true)).toMatchObject({ rttMs: 30, samples: [20, 30, 40], loss: 0, sincePongMs: 0 });
+  });
+
+  it('keeps a late (retransmitted) ping from raising the level of a fast link', () => {
+    let t = 0;
+    const m = new HealthMonitor({}, () => t);
+    for (const rtt of [100, 100, 650, 100, 110, 100, 700, 100, 105, 100]) {
+      const seq = m.nextPing();
+      t += rtt;
+      m.pong(seq);
+    }
+    const h = m.health(true);
+    expect(h.rttMs).toBe(100);
+    expect(h.level).toBe('ok');
+    expect(h.samples).toHaveLength(10);
+  });
+
+  it('median of an even window is the mean of the middle two', () => {
+    expect(median([])).toBe(0);
+    expect(median([5])).toBe(5);
+    expect(median([40, 10, 30, 20])).toBe(25);
   });
 
   it('counts pings without a pong within pongTimeoutMs as lost, and a late pong no longer counts', () => {
