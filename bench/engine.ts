@@ -147,6 +147,7 @@ function benchHash() {
 function benchCodec() {
   // What engine player 1 sends mid-session: frames 3598..3600 of its 1-byte input.
   const message = {
+    tag: 0x5a,
     startFrame: 3598,
     frameCount: 3,
     players: [1],

@@ -23,8 +23,21 @@ export interface HostConfig {
   renderMode?: 'latest' | 'confirmed';
   /** Frame to stop at (the session's end). Default: never. */
   endFrame?: number;
-  /** Emit `performance.measure` entries for DevTools. Default true. */
-  profile?: boolean;
+  /**
+   * DevTools profiling: `'default'` (or `true`) records one span per tick and
+   * the rollback spans; `'detailed'` adds every step, save, load, hash and
+   * re-simulation; `'off'` (or `false`) records nothing. Default `'default'`.
+   */
+  profile?: boolean | 'off' | 'default' | 'detailed';
+  /** Session tag (uint8) every packet carries; default derived from `seed`. Give every peer the same value. */
+  sessionTag?: number;
+  /** Fewest players (including this one) the session continues with after departures. Default 2. */
+  minPlayers?: number;
+  /**
+   * What to do on a desync. `'report'` (the only policy so far): emit the
+   * `desync` event and record it; the session continues.
+   */
+  desyncPolicy?: 'report';
 }
 
 /** One render delivery: the committed state of a frame, once per tick at most. */
@@ -52,6 +65,8 @@ export type HostEvent =
   | { type: 'hash'; frame: number; hash: number }
   | { type: 'malformed'; peer: number; reason: MalformedReason; detail: string }
   | { type: 'rtt'; peer: number; ms: number }
+  /** Player `player` left; from `frame` on its input is neutral. `remaining` counts the players left. */
+  | { type: 'peer-left'; player: number; frame: number; remaining: number }
   /** `endFrame` was reached and every frame before it is confirmed. */
   | { type: 'finished'; frame: number }
   /** The engine stopped: the game threw (`game-error`). */
@@ -94,9 +109,11 @@ export interface HostMetrics {
   /** Rollback depth → count. */
   readonly rollbackHistogram: Record<number, number>;
   readonly episodes: { episode: number; startFrame: number; endFrame: number }[];
-  /** Periodic confirmed state hashes. */
+  /** Confirmed state hash samples (multiples of `hashInterval`, episode ends, the end frame). */
   readonly hashes: { frame: number; hash: number }[];
-  readonly desyncs: { frame: number; peer: number; localHash: number; remoteHash: number }[];
+  readonly desyncs: { frame: number; peer: number; localHash: number; remoteHash: number; policy: 'report' }[];
+  /** Players who left and their agreed departure frames. */
+  readonly departures: { player: number; frame: number }[];
   /** The confirmed input log (see src/engine/input-log.ts). */
   readonly inputLog: Uint8Array;
   /** Hash of the newest confirmed state. */
@@ -111,6 +128,12 @@ export interface EngineHostApi {
   stop(): void;
   setLocalInput(input: Uint8Array): void;
   setInputDelay(frames: number): void;
+  /**
+   * A peer is gone (its transport reported it disconnected): the remaining
+   * peers agree on a departure frame and continue with its neutral input
+   * (`peer-left` event). Returns false when it already left.
+   */
+  dropPlayer(player: number): boolean;
   stats(): HostStats;
   metrics(): HostMetrics;
   /** The last ticks of the loop (at most 1,200). */

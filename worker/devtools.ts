@@ -1,7 +1,11 @@
 /**
- * DevTools timings: every engine span becomes a `performance.measure` named
+ * DevTools timings. Rollbacks (and, with `profile: 'detailed'`, every step,
+ * save, load, hash and re-simulation) become a `performance.measure` named
  * for a person (`rollback 6f`, `step f1234`) with `detail.devtools`, so
- * Chrome draws it on a custom "netroll" track in the Performance panel.
+ * Chrome draws them on a custom "netroll" track in the Performance panel.
+ * The one span per tick goes to `console.timeStamp` with the same track
+ * (Chrome's cheap extensibility API: no buffered entry, no detail object to
+ * clone), so the default profile costs little per frame.
  * Buffered entries are cleared every few seconds (recordings already hold
  * them), so a long session does not grow the timeline buffer.
  */
@@ -10,6 +14,7 @@ import type { TraceSpan } from '../src/engine/engine.ts';
 const TRACK = 'netroll';
 const CLEAR_EVERY_TICKS = 600;
 const COLORS: Record<TraceSpan['name'], string> = {
+  tick: 'primary-light',
   rollback: 'error',
   resimulate: 'warning',
   load: 'tertiary',
@@ -30,11 +35,19 @@ export function spanName(span: TraceSpan): string {
   }
 }
 
+type TimeStamp = (label: string, start?: number, end?: number, track?: string, group?: string, color?: string) => void;
+
 export class DevtoolsTrack {
   private readonly supported = typeof performance !== 'undefined' && typeof performance.measure === 'function';
+  private readonly timeStamp: TimeStamp | undefined =
+    typeof console !== 'undefined' && typeof console.timeStamp === 'function' ? (console.timeStamp as TimeStamp).bind(console) : undefined;
   private readonly names = new Set<string>();
 
   measure(span: TraceSpan): void {
+    if (span.name === 'tick') {
+      this.timeStamp?.('tick', span.start, span.end, TRACK, undefined, COLORS.tick);
+      return;
+    }
     if (!this.supported) return;
     const name = spanName(span);
     this.names.add(name);

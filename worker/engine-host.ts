@@ -58,6 +58,7 @@ export class EngineHost implements EngineHostApi {
   private readonly episodes: HostMetrics['episodes'] = [];
   private readonly hashes: HostMetrics['hashes'] = [];
   private readonly desyncs: HostMetrics['desyncs'] = [];
+  private readonly departures: HostMetrics['departures'] = [];
 
   constructor(private readonly resolveGame: GameResolver) {}
 
@@ -72,8 +73,14 @@ export class EngineHost implements EngineHostApi {
       if (e instanceof NetrollError) throw e;
       throw new NetrollError(ErrorCode.BadGame, `game "${config.game}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    const profile = config.profile ?? true;
-    this.devtools = profile ? new DevtoolsTrack() : null;
+    const profile = config.profile === undefined || config.profile === true ? 'default' : config.profile === false ? 'off' : config.profile;
+    if (profile !== 'off' && profile !== 'default' && profile !== 'detailed') {
+      throw new NetrollError(ErrorCode.InvalidOption, `profile must be 'off', 'default' or 'detailed', got ${String(profile)}`);
+    }
+    if (config.desyncPolicy !== undefined && config.desyncPolicy !== 'report') {
+      throw new NetrollError(ErrorCode.InvalidOption, `desyncPolicy must be 'report', got ${String(config.desyncPolicy)}`);
+    }
+    this.devtools = profile !== 'off' ? new DevtoolsTrack() : null;
     const now = () => performance.now();
     const engine = new Engine<unknown>({
       game,
@@ -84,10 +91,13 @@ export class EngineHost implements EngineHostApi {
       maxPrediction: config.maxPrediction,
       hashInterval: config.hashInterval,
       endFrame: config.endFrame,
+      sessionTag: config.sessionTag,
+      minPlayers: config.minPlayers,
       tickMs: 1000 / tickRate,
       clock: now,
       send: (peer, bytes) => this.sendPacket(peer, bytes),
       trace: this.devtools ? (span) => this.devtools!.measure(span) : undefined,
+      profile: profile === 'detailed' ? 'detailed' : 'default',
     });
     engine.on('rollback', (e) => {
       this.rollbackHistogram[e.depth] = (this.rollbackHistogram[e.depth] ?? 0) + 1;
@@ -95,7 +105,7 @@ export class EngineHost implements EngineHostApi {
     });
     engine.on('stall', (e) => this.emit({ type: 'stall', ...e }));
     engine.on('desync', (e) => {
-      this.desyncs.push({ frame: e.frame, peer: e.peer, localHash: e.localHash, remoteHash: e.remoteHash });
+      this.desyncs.push({ frame: e.frame, peer: e.peer, localHash: e.localHash, remoteHash: e.remoteHash, policy: 'report' });
       this.emit({ type: 'desync', ...e, snapshot: e.snapshot.slice() });
     });
     engine.on('episode', (e) => {
@@ -108,6 +118,10 @@ export class EngineHost implements EngineHostApi {
     });
     engine.on('malformed', (e) => this.emit({ type: 'malformed', ...e }));
     engine.on('rtt', (e) => this.emit({ type: 'rtt', ...e }));
+    engine.on('peer-left', (e) => {
+      this.departures.push({ player: e.player, frame: e.frame });
+      this.emit({ type: 'peer-left', ...e });
+    });
     packets.onmessage = (ev: MessageEvent<unknown>) => {
       if (!isPortPacket(ev.data)) {
         this.badPortMessages++;
@@ -146,6 +160,10 @@ export class EngineHost implements EngineHostApi {
     this.requireEngine().setInputDelay(frames);
   }
 
+  dropPlayer(player: number): boolean {
+    return this.requireEngine().dropPlayer(player);
+  }
+
   stats(): HostStats {
     const engine = this.requireEngine();
     const sorted = this.intervals.slice().sort((a, b) => a - b);
@@ -174,6 +192,7 @@ export class EngineHost implements EngineHostApi {
       episodes: this.episodes.slice(),
       hashes: this.hashes.slice(),
       desyncs: this.desyncs.slice(),
+      departures: this.departures.slice(),
       inputLog: engine.exportInputLog(),
       confirmedHash: engine.confirmedStateHash(),
     };

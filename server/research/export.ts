@@ -95,7 +95,7 @@ export function exportFrames(store: ResearchStore, sessionId: string): FrameExpo
   if (logs.length === 0) return [];
   const longest = logs.reduce((a, b) => (b.frames > a.frames ? b : a));
   const decoded = decodeInputLog(longest.log);
-  if (!decoded.ok) throw new Error(`session ${sessionId}: stored log of player ${longest.playerIndex}: ${decoded.error}`);
+  if (!decoded.ok) throw new Error(`session ${sessionId}: stored log of player ${longest.playerIndex}: ${decoded.error.message}`);
   const { log } = decoded;
   const episodes = store
     .rows('episodes', sessionId)

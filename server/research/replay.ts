@@ -24,7 +24,7 @@ export function replaySession(store: ResearchStore, sessionId: string): ReplayCh
   if (logs.length === 0) throw new Error(`session ${sessionId} has no stored input log yet`);
   return logs.map((l) => {
     const decoded = decodeInputLog(l.log);
-    if (!decoded.ok) throw new Error(`session ${sessionId}, player ${l.playerIndex}: ${decoded.error}`);
+    if (!decoded.ok) throw new Error(`session ${sessionId}, player ${l.playerIndex}: ${decoded.error.message}`);
     const r = replay(decoded.log, gameFromSpec);
     return {
       playerIndex: l.playerIndex,

@@ -5,18 +5,33 @@
  * only queues them) and leave through the `send` callback. The host calls
  * `tick()` at its fixed rate (stretched by `tickInterval()` for time sync).
  * Peer index = player index: peer `p` sends player `p`'s inputs.
+ *
+ * This file is the tick, in tick order. The per-peer protocol state lives
+ * in `peer-endpoint.ts`, the hash samples and their exchange in
+ * `desync-detector.ts`, episode boundaries in `episodes.ts` and players
+ * leaving in `departures.ts`.
  */
-import { decode, encode, encodeInput, MAX_FRAMES_PER_PACKET, INPUT_HEADER_BYTES } from '../protocol/codec.ts';
-import { type InputMessage, MessageType, NO_ACK } from '../protocol/messages.ts';
+import { NetrollError } from '../contracts/errors.ts';
+import { decode, encodeInput, INPUT_HEADER_BYTES, MAX_FRAMES_PER_PACKET } from '../protocol/codec.ts';
+import { type InputMessage, type LeaveNotice, MessageType } from '../protocol/messages.ts';
+import { Departures } from './departures.ts';
+import { DesyncDetector, isSampleFrame } from './desync-detector.ts';
+import { EpisodeTracker } from './episodes.ts';
 import { Emitter } from './events.ts';
 import { type Game, MAX_INPUT_SIZE, MAX_PLAYERS } from './game.ts';
 import { xxh32 } from './hash.ts';
 import { encodeInputLog, type InputLog } from './input-log.ts';
 import { InputQueue } from './input-queue.ts';
-import { Simulation, SNAPSHOT_HEADER_BYTES, snapshotEpisode } from './simulation.ts';
+import { PeerEndpoint } from './peer-endpoint.ts';
+import { Simulation, SNAPSHOT_HEADER_BYTES, snapshotEpisode, snapshotEpisodeStart } from './simulation.ts';
 import { SnapshotRing } from './snapshot-ring.ts';
 import { TimeSync, type TimeSyncOptions } from './time-sync.ts';
 import type { EngineEvents, EngineStats, MalformedReason, PeerStats } from './types.ts';
+
+/** Largest input delay, frames (the `inputDelay` option's and `setInputDelay`'s bound). */
+export const MAX_INPUT_DELAY = 60;
+/** Extra frames beyond the frame window an honest peer may send (scheduling jitter). */
+export const FRAME_WINDOW_SLACK = 8;
 
 /** Options of {@link Engine}. */
 export interface EngineOptions<S> {
@@ -29,17 +44,23 @@ export interface EngineOptions<S> {
   seed: number;
   /** Sends one packet to a peer. Must not keep `bytes` past the call unless it copies or transfers them. */
   send: (peer: number, bytes: Uint8Array) => void;
-  /** Frames between taking the local input and using it. Default 2. */
+  /**
+   * Session tag (uint8) every packet carries; packets with another tag (an
+   * earlier session on the same route) are dropped and counted as
+   * `stale-session`. Default: derived from `seed`.
+   */
+  sessionTag?: number;
+  /** Frames between taking the local input and using it, 0..60. Default 2. */
   inputDelay?: number;
   /** Frames the engine may run past the confirmed frame before stalling. Default 8. */
   maxPrediction?: number;
-  /** Confirmed frames between state-hash exchanges (0 disables). Default 60. */
+  /** Confirmed frames between state-hash samples (0 disables hashing). Default 60. */
   hashInterval?: number;
   /** Nominal tick length in ms. Default 1000/60. */
   tickMs?: number;
   /** Monotonic clock in ms, used only for RTT and timings (never for simulation). Default: always 0. */
   clock?: () => number;
-  /** Ticks between pings to each peer (0 disables). Default 30. */
+  /** Ticks between pings to each peer (0 disables). Pings ride on input packets. Default 30. */
   pingIntervalTicks?: number;
   /** Frame at which to stop simulating (the session's end). Default: never. */
   endFrame?: number;
@@ -49,10 +70,27 @@ export interface EngineOptions<S> {
   maxPacketBytes?: number;
   /** Largest number of queued, undrained packets. Default 4096. */
   maxInbox?: number;
+  /** Fewest players (including this one) the session continues with after departures. Default 2. */
+  minPlayers?: number;
   timeSync?: TimeSyncOptions;
-  /** Receives a timing span for every step, snapshot save/load, hash and rollback (for profilers). */
+  /**
+   * Receives timing spans (for profilers). `profile: 'default'` gives one
+   * `tick` span per tick and the `rollback` spans; `'detailed'` adds every
+   * step, save, load, hash and re-simulation.
+   */
   trace?: (span: TraceSpan) => void;
+  /** What `trace` receives. Default `'default'`. */
+  profile?: ProfileLevel;
+  /**
+   * Testing hook (fault injection, oracles): called after the game steps
+   * session frame `frame` — every simulation of it, re-simulations included —
+   * before the episode check. May return a replacement state.
+   */
+  stepHook?: (frame: number, state: S) => S | void;
 }
+
+/** How much the engine traces: see {@link EngineOptions.trace}. */
+export type ProfileLevel = 'default' | 'detailed';
 
 /** What one `tick()` did. */
 export interface TickResult {
@@ -68,27 +106,27 @@ export interface TickResult {
 
 /** One timed piece of engine work, in `clock` milliseconds. */
 export interface TraceSpan {
-  readonly name: 'step' | 'save' | 'load' | 'hash' | 'rollback' | 'resimulate';
+  readonly name: 'tick' | 'step' | 'save' | 'load' | 'hash' | 'rollback' | 'resimulate';
   readonly start: number;
   readonly end: number;
-  /** The frame concerned (for rollback/resimulate: the frame rolled back to). */
+  /** The frame concerned (tick: the frame at the tick's start; rollback/resimulate: the frame rolled back to). */
   readonly frame: number;
   /** Frames re-simulated (rollback/resimulate only). */
   readonly depth?: number;
 }
 
-interface LocalHash {
-  hash: number;
-  snapshot: Uint8Array;
-  checked: number; // bitmask of peers already compared
+/** The default session tag for a seed (uint8). */
+export function sessionTagFromSeed(seed: number): number {
+  let h = Math.imul((seed ^ 0x3c6ef372) >>> 0, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & 0xff;
 }
 
-const HASH_RESENDS = 3;
-const KEPT_HASHES = 16;
-const RTT_WINDOW = 10;
-
 function int(name: string, v: number, min: number, max: number): number {
-  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${v}`);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new NetrollError('invalid-option', `${name} must be an integer in ${min}..${max}, got ${v}`);
+  }
   return v;
 }
 
@@ -100,7 +138,13 @@ export class Engine<S> {
   readonly maxPrediction: number;
   readonly hashInterval: number;
   readonly tickMs: number;
-  readonly endFrame: number;
+  readonly sessionTag: number;
+  readonly minPlayers: number;
+  /**
+   * Inputs of a remote peer past `frame + frameWindow` are malformed: an
+   * honest peer is at most maxPrediction + two input delays + slack ahead.
+   */
+  readonly frameWindow: number;
 
   private readonly sim: Simulation<S>;
   private readonly queues: InputQueue[];
@@ -109,6 +153,7 @@ export class Engine<S> {
   private readonly stride: number;
   private readonly frameInputs: Uint8Array;
   private readonly zeroInput: Uint8Array;
+  private readonly neutral: Uint8Array[];
   private readonly sendPacket: (peer: number, bytes: Uint8Array) => void;
   private readonly clock: () => number;
   private readonly events = new Emitter<EngineEvents>();
@@ -118,23 +163,22 @@ export class Engine<S> {
   private readonly pingIntervalTicks: number;
   private readonly maxInbox: number;
   private readonly trace: ((span: TraceSpan) => void) | undefined;
+  private readonly detailed: ((span: TraceSpan) => void) | undefined;
+  private readonly endpoints: PeerEndpoint[];
+  private readonly detector: DesyncDetector;
+  private readonly episodes = new EpisodeTracker();
+  private readonly departures: Departures;
+  /** Final state (bytes) of an episode that ended right before frame `f`, kept until `f` is confirmed. */
+  private readonly finals = new Map<number, Uint8Array>();
 
   private inbox: { peer: number; bytes: Uint8Array }[] = [];
   private localInput: Uint8Array;
+  private lastTickInput: Uint8Array;
   private delay: number;
+  private end: number;
   private currentFrame = 0;
   private confirmed = -1;
   private ticks = 0;
-  private nextHashFrame: number;
-  private readonly localHashes = new Map<number, LocalHash>();
-  private readonly remoteHashes = new Map<number, Map<number, number>>();
-  private hashResend: { bytes: Uint8Array; left: number } | null = null;
-  private readonly peerAck: Int32Array;
-  private readonly lastSent: Int32Array;
-  private readonly rttSamples: number[][];
-  private readonly remoteReported: Int32Array;
-  private reportedEpisode = 0;
-  private reportedEpisodeStart = 0;
 
   private counters = {
     rollbacks: 0,
@@ -147,6 +191,7 @@ export class Engine<S> {
     inputsResent: 0,
     inputsReceived: 0,
     inputsDuplicate: 0,
+    inputsRelayed: 0,
     packetsSent: 0,
     packetsReceived: 0,
     bytesSent: 0,
@@ -162,27 +207,35 @@ export class Engine<S> {
     this.players = int('players', options.players, 1, MAX_PLAYERS);
     this.localPlayer = int('localPlayer', options.localPlayer, 0, this.players - 1);
     this.seed = int('seed', options.seed, 0, 0xffff_ffff);
-    this.delay = int('inputDelay', options.inputDelay ?? 2, 0, 60);
+    this.sessionTag = int('sessionTag', options.sessionTag ?? sessionTagFromSeed(this.seed), 0, 255);
+    this.delay = int('inputDelay', options.inputDelay ?? 2, 0, MAX_INPUT_DELAY);
     this.maxPrediction = int('maxPrediction', options.maxPrediction ?? 8, 1, 120);
     this.hashInterval = int('hashInterval', options.hashInterval ?? 60, 0, 1 << 20);
-    this.endFrame = options.endFrame ?? Number.POSITIVE_INFINITY;
-    if (this.endFrame !== Number.POSITIVE_INFINITY) int('endFrame', this.endFrame, 1, 0xffff_fff0);
+    this.minPlayers = int('minPlayers', options.minPlayers ?? 2, 1, MAX_PLAYERS);
+    this.end = options.endFrame ?? Number.POSITIVE_INFINITY;
+    if (this.end !== Number.POSITIVE_INFINITY) int('endFrame', this.end, 1, 0xffff_fff0);
     this.tickMs = options.tickMs ?? 1000 / 60;
-    if (!(this.tickMs > 0)) throw new RangeError(`tickMs must be positive, got ${this.tickMs}`);
+    if (!(this.tickMs > 0)) throw new NetrollError('invalid-option', `tickMs must be positive, got ${this.tickMs}`);
     this.minRedundancy = int('minRedundancy', options.minRedundancy ?? 3, 1, 64);
     this.pingIntervalTicks = int('pingIntervalTicks', options.pingIntervalTicks ?? 30, 0, 1 << 20);
     this.maxInbox = int('maxInbox', options.maxInbox ?? 4096, 16, 1 << 20);
-    const maxPacketBytes = int('maxPacketBytes', options.maxPacketBytes ?? 1100, INPUT_HEADER_BYTES + 16 * 3, 65536);
-    this.maxPacketFrames = Math.max(
-      this.minRedundancy,
-      Math.min(MAX_FRAMES_PER_PACKET, Math.floor((maxPacketBytes - INPUT_HEADER_BYTES) / game.inputSize)),
-    );
+    const maxPacketBytes = int('maxPacketBytes', options.maxPacketBytes ?? 1100, INPUT_HEADER_BYTES + 16 * 3 + 64, 65536);
+    // Room for the extensions (ping, pong, hash, acks, notices: at most 8 + 8 + 1 + 40 + 70 bytes).
+    const room = maxPacketBytes - INPUT_HEADER_BYTES - 64;
+    this.maxPacketFrames = Math.max(this.minRedundancy, Math.min(MAX_FRAMES_PER_PACKET, Math.floor(room / game.inputSize)));
+    this.frameWindow = this.maxPrediction + 2 * MAX_INPUT_DELAY + FRAME_WINDOW_SLACK;
+    const profile = options.profile ?? 'default';
+    if (profile !== 'default' && profile !== 'detailed') {
+      throw new NetrollError('invalid-option', `profile must be 'default' or 'detailed', got ${String(profile)}`);
+    }
     this.sendPacket = options.send;
     this.clock = options.clock ?? (() => 0);
     this.trace = options.trace;
+    this.detailed = profile === 'detailed' ? options.trace : undefined;
     this.timeSync = new TimeSync(this.players, options.timeSync);
 
-    this.sim = new Simulation(game, this.seed, this.players);
+    this.sim = new Simulation(game, this.seed, this.players, options.stepHook ? { step: options.stepHook } : {});
+    this.sim.onEpisodeEnd = (frame, bytes) => this.finals.set(frame + 1, bytes);
     this.queues = Array.from({ length: this.players }, () => new InputQueue(game.inputSize));
     const capacity = this.maxPrediction * 2 + 8;
     this.ring = new SnapshotRing(capacity);
@@ -190,12 +243,22 @@ export class Engine<S> {
     this.used = new Uint8Array(capacity * this.stride);
     this.frameInputs = new Uint8Array(this.stride);
     this.zeroInput = new Uint8Array(game.inputSize);
+    this.neutral = Array.from({ length: this.players }, (_, p) => {
+      const n = game.absentInput?.(p);
+      if (n === undefined) return this.zeroInput;
+      if (!(n instanceof Uint8Array) || n.length !== game.inputSize) {
+        throw new NetrollError('invalid-option', `game.absentInput(${p}) must return ${game.inputSize} bytes`);
+      }
+      return n.slice();
+    });
     this.localInput = new Uint8Array(game.inputSize);
-    this.nextHashFrame = this.hashInterval > 0 ? this.hashInterval : Number.POSITIVE_INFINITY;
-    this.peerAck = new Int32Array(this.players).fill(NO_ACK);
-    this.lastSent = new Int32Array(this.players).fill(-1);
-    this.remoteReported = new Int32Array(this.players).fill(-1);
-    this.rttSamples = Array.from({ length: this.players }, () => []);
+    this.lastTickInput = this.localInput;
+    this.endpoints = Array.from({ length: this.players }, (_, p) => new PeerEndpoint(p));
+    this.detector = new DesyncDetector(this.players, this.localPlayer, (d) => {
+      this.counters.desyncs++;
+      this.events.emit('desync', d);
+    });
+    this.departures = new Departures(this.players, this.localPlayer);
   }
 
   // ---------------------------------------------------------------- public API
@@ -224,9 +287,14 @@ export class Engine<S> {
     return this.delay;
   }
 
+  /** Frame at which the session ends (Infinity: never). Departures below `minPlayers` bring it forward. */
+  get endFrame(): number {
+    return this.end;
+  }
+
   /** True once `endFrame` is reached and every frame before it is confirmed. */
   get finished(): boolean {
-    return this.currentFrame >= this.endFrame && this.confirmed >= this.endFrame - 1;
+    return this.currentFrame >= this.end && this.confirmed >= this.end - 1;
   }
 
   /** Subscribe to an engine event; returns the unsubscribe function. */
@@ -246,14 +314,31 @@ export class Engine<S> {
   /** Set the input used for the frames this peer adds from now on. */
   setLocalInput(input: Uint8Array): void {
     if (!(input instanceof Uint8Array) || input.length !== this.game.inputSize) {
-      throw new RangeError(`local input must be a Uint8Array of ${this.game.inputSize} bytes`);
+      throw new NetrollError('invalid-option', `local input must be a Uint8Array of ${this.game.inputSize} bytes`);
     }
     this.localInput = input.slice();
   }
 
-  /** Change the input delay at runtime (takes effect on the next tick). */
+  /**
+   * Change the input delay at runtime (takes effect on the next tick).
+   * Raising it fills the new gap frames with the input in effect before the
+   * change. Lowering it never drops or shortens a held input: the delay
+   * shrinks by one frame per tick only on ticks whose local input is all
+   * zeros and unchanged from the previous tick (see README, "Input delay").
+   */
   setInputDelay(frames: number): void {
-    this.delay = int('inputDelay', frames, 0, 60);
+    this.delay = int('inputDelay', frames, 0, MAX_INPUT_DELAY);
+  }
+
+  /**
+   * Player `player` is gone (its transport closed, or the application says
+   * so). The remaining peers agree on its departure frame and continue with
+   * its neutral input; a `peer-left` event carries the frame. Returns false
+   * when the player already left or is this peer.
+   */
+  dropPlayer(player: number): boolean {
+    if (!Number.isInteger(player)) return false;
+    return this.beginDeparture(player);
   }
 
   /** How long the host should wait before the next tick, ms (time sync stretch applied). */
@@ -262,23 +347,26 @@ export class Engine<S> {
   }
 
   /**
-   * Run one tick in DESIGN order: drain packets, roll back, time sync,
-   * stall check, send local input, save + step, advance confirmed frame and
-   * exchange hashes. Returns what the tick did.
+   * Run one tick in DESIGN order: drain packets, settle departures, roll
+   * back, time sync, stall check, add and send local input (with pings,
+   * hash samples, acks and departure notices riding along), save + step,
+   * advance the confirmed frame (episodes, hash samples).
    */
   tick(): TickResult {
+    const t0 = this.trace ? this.clock() : 0;
+    const tickFrame = this.currentFrame;
     this.ticks++;
-    const firstIncorrect = this.drainInbox();
+    let firstIncorrect = this.drainInbox();
+    if (this.departures.pending) firstIncorrect = Math.min(firstIncorrect, this.settleDepartures());
     let rollbackDepth = 0;
     if (firstIncorrect < this.currentFrame) {
       rollbackDepth = this.currentFrame - firstIncorrect;
       this.rollback(firstIncorrect);
     }
-    const atEnd = this.currentFrame >= this.endFrame;
+    const atEnd = this.currentFrame >= this.end;
     const stalled = !atEnd && this.currentFrame - (this.confirmed + 1) >= this.maxPrediction;
     if (!atEnd && !stalled) this.addLocalInput();
     this.sendInputs();
-    this.sendPeriodic();
     let advanced = false;
     if (stalled) {
       this.counters.stalls++;
@@ -290,6 +378,7 @@ export class Engine<S> {
     }
     const confirmedBefore = this.confirmed;
     this.advanceConfirmed();
+    if (this.trace) this.trace({ name: 'tick', start: t0, end: this.clock(), frame: tickFrame });
     return { advanced, stalled, rollbackDepth, confirmedAdvanced: this.confirmed > confirmedBefore };
   }
 
@@ -299,21 +388,16 @@ export class Engine<S> {
    */
   confirmedState(): { frame: number; state: S } {
     const frame = this.confirmed + 1;
-    if (frame === this.currentFrame) return { frame, state: this.game.load(this.sim.save().subarray(SNAPSHOT_HEADER_BYTES)) };
-    const bytes = this.ring.get(frame);
-    if (!bytes) throw new Error(`snapshot of frame ${frame} is gone`);
-    return { frame, state: this.game.load(bytes.subarray(SNAPSHOT_HEADER_BYTES)) };
+    return { frame, state: this.game.load(this.snapshotAt(frame).subarray(SNAPSHOT_HEADER_BYTES)) };
   }
 
   /** Hash of the newest confirmed state (the state at the start of `confirmedFrame + 1`). */
   confirmedStateHash(): { frame: number; hash: number } {
     const frame = this.confirmed + 1;
-    const bytes = frame === this.currentFrame ? this.sim.save() : this.ring.get(frame);
-    if (!bytes) throw new Error(`snapshot of frame ${frame} is gone`);
-    return { frame, hash: xxh32(bytes) };
+    return { frame, hash: xxh32(this.snapshotAt(frame)) };
   }
 
-  /** The confirmed input log (frames 0..confirmedFrame) and what replay needs. */
+  /** The confirmed input log (frames 0..confirmedFrame), the departures in it, and what replay needs. */
   inputLog(): InputLog {
     const frames = this.confirmed + 1;
     const size = this.game.inputSize;
@@ -323,7 +407,12 @@ export class Engine<S> {
       const src = this.queues[p]!.range(0, frames - 1);
       for (let f = 0; f < frames; f++) inputs.set(src.subarray(f * size, f * size + size), f * this.stride + p * size);
     }
-    return { spec: this.game.spec, seed: this.seed, players: this.players, inputSize: size, frames, inputs };
+    const departures: { player: number; frame: number }[] = [];
+    for (let p = 0; p < this.players; p++) {
+      const d = this.departures.get(p);
+      if (d?.complete && d.frame! <= frames) departures.push({ player: p, frame: d.frame! });
+    }
+    return { spec: this.game.spec, seed: this.seed, players: this.players, inputSize: size, frames, inputs, departures };
   }
 
   /** The confirmed input log, serialized (see `input-log.ts`). */
@@ -331,25 +420,25 @@ export class Engine<S> {
     return encodeInputLog(this.inputLog());
   }
 
-  /** Send a one-off control packet (already encoded) to a peer. */
-  sendRaw(peer: number, bytes: Uint8Array): void {
-    this.emitPacket(peer, bytes);
-  }
-
   stats(): EngineStats {
     const peers: PeerStats[] = [];
     for (let p = 0; p < this.players; p++) {
       if (p === this.localPlayer) continue;
+      const e = this.endpoints[p]!;
+      const d = this.departures.get(p);
       peers.push({
         player: p,
-        ack: this.peerAck[p]!,
+        ack: e.ack,
         lastReceivedFrame: this.queues[p]!.lastFrame,
-        rttMs: this.rtt(p),
+        rttMs: e.rttMs,
         frameAdvantage: this.timeSync.advantage(p),
+        hashesUnacked: this.detector.outboxSize(p),
+        leftAtFrame: d?.complete ? d.frame! : null,
       });
     }
     return {
       ...this.counters,
+      ...this.detector.counters,
       frame: this.currentFrame,
       confirmedFrame: this.confirmed,
       episode: this.sim.episode,
@@ -380,89 +469,118 @@ export class Engine<S> {
         continue;
       }
       const msg = result.message;
-      switch (msg.type) {
-        case MessageType.Input:
-          firstIncorrect = Math.min(firstIncorrect, this.onInput(peer, msg));
-          break;
-        case MessageType.Ping:
-          this.emitPacket(peer, encode({ type: MessageType.Pong, id: msg.id }));
-          break;
-        case MessageType.Pong:
-          this.onPong(peer, msg.id);
-          break;
-        case MessageType.StateHash:
-          this.onRemoteHash(peer, msg.frame, msg.hash);
-          break;
-        default:
-          this.malformed(peer, 'unexpected-type', `message type ${msg.type} is not handled by the engine`);
+      if (msg.tag !== this.sessionTag) {
+        this.malformed(peer, 'stale-session', `session tag ${msg.tag}, this session is ${this.sessionTag}`);
+        continue;
+      }
+      if (msg.type !== MessageType.Input) {
+        this.malformed(peer, 'unexpected-type', `message type ${msg.type} is not handled by the engine`);
+        continue;
+      }
+      if (this.departures.get(peer)) {
+        this.malformed(peer, 'departed', `player ${peer} left the session`);
+        continue;
+      }
+      firstIncorrect = Math.min(firstIncorrect, this.onInput(peer, msg));
+    }
+    return firstIncorrect;
+  }
+
+  /** Check and take an Input packet; returns the earliest frame whose prediction was wrong. */
+  private onInput(peer: number, msg: InputMessage): number {
+    const never = Number.POSITIVE_INFINITY;
+    if (msg.inputSize !== this.game.inputSize) {
+      this.malformed(peer, 'input-size', `inputs of ${msg.inputSize} bytes, the game takes ${this.game.inputSize}`);
+      return never;
+    }
+    const lastCarried = msg.startFrame + msg.frameCount - 1;
+    const window = this.currentFrame + this.frameWindow;
+    if (lastCarried > window) {
+      this.malformed(peer, 'frame-window', `inputs up to frame ${lastCarried}, past frame ${window}`);
+      return never;
+    }
+    if (msg.players.length !== 1) {
+      this.malformed(peer, 'foreign-player', `peer ${peer} sent inputs of players [${msg.players.join(',')}]`);
+      return never;
+    }
+    const carried = msg.players[0]!;
+    if (carried !== peer) return this.onRelay(peer, carried, msg);
+    const ownLast = this.queues[this.localPlayer]!.lastFrame;
+    if (msg.ack > ownLast) {
+      this.malformed(peer, 'bad-ack', `ack ${msg.ack} is past our last input ${ownLast}`);
+      return never;
+    }
+    if (msg.senderFrame > window) {
+      this.malformed(peer, 'bad-sender-frame', `sender frame ${msg.senderFrame} is past frame ${window}`);
+      return never;
+    }
+    const endpoint = this.endpoints[peer]!;
+    endpoint.takeAck(msg.ack);
+    if (endpoint.takeReportedFrame(msg.senderFrame)) {
+      const rttFrames = endpoint.rttMs / this.tickMs;
+      this.timeSync.sample(peer, this.currentFrame - (msg.senderFrame + rttFrames / 2));
+    }
+    if (msg.ping !== undefined) endpoint.pongDue = msg.ping;
+    if (msg.pong !== undefined) this.onPong(peer, msg.pong);
+    if (msg.hashAcks) this.detector.onAcks(peer, msg.hashAcks);
+    if (msg.hash) this.detector.onRemote(peer, msg.hash);
+    if (msg.leaves) for (const n of msg.leaves) this.onLeaveNotice(peer, n);
+    return this.takeInputs(peer, msg, this.queues[peer]!.lastFrame + msg.frameCount);
+  }
+
+  /** Inputs of departed player `player`, relayed by `peer` during the departure agreement. */
+  private onRelay(peer: number, player: number, msg: InputMessage): number {
+    const d = this.departures.get(player);
+    if (!d || d.complete || player === this.localPlayer) {
+      this.malformed(peer, 'foreign-player', `peer ${peer} sent inputs of player ${player}`);
+      return Number.POSITIVE_INFINITY;
+    }
+    const before = this.queues[player]!.lastFrame;
+    const limit = d.frame !== undefined ? d.frame - 1 : this.departures.relayLimit(player);
+    const firstIncorrect = this.takeInputs(player, msg, limit);
+    const after = this.queues[player]!.lastFrame;
+    if (after > before) {
+      this.counters.inputsRelayed += after - before;
+      this.departures.updateHeld(player, after, this.queues[this.localPlayer]!.lastFrame);
+    }
+    return firstIncorrect;
+  }
+
+  /** Append `msg`'s contiguous new inputs of `player` up to frame `limit`; returns the first mispredicted frame. */
+  private takeInputs(player: number, msg: InputMessage, limit: number): number {
+    const queue = this.queues[player]!;
+    const size = this.game.inputSize;
+    let firstIncorrect = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < msg.frameCount; i++) {
+      const f = msg.startFrame + i;
+      if (f <= queue.lastFrame) {
+        this.counters.inputsDuplicate++;
+        continue;
+      }
+      if (f > queue.lastFrame + 1 || f > limit) break; // a gap: the sender resends from our ack
+      const input = msg.inputs.subarray(i * size, i * size + size);
+      queue.append(input);
+      this.counters.inputsReceived++;
+      if (f < this.currentFrame && firstIncorrect === Number.POSITIVE_INFINITY && !this.usedEquals(f, player, input)) {
+        firstIncorrect = f;
       }
     }
     return firstIncorrect;
   }
 
-  /** Store a peer's inputs; returns the earliest frame whose prediction was wrong. */
-  private onInput(peer: number, msg: InputMessage): number {
-    if (msg.inputSize !== this.game.inputSize) {
-      this.malformed(peer, 'input-size', `inputs of ${msg.inputSize} bytes, the game takes ${this.game.inputSize}`);
-      return Number.POSITIVE_INFINITY;
-    }
-    if (msg.players.length !== 1 || msg.players[0] !== peer) {
-      this.malformed(peer, 'foreign-player', `peer ${peer} sent inputs of players [${msg.players.join(',')}]`);
-      return Number.POSITIVE_INFINITY;
-    }
-    const ownLast = this.queues[this.localPlayer]!.lastFrame;
-    if (msg.ack > ownLast) {
-      this.malformed(peer, 'bad-ack', `ack ${msg.ack} is past our last input ${ownLast}`);
-      return Number.POSITIVE_INFINITY;
-    }
-    if (msg.ack > this.peerAck[peer]!) this.peerAck[peer] = msg.ack;
-    if (msg.senderFrame > this.remoteReported[peer]!) {
-      this.remoteReported[peer] = msg.senderFrame;
-      const rttFrames = this.rtt(peer) / this.tickMs;
-      this.timeSync.sample(peer, this.currentFrame - (msg.senderFrame + rttFrames / 2));
-    }
-    const queue = this.queues[peer]!;
+  private usedEquals(frame: number, player: number, input: Uint8Array): boolean {
     const size = this.game.inputSize;
-    let firstIncorrect = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < msg.frameCount; i++) {
-      const f = msg.startFrame + i;
-      const input = msg.inputs.subarray(i * size, i * size + size);
-      if (f <= queue.lastFrame) {
-        this.counters.inputsDuplicate++;
-        continue;
-      }
-      if (f > queue.lastFrame + 1) break; // a gap: the sender resends from our ack
-      queue.append(input);
-      this.counters.inputsReceived++;
-      if (f < this.currentFrame && firstIncorrect === Number.POSITIVE_INFINITY) {
-        const off = (f % this.ring.capacity) * this.stride + peer * size;
-        for (let b = 0; b < size; b++) {
-          if (this.used[off + b] !== input[b]) {
-            firstIncorrect = f;
-            break;
-          }
-        }
-      }
-    }
-    return firstIncorrect;
+    const off = (frame % this.ring.capacity) * this.stride + player * size;
+    for (let b = 0; b < size; b++) if (this.used[off + b] !== input[b]) return false;
+    return true;
   }
 
   private onPong(peer: number, id: number): void {
     const now = Math.round(this.clock() * 10) >>> 0;
     const ms = ((now - id) >>> 0) / 10;
     if (ms > 60_000) return; // not ours, or absurdly old
-    const samples = this.rttSamples[peer]!;
-    samples.push(ms);
-    if (samples.length > RTT_WINDOW) samples.shift();
+    this.endpoints[peer]!.recordRtt(ms);
     if (this.events.has('rtt')) this.events.emit('rtt', { peer, ms });
-  }
-
-  private rtt(peer: number): number {
-    const s = this.rttSamples[peer];
-    if (!s || s.length === 0) return 0;
-    let sum = 0;
-    for (const v of s) sum += v;
-    return sum / s.length;
   }
 
   private malformed(peer: number, reason: MalformedReason, detail: string): void {
@@ -471,9 +589,46 @@ export class Engine<S> {
     if (this.events.has('malformed')) this.events.emit('malformed', { peer, reason, detail });
   }
 
+  // ---------------------------------------------------------------- departures
+
+  private beginDeparture(player: number): boolean {
+    const held = player >= 0 && player < this.players ? this.queues[player]!.lastFrame : -1;
+    if (!this.departures.begin(player, held, this.queues[this.localPlayer]!.lastFrame)) return false;
+    this.detector.dropPeer(player);
+    this.timeSync.drop(player);
+    return true;
+  }
+
+  private onLeaveNotice(from: number, n: LeaveNotice): void {
+    if (n.player === this.localPlayer || n.player >= this.players) return;
+    this.beginDeparture(n.player);
+    this.departures.onNotice(from, n);
+  }
+
+  /** Agree departure frames and finish departures; returns the first frame whose used input must change. */
+  private settleDepartures(): number {
+    let firstIncorrect = Number.POSITIVE_INFINITY;
+    this.departures.agree();
+    for (const d of this.departures.settle((p) => this.queues[p]!.lastFrame)) {
+      const D = d.frame!;
+      const neutral = this.neutral[d.player]!;
+      const lowest = Math.max(D, this.confirmed + 1);
+      for (let f = lowest; f < this.currentFrame; f++) {
+        if (!this.usedEquals(f, d.player, neutral)) {
+          firstIncorrect = Math.min(firstIncorrect, f);
+          break;
+        }
+      }
+      const remaining = this.departures.remaining().length;
+      if (remaining < this.minPlayers && D < this.end) this.end = Math.max(D, this.confirmed + 1);
+      this.events.emit('peer-left', { player: d.player, frame: D, remaining });
+    }
+    return firstIncorrect;
+  }
+
   // ---------------------------------------------------------------- simulate
 
-  /** Fill `frameInputs` for `frame`: real inputs where known, predictions elsewhere. */
+  /** Fill `frameInputs` for `frame`: real inputs where known, neutral after a departure, predictions elsewhere. */
   private gatherInputs(frame: number): Uint8Array {
     const size = this.game.inputSize;
     for (let p = 0; p < this.players; p++) {
@@ -481,8 +636,12 @@ export class Engine<S> {
       let input: Uint8Array;
       if (frame <= q.lastFrame) input = q.get(frame);
       else {
-        const last = q.lastFrame >= 0 ? q.get(q.lastFrame) : this.zeroInput;
-        input = this.game.predict ? this.game.predict(last, frame, p) : last;
+        const d = this.departures.get(p);
+        if (d?.complete && frame >= d.frame!) input = this.neutral[p]!;
+        else {
+          const last = q.lastFrame >= 0 ? q.get(q.lastFrame) : this.zeroInput;
+          input = this.game.predict ? this.game.predict(last, frame, p) : last;
+        }
       }
       this.frameInputs.set(input, p * size);
     }
@@ -491,7 +650,7 @@ export class Engine<S> {
 
   /** Save the snapshot of `frame` (optional), then step it with gathered inputs. */
   private simulateFrame(frame: number, save: boolean): void {
-    const trace = this.trace;
+    const trace = this.detailed;
     if (save) {
       const t0 = trace ? this.clock() : 0;
       this.ring.put(frame, this.sim.save(this.ring.reusable(frame)));
@@ -510,14 +669,13 @@ export class Engine<S> {
     const depth = this.currentFrame - to;
     const start = this.clock();
     this.sim.load(snapshot);
-    const loaded = this.trace ? this.clock() : 0;
-    if (this.trace) this.trace({ name: 'load', start, end: loaded, frame: to });
+    const loaded = this.detailed ? this.clock() : 0;
+    if (this.detailed) this.detailed({ name: 'load', start, end: loaded, frame: to });
+    for (const f of this.finals.keys()) if (f > to) this.finals.delete(f);
     for (let f = to; f < this.currentFrame; f++) this.simulateFrame(f, f !== to);
     const end = this.clock();
-    if (this.trace) {
-      this.trace({ name: 'resimulate', start: loaded, end, frame: to, depth });
-      this.trace({ name: 'rollback', start, end, frame: to, depth });
-    }
+    if (this.detailed) this.detailed({ name: 'resimulate', start: loaded, end, frame: to, depth });
+    if (this.trace) this.trace({ name: 'rollback', start, end, frame: to, depth });
     const ms = end - start;
     this.counters.rollbacks++;
     this.counters.rollbackFrames += depth;
@@ -528,11 +686,23 @@ export class Engine<S> {
 
   // ---------------------------------------------------------------- send
 
+  /** Add this tick's local input at frame + delay, by the input-delay rule (see `setInputDelay`). */
   private addLocalInput(): void {
     const queue = this.queues[this.localPlayer]!;
-    const target = Math.min(this.currentFrame + this.delay, this.endFrame - 1);
-    // After a delay decrease the target is already taken: this input is dropped.
-    while (queue.lastFrame < target) queue.append(this.localInput);
+    const input = this.localInput;
+    const previous = this.lastTickInput;
+    this.lastTickInput = input;
+    const target = Math.min(this.currentFrame + this.delay, this.end - 1);
+    if (queue.lastFrame < target) {
+      // Steady or raised delay: gap frames keep the input in effect before.
+      while (queue.lastFrame < target - 1) queue.append(queue.lastFrame >= 0 ? queue.get(queue.lastFrame).slice() : this.zeroInput);
+      queue.append(input);
+      return;
+    }
+    // The delay was lowered: shrink it only on an idle tick (all zeros, unchanged); otherwise keep one frame per tick.
+    if (queue.lastFrame >= this.end - 1) return;
+    if (isZero(input) && sameBytes(input, previous) && queue.equals(queue.lastFrame, input)) return;
+    queue.append(input);
   }
 
   private sendInputs(): void {
@@ -540,14 +710,20 @@ export class Engine<S> {
     const last = queue.lastFrame;
     if (last < 0) return;
     const size = this.game.inputSize;
+    const ping =
+      this.pingIntervalTicks > 0 && this.ticks % this.pingIntervalTicks === 1 % this.pingIntervalTicks
+        ? Math.round(this.clock() * 10) >>> 0
+        : undefined;
+    const departing = this.departures.pending || this.departures.remaining().length < this.players;
     for (let p = 0; p < this.players; p++) {
-      if (p === this.localPlayer) continue;
-      let start = Math.min(this.peerAck[p]! + 1, last - this.minRedundancy + 1);
-      if (start < 0) start = 0;
-      if (start > last) start = last;
-      const count = Math.min(last - start + 1, this.maxPacketFrames);
+      if (p === this.localPlayer || this.departures.get(p)) continue;
+      const endpoint = this.endpoints[p]!;
+      const { start, count } = endpoint.nextRange(last, this.minRedundancy, this.maxPacketFrames);
       const end = start + count - 1;
+      const pong = endpoint.pongDue;
+      endpoint.pongDue = undefined;
       const bytes = encodeInput({
+        tag: this.sessionTag,
         startFrame: start,
         frameCount: count,
         players: [this.localPlayer],
@@ -555,29 +731,40 @@ export class Engine<S> {
         ack: this.queues[p]!.lastFrame,
         senderFrame: this.currentFrame,
         inputs: queue.range(start, end),
+        ping,
+        pong,
+        hash: this.detector.nextSample(p),
+        hashAcks: this.detector.takeAcks(p),
+        leaves: departing ? this.departures.noticesFor(p, endpoint.ack) : undefined,
       });
-      const prev = this.lastSent[p]!;
-      const fresh = Math.max(0, end - Math.max(prev, start - 1));
+      const fresh = endpoint.noteSent(start, end);
       this.counters.inputsSent += fresh;
       this.counters.inputsResent += count - fresh;
-      if (end > prev) this.lastSent[p] = end;
       this.emitPacket(p, bytes);
+      if (departing) this.sendRelays(p);
     }
   }
 
-  private sendPeriodic(): void {
-    if (this.pingIntervalTicks > 0 && this.ticks % this.pingIntervalTicks === 1 % this.pingIntervalTicks) {
-      const ping = encode({ type: MessageType.Ping, id: Math.round(this.clock() * 10) >>> 0 });
-      this.broadcast(ping);
+  /** Relay the inputs of departed players that peer `to` lacks (only during a departure). */
+  private sendRelays(to: number): void {
+    for (let x = 0; x < this.players; x++) {
+      const range = this.departures.relayFor(to, x);
+      if (!range) continue;
+      const count = Math.min(range.to - range.from + 1, this.maxPacketFrames);
+      this.emitPacket(
+        to,
+        encodeInput({
+          tag: this.sessionTag,
+          startFrame: range.from,
+          frameCount: count,
+          players: [x],
+          inputSize: this.game.inputSize,
+          ack: this.queues[to]!.lastFrame,
+          senderFrame: this.currentFrame,
+          inputs: this.queues[x]!.range(range.from, range.from + count - 1),
+        }),
+      );
     }
-    if (this.hashResend) {
-      this.broadcast(this.hashResend.bytes);
-      if (--this.hashResend.left <= 0) this.hashResend = null;
-    }
-  }
-
-  private broadcast(bytes: Uint8Array): void {
-    for (let p = 0; p < this.players; p++) if (p !== this.localPlayer) this.emitPacket(p, bytes);
   }
 
   private emitPacket(peer: number, bytes: Uint8Array): void {
@@ -589,74 +776,57 @@ export class Engine<S> {
   // ---------------------------------------------------------------- confirm
 
   private advanceConfirmed(): void {
-    let c = this.currentFrame - 1;
-    for (const q of this.queues) if (q.lastFrame < c) c = q.lastFrame;
+    let c = Math.min(this.currentFrame - 1, this.end - 1);
+    for (let p = 0; p < this.players; p++) {
+      if (this.departures.get(p)?.complete) continue;
+      const last = this.queues[p]!.lastFrame;
+      if (last < c) c = last;
+    }
     if (c <= this.confirmed) return;
+    for (let p = 0; p < this.players; p++) {
+      if (!this.departures.get(p)?.complete) continue;
+      const q = this.queues[p]!;
+      while (q.lastFrame < c) q.append(this.neutral[p]!);
+    }
     const from = this.confirmed;
     this.confirmed = c;
-    this.reportEpisodes(from + 2, c + 1);
-    while (this.nextHashFrame <= c + 1) this.takeHash(this.nextHashFrame);
+    // The newly confirmed start states are those of frames from + 2 .. c + 1.
+    for (let f = from + 2; f <= c + 1; f++) this.confirmStart(f);
   }
 
-  /** Emit an episode event for every boundary among the states at the start of frames `from..to`. */
-  private reportEpisodes(from: number, to: number): void {
-    for (let f = from; f <= to; f++) {
-      const bytes = f === this.currentFrame ? undefined : this.ring.get(f);
-      const episode = bytes ? snapshotEpisode(bytes) : this.sim.episode;
-      if (episode <= this.reportedEpisode) continue;
-      this.events.emit('episode', {
-        episode: this.reportedEpisode,
-        startFrame: this.reportedEpisodeStart,
-        endFrame: f - 1,
-        nextStartFrame: f,
-      });
-      this.reportedEpisode = episode;
-      this.reportedEpisodeStart = f;
-    }
-  }
-
-  private takeHash(frame: number): void {
-    this.nextHashFrame += this.hashInterval;
-    const bytes = frame === this.currentFrame ? this.sim.save() : this.ring.get(frame);
-    if (!bytes) throw new Error(`internal: snapshot of frame ${frame} is gone for hashing`);
-    const t0 = this.trace ? this.clock() : 0;
-    const hash = xxh32(bytes);
-    if (this.trace) this.trace({ name: 'hash', start: t0, end: this.clock(), frame });
-    this.localHashes.set(frame, { hash, snapshot: bytes.slice(), checked: 0 });
-    if (this.localHashes.size > KEPT_HASHES) {
-      const oldest = this.localHashes.keys().next().value;
-      if (oldest !== undefined) this.localHashes.delete(oldest);
-    }
+  /** The start state of `frame` is now confirmed: report an episode boundary, take a hash sample. */
+  private confirmStart(frame: number): void {
+    const bytes = frame === this.currentFrame ? undefined : this.ring.get(frame);
+    const episode = bytes ? snapshotEpisode(bytes) : this.sim.episode;
+    const ended = this.episodes.observe(frame, episode);
+    if (ended) this.events.emit('episode', ended);
+    const final = this.finals.get(frame);
+    if (final) this.finals.delete(frame);
+    const episodeStart = bytes ? snapshotEpisodeStart(bytes) === frame : this.sim.episodeStart === frame;
+    if (!isSampleFrame(frame, this.hashInterval, episodeStart && frame > 0, this.end)) return;
+    const t0 = this.detailed ? this.clock() : 0;
+    const sampled = final ?? this.snapshotAt(frame);
+    const hash = xxh32(sampled);
+    if (this.detailed) this.detailed({ name: 'hash', start: t0, end: this.clock(), frame });
+    this.detector.record(frame, hash, final ?? sampled.slice());
     this.events.emit('hash', { frame, hash });
-    const packet = encode({ type: MessageType.StateHash, frame, hash });
-    this.broadcast(packet);
-    this.hashResend = { bytes: packet, left: HASH_RESENDS - 1 };
-    const pending = this.remoteHashes.get(frame);
-    if (pending) {
-      this.remoteHashes.delete(frame);
-      for (const [peer, remote] of pending) this.compareHash(peer, frame, remote);
-    }
   }
 
-  private onRemoteHash(peer: number, frame: number, hash: number): void {
-    if (this.localHashes.has(frame)) {
-      this.compareHash(peer, frame, hash);
-    } else if (frame >= this.nextHashFrame && this.hashInterval > 0 && frame % this.hashInterval === 0) {
-      let m = this.remoteHashes.get(frame);
-      if (!m) {
-        if (this.remoteHashes.size >= KEPT_HASHES) return; // a peer far ahead; it resends later hashes
-        this.remoteHashes.set(frame, (m = new Map()));
-      }
-      m.set(peer, hash);
-    }
+  /** Snapshot bytes of the start state of `frame` (the live state's when it is the current frame). */
+  private snapshotAt(frame: number): Uint8Array {
+    const bytes = frame === this.currentFrame ? this.sim.save() : this.ring.get(frame);
+    if (!bytes) throw new Error(`internal: snapshot of frame ${frame} is gone`);
+    return bytes;
   }
+}
 
-  private compareHash(peer: number, frame: number, remoteHash: number): void {
-    const local = this.localHashes.get(frame);
-    if (!local || local.checked & (1 << peer)) return;
-    local.checked |= 1 << peer;
-    if (local.hash === remoteHash) return;
-    this.counters.desyncs++;
-    this.events.emit('desync', { frame, peer, localHash: local.hash, remoteHash, snapshot: local.snapshot });
-  }
+function isZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -11,7 +11,11 @@
  * @typeParam R - what `render` returns for the UI (defaults to `unknown`).
  */
 export interface Game<S, R = unknown> {
-  /** Registry name plus parameters, e.g. `arena` or `swarm?entities=1000`. */
+  /**
+   * Registry name, version and parameters, e.g. `arena@1` or
+   * `swarm@1?entities=1000`. Bump the version whenever the game's logic
+   * changes: replay refuses logs of another version.
+   */
   readonly spec: string;
   /** Bytes of input per player per frame, 1 to 16. */
   readonly inputSize: number;
@@ -44,6 +48,11 @@ export interface Game<S, R = unknown> {
    * Default: repeat `lastInput`. Must be deterministic.
    */
   predict?(lastInput: Uint8Array, frame: number, player: number): Uint8Array;
+  /**
+   * The input of a player who left the session, used from the agreed
+   * departure frame on (`inputSize` bytes, deterministic). Default: zeros.
+   */
+  absentInput?(player: number): Uint8Array;
 }
 
 /** Maximum players in one session (full mesh). */

@@ -1,21 +1,35 @@
 /**
  * The confirmed input log: every player's input for every confirmed frame,
- * plus what is needed to replay it. Compact binary, big-endian header:
+ * the players who left and when, plus what is needed to replay it. Compact
+ * binary, big-endian header:
  *
- * `0 magic "NRLG"`, `4 version u8`, `5 players u8`, `6 inputSize u8`,
- * `7 reserved u8`, `8 seed u32`, `12 frames u32`, `16 specLength u16`,
- * `18 spec utf-8`, then `frames × players × inputSize` input bytes,
- * frame-major (frame 0 of players 0..n-1, then frame 1, ...).
+ * `0 magic "NRLG"`, `4 version u8` (2), `5 players u8`, `6 inputSize u8`,
+ * `7 departures u8`, `8 seed u32`, `12 frames u32`, `16 specLength u16`,
+ * `18 spec utf-8`, then `departures × (player u8, frame u32)`, then
+ * `frames × players × inputSize` input bytes, frame-major (frame 0 of
+ * players 0..n-1, then frame 1, ...). A departed player's inputs from its
+ * departure frame on are the neutral input the engine used, so replay
+ * reproduces the session without special cases. Version 1 logs (no
+ * departures; byte 7 reserved) are still read.
  */
+import { type ErrorInfo, errorInfo, NetrollError } from '../contracts/errors.ts';
+import { isSampleFrame } from './desync-detector.ts';
 import type { Game } from './game.ts';
 import { xxh32 } from './hash.ts';
 import { Simulation } from './simulation.ts';
 
 const MAGIC = [0x4e, 0x52, 0x4c, 0x47]; // "NRLG"
-const LOG_VERSION = 1;
+const LOG_VERSION = 2;
 const HEADER_BYTES = 18;
 
+/** A player who left: from `frame` on, its inputs in the log are neutral. */
+export interface LoggedDeparture {
+  readonly player: number;
+  readonly frame: number;
+}
+
 export interface InputLog {
+  /** The game's spec, version included (`arena@1`). */
   readonly spec: string;
   readonly seed: number;
   readonly players: number;
@@ -23,51 +37,87 @@ export interface InputLog {
   readonly frames: number;
   /** `frames × players × inputSize` bytes, frame-major. */
   readonly inputs: Uint8Array;
+  /** Players who left during the logged frames. */
+  readonly departures?: readonly LoggedDeparture[];
 }
 
-export type InputLogResult = { ok: true; log: InputLog } | { ok: false; error: string };
+export type InputLogResult = { ok: true; log: InputLog } | { ok: false; error: ErrorInfo };
+
+const bad = (message: string): InputLogResult => ({ ok: false, error: errorInfo('bad-input-log', message) });
 
 /** Serialize an input log. */
 export function encodeInputLog(log: InputLog): Uint8Array {
   const spec = new TextEncoder().encode(log.spec);
-  if (spec.length > 0xffff) throw new RangeError('game spec is too long');
+  if (spec.length > 0xffff) throw new NetrollError('invalid-option', 'game spec is too long');
   const expected = log.frames * log.players * log.inputSize;
   if (log.inputs.length !== expected) {
-    throw new RangeError(`input log holds ${log.inputs.length} bytes, expected ${expected}`);
+    throw new NetrollError('invalid-option', `input log holds ${log.inputs.length} bytes, expected ${expected}`);
   }
-  const out = new Uint8Array(HEADER_BYTES + spec.length + log.inputs.length);
+  const departures = log.departures ?? [];
+  if (departures.length > 255) throw new NetrollError('invalid-option', 'too many departures');
+  const depStart = HEADER_BYTES + spec.length;
+  const out = new Uint8Array(depStart + departures.length * 5 + log.inputs.length);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
   out[4] = LOG_VERSION;
   out[5] = log.players;
   out[6] = log.inputSize;
+  out[7] = departures.length;
   view.setUint32(8, log.seed >>> 0);
   view.setUint32(12, log.frames);
   view.setUint16(16, spec.length);
   out.set(spec, HEADER_BYTES);
-  out.set(log.inputs, HEADER_BYTES + spec.length);
+  departures.forEach((d, i) => {
+    out[depStart + i * 5] = d.player;
+    view.setUint32(depStart + i * 5 + 1, d.frame);
+  });
+  out.set(log.inputs, depStart + departures.length * 5);
   return out;
 }
 
-/** Parse an input log; never throws. */
+/** Parse an input log; never throws (errors have code `bad-input-log`). */
 export function decodeInputLog(bytes: Uint8Array): InputLogResult {
-  if (bytes.length < HEADER_BYTES) return { ok: false, error: 'input log is truncated' };
-  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) return { ok: false, error: 'not a netroll input log' };
-  if (bytes[4] !== LOG_VERSION) return { ok: false, error: `input log version ${bytes[4]} is not supported` };
+  if (!(bytes instanceof Uint8Array)) return bad('input log is not a byte array');
+  if (bytes.length < HEADER_BYTES) return bad('input log is truncated');
+  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) return bad('not a netroll input log');
+  const version = bytes[4]!;
+  if (version !== 1 && version !== LOG_VERSION) return bad(`input log version ${version} is not supported`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const players = bytes[5]!;
   const inputSize = bytes[6]!;
   if (players < 1 || players > 8 || inputSize < 1 || inputSize > 16) {
-    return { ok: false, error: `bad players (${players}) or input size (${inputSize})` };
+    return bad(`bad players (${players}) or input size (${inputSize})`);
   }
+  const departureCount = version === 1 ? 0 : bytes[7]!;
   const seed = view.getUint32(8);
   const frames = view.getUint32(12);
   const specLength = view.getUint16(16);
-  const inputsStart = HEADER_BYTES + specLength;
+  const depStart = HEADER_BYTES + specLength;
+  const inputsStart = depStart + departureCount * 5;
   const expected = inputsStart + frames * players * inputSize;
-  if (bytes.length !== expected) return { ok: false, error: `input log is ${bytes.length} bytes, expected ${expected}` };
-  const spec = new TextDecoder().decode(bytes.subarray(HEADER_BYTES, inputsStart));
-  return { ok: true, log: { spec, seed, players, inputSize, frames, inputs: bytes.subarray(inputsStart) } };
+  if (bytes.length !== expected) return bad(`input log is ${bytes.length} bytes, expected ${expected}`);
+  const spec = new TextDecoder().decode(bytes.subarray(HEADER_BYTES, depStart));
+  const departures: LoggedDeparture[] = [];
+  for (let i = 0; i < departureCount; i++) {
+    const player = bytes[depStart + i * 5]!;
+    const frame = view.getUint32(depStart + i * 5 + 1);
+    if (player >= players || frame > frames) return bad(`departure of player ${player} at frame ${frame} does not fit the log`);
+    departures.push({ player, frame });
+  }
+  return { ok: true, log: { spec, seed, players, inputSize, frames, inputs: bytes.subarray(inputsStart), departures } };
+}
+
+/**
+ * The name and version of a game spec: `arena@1?coins=3` → `{ name: 'arena', version: 1 }`.
+ * A spec without `@` has version 1 (the behaviour before specs carried versions).
+ */
+export function specVersion(spec: string): { name: string; version: number } {
+  const q = spec.indexOf('?');
+  const head = q < 0 ? spec : spec.slice(0, q);
+  const at = head.indexOf('@');
+  if (at < 0) return { name: head, version: 1 };
+  const v = Number(head.slice(at + 1));
+  return { name: head.slice(0, at), version: Number.isInteger(v) && v >= 0 ? v : -1 };
 }
 
 export interface ReplayResult {
@@ -77,13 +127,19 @@ export interface ReplayResult {
   readonly finalHash: number;
   /** Episodes started, including the running one. */
   readonly episodes: number;
-  /** Hashes at every multiple of `hashInterval` (frame → hash), when asked for. */
+  /**
+   * With a `hashInterval`: the engine's hash samples over the log (frame →
+   * hash): multiples of the interval, episode starts (hash of the ended
+   * episode's final state) and the log's last frame.
+   */
   readonly hashes: ReadonlyMap<number, number>;
 }
 
 /**
  * Re-run a log through its game and return the final state hash.
  * `resolveGame` maps the log's spec to a game (see `gameFromSpec`).
+ * @throws NetrollError `game-version-mismatch` when the resolved game's
+ *   version differs from the log's; `bad-input-log` when its input size does.
  */
 export function replay(
   log: InputLog,
@@ -91,16 +147,32 @@ export function replay(
   hashInterval = 0,
 ): ReplayResult {
   const game = resolveGame(log.spec);
+  const want = specVersion(log.spec);
+  const got = specVersion(game.spec);
+  if (want.name !== got.name || want.version !== got.version) {
+    throw new NetrollError(
+      'game-version-mismatch',
+      `the log was recorded with ${want.name}@${want.version}, this build has ${got.name}@${got.version}`,
+    );
+  }
   if (game.inputSize !== log.inputSize) {
-    throw new Error(`game ${log.spec} takes ${game.inputSize}-byte inputs, the log has ${log.inputSize}`);
+    throw new NetrollError('bad-input-log', `game ${log.spec} takes ${game.inputSize}-byte inputs, the log has ${log.inputSize}`);
   }
   const sim = new Simulation(game, log.seed, log.players);
+  let final: { frame: number; bytes: Uint8Array } | undefined;
+  if (hashInterval > 0) sim.onEpisodeEnd = (frame, bytes) => (final = { frame: frame + 1, bytes });
   const stride = log.players * log.inputSize;
   const hashes = new Map<number, number>();
+  const sample = (f: number) => {
+    if (hashInterval <= 0) return;
+    const start = final?.frame === f;
+    if (!isSampleFrame(f, hashInterval, start, log.frames)) return;
+    hashes.set(f, start ? xxh32(final!.bytes) : sim.hash());
+  };
   for (let f = 0; f < log.frames; f++) {
-    if (hashInterval > 0 && f > 0 && f % hashInterval === 0) hashes.set(f, sim.hash());
+    sample(f);
     sim.step(log.inputs.subarray(f * stride, (f + 1) * stride), f);
   }
-  if (hashInterval > 0 && log.frames > 0 && log.frames % hashInterval === 0) hashes.set(log.frames, sim.hash());
+  if (log.frames > 0) sample(log.frames);
   return { frames: log.frames, finalHash: xxh32(sim.save()), episodes: sim.episode + 1, hashes };
 }

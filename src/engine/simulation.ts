@@ -25,11 +25,17 @@ export class Simulation<S> {
   state: S;
   episode = 0;
   episodeStart = 0;
+  /**
+   * Called when session frame `frame` ends an episode, with the snapshot of
+   * its final state (before the reset), so that state can be hashed.
+   */
+  onEpisodeEnd: ((frame: number, finalSnapshot: Uint8Array) => void) | undefined;
 
   constructor(
     readonly game: Game<S>,
     readonly seed: number,
     readonly players: number,
+    private readonly hooks: { step?(frame: number, state: S): S | void } = {},
   ) {
     this.state = game.init(episodeSeed(seed, 0), players);
   }
@@ -37,7 +43,12 @@ export class Simulation<S> {
   /** Step session frame `frame` with all players' inputs. */
   step(inputs: Uint8Array, frame: number): void {
     this.state = this.game.step(this.state, inputs, frame - this.episodeStart);
+    if (this.hooks.step) {
+      const replaced = this.hooks.step(frame, this.state);
+      if (replaced !== undefined) this.state = replaced;
+    }
     if (this.game.isEpisodeOver?.(this.state)) {
+      this.onEpisodeEnd?.(frame, this.save());
       this.episode++;
       this.episodeStart = frame + 1;
       this.state = this.game.init(episodeSeed(this.seed, this.episode), this.players);
@@ -77,4 +88,9 @@ export class Simulation<S> {
 /** Episode number stored in a snapshot's header. */
 export function snapshotEpisode(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+}
+
+/** Session frame the snapshot's episode started at. */
+export function snapshotEpisodeStart(bytes: Uint8Array): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
 }

@@ -43,6 +43,12 @@ class Window {
   get size(): number {
     return this.count;
   }
+
+  clear(): void {
+    this.count = 0;
+    this.next = 0;
+    this.sum = 0;
+  }
 }
 
 export class TimeSync {
@@ -62,6 +68,11 @@ export class TimeSync {
   /** Record one sample: our frame minus the peer's estimated current frame. */
   sample(peer: number, advantage: number): void {
     this.windows[peer]?.push(advantage);
+  }
+
+  /** Forget a departed peer (it no longer counts as the slowest). */
+  drop(peer: number): void {
+    this.windows[peer]?.clear();
   }
 
   /** Average advantage over `peer` (positive: we are ahead). */

@@ -8,7 +8,11 @@ export type MalformedReason =
   | 'foreign-player'
   | 'bad-ack'
   | 'inbox-full'
-  | 'unexpected-type';
+  | 'unexpected-type'
+  | 'stale-session'
+  | 'frame-window'
+  | 'bad-sender-frame'
+  | 'departed';
 
 /** Events the engine emits (subscribe with `engine.on(type, handler)`). */
 export interface EngineEvents {
@@ -18,7 +22,7 @@ export interface EngineEvents {
   stall: { frame: number; confirmedFrame: number };
   /** Peers disagree on the state at `frame`. `snapshot` is this peer's snapshot bytes of that frame. */
   desync: { frame: number; peer: number; localHash: number; remoteHash: number; snapshot: Uint8Array };
-  /** A confirmed state hash was taken (every `hashInterval` frames). */
+  /** A confirmed state hash sample was taken (multiples of `hashInterval`, episode ends, the end frame). */
   hash: { frame: number; hash: number };
   /** An episode ended on the confirmed timeline; the next starts at `nextStartFrame`. */
   episode: { episode: number; startFrame: number; endFrame: number; nextStartFrame: number };
@@ -26,6 +30,11 @@ export interface EngineEvents {
   malformed: { peer: number; reason: MalformedReason; detail: string };
   /** A round trip to `peer` was measured. */
   rtt: { peer: number; ms: number };
+  /**
+   * Player `player` left: from `frame` on its input is neutral on every
+   * remaining peer. `remaining` counts the players left, this one included.
+   */
+  'peer-left': { player: number; frame: number; remaining: number };
 }
 
 /** Per-link figures. */
@@ -39,6 +48,10 @@ export interface PeerStats {
   readonly rttMs: number;
   /** Our average frame advantage over this peer (positive: we are ahead). */
   readonly frameAdvantage: number;
+  /** Our hash samples this peer has not acknowledged yet. */
+  readonly hashesUnacked: number;
+  /** The agreed departure frame once this player left, else null. */
+  readonly leftAtFrame: number | null;
 }
 
 /** A snapshot of the engine's counters. */
@@ -61,6 +74,13 @@ export interface EngineStats {
   readonly inputsResent: number;
   readonly inputsReceived: number;
   readonly inputsDuplicate: number;
+  /** Inputs of departed players received from another peer during a departure. */
+  readonly inputsRelayed: number;
+  /** Hash samples sent for the first time, resent, compared with a peer's, and dropped unacked (queue full). */
+  readonly hashesSent: number;
+  readonly hashesResent: number;
+  readonly hashesCompared: number;
+  readonly hashesDropped: number;
   readonly packetsSent: number;
   readonly packetsReceived: number;
   readonly bytesSent: number;

@@ -48,6 +48,9 @@ export interface ArenaRender {
   height: number;
 }
 
+/** Version of arena's logic in its spec (`arena@1`); bumped whenever a change alters any snapshot. */
+export const ARENA_VERSION = 1;
+
 /** Default option values; options equal to these are left out of `spec`. */
 export const ARENA_DEFAULTS: Readonly<Required<ArenaOptions>> = {
   episodeFrames: 1200,
@@ -108,7 +111,7 @@ export function createArena(options: ArenaOptions = {}): Game<ArenaState, ArenaR
     .filter((k) => o[k] !== ARENA_DEFAULTS[k])
     .sort()
     .map((k) => `${k}=${o[k]}`);
-  const spec = params.length ? `arena?${params.join('&')}` : 'arena';
+  const spec = params.length ? `arena@${ARENA_VERSION}?${params.join('&')}` : `arena@${ARENA_VERSION}`;
 
   const W = o.width * ONE;
   const H = o.height * ONE;

@@ -2,13 +2,15 @@
  * Game registry: builds a game from its spec string (`name?k=v&k=v`), so
  * peers can agree on a game by exchanging `game.spec`.
  */
+import { NetrollError } from '../contracts/errors.ts';
 import type { Game } from '../engine/game.ts';
-import { createArena } from './arena.ts';
-import { createSwarm } from './swarm.ts';
+import { ARENA_VERSION, createArena } from './arena.ts';
+import { createSwarm, SWARM_VERSION } from './swarm.ts';
 
 export {
   createArena,
   ARENA_DEFAULTS,
+  ARENA_VERSION,
   INPUT_UP,
   INPUT_DOWN,
   INPUT_LEFT,
@@ -20,6 +22,7 @@ export {
 } from './arena.ts';
 export {
   createSwarm,
+  SWARM_VERSION,
   SWARM_MIN_ENTITIES,
   SWARM_MAX_ENTITIES,
   SWARM_WORDS_PER_ENTITY,
@@ -33,31 +36,43 @@ export const gameNames = ['arena', 'swarm'] as const;
 /** A registered game name. */
 export type GameName = (typeof gameNames)[number];
 
-const factories: Record<GameName, { keys: readonly string[]; create(p: Record<string, number>): Game<unknown> }> = {
+const factories: Record<GameName, { version: number; keys: readonly string[]; create(p: Record<string, number>): Game<unknown> }> = {
   arena: {
+    version: ARENA_VERSION,
     keys: ['coins', 'episodeFrames', 'height', 'targetScore', 'width'],
     create: (p) => createArena(p),
   },
   swarm: {
+    version: SWARM_VERSION,
     keys: ['entities', 'episodeFrames'],
     create: (p) => createSwarm(p),
   },
 };
 
 /**
- * Parse `name` or `name?k=v&k=v` (integer values only) and create that game.
+ * Parse `name[@version]` or `name[@version]?k=v&k=v` (integer values only)
+ * and create that game. Without `@version` the current version is meant.
  * Parameters may come in any order; the game's own `spec` is canonical
  * (sorted keys, defaults omitted except swarm's `entities`).
  * @throws Error for a malformed spec, an unknown game or parameter, or a
- *   duplicate parameter; RangeError (from the game) for out-of-range values.
+ *   duplicate parameter; RangeError (from the game) for out-of-range values;
+ *   NetrollError `game-version-mismatch` for a version this build does not have.
  */
 export function gameFromSpec(spec: string): Game<unknown> {
   const q = spec.indexOf('?');
-  const name = q < 0 ? spec : spec.slice(0, q);
+  const head = q < 0 ? spec : spec.slice(0, q);
+  const at = head.indexOf('@');
+  const name = at < 0 ? head : head.slice(0, at);
   if (!(gameNames as readonly string[]).includes(name)) {
     throw new Error(`gameFromSpec: unknown game "${name}" in "${spec}" (known: ${gameNames.join(', ')})`);
   }
   const entry = factories[name as GameName];
+  if (at >= 0 && head.slice(at + 1) !== String(entry.version)) {
+    throw new NetrollError(
+      'game-version-mismatch',
+      `gameFromSpec: "${spec}" asks for ${name} version ${head.slice(at + 1)}, this build has ${name}@${entry.version}`,
+    );
+  }
   const params: Record<string, number> = {};
   if (q >= 0) {
     for (const part of spec.slice(q + 1).split('&')) {

@@ -72,6 +72,9 @@ function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
+/** Version of swarm's logic in its spec (`swarm@1`); bumped whenever a change alters any snapshot. */
+export const SWARM_VERSION = 1;
+
 /**
  * Create a swarm game.
  * @throws RangeError when `entities` is outside 100..20000 or `episodeFrames`
@@ -88,7 +91,7 @@ export function createSwarm(options: SwarmOptions = {}): Game<SwarmState, SwarmR
   if (!Number.isInteger(episodeFrames) || episodeFrames < 0 || episodeFrames > 1_000_000) {
     throw new RangeError(`swarm: episodeFrames must be an integer in 0..1000000 (got ${episodeFrames})`);
   }
-  const spec = `swarm?entities=${n}` + (episodeFrames ? `&episodeFrames=${episodeFrames}` : '');
+  const spec = `swarm@${SWARM_VERSION}?entities=${n}` + (episodeFrames ? `&episodeFrames=${episodeFrames}` : '');
   const entAt = (players: number) => HEADER + players * CS;
   const words = (players: number) => entAt(players) + n * ES;
   const rng = new Prng(0); // scratch; its state is always loaded from `data`

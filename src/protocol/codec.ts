@@ -2,16 +2,24 @@
  * Binary codec for netroll packets (big-endian).
  *
  * Layouts (offsets in bytes):
- * - every packet: `0 version u8`, `1 type u8`
- * - Input:     `2 playerMask u8`, `3 inputSize u8`, `4 startFrame u32`,
- *              `8 frameCount u8`, `9 ackDelta i16`, `11 frameDelta i16`,
- *              `13 inputs` (frameCount × players × inputSize). 13 + n bytes.
+ * - every packet: `0 version u8`, `1 type u8`, `2 session tag u8`
+ * - Input:     `3 playerMask u8`, `4 (inputSize − 1) u4 | extension flags u4`,
+ *              `5 startFrame u32`, `9 frameCount u8`, `10 ackDelta i16`,
+ *              `12 frameDelta i8`, `13 inputs` (frameCount × players ×
+ *              inputSize), then the extensions whose flag is set, in order:
+ *              ping `id u32` (flag 1), pong `id u32` (flag 2), hash sample
+ *              `frame u32, hash u32` (flag 4), and a list (flag 8):
+ *              `count u8` then `count` items, each `kind u8` + body:
+ *              kind 1 hash ack `frame u32`; kind 2 leave notice
+ *              `player u8, frozenFrame+1 u32, heldFrame+1 u32`.
+ *              13 + n bytes without extensions: 2 players, 1-byte input,
+ *              3 frames = 16 bytes.
  *              ackDelta = ack − startFrame, or −32768 for "no ack".
- *              frameDelta = senderFrame − startFrame (clamped to i16).
- * - Ping/Pong: `2 id u32` (6 bytes)
- * - StateHash: `2 frame u32`, `6 hash u32` (10 bytes)
- * - Close:     `2 reason u8`, `3 length u8`, `4 detail utf-8` (4 + length)
- * - Resync:    `2 frame u32`, `6 length u32`, `10 snapshot` (10 + length)
+ *              frameDelta = senderFrame − (startFrame + frameCount − 1), clamped to i8.
+ * - Ping/Pong: `3 id u32` (7 bytes)
+ * - StateHash: `3 frame u32`, `7 hash u32` (11 bytes)
+ * - Close:     `3 reason u8`, `4 length u8`, `5 detail utf-8` (5 + length)
+ * - Resync:    `3 frame u32`, `7 length u32`, `11 snapshot` (11 + length)
  *
  * Decoders never throw: any byte string yields a message or a typed error.
  */
@@ -21,6 +29,7 @@ import {
   type DecodeErrorCode,
   type DecodeResult,
   type InputMessage,
+  type LeaveNotice,
   type Message,
   MessageType,
   NO_ACK,
@@ -33,7 +42,17 @@ export const INPUT_HEADER_BYTES = 13;
 export const MAX_FRAME = 0xffff_ffff;
 /** Most frames one Input packet carries. */
 export const MAX_FRAMES_PER_PACKET = 255;
+/** Most hash acks one Input packet carries. */
+export const MAX_HASH_ACKS = 8;
+/** Most leave notices one Input packet carries. */
+export const MAX_LEAVES = 7;
 const NO_ACK_DELTA = -32768;
+const FLAG_PING = 1;
+const FLAG_PONG = 2;
+const FLAG_HASH = 4;
+const FLAG_LIST = 8;
+const ITEM_HASH_ACK = 1;
+const ITEM_LEAVE = 2;
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
@@ -41,10 +60,6 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
 /** Thrown by encoders only, for messages the caller built wrongly. */
 export class EncodeError extends Error {
   override name = 'EncodeError';
-}
-
-function clampI16(v: number): number {
-  return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
 }
 
 function playersToMask(players: readonly number[]): number {
@@ -71,6 +86,10 @@ function checkU32(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0 || v > MAX_FRAME) throw new EncodeError(`${name} must be a uint32, got ${v}`);
 }
 
+function checkTag(v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 255) throw new EncodeError(`tag must be a uint8, got ${v}`);
+}
+
 /** Encode an Input message (see layout above). */
 export function encodeInput(msg: Omit<InputMessage, 'type'>): Uint8Array {
   const mask = playersToMask(msg.players);
@@ -82,30 +101,95 @@ export function encodeInput(msg: Omit<InputMessage, 'type'>): Uint8Array {
     throw new EncodeError(`frameCount must be 1..${MAX_FRAMES_PER_PACKET}, got ${frameCount}`);
   }
   checkU32('startFrame', startFrame);
+  checkTag(msg.tag);
+  if (startFrame + frameCount - 1 > MAX_FRAME) throw new EncodeError('frames run past the largest frame number');
   const n = frameCount * msg.players.length * inputSize;
   if (msg.inputs.length !== n) throw new EncodeError(`inputs must hold ${n} bytes, got ${msg.inputs.length}`);
-  const out = new Uint8Array(INPUT_HEADER_BYTES + n);
+  const acks = msg.hashAcks ?? [];
+  const leaves = msg.leaves ?? [];
+  if (acks.length > MAX_HASH_ACKS) throw new EncodeError(`at most ${MAX_HASH_ACKS} hash acks, got ${acks.length}`);
+  if (leaves.length > MAX_LEAVES) throw new EncodeError(`at most ${MAX_LEAVES} leave notices, got ${leaves.length}`);
+  let flags = 0;
+  let extBytes = 0;
+  if (msg.ping !== undefined) {
+    checkU32('ping', msg.ping);
+    flags |= FLAG_PING;
+    extBytes += 4;
+  }
+  if (msg.pong !== undefined) {
+    checkU32('pong', msg.pong);
+    flags |= FLAG_PONG;
+    extBytes += 4;
+  }
+  if (msg.hash !== undefined) {
+    checkU32('hash.frame', msg.hash.frame);
+    checkU32('hash.hash', msg.hash.hash);
+    flags |= FLAG_HASH;
+    extBytes += 8;
+  }
+  if (acks.length + leaves.length > 0) {
+    flags |= FLAG_LIST;
+    extBytes += 1 + acks.length * 5 + leaves.length * 10;
+  }
+  const out = new Uint8Array(INPUT_HEADER_BYTES + n + extBytes);
   const view = new DataView(out.buffer);
   out[0] = PROTOCOL_VERSION;
   out[1] = MessageType.Input;
-  out[2] = mask;
-  out[3] = inputSize;
-  view.setUint32(4, startFrame);
-  out[8] = frameCount;
+  out[2] = msg.tag;
+  out[3] = mask;
+  out[4] = ((inputSize - 1) << 4) | flags;
+  view.setUint32(5, startFrame);
+  out[9] = frameCount;
   // A lower ack is always safe (it only causes resends), so clamp downwards.
   let ackDelta = msg.ack === NO_ACK ? NO_ACK_DELTA : msg.ack - startFrame;
   if (ackDelta < -32767) ackDelta = NO_ACK_DELTA;
   else if (ackDelta > 32767) ackDelta = 32767;
-  view.setInt16(9, ackDelta);
-  view.setInt16(11, clampI16(msg.senderFrame - startFrame));
+  view.setInt16(10, ackDelta);
+  const frameDelta = msg.senderFrame - (startFrame + frameCount - 1);
+  view.setInt8(12, frameDelta < -128 ? -128 : frameDelta > 127 ? 127 : frameDelta);
   out.set(msg.inputs, INPUT_HEADER_BYTES);
+  let o = INPUT_HEADER_BYTES + n;
+  if (msg.ping !== undefined) {
+    view.setUint32(o, msg.ping);
+    o += 4;
+  }
+  if (msg.pong !== undefined) {
+    view.setUint32(o, msg.pong);
+    o += 4;
+  }
+  if (msg.hash !== undefined) {
+    view.setUint32(o, msg.hash.frame);
+    view.setUint32(o + 4, msg.hash.hash);
+    o += 8;
+  }
+  if (flags & FLAG_LIST) {
+    out[o++] = acks.length + leaves.length;
+    for (const a of acks) {
+      checkU32('hash ack', a);
+      out[o++] = ITEM_HASH_ACK;
+      view.setUint32(o, a);
+      o += 4;
+    }
+    for (const l of leaves) {
+      if (!Number.isInteger(l.player) || l.player < 0 || l.player > 7) throw new EncodeError(`leave player must be 0..7, got ${l.player}`);
+      checkU32('leave frozenFrame + 1', l.frozenFrame + 1);
+      checkU32('leave heldFrame + 1', l.heldFrame + 1);
+      out[o++] = ITEM_LEAVE;
+      out[o++] = l.player;
+      view.setUint32(o, l.frozenFrame + 1);
+      view.setUint32(o + 4, l.heldFrame + 1);
+      o += 8;
+    }
+  }
   return out;
 }
 
-function header(type: MessageType, bodyBytes: number): { out: Uint8Array; view: DataView } {
-  const out = new Uint8Array(2 + bodyBytes);
+function header(type: MessageType, tag: number, bodyBytes: number): { out: Uint8Array; view: DataView } {
+  checkTag(tag);
+  const out = new Uint8Array(3 + bodyBytes);
   out[0] = PROTOCOL_VERSION;
   out[1] = type;
+  out[2] = tag;
   return { out, view: new DataView(out.buffer) };
 }
 
@@ -117,16 +201,16 @@ export function encode(msg: Message): Uint8Array {
     case MessageType.Ping:
     case MessageType.Pong: {
       checkU32('id', msg.id);
-      const { out, view } = header(msg.type, 4);
-      view.setUint32(2, msg.id);
+      const { out, view } = header(msg.type, msg.tag, 4);
+      view.setUint32(3, msg.id);
       return out;
     }
     case MessageType.StateHash: {
       checkU32('frame', msg.frame);
       checkU32('hash', msg.hash);
-      const { out, view } = header(msg.type, 8);
-      view.setUint32(2, msg.frame);
-      view.setUint32(6, msg.hash);
+      const { out, view } = header(msg.type, msg.tag, 8);
+      view.setUint32(3, msg.frame);
+      view.setUint32(7, msg.hash);
       return out;
     }
     case MessageType.Close: {
@@ -135,18 +219,18 @@ export function encode(msg: Message): Uint8Array {
       }
       let detail = utf8Encoder.encode(msg.detail);
       if (detail.length > 255) detail = detail.subarray(0, 255);
-      const { out } = header(msg.type, 2 + detail.length);
-      out[2] = msg.reason;
-      out[3] = detail.length;
-      out.set(detail, 4);
+      const { out } = header(msg.type, msg.tag, 2 + detail.length);
+      out[3] = msg.reason;
+      out[4] = detail.length;
+      out.set(detail, 5);
       return out;
     }
     case MessageType.Resync: {
       checkU32('frame', msg.frame);
-      const { out, view } = header(msg.type, 8 + msg.snapshot.length);
-      view.setUint32(2, msg.frame);
-      view.setUint32(6, msg.snapshot.length);
-      out.set(msg.snapshot, 10);
+      const { out, view } = header(msg.type, msg.tag, 8 + msg.snapshot.length);
+      view.setUint32(3, msg.frame);
+      view.setUint32(7, msg.snapshot.length);
+      out.set(msg.snapshot, 11);
       return out;
     }
     default:
@@ -168,46 +252,104 @@ function decodeInput(bytes: Uint8Array, view: DataView): DecodeResult {
   if (bytes.length < INPUT_HEADER_BYTES) {
     return fail('truncated', `Input header needs ${INPUT_HEADER_BYTES} bytes, got ${bytes.length}`);
   }
-  const mask = bytes[2]!;
-  const inputSize = bytes[3]!;
-  const startFrame = view.getUint32(4);
-  const frameCount = bytes[8]!;
-  const ackDelta = view.getInt16(9);
-  const frameDelta = view.getInt16(11);
+  const tag = bytes[2]!;
+  const mask = bytes[3]!;
+  const inputSize = (bytes[4]! >> 4) + 1;
+  const flags = bytes[4]! & 0x0f;
+  const startFrame = view.getUint32(5);
+  const frameCount = bytes[9]!;
+  const ackDelta = view.getInt16(10);
+  const frameDelta = view.getInt8(12);
   if (mask === 0) return fail('bad-field', 'Input carries no player');
-  if (inputSize < 1 || inputSize > 16) return fail('bad-field', `inputSize ${inputSize} is outside 1..16`);
   if (frameCount === 0) return fail('bad-field', 'Input carries zero frames');
   const players = maskToPlayers(mask);
   const n = frameCount * players.length * inputSize;
-  const lengthError = exactLength(bytes, INPUT_HEADER_BYTES + n, 'Input');
-  if (lengthError) return lengthError;
+  let o = INPUT_HEADER_BYTES + n;
+  if (bytes.length < o) return fail('truncated', `Input needs ${o} bytes, got ${bytes.length}`);
+  const lastFrame = startFrame + frameCount - 1;
+  if (lastFrame > MAX_FRAME) return fail('bad-field', 'frames run past the largest frame number');
   const ack = ackDelta === NO_ACK_DELTA ? NO_ACK : startFrame + ackDelta;
   if (ack < NO_ACK) return fail('bad-field', `ack ${ack} is before frame 0`);
-  const senderFrame = startFrame + frameDelta;
+  const senderFrame = lastFrame + frameDelta;
   if (senderFrame < 0) return fail('bad-field', `sender frame ${senderFrame} is negative`);
-  if (startFrame + frameCount - 1 > MAX_FRAME) return fail('bad-field', 'frames run past the largest frame number');
-  const message: InputMessage = {
+  const message: {
+    -readonly [K in keyof InputMessage]: InputMessage[K];
+  } = {
     type: MessageType.Input,
+    tag,
     startFrame,
     frameCount,
     players,
     inputSize,
     ack,
     senderFrame,
-    inputs: bytes.subarray(INPUT_HEADER_BYTES),
+    inputs: bytes.subarray(INPUT_HEADER_BYTES, o),
   };
+  const need = (k: number, what: string): DecodeError | null =>
+    bytes.length < o + k ? fail('truncated', `Input ${what} needs ${o + k} bytes, got ${bytes.length}`) : null;
+  if (flags & FLAG_PING) {
+    const e = need(4, 'ping');
+    if (e) return e;
+    message.ping = view.getUint32(o);
+    o += 4;
+  }
+  if (flags & FLAG_PONG) {
+    const e = need(4, 'pong');
+    if (e) return e;
+    message.pong = view.getUint32(o);
+    o += 4;
+  }
+  if (flags & FLAG_HASH) {
+    const e = need(8, 'hash');
+    if (e) return e;
+    message.hash = { frame: view.getUint32(o), hash: view.getUint32(o + 4) };
+    o += 8;
+  }
+  if (flags & FLAG_LIST) {
+    const e = need(1, 'list');
+    if (e) return e;
+    const count = bytes[o++]!;
+    if (count === 0 || count > MAX_HASH_ACKS + MAX_LEAVES) return fail('bad-extension', `list of ${count} items`);
+    const acks: number[] = [];
+    const leaves: LeaveNotice[] = [];
+    for (let i = 0; i < count; i++) {
+      const kindError = need(1, 'list item');
+      if (kindError) return kindError;
+      const kind = bytes[o++]!;
+      if (kind === ITEM_HASH_ACK) {
+        const e2 = need(4, 'hash ack');
+        if (e2) return e2;
+        acks.push(view.getUint32(o));
+        o += 4;
+      } else if (kind === ITEM_LEAVE) {
+        const e2 = need(9, 'leave notice');
+        if (e2) return e2;
+        const player = bytes[o]!;
+        if (player > 7) return fail('bad-extension', `leave notice for player ${player}`);
+        leaves.push({ player, frozenFrame: view.getUint32(o + 1) - 1, heldFrame: view.getUint32(o + 5) - 1 });
+        o += 9;
+      } else {
+        return fail('bad-extension', `unknown list item kind ${kind}`);
+      }
+    }
+    if (acks.length > MAX_HASH_ACKS || leaves.length > MAX_LEAVES) return fail('bad-extension', 'too many list items');
+    if (acks.length) message.hashAcks = acks;
+    if (leaves.length) message.leaves = leaves;
+  }
+  if (bytes.length > o) return fail('trailing-bytes', `Input is ${o} bytes, got ${bytes.length}`);
   return { ok: true, message };
 }
 
 function decodeClose(bytes: Uint8Array): DecodeResult {
-  if (bytes.length < 4) return fail('truncated', `Close needs at least 4 bytes, got ${bytes.length}`);
-  const length = bytes[3]!;
-  const lengthError = exactLength(bytes, 4 + length, 'Close');
+  if (bytes.length < 5) return fail('truncated', `Close needs at least 5 bytes, got ${bytes.length}`);
+  const length = bytes[4]!;
+  const lengthError = exactLength(bytes, 5 + length, 'Close');
   if (lengthError) return lengthError;
   const message: CloseMessage = {
     type: MessageType.Close,
-    reason: bytes[2]!,
-    detail: utf8Decoder.decode(bytes.subarray(4)),
+    tag: bytes[2]!,
+    reason: bytes[3]!,
+    detail: utf8Decoder.decode(bytes.subarray(5)),
   };
   return { ok: true, message };
 }
@@ -219,34 +361,35 @@ function decodeClose(bytes: Uint8Array): DecodeResult {
  */
 export function decode(bytes: Uint8Array): DecodeResult {
   if (!(bytes instanceof Uint8Array)) return fail('empty', 'packet is not a byte array');
-  if (bytes.length < 2) return fail(bytes.length === 0 ? 'empty' : 'truncated', `packet has ${bytes.length} bytes`);
+  if (bytes.length < 3) return fail(bytes.length === 0 ? 'empty' : 'truncated', `packet has ${bytes.length} bytes`);
   if (bytes[0] !== PROTOCOL_VERSION) {
     return fail('bad-version', `protocol version ${bytes[0]}, this build speaks ${PROTOCOL_VERSION}`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const type = bytes[1];
+  const tag = bytes[2]!;
   switch (type) {
     case MessageType.Input:
       return decodeInput(bytes, view);
     case MessageType.Ping:
     case MessageType.Pong: {
-      const err = exactLength(bytes, 6, type === MessageType.Ping ? 'Ping' : 'Pong');
+      const err = exactLength(bytes, 7, type === MessageType.Ping ? 'Ping' : 'Pong');
       if (err) return err;
-      return { ok: true, message: { type, id: view.getUint32(2) } };
+      return { ok: true, message: { type, tag, id: view.getUint32(3) } };
     }
     case MessageType.StateHash: {
-      const err = exactLength(bytes, 10, 'StateHash');
+      const err = exactLength(bytes, 11, 'StateHash');
       if (err) return err;
-      return { ok: true, message: { type, frame: view.getUint32(2), hash: view.getUint32(6) } };
+      return { ok: true, message: { type, tag, frame: view.getUint32(3), hash: view.getUint32(7) } };
     }
     case MessageType.Close:
       return decodeClose(bytes);
     case MessageType.Resync: {
-      if (bytes.length < 10) return fail('truncated', `Resync needs at least 10 bytes, got ${bytes.length}`);
-      const length = view.getUint32(6);
-      const err = exactLength(bytes, 10 + length, 'Resync');
+      if (bytes.length < 11) return fail('truncated', `Resync needs at least 11 bytes, got ${bytes.length}`);
+      const length = view.getUint32(7);
+      const err = exactLength(bytes, 11 + length, 'Resync');
       if (err) return err;
-      return { ok: true, message: { type, frame: view.getUint32(2), snapshot: bytes.subarray(10) } };
+      return { ok: true, message: { type, tag, frame: view.getUint32(3), snapshot: bytes.subarray(11) } };
     }
     default:
       return fail('unknown-type', `unknown message type ${type}`);

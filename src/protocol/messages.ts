@@ -1,11 +1,11 @@
 /**
- * netroll wire messages. Every packet starts with two bytes:
- * `[version u8][type u8]`, then a type-specific big-endian body.
- * See `codec.ts` for the exact layouts.
+ * netroll wire messages. Every packet starts with three bytes:
+ * `[version u8][type u8][session tag u8]`, then a type-specific big-endian
+ * body. See `codec.ts` for the exact layouts.
  */
 
 /** The protocol version this build speaks (first byte of every packet). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Message type codes (second byte of every packet). */
 export const MessageType = {
@@ -20,6 +20,30 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
 /** Ack value meaning "no input of the receiver's received yet". */
 export const NO_ACK = -1;
+
+/**
+ * A confirmed-state hash sample riding on an Input packet. It is resent (in
+ * later packets) until the receiver acknowledges its frame.
+ */
+export interface HashSample {
+  /** The frame whose start state was hashed (an episode start: the ended episode's final state). */
+  readonly frame: number;
+  /** uint32 xxHash32 of the snapshot bytes. */
+  readonly hash: number;
+}
+
+/**
+ * A peer's view of a departed player, riding on Input packets while the
+ * remaining peers agree on the departure frame (see `src/engine/departures.ts`).
+ */
+export interface LeaveNotice {
+  /** The player who left (0..7). */
+  readonly player: number;
+  /** Last frame of that player's inputs the sender held when it learned of the departure (-1: none). */
+  readonly frozenFrame: number;
+  /** Last frame of that player's inputs the sender holds now (relays can raise it; -1: none). */
+  readonly heldFrame: number;
+}
 
 /**
  * Consecutive inputs of one or more players, from `startFrame`.
@@ -42,26 +66,47 @@ export interface InputMessage {
    * the encoder clamps it downwards (a lower ack only causes resends).
    */
   readonly ack: number;
-  /** The sender's current simulation frame (for frame advantage). */
+  /**
+   * The sender's current simulation frame (for frame advantage). Encoded as
+   * a signed 8-bit delta from the last frame carried, clamped.
+   */
   readonly senderFrame: number;
   readonly inputs: Uint8Array;
+  /** Session tag (uint8): packets of another session are dropped (see `sessionTag` in the engine). */
+  readonly tag: number;
+  /** A round-trip probe id to echo back (uint32). */
+  readonly ping?: number;
+  /** The echo of a ping id this peer received (uint32). */
+  readonly pong?: number;
+  /** A state hash sample (acked via `hashAcks`). */
+  readonly hash?: HashSample;
+  /** Frames of hash samples received from the packet's receiver (at most 8). */
+  readonly hashAcks?: readonly number[];
+  /** Departure notices (at most 7). */
+  readonly leaves?: readonly LeaveNotice[];
 }
 
 /** Round-trip probe; `id` is echoed back in a Pong. */
 export interface PingMessage {
   readonly type: typeof MessageType.Ping;
+  /** Session tag (uint8). */
+  readonly tag: number;
   /** uint32, usually the sender's clock in ms truncated to 32 bits. */
   readonly id: number;
 }
 
 export interface PongMessage {
   readonly type: typeof MessageType.Pong;
+  /** Session tag (uint8). */
+  readonly tag: number;
   readonly id: number;
 }
 
 /** Hash of the confirmed state at the start of `frame`. */
 export interface StateHashMessage {
   readonly type: typeof MessageType.StateHash;
+  /** Session tag (uint8). */
+  readonly tag: number;
   readonly frame: number;
   /** uint32 xxHash32 of the snapshot bytes. */
   readonly hash: number;
@@ -70,6 +115,8 @@ export interface StateHashMessage {
 /** Why a peer is leaving; sent on the reliable channel. */
 export interface CloseMessage {
   readonly type: typeof MessageType.Close;
+  /** Session tag (uint8). */
+  readonly tag: number;
   /** uint8 reason code (see `CloseReason`). */
   readonly reason: number;
   /** Human-readable detail, UTF-8, at most 255 bytes encoded. */
@@ -86,6 +133,8 @@ export const CloseReason = {
 /** A full snapshot for repairing a desync or late join; reliable channel. */
 export interface ResyncMessage {
   readonly type: typeof MessageType.Resync;
+  /** Session tag (uint8). */
+  readonly tag: number;
   readonly frame: number;
   readonly snapshot: Uint8Array;
 }
@@ -105,7 +154,8 @@ export type DecodeErrorCode =
   | 'unknown-type'
   | 'truncated'
   | 'trailing-bytes'
-  | 'bad-field';
+  | 'bad-field'
+  | 'bad-extension';
 
 export interface DecodeError {
   readonly ok: false;

@@ -53,7 +53,7 @@ describe('worker isolation', () => {
   });
 
   it('delivers render states only after rollback correction, and measures rollbacks for DevTools', async () => {
-    sessions = await pageSessions(2, { latencyMs: 60, jitterMs: 20, seed: 8 }, { inputDelay: 0 });
+    sessions = await pageSessions(2, { latencyMs: 60, jitterMs: 20, seed: 8 }, { inputDelay: 0, profile: 'detailed' });
     const frames: RenderFrame[] = [];
     sessions[0]!.onRender((f) => frames.push(f));
     let flip = 0;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
 import { decodeInputLog, replay } from '../../src/engine/input-log.ts';
 import { decode, encode } from '../../src/protocol/codec.ts';
-import { MessageType } from '../../src/protocol/messages.ts';
+import { MessageType, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import { createArena } from '../../src/games/arena.ts';
 import { gameFromSpec } from '../../src/games/index.ts';
 import { Prng } from '../../src/util/prng.ts';
@@ -30,10 +30,10 @@ describe('Engine: input delay and sending', () => {
     const first = decode(sent[0]!);
     expect(first.ok && first.message.type === MessageType.Input).toBe(true);
     if (!first.ok || first.message.type !== MessageType.Input) return;
-    // frames 0..2 are filled at the first tick (delay 2)
+    // frames 0..2 are filled at the first tick (delay 2): the frames before the delay hold the neutral zeros
     expect(first.message.startFrame).toBe(0);
     expect(first.message.frameCount).toBe(3);
-    expect([...first.message.inputs]).toEqual([9, 9, 9]);
+    expect([...first.message.inputs]).toEqual([0, 0, 9]);
     for (let i = 0; i < 4; i++) e.tick();
     const last = decode(sent.at(-1)!);
     if (!last.ok || last.message.type !== MessageType.Input) throw new Error('expected input');
@@ -92,12 +92,18 @@ describe('Engine: prediction, rollback and stalls', () => {
     const rollbacks: { frame: number; depth: number }[] = [];
     m.engines[0]!.on('rollback', (r) => rollbacks.push(r));
     m.run(30);
+    const changedAt = m.engines[1]!.frame; // delay 0: the new input is used from this frame on
     m.engines[1]!.setLocalInput(byte(5)); // player 1 changes its input: player 0 predicted the old one
     m.run(30);
     expect(rollbacks.length).toBeGreaterThan(0);
     const r = rollbacks[0]!;
+    expect(r.frame).toBe(changedAt);
+    expect(r.frame + r.depth).toBeLessThanOrEqual(m.engines[0]!.frame);
     expect(r.depth).toBeGreaterThanOrEqual(2);
     expect(r.depth).toBeLessThanOrEqual(8);
+    const log = m.engines[1]!.inputLog();
+    expect(log.inputs[(changedAt - 1) * 2 + 1]).toBe(0);
+    expect(log.inputs[changedAt * 2 + 1]).toBe(5);
     m.run(30);
     expect(m.engines[0]!.confirmedStateHash()).toEqual(m.engines[1]!.confirmedStateHash());
   });
@@ -168,7 +174,7 @@ describe('Engine: episodes, logs and replay', () => {
     const e = m.engines[0]!;
     expect(e.finished).toBe(true);
     const decoded = decodeInputLog(e.exportInputLog());
-    if (!decoded.ok) throw new Error(decoded.error);
+    if (!decoded.ok) throw new Error(decoded.error.message);
     expect(decoded.log.frames).toBe(600);
     const result = replay(decoded.log, gameFromSpec);
     expect(result.finalHash).toBe(e.confirmedStateHash().hash);
@@ -178,7 +184,7 @@ describe('Engine: episodes, logs and replay', () => {
 
 describe('Engine: bad input never corrupts state', () => {
   it('counts and drops malformed, foreign and random packets; the session stays in sync', () => {
-    const m = mesh(createArena(), 2, { hashInterval: 30 }, { latencyMs: 20, jitterMs: 10, loss: 0.05, dup: 0, reorder: 0 });
+    const m = mesh(createArena(), 2, { hashInterval: 30, endFrame: 700 }, { latencyMs: 20, jitterMs: 10, loss: 0.05, dup: 0, reorder: 0 });
     const rng = new Prng(21);
     let junk = 0;
     for (let t = 0; t < 600; t++) {
@@ -186,14 +192,18 @@ describe('Engine: bad input never corrupts state', () => {
       for (let k = 0; k < 50; k++) {
         const len = rng.nextInt(40);
         const bytes = new Uint8Array(len).map(() => rng.nextU32() & 0xff);
-        if (len > 1 && rng.nextInt(2) === 0) bytes[0] = 1; // right version: reach the type decoders
-        m.engines[rng.nextInt(2)]!.receive(rng.nextInt(4) - 1, bytes);
+        const target = rng.nextInt(2);
+        if (len > 2 && rng.nextInt(2) === 0) {
+          bytes[0] = PROTOCOL_VERSION; // right version and session: reach the type decoders
+          bytes[2] = m.engines[target]!.sessionTag;
+        }
+        m.engines[target]!.receive(rng.nextInt(4) - 1, bytes);
         junk++;
       }
       m.step();
     }
     // an input packet for a player the sender does not own, and a wrong input size
-    const foreign = encode({ type: MessageType.Input, startFrame: 0, frameCount: 3, players: [0], inputSize: 1, ack: -1, senderFrame: 0, inputs: new Uint8Array(3) });
+    const foreign = encode({ type: MessageType.Input, tag: m.engines[0]!.sessionTag, startFrame: 0, frameCount: 3, players: [0], inputSize: 1, ack: -1, senderFrame: 0, inputs: new Uint8Array(3) });
     m.engines[0]!.receive(1, foreign);
     m.step();
     const s0 = m.engines[0]!.stats();
@@ -203,7 +213,8 @@ describe('Engine: bad input never corrupts state', () => {
     expect(s0.malformedByReason['foreign-player']).toBeGreaterThanOrEqual(1);
     expect(s0.malformedByReason['bad-peer']).toBeGreaterThan(0);
     expect(s0.desyncs + s1.desyncs).toBe(0);
-    m.run(60);
+    m.run(200);
+    expect(m.engines.every((e) => e.finished)).toBe(true);
     expect(m.engines[0]!.confirmedStateHash()).toEqual(m.engines[1]!.confirmedStateHash());
   });
 });

@@ -221,9 +221,9 @@ describe('arena', () => {
 
 describe('arena spec and gameFromSpec', () => {
   it('omits defaults and sorts keys', () => {
-    expect(createArena().spec).toBe('arena');
-    expect(createArena({ episodeFrames: 1200, coins: 8 }).spec).toBe('arena');
-    expect(createArena({ episodeFrames: 600, coins: 5 }).spec).toBe('arena?coins=5&episodeFrames=600');
+    expect(createArena().spec).toBe('arena@1');
+    expect(createArena({ episodeFrames: 1200, coins: 8 }).spec).toBe('arena@1');
+    expect(createArena({ episodeFrames: 600, coins: 5 }).spec).toBe('arena@1?coins=5&episodeFrames=600');
   });
 
   it('round-trips game.spec', () => {
@@ -231,7 +231,13 @@ describe('arena spec and gameFromSpec', () => {
       const spec = createArena(options).spec;
       expect(gameFromSpec(spec).spec).toBe(spec);
     }
-    expect(gameFromSpec('arena?episodeFrames=600&coins=5').spec).toBe('arena?coins=5&episodeFrames=600');
+    expect(gameFromSpec('arena?episodeFrames=600&coins=5').spec).toBe('arena@1?coins=5&episodeFrames=600');
+    expect(gameFromSpec('arena@1?coins=5').spec).toBe('arena@1?coins=5');
+  });
+
+  it('refuses another version with the game-version-mismatch code', () => {
+    expect(() => gameFromSpec('arena@2')).toThrow(expect.objectContaining({ code: 'game-version-mismatch' }));
+    expect(() => gameFromSpec('arena@0?coins=5')).toThrow(/this build has arena@1/);
   });
 
   it('rejects unknown names and bad parameters', () => {

@@ -148,12 +148,13 @@ describe('swarm', () => {
   });
 
   it('spec always includes entities and round-trips through gameFromSpec', () => {
-    expect(createSwarm().spec).toBe('swarm?entities=1000');
-    expect(createSwarm({ entities: 5000, episodeFrames: 600 }).spec).toBe('swarm?entities=5000&episodeFrames=600');
-    for (const spec of ['swarm?entities=1000', 'swarm?entities=100&episodeFrames=10']) {
+    expect(createSwarm().spec).toBe('swarm@1?entities=1000');
+    expect(createSwarm({ entities: 5000, episodeFrames: 600 }).spec).toBe('swarm@1?entities=5000&episodeFrames=600');
+    for (const spec of ['swarm@1?entities=1000', 'swarm@1?entities=100&episodeFrames=10']) {
       expect(gameFromSpec(spec).spec).toBe(spec);
     }
-    expect(gameFromSpec('swarm').spec).toBe('swarm?entities=1000');
+    expect(gameFromSpec('swarm').spec).toBe('swarm@1?entities=1000');
+    expect(() => gameFromSpec('swarm@7')).toThrow(expect.objectContaining({ code: 'game-version-mismatch' }));
     expect(() => gameFromSpec('swarm?entities=50')).toThrow(RangeError);
     expect(() => gameFromSpec('swarm?coins=5')).toThrow(/unknown parameter/);
   });

@@ -4,6 +4,7 @@ import { type Message, MessageType, NO_ACK, PROTOCOL_VERSION } from '../../src/p
 
 function input(overrides: Partial<Parameters<typeof encodeInput>[0]> = {}) {
   return {
+    tag: 0xa7,
     startFrame: 1000,
     frameCount: 3,
     players: [1],
@@ -21,6 +22,45 @@ describe('codec: Input', () => {
     expect(bytes.length).toBe(16);
     expect(bytes[0]).toBe(PROTOCOL_VERSION);
     expect(bytes[1]).toBe(MessageType.Input);
+    expect(bytes[2]).toBe(0xa7);
+  });
+
+  it('carries ping, pong, a hash sample, hash acks and leave notices, each only when present', () => {
+    const plain = encodeInput(input()).length;
+    const full = input({
+      ping: 0xfffffffe,
+      pong: 5,
+      hash: { frame: 600, hash: 0xdeadbeef },
+      hashAcks: [540, 600],
+      leaves: [{ player: 2, frozenFrame: -1, heldFrame: 77 }],
+    });
+    const bytes = encodeInput(full);
+    expect(bytes.length).toBe(plain + 4 + 4 + 8 + 1 + 2 * 5 + 10);
+    const r = decode(bytes);
+    if (!r.ok || r.message.type !== MessageType.Input) throw new Error('not an input');
+    expect(r.message.ping).toBe(0xfffffffe);
+    expect(r.message.pong).toBe(5);
+    expect(r.message.hash).toEqual({ frame: 600, hash: 0xdeadbeef });
+    expect(r.message.hashAcks).toEqual([540, 600]);
+    expect(r.message.leaves).toEqual([{ player: 2, frozenFrame: -1, heldFrame: 77 }]);
+    const onlyHash = decode(encodeInput(input({ hash: { frame: 60, hash: 1 } })));
+    if (!onlyHash.ok || onlyHash.message.type !== MessageType.Input) throw new Error('not an input');
+    expect(onlyHash.message.ping).toBeUndefined();
+    expect(onlyHash.message.hashAcks).toBeUndefined();
+    expect(encodeInput(input({ hash: { frame: 60, hash: 1 } })).length).toBe(plain + 8);
+  });
+
+  it('rejects bad extensions with a typed error', () => {
+    const bytes = encodeInput(input({ hashAcks: [1] }));
+    const badKind = bytes.slice();
+    badKind[INPUT_HEADER_BYTES + 3 + 1] = 9; // the list item's kind
+    const r = decode(badKind);
+    expect(r.ok ? 'ok' : r.code).toBe('bad-extension');
+    const badCount = bytes.slice();
+    badCount[INPUT_HEADER_BYTES + 3] = 0;
+    const r2 = decode(badCount);
+    expect(r2.ok ? 'ok' : r2.code).toBe('bad-extension');
+    expect(() => encodeInput(input({ hashAcks: new Array(9).fill(1) }))).toThrow(EncodeError);
   });
 
   it('round-trips every field', () => {
@@ -67,16 +107,17 @@ describe('codec: Input', () => {
       return r.ok ? 'ok' : r.code;
     };
     expect(code(new Uint8Array(0))).toBe('empty');
-    expect(code(new Uint8Array([1]))).toBe('truncated');
+    expect(code(new Uint8Array([2]))).toBe('truncated');
     expect(code(Uint8Array.from([9, ...good.subarray(1)]))).toBe('bad-version');
-    expect(code(Uint8Array.from([1, 99]))).toBe('unknown-type');
+    expect(code(Uint8Array.from([1, ...good.subarray(1)]))).toBe('bad-version'); // protocol 1 packets
+    expect(code(Uint8Array.from([PROTOCOL_VERSION, 99, 0]))).toBe('unknown-type');
     expect(code(good.subarray(0, 15))).toBe('truncated');
     expect(code(Uint8Array.from([...good, 0]))).toBe('trailing-bytes');
     const noPlayers = good.slice();
-    noPlayers[2] = 0;
+    noPlayers[3] = 0;
     expect(code(noPlayers)).toBe('bad-field');
     const zeroFrames = good.slice();
-    zeroFrames[8] = 0;
+    zeroFrames[9] = 0;
     expect(code(zeroFrames)).toBe('bad-field');
     expect(INPUT_HEADER_BYTES).toBe(13);
   });
@@ -84,11 +125,11 @@ describe('codec: Input', () => {
 
 describe('codec: other messages', () => {
   const samples: Message[] = [
-    { type: MessageType.Ping, id: 0xdeadbeef },
-    { type: MessageType.Pong, id: 7 },
-    { type: MessageType.StateHash, frame: 600, hash: 0x12345678 },
-    { type: MessageType.Close, reason: 1, detail: 'desync at frame 600 — ünïcode' },
-    { type: MessageType.Resync, frame: 42, snapshot: new Uint8Array([5, 6, 7, 8]) },
+    { type: MessageType.Ping, tag: 1, id: 0xdeadbeef },
+    { type: MessageType.Pong, tag: 2, id: 7 },
+    { type: MessageType.StateHash, tag: 3, frame: 600, hash: 0x12345678 },
+    { type: MessageType.Close, tag: 4, reason: 1, detail: 'desync at frame 600 — ünïcode' },
+    { type: MessageType.Resync, tag: 255, frame: 42, snapshot: new Uint8Array([5, 6, 7, 8]) },
   ];
   for (const msg of samples) {
     it(`round-trips type ${msg.type}`, () => {
@@ -102,12 +143,12 @@ describe('codec: other messages', () => {
   }
 
   it('truncates a Close detail to 255 bytes', () => {
-    const r = decode(encode({ type: MessageType.Close, reason: 0, detail: 'x'.repeat(1000) }));
+    const r = decode(encode({ type: MessageType.Close, tag: 0, reason: 0, detail: 'x'.repeat(1000) }));
     expect(r.ok && r.message.type === MessageType.Close && r.message.detail.length).toBe(255);
   });
 
-  it('sizes: ping 6, hash 10 bytes', () => {
-    expect(encode({ type: MessageType.Ping, id: 1 }).length).toBe(6);
-    expect(encode({ type: MessageType.StateHash, frame: 1, hash: 2 }).length).toBe(10);
+  it('sizes: ping 7, hash 11 bytes', () => {
+    expect(encode({ type: MessageType.Ping, tag: 0, id: 1 }).length).toBe(7);
+    expect(encode({ type: MessageType.StateHash, tag: 0, frame: 1, hash: 2 }).length).toBe(11);
   });
 });

@@ -15,6 +15,7 @@ const PER_DECODER = 100_000;
 const seeds: Record<string, Message> = {
   input: {
     type: MessageType.Input,
+    tag: 9,
     startFrame: 77,
     frameCount: 4,
     players: [0, 2],
@@ -23,11 +24,27 @@ const seeds: Record<string, Message> = {
     senderFrame: 79,
     inputs: new Uint8Array(16).map((_, i) => i),
   },
-  ping: { type: MessageType.Ping, id: 123456 },
-  pong: { type: MessageType.Pong, id: 654321 },
-  hash: { type: MessageType.StateHash, frame: 600, hash: 0xcafebabe },
-  close: { type: MessageType.Close, reason: 2, detail: 'peer timed out' },
-  resync: { type: MessageType.Resync, frame: 9, snapshot: new Uint8Array(40).fill(3) },
+  inputExtensions: {
+    type: MessageType.Input,
+    tag: 200,
+    startFrame: 1200,
+    frameCount: 3,
+    players: [1],
+    inputSize: 1,
+    ack: 1201,
+    senderFrame: 1202,
+    inputs: Uint8Array.of(1, 2, 3),
+    ping: 77,
+    pong: 78,
+    hash: { frame: 1200, hash: 0xabcdef01 },
+    hashAcks: [1140, 1200],
+    leaves: [{ player: 3, frozenFrame: 1190, heldFrame: 1195 }],
+  },
+  ping: { type: MessageType.Ping, tag: 1, id: 123456 },
+  pong: { type: MessageType.Pong, tag: 1, id: 654321 },
+  hash: { type: MessageType.StateHash, tag: 1, frame: 600, hash: 0xcafebabe },
+  close: { type: MessageType.Close, tag: 1, reason: 2, detail: 'peer timed out' },
+  resync: { type: MessageType.Resync, tag: 1, frame: 9, snapshot: new Uint8Array(40).fill(3) },
 };
 
 function mutate(rng: Prng, base: Uint8Array): Uint8Array {
@@ -68,6 +85,7 @@ describe('decoders never throw', () => {
       const rng = new Prng(name.length * 7919 + 1);
       const base = encode(message);
       const outcomes: Record<string, number> = {};
+      let inputsCompared = 0;
       for (let i = 0; i < PER_DECODER; i++) {
         const bytes = mutate(rng, base);
         let r;
@@ -81,18 +99,28 @@ describe('decoders never throw', () => {
         if (r.ok) {
           const again = decode(encode(r.message));
           expect(again.ok).toBe(true);
-          if (again.ok && r.message.type !== MessageType.Input) expect(toPlain(again.message)).toBe(toPlain(r.message));
+          if (again.ok) expect(toPlain(again.message)).toBe(toPlain(r.message));
+          if (r.message.type === MessageType.Input) inputsCompared++;
         }
       }
       // The mutations must reach both sides: valid packets and several error kinds.
       expect(outcomes.ok ?? 0).toBeGreaterThan(100);
       expect(Object.keys(outcomes).length).toBeGreaterThanOrEqual(4);
+      if (message.type === MessageType.Input) expect(inputsCompared).toBeGreaterThan(100);
     });
   }
 
   it(`input-log decoder: ${PER_DECODER} mutated logs`, () => {
     const rng = new Prng(99);
-    const base = encodeInputLog({ spec: 'arena', seed: 5, players: 2, inputSize: 1, frames: 10, inputs: new Uint8Array(20).fill(1) });
+    const base = encodeInputLog({
+      spec: 'arena@1',
+      seed: 5,
+      players: 2,
+      inputSize: 1,
+      frames: 10,
+      inputs: new Uint8Array(20).fill(1),
+      departures: [{ player: 1, frame: 6 }],
+    });
     let ok = 0;
     for (let i = 0; i < PER_DECODER; i++) {
       const bytes = mutate(rng, base);
@@ -100,7 +128,10 @@ describe('decoders never throw', () => {
       if (r.ok) {
         ok++;
         expect(r.log.inputs.length).toBe(r.log.frames * r.log.players * r.log.inputSize);
-      } else expect(r.error.length).toBeGreaterThan(0);
+      } else {
+        expect(r.error.code).toBe('bad-input-log');
+        expect(r.error.message.length).toBeGreaterThan(0);
+      }
     }
     expect(ok).toBeGreaterThan(100);
   });
