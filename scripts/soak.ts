@@ -1,17 +1,21 @@
 /**
  * `npm run soak -- --players N --frames F --latency MS --jitter MS --loss P
- *  --dup P --reorder P --seed S --game arena|swarm [--entities N] [--json]`
+ *  --dup P --reorder P --seed S --game arena|swarm [--entities N]
+ *  [--corrupt PLAYER@FRAME]... [--leave PLAYER@FRAME]... [--json]`
  *
  * Runs a whole session in one process over the seeded in-memory network and
  * prints a summary (or, with --json, one JSON object on the last line).
- * Exits 1 when the session desynced, lost inputs or did not complete.
+ * Exits 1 when the session did not complete, lost inputs or its remaining
+ * peers' logs differ; without --corrupt also when it desynced; with
+ * --corrupt when a divergence went undetected.
  */
 import { parseArgs } from 'node:util';
 import { runSoak, type SoakResult } from '../src/sim/soak.ts';
 
 const usage = `usage: npm run soak -- [--players 2] [--frames 1800] [--latency 50] [--jitter 0]
   [--loss 0] [--dup 0] [--reorder 0] [--seed 1] [--game arena|swarm] [--entities 1000]
-  [--outage FROM:TO:START_MS:END_MS] [--delay 2] [--prediction 8] [--json]`;
+  [--outage FROM:TO:START_MS:END_MS] [--delay 2] [--prediction 8] [--hash-interval 60]
+  [--corrupt PLAYER@FRAME]... [--leave PLAYER@FRAME]... [--json]`;
 
 function num(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
@@ -33,8 +37,24 @@ function parseOutage(raw: string) {
   return { from, to, startMs, endMs };
 }
 
-function summary(r: SoakResult): string {
-  const ok = r.completed && r.desyncs === 0 && r.inputsLost === 0 && r.logsIdentical && r.hashesIdentical;
+function parseFault(name: string, raw: string) {
+  const m = /^(\d+)@(\d+)$/.exec(raw);
+  if (!m) {
+    console.error(`--${name} takes PLAYER@FRAME, got "${raw}"`);
+    process.exit(2);
+  }
+  return { player: Number(m[1]), frame: Number(m[2]) };
+}
+
+function passed(r: SoakResult, corrupted: boolean): boolean {
+  const base = r.completed && r.inputsLost === 0 && r.logsIdentical && r.departuresAgreed;
+  if (corrupted) return base && r.oracle.divergencesUndetected === 0;
+  return base && r.desyncs === 0 && r.hashesIdentical && r.oracle.divergences === 0;
+}
+
+function summary(r: SoakResult, corrupted: boolean): string {
+  const ok = passed(r, corrupted);
+  const o = r.oracle;
   return [
     `netroll soak: ${r.players} players, ${r.game}, ${r.frames} frames, seed ${r.seed}`,
     `  result          ${ok ? 'OK' : 'FAILED'}${r.completed ? '' : ' (did not complete in time)'}`,
@@ -47,6 +67,16 @@ function summary(r: SoakResult): string {
     `  logs identical  ${r.logsIdentical}`,
     `  final hashes    ${r.finalHashes.join(' ')}`,
     `  packets         ${r.packets.sent} sent, ${r.packets.dropped} lost, ${r.packets.duplicated} duplicated, ${r.packets.reordered} reordered, ${r.packets.outageDropped} in outages`,
+    `  packets/s/link  ${r.maxPacketsPerSecondPerLink.toFixed(1)} at most`,
+    `  oracle          ${o.framesCompared} frames compared, ${o.divergences} divergences, ${o.divergencesUndetected} undetected` +
+      (o.firstDivergenceFrame === null ? '' : `, first at frame ${o.firstDivergenceFrame}`) +
+      (o.detectionLatencyFrames === null ? '' : `, detected within ${o.detectionLatencyFrames} frames`),
+    ...(r.departures.length
+      ? [
+          `  departures      ${r.departures.map((d) => `player ${d.player} at frame ${d.frame}`).join(', ')}${r.departuresAgreed ? '' : ' (NOT AGREED)'}`,
+          `  after leaving   ${r.framesAfterLeave} frames confirmed, remaining logs identical: ${r.remainingLogsIdentical}`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -65,6 +95,9 @@ const { values } = parseArgs({
     outage: { type: 'string', multiple: true },
     delay: { type: 'string' },
     prediction: { type: 'string' },
+    'hash-interval': { type: 'string' },
+    corrupt: { type: 'string', multiple: true },
+    leave: { type: 'string', multiple: true },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -93,8 +126,11 @@ const result = runSoak({
   outages: (values.outage ?? []).map(parseOutage),
   inputDelay: num('delay', values.delay, 2, 0, 60),
   maxPrediction: num('prediction', values.prediction, 8, 1, 120),
+  hashInterval: num('hash-interval', values['hash-interval'], 60, 0, 1 << 20),
+  corrupt: (values.corrupt ?? []).map((c) => parseFault('corrupt', c)),
+  leave: (values.leave ?? []).map((c) => parseFault('leave', c)),
 });
+const corrupted = (values.corrupt ?? []).length > 0;
 if (values.json) console.log(JSON.stringify(result));
-else console.log(summary(result));
-const ok = result.completed && result.desyncs === 0 && result.inputsLost === 0 && result.logsIdentical && result.hashesIdentical;
-process.exit(ok ? 0 : 1);
+else console.log(summary(result, corrupted));
+process.exit(passed(result, corrupted) ? 0 : 1);

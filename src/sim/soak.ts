@@ -3,6 +3,15 @@
  * Engine on a virtual clock (with a start offset and a slightly different
  * clock rate), connected by a seeded SimNetwork. Each peer's input changes
  * at random moments, so predictions miss and rollbacks happen.
+ *
+ * Faults: `corrupt` perturbs one peer's state right after a frame (every
+ * simulation of that frame, like a real non-determinism bug); `leave` makes
+ * a peer vanish once it reaches a frame, and every other peer's transport
+ * reports it gone after a seeded delay (0..250 ms).
+ *
+ * Oracle: independent of the engines' hashes, the runner keeps every
+ * peer's state bytes after each frame's step (before an episode reset) and
+ * compares them across peers once the frame is confirmed everywhere.
  */
 import { Engine } from '../engine/engine.ts';
 import type { Game } from '../engine/game.ts';
@@ -26,6 +35,26 @@ export interface SoakOptions extends LinkConditions {
   startSpreadMs?: number;
   /** Largest clock-rate difference between peers, fraction. Default 0.002. */
   clockDrift?: number;
+  /** Perturb `player`'s state right after `frame` (one bit of its last 32-bit word). */
+  corrupt?: { player: number; frame: number }[];
+  /** `player` vanishes when it reaches `frame`; the others' transports report it gone. */
+  leave?: { player: number; frame: number }[];
+}
+
+/** What the oracle found: divergences are runs of consecutive frames whose confirmed states differ. */
+export interface OracleResult {
+  /** Frames whose confirmed state bytes were compared across every peer holding them. */
+  readonly framesCompared: number;
+  /** Runs of consecutive diverged frames. */
+  readonly divergences: number;
+  /** Divergences no engine reported with a `desync` event. */
+  readonly divergencesUndetected: number;
+  /** First frame whose state (after its step) differed between peers, or null. */
+  readonly firstDivergenceFrame: number | null;
+  /** First frame a `desync` event reported (a sample frame: the state at its start), or null. */
+  readonly firstDesyncFrame: number | null;
+  /** Worst frames from a divergence's first frame to the sample that reported it (null: none detected). */
+  readonly detectionLatencyFrames: number | null;
 }
 
 export interface PeerSummary {
@@ -41,6 +70,8 @@ export interface PeerSummary {
   readonly malformed: number;
   readonly episodes: number;
   readonly finalHash: string;
+  /** The peer left the session (a `leave` fault). */
+  readonly left: boolean;
 }
 
 export interface SoakResult {
@@ -67,6 +98,17 @@ export interface SoakResult {
   readonly episodes: number;
   readonly malformed: number;
   readonly packets: { sent: number; dropped: number; duplicated: number; reordered: number; outageDropped: number };
+  /** Largest packets per second any peer sent on one link (departure relays included). */
+  readonly maxPacketsPerSecondPerLink: number;
+  readonly oracle: OracleResult;
+  /** Departures as the remaining peers agreed them (player, frame), when players left. */
+  readonly departures: { player: number; frame: number }[];
+  /** Every remaining peer reported the same departure frames. */
+  readonly departuresAgreed: boolean;
+  /** The remaining peers' input logs are byte-identical. */
+  readonly remainingLogsIdentical: boolean;
+  /** Frames every remaining peer confirmed after the last departure frame (0 without departures). */
+  readonly framesAfterLeave: number;
   readonly peers: PeerSummary[];
 }
 
@@ -93,8 +135,25 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
   const spread = options.startSpreadMs ?? 100;
   const drift = options.clockDrift ?? 0.002;
   const changeRate = options.inputChangeRate ?? 0.1;
+  const corruptions = options.corrupt ?? [];
+  const leaves = options.leave ?? [];
+  for (const f of [...corruptions, ...leaves]) {
+    if (!Number.isInteger(f.player) || f.player < 0 || f.player >= players || !Number.isInteger(f.frame) || f.frame < 0) {
+      throw new RangeError(`fault ${f.player}@${f.frame} needs a player 0..${players - 1} and a frame >= 0`);
+    }
+  }
+
+  // Oracle: the newest simulation of each frame, per peer (bytes after the step), until the frame is confirmed.
+  const simulated = Array.from({ length: players }, () => new Map<number, Uint8Array>());
+  const confirmedBytes = new Map<number, (Uint8Array | undefined)[]>();
+  const moved = new Int32Array(players).fill(-1);
+  const diverged: number[] = [];
+  let framesCompared = 0;
+  const desyncFrames: number[] = [];
+  const agreed: { player: number; frame: number }[][] = Array.from({ length: players }, () => []);
 
   const peers = Array.from({ length: players }, (_, p) => {
+    const corruptAt = new Set(corruptions.filter((c) => c.player === p).map((c) => c.frame));
     const engine = new Engine({
       game,
       players,
@@ -106,37 +165,102 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
       hashInterval: options.hashInterval,
       tickMs,
       clock: () => now,
-      send: (to, bytes) => net.send(p, to, bytes, now),
+      send: (to, bytes) => {
+        sentPerLink[p * players + to]!++;
+        net.send(p, to, bytes, now);
+      },
+      stepHook: (frame, state) => {
+        let out: unknown = state;
+        if (corruptAt.has(frame)) {
+          const bytes = game.save(state).slice();
+          bytes[Math.max(0, bytes.length - 4)]! ^= 1; // low byte of the last 32-bit word
+          out = game.load(bytes);
+        }
+        simulated[p]!.set(frame, game.save(out).slice());
+        return out;
+      },
     });
     engine.on('episode', () => episodes[p]!++);
+    engine.on('desync', (d) => desyncFrames.push(d.frame));
+    engine.on('peer-left', (d) => agreed[p]!.push({ player: d.player, frame: d.frame }));
     const input = new Uint8Array(game.inputSize);
-    return { engine, input, nextTick: uniform() * spread, rate: 1 + (uniform() * 2 - 1) * drift };
+    return { engine, input, nextTick: uniform() * spread, rate: 1 + (uniform() * 2 - 1) * drift, gone: false };
   });
+  const sentPerLink = new Float64Array(players * players);
+  const drops: { at: number; peer: number; player: number }[] = [];
 
+  const depositConfirmed = (p: number) => {
+    const c = peers[p]!.engine.confirmedFrame;
+    for (let f = moved[p]! + 1; f <= c; f++) {
+      const bytes = simulated[p]!.get(f);
+      simulated[p]!.delete(f);
+      let row = confirmedBytes.get(f);
+      if (!row) confirmedBytes.set(f, (row = new Array<Uint8Array | undefined>(players)));
+      row[p] = bytes;
+    }
+    if (c > moved[p]!) moved[p] = c;
+  };
+  const compareRow = (f: number, row: (Uint8Array | undefined)[]) => {
+    const held = row.filter((b): b is Uint8Array => b !== undefined);
+    if (held.length < 2) return;
+    framesCompared++;
+    if (held.some((b) => !sameBytes(b, held[0]!))) diverged.push(f);
+  };
+  const compareReady = () => {
+    for (const [f, row] of confirmedBytes) {
+      if (!peers.every((q, i) => q.gone || row[i] !== undefined)) continue;
+      confirmedBytes.delete(f);
+      compareRow(f, row);
+    }
+  };
+
+  const active = () => peers.filter((p) => !p.gone);
   const limitMs = frames * tickMs * 4 + 60_000;
   let iterations = 0;
   const maxIterations = frames * players * 200 + 1_000_000;
-  while (!peers.every((p) => p.engine.finished) && now <= limitMs && iterations++ < maxIterations) {
+  while (!active().every((p) => p.engine.finished) && now <= limitMs && iterations++ < maxIterations) {
     let next = net.nextTime();
-    for (const p of peers) if (p.nextTick < next) next = p.nextTick;
+    for (const p of peers) if (!p.gone && p.nextTick < next) next = p.nextTick;
+    for (const d of drops) if (d.at < next) next = d.at;
     now = next;
-    for (const d of net.due(now)) peers[d.to]!.engine.receive(d.from, d.bytes);
-    for (const p of peers) {
-      if (p.nextTick > now) continue;
+    for (const d of net.due(now)) if (!peers[d.to]!.gone && !peers[d.from]!.gone) peers[d.to]!.engine.receive(d.from, d.bytes);
+    for (let i = drops.length - 1; i >= 0; i--) {
+      const d = drops[i]!;
+      if (d.at > now) continue;
+      drops.splice(i, 1);
+      if (!peers[d.peer]!.gone) peers[d.peer]!.engine.dropPlayer(d.player);
+    }
+    for (let i = 0; i < peers.length; i++) {
+      const p = peers[i]!;
+      if (p.gone || p.nextTick > now) continue;
+      if (leaves.some((l) => l.player === i && p.engine.frame >= l.frame)) {
+        p.gone = true;
+        for (let q = 0; q < players; q++) if (q !== i && !peers[q]!.gone) drops.push({ at: now + uniform() * 250, peer: q, player: i });
+        continue;
+      }
       if (uniform() < changeRate) {
-        for (let i = 0; i < p.input.length; i++) p.input[i] = rng.nextU32() & 0xff;
+        for (let k = 0; k < p.input.length; k++) p.input[k] = rng.nextU32() & 0xff;
         p.engine.setLocalInput(p.input);
       }
       p.engine.tick();
+      depositConfirmed(i);
       p.nextTick += p.engine.tickInterval() * p.rate;
     }
+    compareReady();
   }
+  for (const [f, row] of confirmedBytes) compareRow(f, row);
 
+  const remaining = peers.map((p, i) => ({ p, i })).filter(({ p }) => !p.gone);
   const logs = peers.map((p) => p.engine.exportInputLog());
   const finalHashes = peers.map((p) => hex(p.engine.confirmedStateHash().hash));
   const stats = peers.map((p) => p.engine.stats());
   let inputsLost = 0;
-  for (const s of stats) for (const peer of s.peers) inputsLost += Math.max(0, frames - 1 - peer.lastReceivedFrame);
+  for (const { i } of remaining) {
+    for (const peer of stats[i]!.peers) {
+      if (peers[peer.player]!.gone) continue;
+      inputsLost += Math.max(0, frames - 1 - peer.lastReceivedFrame);
+    }
+  }
   const summaries: PeerSummary[] = stats.map((s, p) => ({
     player: p,
     frame: s.frame,
@@ -150,24 +274,33 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
     malformed: s.malformed,
     episodes: episodes[p]!,
     finalHash: finalHashes[p]!,
+    left: peers[p]!.gone,
   }));
   const sum = (k: 'rollbacks' | 'stalls' | 'desyncs' | 'malformed') => stats.reduce((a, s) => a + s[k], 0);
+  const remainingLogs = remaining.map(({ i }) => logs[i]!);
+  const remainingHashes = remaining.map(({ i }) => finalHashes[i]!);
+  const key = (d: { player: number; frame: number }[]) => JSON.stringify([...d].sort((a, b) => a.player - b.player));
+  const agreedRemaining = remaining.map(({ i }) => agreed[i]!);
+  const departures = agreedRemaining[0] ?? [];
+  const lastDeparture = departures.reduce((m, d) => Math.max(m, d.frame), -1);
+  const confirmedFrames = Math.min(...remaining.map(({ i }) => stats[i]!.confirmedFrame + 1));
+  const elapsedS = Math.max(now, tickMs) / 1000;
   return {
     players,
     game: game.spec,
     seed,
     frames,
-    completed: peers.every((p) => p.engine.finished),
+    completed: remaining.every(({ p }) => p.engine.finished),
     virtualSeconds: Math.round(now) / 1000,
     desyncs: sum('desyncs'),
-    confirmedFrames: Math.min(...stats.map((s) => s.confirmedFrame + 1)),
+    confirmedFrames,
     maxRollback: Math.max(...stats.map((s) => s.maxRollback)),
     rollbacks: sum('rollbacks'),
     stalls: sum('stalls'),
     inputsLost,
-    logsIdentical: logs.every((l) => sameBytes(l, logs[0]!)),
+    logsIdentical: remainingLogs.every((l) => sameBytes(l, remainingLogs[0]!)),
     finalHashes,
-    hashesIdentical: finalHashes.every((h) => h === finalHashes[0]),
+    hashesIdentical: remainingHashes.every((h) => h === remainingHashes[0]),
     episodes: Math.max(...episodes),
     malformed: sum('malformed'),
     packets: {
@@ -177,6 +310,40 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
       reordered: net.counters.reordered,
       outageDropped: net.counters.outageDropped,
     },
+    maxPacketsPerSecondPerLink: Math.max(...sentPerLink) / elapsedS,
+    oracle: oracle(diverged, desyncFrames, framesCompared),
+    departures,
+    departuresAgreed: agreedRemaining.every((d) => key(d) === key(departures)),
+    remainingLogsIdentical: remainingLogs.every((l) => sameBytes(l, remainingLogs[0]!)),
+    framesAfterLeave: lastDeparture < 0 ? 0 : Math.max(0, confirmedFrames - lastDeparture),
     peers: summaries,
+  };
+}
+
+/** Group diverged frames into runs and match each run with the desync reports. */
+function oracle(diverged: number[], desyncFrames: number[], framesCompared: number): OracleResult {
+  diverged.sort((a, b) => a - b);
+  const runs: [number, number][] = [];
+  for (const f of diverged) {
+    const last = runs.at(-1);
+    if (last && f === last[1] + 1) last[1] = f;
+    else runs.push([f, f]);
+  }
+  // A sample of frame F hashes the state after frame F − 1's step.
+  const stepFrames = desyncFrames.map((F) => F - 1).sort((a, b) => a - b);
+  let undetected = 0;
+  let latency: number | null = null;
+  for (const [a, b] of runs) {
+    const hit = stepFrames.find((f) => f >= a && f <= b);
+    if (hit === undefined) undetected++;
+    else latency = Math.max(latency ?? 0, hit - a);
+  }
+  return {
+    framesCompared,
+    divergences: runs.length,
+    divergencesUndetected: undetected,
+    firstDivergenceFrame: runs[0]?.[0] ?? null,
+    firstDesyncFrame: desyncFrames.length ? Math.min(...desyncFrames) : null,
+    detectionLatencyFrames: latency,
   };
 }
