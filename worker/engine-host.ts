@@ -28,6 +28,8 @@ import { collectTransferables, percentile } from './util.ts';
 export type GameResolver = (config: HostConfig) => Game<unknown> | Promise<Game<unknown>>;
 
 const HISTORY = 1200;
+/** Ticks a finished engine keeps exchanging its last hash samples before `finished` is emitted anyway. */
+const SETTLE_TICKS = 120;
 /** Most ticks run back to back after the loop was held up (then it re-bases, never fast-forwards further). */
 const MAX_CATCH_UP = 8;
 
@@ -53,6 +55,7 @@ export class EngineHost implements EngineHostApi {
   private queued = 0;
   private badPortMessages = 0;
   private finishedSent = false;
+  private ticksSinceFinished = 0;
   private devtools: DevtoolsTrack | null = null;
   private readonly rollbackHistogram: Record<number, number> = {};
   private readonly episodes: HostMetrics['episodes'] = [];
@@ -253,7 +256,8 @@ export class EngineHost implements EngineHostApi {
     if (this.history.length > HISTORY) this.history.shift();
     this.deliverRender(result);
     this.devtools?.maybeClear(this.ticks);
-    if (!this.finishedSent && engine.finished) {
+    // Finished: wait until the last hash samples were acknowledged (bounded), so they were compared.
+    if (!this.finishedSent && engine.finished && (engine.settled || ++this.ticksSinceFinished > SETTLE_TICKS)) {
       this.finishedSent = true;
       this.emit({ type: 'finished', frame: engine.frame });
     }

@@ -297,6 +297,17 @@ export class Engine<S> {
     return this.currentFrame >= this.end && this.confirmed >= this.end - 1;
   }
 
+  /**
+   * Finished, and every remaining peer acknowledged every hash sample (so
+   * the last samples, the end frame's included, were compared). Keep
+   * ticking a finished engine until it is settled.
+   */
+  get settled(): boolean {
+    if (!this.finished) return false;
+    for (let p = 0; p < this.players; p++) if (this.detector.outboxSize(p) > 0) return false;
+    return true;
+  }
+
   /** Subscribe to an engine event; returns the unsubscribe function. */
   on<K extends keyof EngineEvents>(type: K, handler: (payload: EngineEvents[K]) => void): () => void {
     return this.events.on(type, handler);

@@ -35,7 +35,7 @@ export interface SoakOptions extends LinkConditions {
   startSpreadMs?: number;
   /** Largest clock-rate difference between peers, fraction. Default 0.002. */
   clockDrift?: number;
-  /** Perturb `player`'s state right after `frame` (one bit of its last 32-bit word). */
+  /** Perturb `player`'s state right after `frame` (adds 1 to the low byte of its last 32-bit word). */
   corrupt?: { player: number; frame: number }[];
   /** `player` vanishes when it reaches `frame`; the others' transports report it gone. */
   leave?: { player: number; frame: number }[];
@@ -100,6 +100,8 @@ export interface SoakResult {
   readonly packets: { sent: number; dropped: number; duplicated: number; reordered: number; outageDropped: number };
   /** Largest packets per second any peer sent on one link (departure relays included). */
   readonly maxPacketsPerSecondPerLink: number;
+  /** Largest packets per tick any peer sent on one link (1 when everything rides on the input packet). */
+  readonly maxPacketsPerTickPerLink: number;
   readonly oracle: OracleResult;
   /** Departures as the remaining peers agreed them (player, frame), when players left. */
   readonly departures: { player: number; frame: number }[];
@@ -173,7 +175,8 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
         let out: unknown = state;
         if (corruptAt.has(frame)) {
           const bytes = game.save(state).slice();
-          bytes[Math.max(0, bytes.length - 4)]! ^= 1; // low byte of the last 32-bit word
+          const at = Math.max(0, bytes.length - 4); // low byte of the last 32-bit word
+          bytes[at] = (bytes[at]! + 1) & 0xff;
           out = game.load(bytes);
         }
         simulated[p]!.set(frame, game.save(out).slice());
@@ -187,6 +190,7 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
     return { engine, input, nextTick: uniform() * spread, rate: 1 + (uniform() * 2 - 1) * drift, gone: false };
   });
   const sentPerLink = new Float64Array(players * players);
+  const ticks = new Float64Array(players);
   const drops: { at: number; peer: number; player: number }[] = [];
 
   const depositConfirmed = (p: number) => {
@@ -218,7 +222,7 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
   const limitMs = frames * tickMs * 4 + 60_000;
   let iterations = 0;
   const maxIterations = frames * players * 200 + 1_000_000;
-  while (!active().every((p) => p.engine.finished) && now <= limitMs && iterations++ < maxIterations) {
+  while (!active().every((p) => p.engine.settled) && now <= limitMs && iterations++ < maxIterations) {
     let next = net.nextTime();
     for (const p of peers) if (!p.gone && p.nextTick < next) next = p.nextTick;
     for (const d of drops) if (d.at < next) next = d.at;
@@ -243,6 +247,7 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
         p.engine.setLocalInput(p.input);
       }
       p.engine.tick();
+      ticks[i]!++;
       depositConfirmed(i);
       p.nextTick += p.engine.tickInterval() * p.rate;
     }
@@ -311,6 +316,7 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
       outageDropped: net.counters.outageDropped,
     },
     maxPacketsPerSecondPerLink: Math.max(...sentPerLink) / elapsedS,
+    maxPacketsPerTickPerLink: Math.max(...Array.from(sentPerLink, (n, k) => (n === 0 ? 0 : n / ticks[Math.floor(k / players)]!))),
     oracle: oracle(diverged, desyncFrames, framesCompared),
     departures,
     departuresAgreed: agreedRemaining.every((d) => key(d) === key(departures)),
