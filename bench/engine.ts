@@ -19,7 +19,12 @@
  *   network: packets sent during a tick round are delivered between rounds,
  *   copied as a transport would) running a trivial 1-byte-input game whose
  *   state is an `Int32Array(4)`; time per engine tick, i.e. the netcode's own
- *   cost per frame (codec, queues, snapshot ring, pings, hashes).
+ *   cost per frame (codec, queues, snapshot ring, pings, hashes), with the
+ *   shipped default profiling (a tick span and rollback spans into the
+ *   host's DevtoolsTrack). `engineOverheadUsPerFrameDetailed` and
+ *   `engineOverheadUsPerFrameNoProfile` are the same run with
+ *   `profile: 'detailed'` and with profiling off; `profileDefaultUsPerFrame`
+ *   and `profileDetailedUsPerFrame` are the differences to off.
  * - `rollback8MsSwarm1000`: measured THROUGH THE REAL ENGINE. Two engines
  *   (swarm 1000, inputDelay 0, maxPrediction 10); player 1's packets reach
  *   player 0 8 ticks after they are sent and player 1's input changes every
@@ -37,12 +42,16 @@
  * - NetplayJS 0.4.1 on the same swarm (see `bench/netplayjs.ts` for exactly
  *   how it is loaded and driven): `netplayjsRollback8MsSwarm1000`,
  *   `netplayjsBytesPerInputMessage`, and the ratios
- *   `rollback8SpeedupVsNetplayjs` = netplayjs ms / netroll ms and
+ *   `rollback8SpeedupVsNetplayjs` = netplayjs ms / netroll ms (NetplayJS's
+ *   default JSON state of a `number[]`), `rollback8SpeedupVsNetplayjsTyped`
+ *   = the same with NetplayJS given an `Int32Array` state and a base64
+ *   `serialize`/`deserialize` override (its documented customisation), and
  *   `bytesPerInputRatioVsNetplayjs` = NetplayJS input message bytes / netroll
  *   input packet bytes (both > 1 when netroll is faster / smaller).
  */
 import { performance } from 'node:perf_hooks';
-import { Engine, type EngineOptions } from '../src/engine/engine.ts';
+import { Engine, type EngineOptions, type TraceSpan } from '../src/engine/engine.ts';
+import { DevtoolsTrack } from '../worker/devtools.ts';
 import type { Game } from '../src/engine/game.ts';
 import { xxh32 } from '../src/engine/hash.ts';
 import { Simulation } from '../src/engine/simulation.ts';
@@ -214,8 +223,27 @@ function benchSwarmSimulation() {
   };
 }
 
-function benchEngineOverhead() {
-  const pair = linkedPair(trivialGame, [1, 1], { clock: () => performance.now() });
+/**
+ * `profile`: what the host ships. `'default'`: the engine traces one span per
+ * tick and the rollback spans into the host's DevtoolsTrack (the shipped
+ * default); `'detailed'`: every step, save, load and hash too; `'off'`: no
+ * trace callback at all.
+ */
+function benchEngineOverhead(profile: 'off' | 'default' | 'detailed') {
+  const devtools = new DevtoolsTrack();
+  let ticks = 0;
+  const pair = linkedPair(trivialGame, [1, 1], {
+    clock: () => performance.now(),
+    ...(profile === 'off'
+      ? {}
+      : {
+          profile,
+          trace: (span: TraceSpan) => {
+            devtools.measure(span);
+            if (span.name === 'tick') devtools.maybeClear(++ticks); // as the host does once per tick
+          },
+        }),
+  });
   const input = new Uint8Array(1);
   const round = () => {
     const r = pair.round;
@@ -227,11 +255,7 @@ function benchEngineOverhead() {
   };
   const m = measure(round, { maxMs: 1500, minSamples: 20, warmup: 200 });
   checkHealthy('engine overhead', pair.engines, false);
-  return {
-    engineOverheadUsPerFrame: (m.median / 2) * 1000,
-    engineOverheadUsPerFrameP95: (m.p95 / 2) * 1000,
-    engineOverheadFrames: pair.round,
-  };
+  return { usPerFrame: (m.median / 2) * 1000, p95: (m.p95 / 2) * 1000, frames: pair.round };
 }
 
 function benchEngineRollback(maxRounds = 1500, maxMs = 3000) {
@@ -316,8 +340,12 @@ const ROWS: Row[] = [
   ['snapshotSaveUsSwarm1000', 'µs', 'Simulation.save into a reused buffer'],
   ['snapshotLoadUsSwarm1000', 'µs', 'Simulation.load'],
   ['rollback8MsSwarm1000Direct', 'ms', 'load + 8 × (save + step) on Simulation'],
-  ['engineOverheadUsPerFrame', 'µs', 'per engine tick, trivial game, 2 linked engines'],
+  ['engineOverheadUsPerFrame', 'µs', "per engine tick, trivial game, 2 linked engines, shipped profile 'default'"],
   ['engineOverheadUsPerFrameP95', 'µs', 'p95 of the samples above'],
+  ['engineOverheadUsPerFrameDetailed', 'µs', "same with profile 'detailed' (every step/save/load/hash measured)"],
+  ['engineOverheadUsPerFrameNoProfile', 'µs', 'same with profiling off'],
+  ['profileDefaultUsPerFrame', 'µs', "cost of the default profile: 'default' − off"],
+  ['profileDetailedUsPerFrame', 'µs', "cost of the detailed profile: 'detailed' − off"],
   ['rollback8MsSwarm1000', 'ms', 'Engine rollback event, 8 frames, swarm 1000'],
   ['rollback8MsSwarm1000P95', 'ms', 'p95 of those rollbacks'],
   ['rollback8Samples', '', 'rollbacks measured'],
@@ -334,7 +362,13 @@ const ROWS: Row[] = [
   ['netplayjsBytesPerInputMessage', 'B', 'msgpack {type,frame,input} at frame 3600'],
   ['netplayjsBytesPerStateMessageSwarm1000', 'B', 'msgpack host state message, every frame'],
   ['netplayjsHostToClientBytesPerSecond60Hz', 'B/s', 'inputs + states, host → client'],
-  ['rollback8SpeedupVsNetplayjs', '×', 'NetplayJS rollback ms / netroll rollback ms'],
+  ['netplayjsTypedRollback8MsSwarm1000', 'ms', 'same, NetplayJS with an Int32Array state and base64 serialize/deserialize'],
+  ['netplayjsTypedRollback8Samples', '', 'rollbacks measured'],
+  ['netplayjsTypedStepMsSwarm1000', 'ms', 'swarm step on the Int32Array state'],
+  ['netplayjsTypedSerializeCloneMsSwarm1000', 'ms', 'typed serialize() + clone()'],
+  ['netplayjsTypedDeserializeMsSwarm1000', 'ms', 'typed deserialize()'],
+  ['rollback8SpeedupVsNetplayjs', '×', 'NetplayJS rollback ms / netroll rollback ms (NetplayJS default state format)'],
+  ['rollback8SpeedupVsNetplayjsTyped', '×', 'NetplayJS typed-state rollback ms / netroll rollback ms'],
   ['bytesPerInputRatioVsNetplayjs', '×', 'NetplayJS input bytes / netroll input packet bytes'],
 ];
 
@@ -359,7 +393,18 @@ async function main(): Promise<void> {
   progress('swarm simulation');
   Object.assign(results, benchSwarmSimulation());
   progress('engine overhead');
-  Object.assign(results, benchEngineOverhead());
+  const shipped = benchEngineOverhead('default');
+  const detailed = benchEngineOverhead('detailed');
+  const off = benchEngineOverhead('off');
+  Object.assign(results, {
+    engineOverheadUsPerFrame: shipped.usPerFrame,
+    engineOverheadUsPerFrameP95: shipped.p95,
+    engineOverheadFrames: shipped.frames,
+    engineOverheadUsPerFrameDetailed: detailed.usPerFrame,
+    engineOverheadUsPerFrameNoProfile: off.usPerFrame,
+    profileDefaultUsPerFrame: shipped.usPerFrame - off.usPerFrame,
+    profileDetailedUsPerFrame: detailed.usPerFrame - off.usPerFrame,
+  });
   progress('engine rollback');
   Object.assign(results, benchEngineRollback());
   progress('60 Hz traffic');
@@ -380,6 +425,16 @@ async function main(): Promise<void> {
     netplayjsHostToClientBytesPerSecond60Hz: np.hostToClientBytesPerSecond60Hz,
   });
   results.rollback8SpeedupVsNetplayjs = np.rollbackMs / results.rollback8MsSwarm1000!;
+  progress('NetplayJS, typed-array state');
+  const npTyped = await benchNetplayjs({ entities: 1000, latencyTicks: 8, typedState: true });
+  Object.assign(results, {
+    netplayjsTypedRollback8MsSwarm1000: npTyped.rollbackMs,
+    netplayjsTypedRollback8Samples: npTyped.rollbackSamples,
+    netplayjsTypedStepMsSwarm1000: npTyped.stepMs,
+    netplayjsTypedSerializeCloneMsSwarm1000: npTyped.serializeCloneMs,
+    netplayjsTypedDeserializeMsSwarm1000: npTyped.deserializeMs,
+  });
+  results.rollback8SpeedupVsNetplayjsTyped = npTyped.rollbackMs / results.rollback8MsSwarm1000!;
   results.bytesPerInputRatioVsNetplayjs = np.bytesPerInputMessage / results.bytesPerInputPacket2p1b3f!;
   results.benchSeconds = (performance.now() - started) / 1000;
 

@@ -76,7 +76,7 @@ export class DevtoolsTrack {
     return performance
       .getEntriesByType('measure')
       .filter((e) => this.names.has(e.name))
-      .map((e) => ({ name: e.name, start: e.startTime, duration: e.duration, detail: (e as PerformanceMeasure).detail }));
+      .map((e) => ({ name: e.name, start: e.startTime, duration: e.duration, detail: (e as { detail?: unknown }).detail }));
   }
 
   /** Clear buffered measures every CLEAR_EVERY_TICKS ticks. */

@@ -172,6 +172,11 @@ export class DesyncDetector {
     return this.peers[peer]?.outbox.length ?? 0;
   }
 
+  /** Remote samples of `peer` waiting for our own sample of their frame. */
+  pendingSize(peer: number): number {
+    return this.peers[peer]?.pending.size ?? 0;
+  }
+
   /** Stop exchanging with a departed peer and free its queues. */
   dropPeer(peer: number): void {
     const x = this.peers[peer];

@@ -32,6 +32,12 @@ import type { EngineEvents, EngineStats, MalformedReason, PeerStats } from './ty
 export const MAX_INPUT_DELAY = 60;
 /** Extra frames beyond the frame window an honest peer may send (scheduling jitter). */
 export const FRAME_WINDOW_SLACK = 8;
+/**
+ * A departure notice about a player we still hear from is ignored (and
+ * counted) until that player has been silent this many ticks: a peer cannot
+ * talk the others into dropping a player who is still playing.
+ */
+export const NOTICE_SILENCE_TICKS = 30;
 
 /** Options of {@link Engine}. */
 export interface EngineOptions<S> {
@@ -179,6 +185,8 @@ export class Engine<S> {
   private currentFrame = 0;
   private confirmed = -1;
   private ticks = 0;
+  /** Tick at which each peer's last valid Input packet arrived. */
+  private readonly heardAt: Float64Array;
 
   private counters = {
     rollbacks: 0,
@@ -192,6 +200,7 @@ export class Engine<S> {
     inputsReceived: 0,
     inputsDuplicate: 0,
     inputsRelayed: 0,
+    noticesIgnored: 0,
     packetsSent: 0,
     packetsReceived: 0,
     bytesSent: 0,
@@ -252,13 +261,14 @@ export class Engine<S> {
       return n.slice();
     });
     this.localInput = new Uint8Array(game.inputSize);
-    this.lastTickInput = this.localInput;
+    this.lastTickInput = this.zeroInput;
     this.endpoints = Array.from({ length: this.players }, (_, p) => new PeerEndpoint(p));
     this.detector = new DesyncDetector(this.players, this.localPlayer, (d) => {
       this.counters.desyncs++;
       this.events.emit('desync', d);
     });
     this.departures = new Departures(this.players, this.localPlayer);
+    this.heardAt = new Float64Array(this.players);
   }
 
   // ---------------------------------------------------------------- public API
@@ -444,6 +454,7 @@ export class Engine<S> {
         rttMs: e.rttMs,
         frameAdvantage: this.timeSync.advantage(p),
         hashesUnacked: this.detector.outboxSize(p),
+        hashesPending: this.detector.pendingSize(p),
         leftAtFrame: d?.complete ? d.frame! : null,
       });
     }
@@ -526,6 +537,7 @@ export class Engine<S> {
       return never;
     }
     const endpoint = this.endpoints[peer]!;
+    this.heardAt[peer] = this.ticks;
     endpoint.takeAck(msg.ack);
     if (endpoint.takeReportedFrame(msg.senderFrame)) {
       const rttFrames = endpoint.rttMs / this.tickMs;
@@ -612,7 +624,13 @@ export class Engine<S> {
 
   private onLeaveNotice(from: number, n: LeaveNotice): void {
     if (n.player === this.localPlayer || n.player >= this.players) return;
-    this.beginDeparture(n.player);
+    if (!this.departures.get(n.player)) {
+      if (this.ticks - this.heardAt[n.player]! < NOTICE_SILENCE_TICKS) {
+        this.counters.noticesIgnored++;
+        return;
+      }
+      this.beginDeparture(n.player);
+    }
     this.departures.onNotice(from, n);
   }
 
@@ -705,8 +723,8 @@ export class Engine<S> {
     this.lastTickInput = input;
     const target = Math.min(this.currentFrame + this.delay, this.end - 1);
     if (queue.lastFrame < target) {
-      // Steady or raised delay: gap frames keep the input in effect before.
-      while (queue.lastFrame < target - 1) queue.append(queue.lastFrame >= 0 ? queue.get(queue.lastFrame).slice() : this.zeroInput);
+      // Steady or raised delay: gap frames keep the input in effect before the change (last tick's).
+      while (queue.lastFrame < target - 1) queue.append(previous);
       queue.append(input);
       return;
     }

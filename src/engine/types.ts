@@ -48,8 +48,10 @@ export interface PeerStats {
   readonly rttMs: number;
   /** Our average frame advantage over this peer (positive: we are ahead). */
   readonly frameAdvantage: number;
-  /** Our hash samples this peer has not acknowledged yet. */
+  /** Our hash samples this peer has not acknowledged yet (at most 32). */
   readonly hashesUnacked: number;
+  /** This peer's samples waiting for ours of the same frame (at most 32). */
+  readonly hashesPending: number;
   /** The agreed departure frame once this player left, else null. */
   readonly leftAtFrame: number | null;
 }
@@ -76,6 +78,8 @@ export interface EngineStats {
   readonly inputsDuplicate: number;
   /** Inputs of departed players received from another peer during a departure. */
   readonly inputsRelayed: number;
+  /** Departure notices ignored because the player named was still heard from. */
+  readonly noticesIgnored: number;
   /** Hash samples sent for the first time, resent, compared with a peer's, and dropped unacked (queue full). */
   readonly hashesSent: number;
   readonly hashesResent: number;
