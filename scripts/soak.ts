@@ -15,7 +15,7 @@ import { runSoak, type SoakResult } from '../src/sim/soak.ts';
 const usage = `usage: npm run soak -- [--players 2] [--frames 1800] [--latency 50] [--jitter 0]
   [--loss 0] [--dup 0] [--reorder 0] [--seed 1] [--game arena|swarm] [--entities 1000]
   [--outage FROM:TO:START_MS:END_MS] [--delay 2] [--prediction 8] [--hash-interval 60]
-  [--corrupt PLAYER@FRAME]... [--leave PLAYER@FRAME]... [--json]`;
+  [--corrupt PLAYER@FRAME]... [--leave PLAYER@FRAME]... [--desync-policy report|resync] [--json]`;
 
 function num(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
@@ -71,6 +71,7 @@ function summary(r: SoakResult, corrupted: boolean): string {
     `  oracle          ${o.framesCompared} frames compared, ${o.divergences} divergences, ${o.divergencesUndetected} undetected` +
       (o.firstDivergenceFrame === null ? '' : `, first at frame ${o.firstDivergenceFrame}`) +
       (o.detectionLatencyFrames === null ? '' : `, detected within ${o.detectionLatencyFrames} frames`),
+    ...(r.resyncsLoaded ? [`  resyncs         ${r.resyncsLoaded} snapshots loaded`] : []),
     ...(r.departures.length
       ? [
           `  departures      ${r.departures.map((d) => `player ${d.player} at frame ${d.frame}`).join(', ')}${r.departuresAgreed ? '' : ' (NOT AGREED)'}`,
@@ -98,6 +99,7 @@ const { values } = parseArgs({
     'hash-interval': { type: 'string' },
     corrupt: { type: 'string', multiple: true },
     leave: { type: 'string', multiple: true },
+    'desync-policy': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -106,6 +108,10 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(usage);
   process.exit(0);
+}
+if (values['desync-policy'] !== undefined && values['desync-policy'] !== 'report' && values['desync-policy'] !== 'resync') {
+  console.error(`--desync-policy must be report or resync, got "${values['desync-policy']}"\n${usage}`);
+  process.exit(2);
 }
 const gameName = values.game ?? 'arena';
 if (gameName !== 'arena' && gameName !== 'swarm') {
@@ -129,6 +135,7 @@ const result = runSoak({
   hashInterval: num('hash-interval', values['hash-interval'], 60, 0, 1 << 20),
   corrupt: (values.corrupt ?? []).map((c) => parseFault('corrupt', c)),
   leave: (values.leave ?? []).map((c) => parseFault('leave', c)),
+  desyncPolicy: values['desync-policy'] === 'resync' ? 'resync' : 'report',
 });
 const corrupted = (values.corrupt ?? []).length > 0;
 if (values.json) console.log(JSON.stringify(result));

@@ -34,10 +34,13 @@ export interface HostConfig {
   /** Fewest players (including this one) the session continues with after departures. Default 2. */
   minPlayers?: number;
   /**
-   * What to do on a desync. `'report'` (the only policy so far): emit the
-   * `desync` event and record it; the session continues.
+   * What to do on a desync. `'report'` (default): emit the `desync` event
+   * and record it. `'resync'`: also, the lowest-index remaining peer sends
+   * its confirmed snapshot (port packets marked `reliable: true`, which the
+   * page must carry on its reliable channel) and every peer loads it at the
+   * frame it names (`resync` event).
    */
-  desyncPolicy?: 'report';
+  desyncPolicy?: 'report' | 'resync';
 }
 
 /** One render delivery: the committed state of a frame, once per tick at most. */
@@ -60,7 +63,9 @@ export interface RenderFrame<R = unknown> {
 export type HostEvent =
   | { type: 'rollback'; frame: number; depth: number; ms: number }
   | { type: 'stall'; frame: number; confirmedFrame: number }
-  | { type: 'desync'; frame: number; peer: number; localHash: number; remoteHash: number; snapshot: Uint8Array }
+  | { type: 'desync'; frame: number; peer: number; localHash: number; remoteHash: number; snapshot: Uint8Array; policy: 'report' | 'resync' }
+  /** Policy `resync`: `from` (the authority) sent, or this peer loaded, the confirmed snapshot of `frame`. */
+  | { type: 'resync'; frame: number; from: number; bytes: number }
   | { type: 'episode'; episode: number; startFrame: number; endFrame: number; nextStartFrame: number }
   | { type: 'hash'; frame: number; hash: number }
   | { type: 'malformed'; peer: number; reason: MalformedReason; detail: string }
@@ -111,7 +116,9 @@ export interface HostMetrics {
   readonly episodes: { episode: number; startFrame: number; endFrame: number }[];
   /** Confirmed state hash samples (multiples of `hashInterval`, episode ends, the end frame). */
   readonly hashes: { frame: number; hash: number }[];
-  readonly desyncs: { frame: number; peer: number; localHash: number; remoteHash: number; policy: 'report' }[];
+  readonly desyncs: { frame: number; peer: number; localHash: number; remoteHash: number; policy: 'report' | 'resync' }[];
+  /** Resync snapshots this peer sent or loaded (policy `resync`). */
+  readonly resyncs: { frame: number; from: number; bytes: number }[];
   /** Players who left and their agreed departure frames. */
   readonly departures: { player: number; frame: number }[];
   /** The confirmed input log (see src/engine/input-log.ts). */
@@ -143,8 +150,13 @@ export interface EngineHostApi {
   close(): void;
 }
 
-/** A packet on the packet port: `buf` is transferred, never copied. */
+/**
+ * A packet on the packet port: `buf` is transferred, never copied.
+ * `reliable: true` marks a message for (or from) the peer's reliable,
+ * ordered channel (resync chunks); everything else is unreliable.
+ */
 export interface PortPacket {
   peer: number;
   buf: ArrayBuffer;
+  reliable?: boolean;
 }

@@ -35,8 +35,8 @@ const MAX_CATCH_UP = 8;
 
 function isPortPacket(data: unknown): data is PortPacket {
   if (typeof data !== 'object' || data === null) return false;
-  const d = data as { peer?: unknown; buf?: unknown };
-  return typeof d.peer === 'number' && d.buf instanceof ArrayBuffer;
+  const d = data as { peer?: unknown; buf?: unknown; reliable?: unknown };
+  return typeof d.peer === 'number' && d.buf instanceof ArrayBuffer && (d.reliable === undefined || typeof d.reliable === 'boolean');
 }
 
 export class EngineHost implements EngineHostApi {
@@ -62,6 +62,7 @@ export class EngineHost implements EngineHostApi {
   private readonly hashes: HostMetrics['hashes'] = [];
   private readonly desyncs: HostMetrics['desyncs'] = [];
   private readonly departures: HostMetrics['departures'] = [];
+  private readonly resyncs: HostMetrics['resyncs'] = [];
 
   constructor(private readonly resolveGame: GameResolver) {}
 
@@ -80,8 +81,9 @@ export class EngineHost implements EngineHostApi {
     if (profile !== 'off' && profile !== 'default' && profile !== 'detailed') {
       throw new NetrollError(ErrorCode.InvalidOption, `profile must be 'off', 'default' or 'detailed', got ${String(profile)}`);
     }
-    if (config.desyncPolicy !== undefined && config.desyncPolicy !== 'report') {
-      throw new NetrollError(ErrorCode.InvalidOption, `desyncPolicy must be 'report', got ${String(config.desyncPolicy)}`);
+    const desyncPolicy = config.desyncPolicy ?? 'report';
+    if (desyncPolicy !== 'report' && desyncPolicy !== 'resync') {
+      throw new NetrollError(ErrorCode.InvalidOption, `desyncPolicy must be 'report' or 'resync', got ${String(desyncPolicy)}`);
     }
     this.devtools = profile !== 'off' ? new DevtoolsTrack() : null;
     const now = () => performance.now();
@@ -98,7 +100,9 @@ export class EngineHost implements EngineHostApi {
       minPlayers: config.minPlayers,
       tickMs: 1000 / tickRate,
       clock: now,
-      send: (peer, bytes) => this.sendPacket(peer, bytes),
+      send: (peer, bytes) => this.sendPacket(peer, bytes, false),
+      sendReliable: (peer, bytes) => this.sendPacket(peer, bytes, true),
+      desyncPolicy,
       trace: this.devtools ? (span) => this.devtools!.measure(span) : undefined,
       profile: profile === 'detailed' ? 'detailed' : 'default',
     });
@@ -108,7 +112,7 @@ export class EngineHost implements EngineHostApi {
     });
     engine.on('stall', (e) => this.emit({ type: 'stall', ...e }));
     engine.on('desync', (e) => {
-      this.desyncs.push({ frame: e.frame, peer: e.peer, localHash: e.localHash, remoteHash: e.remoteHash, policy: 'report' });
+      this.desyncs.push({ frame: e.frame, peer: e.peer, localHash: e.localHash, remoteHash: e.remoteHash, policy: e.policy });
       this.emit({ type: 'desync', ...e, snapshot: e.snapshot.slice() });
     });
     engine.on('episode', (e) => {
@@ -121,6 +125,10 @@ export class EngineHost implements EngineHostApi {
     });
     engine.on('malformed', (e) => this.emit({ type: 'malformed', ...e }));
     engine.on('rtt', (e) => this.emit({ type: 'rtt', ...e }));
+    engine.on('resync', (e) => {
+      this.resyncs.push(e);
+      this.emit({ type: 'resync', ...e });
+    });
     engine.on('peer-left', (e) => {
       this.departures.push({ player: e.player, frame: e.frame });
       this.emit({ type: 'peer-left', ...e });
@@ -131,7 +139,8 @@ export class EngineHost implements EngineHostApi {
         return;
       }
       this.queued++;
-      engine.receive(ev.data.peer, new Uint8Array(ev.data.buf));
+      if (ev.data.reliable) engine.receiveReliable(ev.data.peer, new Uint8Array(ev.data.buf));
+      else engine.receive(ev.data.peer, new Uint8Array(ev.data.buf));
     };
     packets.start();
     this.engine = engine;
@@ -196,6 +205,7 @@ export class EngineHost implements EngineHostApi {
       hashes: this.hashes.slice(),
       desyncs: this.desyncs.slice(),
       departures: this.departures.slice(),
+      resyncs: this.resyncs.slice(),
       inputLog: engine.exportInputLog(),
       confirmedHash: engine.confirmedStateHash(),
     };
@@ -290,9 +300,9 @@ export class EngineHost implements EngineHostApi {
     this.callbacks?.onRender(transfer(render, collectTransferables(state)));
   }
 
-  private sendPacket(peer: number, bytes: Uint8Array): void {
+  private sendPacket(peer: number, bytes: Uint8Array, reliable: boolean): void {
     const buf = bytes.slice().buffer;
-    const packet: PortPacket = { peer, buf };
+    const packet: PortPacket = reliable ? { peer, buf, reliable } : { peer, buf };
     this.port?.postMessage(packet, [buf]);
   }
 

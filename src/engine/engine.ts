@@ -12,11 +12,12 @@
  * leaving in `departures.ts`.
  */
 import { NetrollError } from '../contracts/errors.ts';
-import { decode, encodeInput, INPUT_HEADER_BYTES, MAX_FRAMES_PER_PACKET } from '../protocol/codec.ts';
-import { type InputMessage, type LeaveNotice, MessageType } from '../protocol/messages.ts';
+import { decode, encode, encodeInput, INPUT_HEADER_BYTES, MAX_FRAMES_PER_PACKET } from '../protocol/codec.ts';
+import { type InputMessage, type LeaveNotice, MessageType, type ResyncMessage } from '../protocol/messages.ts';
 import { Departures } from './departures.ts';
 import { DesyncDetector, isSampleFrame } from './desync-detector.ts';
 import { EpisodeTracker } from './episodes.ts';
+import { ResyncAssembler, resyncChunks } from './resync.ts';
 import { Emitter } from './events.ts';
 import { type Game, MAX_INPUT_SIZE, MAX_PLAYERS } from './game.ts';
 import { xxh32 } from './hash.ts';
@@ -78,6 +79,15 @@ export interface EngineOptions<S> {
   maxInbox?: number;
   /** Fewest players (including this one) the session continues with after departures. Default 2. */
   minPlayers?: number;
+  /**
+   * What a desync does. `'report'` (default): the `desync` event, nothing
+   * else. `'resync'`: also, the lowest-index remaining peer sends its
+   * confirmed snapshot over `sendReliable` and every peer loads it at the
+   * frame it names (`resync` event).
+   */
+  desyncPolicy?: DesyncPolicy;
+  /** Sends one message on the reliable, ordered channel to a peer (needed by `desyncPolicy: 'resync'`). */
+  sendReliable?: (peer: number, bytes: Uint8Array) => void;
   timeSync?: TimeSyncOptions;
   /**
    * Receives timing spans (for profilers). `profile: 'default'` gives one
@@ -94,6 +104,9 @@ export interface EngineOptions<S> {
    */
   stepHook?: (frame: number, state: S) => S | void;
 }
+
+/** What a desync does: see {@link EngineOptions.desyncPolicy}. */
+export type DesyncPolicy = 'report' | 'resync';
 
 /** How much the engine traces: see {@link EngineOptions.trace}. */
 export type ProfileLevel = 'default' | 'detailed';
@@ -177,7 +190,15 @@ export class Engine<S> {
   /** Final state (bytes) of an episode that ended right before frame `f`, kept until `f` is confirmed. */
   private readonly finals = new Map<number, Uint8Array>();
 
-  private inbox: { peer: number; bytes: Uint8Array }[] = [];
+  private inbox: { peer: number; bytes: Uint8Array; reliable: boolean }[] = [];
+  readonly desyncPolicy: DesyncPolicy;
+  private readonly sendReliable: ((peer: number, bytes: Uint8Array) => void) | undefined;
+  private readonly assembler = new ResyncAssembler();
+  private resyncWanted = false;
+  private resyncId = 0;
+  /** Frame of the last resync sent or loaded (desyncs of earlier samples are stale). */
+  private lastResyncFrame = -1;
+  private pendingResync: { frame: number; snapshot: Uint8Array; from: number } | undefined;
   private localInput: Uint8Array;
   private lastTickInput: Uint8Array;
   private delay: number;
@@ -201,6 +222,8 @@ export class Engine<S> {
     inputsDuplicate: 0,
     inputsRelayed: 0,
     noticesIgnored: 0,
+    resyncsSent: 0,
+    resyncsLoaded: 0,
     packetsSent: 0,
     packetsReceived: 0,
     bytesSent: 0,
@@ -263,9 +286,18 @@ export class Engine<S> {
     this.localInput = new Uint8Array(game.inputSize);
     this.lastTickInput = this.zeroInput;
     this.endpoints = Array.from({ length: this.players }, (_, p) => new PeerEndpoint(p));
+    this.desyncPolicy = options.desyncPolicy ?? 'report';
+    if (this.desyncPolicy !== 'report' && this.desyncPolicy !== 'resync') {
+      throw new NetrollError('invalid-option', `desyncPolicy must be 'report' or 'resync', got ${String(this.desyncPolicy)}`);
+    }
+    this.sendReliable = options.sendReliable;
+    if (this.desyncPolicy === 'resync' && !this.sendReliable) {
+      throw new NetrollError('invalid-option', "desyncPolicy 'resync' needs a sendReliable callback");
+    }
     this.detector = new DesyncDetector(this.players, this.localPlayer, (d) => {
       this.counters.desyncs++;
-      this.events.emit('desync', d);
+      this.events.emit('desync', { ...d, policy: this.desyncPolicy });
+      if (this.desyncPolicy === 'resync' && d.frame > this.lastResyncFrame) this.resyncWanted = true;
     });
     this.departures = new Departures(this.players, this.localPlayer);
     this.heardAt = new Float64Array(this.players);
@@ -329,7 +361,16 @@ export class Engine<S> {
       this.malformed(peer, 'inbox-full', `more than ${this.maxInbox} packets queued`);
       return;
     }
-    this.inbox.push({ peer, bytes });
+    this.inbox.push({ peer, bytes, reliable: false });
+  }
+
+  /** Queue a message from `peer`'s reliable channel (resync chunks). Never simulates and never throws. */
+  receiveReliable(peer: number, bytes: Uint8Array): void {
+    if (this.inbox.length >= this.maxInbox) {
+      this.malformed(peer, 'inbox-full', `more than ${this.maxInbox} packets queued`);
+      return;
+    }
+    this.inbox.push({ peer, bytes, reliable: true });
   }
 
   /** Set the input used for the frames this peer adds from now on. */
@@ -380,7 +421,15 @@ export class Engine<S> {
     let firstIncorrect = this.drainInbox();
     if (this.departures.pending) firstIncorrect = Math.min(firstIncorrect, this.settleDepartures());
     let rollbackDepth = 0;
-    if (firstIncorrect < this.currentFrame) {
+    const resync = this.pendingResync;
+    if (resync && resync.frame <= this.currentFrame) {
+      // Load the authority's snapshot at its frame and re-simulate from there (this covers any rollback).
+      this.pendingResync = undefined;
+      rollbackDepth = this.currentFrame - resync.frame;
+      this.rollback(resync.frame, resync.snapshot);
+      this.counters.resyncsLoaded++;
+      this.events.emit('resync', { frame: resync.frame, from: resync.from, bytes: resync.snapshot.length });
+    } else if (firstIncorrect < this.currentFrame) {
       rollbackDepth = this.currentFrame - firstIncorrect;
       this.rollback(firstIncorrect);
     }
@@ -399,6 +448,7 @@ export class Engine<S> {
     }
     const confirmedBefore = this.confirmed;
     this.advanceConfirmed();
+    if (this.resyncWanted) this.sendResync();
     if (this.trace) this.trace({ name: 'tick', start: t0, end: this.clock(), frame: tickFrame });
     return { advanced, stalled, rollbackDepth, confirmedAdvanced: this.confirmed > confirmedBefore };
   }
@@ -478,7 +528,7 @@ export class Engine<S> {
     let firstIncorrect = Number.POSITIVE_INFINITY;
     const inbox = this.inbox;
     this.inbox = [];
-    for (const { peer, bytes } of inbox) {
+    for (const { peer, bytes, reliable } of inbox) {
       if (!Number.isInteger(peer) || peer < 0 || peer >= this.players || peer === this.localPlayer) {
         this.malformed(peer, 'bad-peer', `no remote peer ${peer}`);
         continue;
@@ -495,8 +545,12 @@ export class Engine<S> {
         this.malformed(peer, 'stale-session', `session tag ${msg.tag}, this session is ${this.sessionTag}`);
         continue;
       }
-      if (msg.type !== MessageType.Input) {
-        this.malformed(peer, 'unexpected-type', `message type ${msg.type} is not handled by the engine`);
+      if (msg.type === MessageType.Resync && reliable) {
+        this.onResyncChunk(peer, msg);
+        continue;
+      }
+      if (msg.type !== MessageType.Input || reliable) {
+        this.malformed(peer, 'unexpected-type', `message type ${msg.type} is not handled on the ${reliable ? 'reliable' : 'unreliable'} channel`);
         continue;
       }
       if (this.departures.get(peer)) {
@@ -612,6 +666,44 @@ export class Engine<S> {
     if (this.events.has('malformed')) this.events.emit('malformed', { peer, reason, detail });
   }
 
+  // ---------------------------------------------------------------- resync
+
+  /** The lowest-index remaining player is the resync authority. */
+  private resyncAuthority(): number {
+    return this.departures.remaining()[0] ?? this.localPlayer;
+  }
+
+  /** As the authority: send the newest confirmed snapshot to every remaining peer, to load at its frame. */
+  private sendResync(): void {
+    this.resyncWanted = false;
+    if (this.resyncAuthority() !== this.localPlayer || !this.sendReliable) return;
+    const frame = this.confirmed + 1;
+    if (frame <= this.lastResyncFrame) return;
+    const snapshot = this.snapshotAt(frame).slice();
+    this.lastResyncFrame = frame;
+    const chunks = resyncChunks(this.sessionTag, ++this.resyncId, frame, snapshot).map((m) => encode(m));
+    for (const p of this.departures.remaining()) {
+      if (p === this.localPlayer) continue;
+      for (const bytes of chunks) this.sendReliable(p, bytes);
+    }
+    this.counters.resyncsSent++;
+    this.events.emit('resync', { frame, from: this.localPlayer, bytes: snapshot.length });
+  }
+
+  private onResyncChunk(peer: number, msg: ResyncMessage): void {
+    if (this.desyncPolicy !== 'resync' || peer !== this.resyncAuthority()) {
+      this.malformed(peer, 'unexpected-type', `a resync from peer ${peer}, which is not the resync authority`);
+      return;
+    }
+    const step = this.assembler.take(msg);
+    if (step.kind === 'bad') this.malformed(peer, 'bad-resync', step.detail);
+    else if (step.kind === 'complete') {
+      if (step.frame <= this.lastResyncFrame) return; // stale: a later snapshot was loaded already
+      this.lastResyncFrame = step.frame;
+      this.pendingResync = { frame: step.frame, snapshot: step.snapshot, from: peer };
+    }
+  }
+
   // ---------------------------------------------------------------- departures
 
   private beginDeparture(player: number): boolean {
@@ -692,18 +784,20 @@ export class Engine<S> {
     if (trace) trace({ name: 'step', start: t1, end: this.clock(), frame });
   }
 
-  private rollback(to: number): void {
-    const snapshot = this.ring.get(to);
+  /** Load the snapshot of `to` (the ring's, or `loaded` from a resync) and re-simulate up to the current frame. */
+  private rollback(to: number, loaded?: Uint8Array): void {
+    const snapshot = loaded ?? this.ring.get(to);
     if (!snapshot) throw new Error(`internal: snapshot of frame ${to} is gone (frame ${this.currentFrame})`);
+    if (loaded) this.ring.put(to, loaded.slice());
     const depth = this.currentFrame - to;
     const start = this.clock();
     this.sim.load(snapshot);
-    const loaded = this.detailed ? this.clock() : 0;
-    if (this.detailed) this.detailed({ name: 'load', start, end: loaded, frame: to });
+    const loadedAt = this.detailed ? this.clock() : 0;
+    if (this.detailed) this.detailed({ name: 'load', start, end: loadedAt, frame: to });
     for (const f of this.finals.keys()) if (f > to) this.finals.delete(f);
     for (let f = to; f < this.currentFrame; f++) this.simulateFrame(f, f !== to);
     const end = this.clock();
-    if (this.detailed) this.detailed({ name: 'resimulate', start: loaded, end, frame: to, depth });
+    if (this.detailed) this.detailed({ name: 'resimulate', start: loadedAt, end, frame: to, depth });
     if (this.trace) this.trace({ name: 'rollback', start, end, frame: to, depth });
     const ms = end - start;
     this.counters.rollbacks++;

@@ -12,7 +12,8 @@ export type MalformedReason =
   | 'stale-session'
   | 'frame-window'
   | 'bad-sender-frame'
-  | 'departed';
+  | 'departed'
+  | 'bad-resync';
 
 /** Events the engine emits (subscribe with `engine.on(type, handler)`). */
 export interface EngineEvents {
@@ -21,7 +22,12 @@ export interface EngineEvents {
   /** The tick did not advance: `frame` is `maxPrediction` frames past the confirmed frame. */
   stall: { frame: number; confirmedFrame: number };
   /** Peers disagree on the state at `frame`. `snapshot` is this peer's snapshot bytes of that frame. */
-  desync: { frame: number; peer: number; localHash: number; remoteHash: number; snapshot: Uint8Array };
+  desync: { frame: number; peer: number; localHash: number; remoteHash: number; snapshot: Uint8Array; policy: 'report' | 'resync' };
+  /**
+   * Policy `resync`: the authority (`from`, the lowest-index remaining
+   * player) sent, or this peer loaded, the confirmed snapshot of `frame`.
+   */
+  resync: { frame: number; from: number; bytes: number };
   /** A confirmed state hash sample was taken (multiples of `hashInterval`, episode ends, the end frame). */
   hash: { frame: number; hash: number };
   /** An episode ended on the confirmed timeline; the next starts at `nextStartFrame`. */
@@ -80,6 +86,9 @@ export interface EngineStats {
   readonly inputsRelayed: number;
   /** Departure notices ignored because the player named was still heard from. */
   readonly noticesIgnored: number;
+  /** Resync snapshots sent (as the authority) and loaded. */
+  readonly resyncsSent: number;
+  readonly resyncsLoaded: number;
   /** Hash samples sent for the first time, resent, compared with a peer's, and dropped unacked (queue full). */
   readonly hashesSent: number;
   readonly hashesResent: number;

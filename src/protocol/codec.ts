@@ -19,7 +19,8 @@
  * - Ping/Pong: `3 id u32` (7 bytes)
  * - StateHash: `3 frame u32`, `7 hash u32` (11 bytes)
  * - Close:     `3 reason u8`, `4 length u8`, `5 detail utf-8` (5 + length)
- * - Resync:    `3 frame u32`, `7 length u32`, `11 snapshot` (11 + length)
+ * - Resync:    `3 frame u32`, `7 id u16`, `9 index u16`, `11 count u16`,
+ *              `13 total u32`, `17 checksum u32`, `21 data` (21 + chunk bytes)
  *
  * Decoders never throw: any byte string yields a message or a typed error.
  */
@@ -227,10 +228,20 @@ export function encode(msg: Message): Uint8Array {
     }
     case MessageType.Resync: {
       checkU32('frame', msg.frame);
-      const { out, view } = header(msg.type, msg.tag, 8 + msg.snapshot.length);
+      checkU32('total', msg.total);
+      checkU32('checksum', msg.checksum);
+      for (const [name, v] of [['id', msg.id], ['index', msg.index], ['count', msg.count]] as const) {
+        if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new EncodeError(`${name} must be a uint16, got ${v}`);
+      }
+      if (msg.count < 1 || msg.index >= msg.count) throw new EncodeError(`chunk ${msg.index} of ${msg.count}`);
+      const { out, view } = header(msg.type, msg.tag, 18 + msg.data.length);
       view.setUint32(3, msg.frame);
-      view.setUint32(7, msg.snapshot.length);
-      out.set(msg.snapshot, 11);
+      view.setUint16(7, msg.id);
+      view.setUint16(9, msg.index);
+      view.setUint16(11, msg.count);
+      view.setUint32(13, msg.total);
+      view.setUint32(17, msg.checksum);
+      out.set(msg.data, 21);
       return out;
     }
     default:
@@ -385,11 +396,24 @@ export function decode(bytes: Uint8Array): DecodeResult {
     case MessageType.Close:
       return decodeClose(bytes);
     case MessageType.Resync: {
-      if (bytes.length < 11) return fail('truncated', `Resync needs at least 11 bytes, got ${bytes.length}`);
-      const length = view.getUint32(7);
-      const err = exactLength(bytes, 11 + length, 'Resync');
-      if (err) return err;
-      return { ok: true, message: { type, tag, frame: view.getUint32(3), snapshot: bytes.subarray(11) } };
+      if (bytes.length < 21) return fail('truncated', `Resync needs at least 21 bytes, got ${bytes.length}`);
+      const count = view.getUint16(11);
+      const index = view.getUint16(9);
+      if (count === 0 || index >= count) return fail('bad-field', `Resync chunk ${index} of ${count}`);
+      return {
+        ok: true,
+        message: {
+          type,
+          tag,
+          frame: view.getUint32(3),
+          id: view.getUint16(7),
+          index,
+          count,
+          total: view.getUint32(13),
+          checksum: view.getUint32(17),
+          data: bytes.subarray(21),
+        },
+      };
     }
     default:
       return fail('unknown-type', `unknown message type ${type}`);

@@ -130,13 +130,30 @@ export const CloseReason = {
   Error: 3,
 } as const;
 
-/** A full snapshot for repairing a desync or late join; reliable channel. */
+/**
+ * One chunk of a confirmed snapshot sent to repair a desync (policy
+ * `resync`), on the reliable channel. A snapshot travels as `count` chunks
+ * of the same `id`; the receiver checks the reassembled bytes against
+ * `checksum` and loads them at the start of `frame`.
+ */
 export interface ResyncMessage {
   readonly type: typeof MessageType.Resync;
   /** Session tag (uint8). */
   readonly tag: number;
+  /** The frame whose start state the snapshot is (uint32): every peer loads it there. */
   readonly frame: number;
-  readonly snapshot: Uint8Array;
+  /** Which resync this chunk belongs to (uint16, counts up per sender). */
+  readonly id: number;
+  /** Chunk index, 0..count − 1 (uint16). */
+  readonly index: number;
+  /** Chunks in the snapshot, 1..65535 (uint16). */
+  readonly count: number;
+  /** Bytes of the whole snapshot (uint32). */
+  readonly total: number;
+  /** xxHash32 of the whole snapshot (uint32). */
+  readonly checksum: number;
+  /** This chunk's bytes. */
+  readonly data: Uint8Array;
 }
 
 export type Message =

@@ -39,6 +39,8 @@ export interface SoakOptions extends LinkConditions {
   corrupt?: { player: number; frame: number }[];
   /** `player` vanishes when it reaches `frame`; the others' transports report it gone. */
   leave?: { player: number; frame: number }[];
+  /** The engines' desync policy. `'resync'` adds a reliable, ordered in-memory channel (latency only). */
+  desyncPolicy?: 'report' | 'resync';
 }
 
 /** What the oracle found: divergences are runs of consecutive frames whose confirmed states differ. */
@@ -47,6 +49,8 @@ export interface OracleResult {
   readonly framesCompared: number;
   /** Runs of consecutive diverged frames. */
   readonly divergences: number;
+  /** Frames whose confirmed states differed (all runs together). */
+  readonly divergedFrames: number;
   /** Divergences no engine reported with a `desync` event. */
   readonly divergencesUndetected: number;
   /** First frame whose state (after its step) differed between peers, or null. */
@@ -111,6 +115,8 @@ export interface SoakResult {
   readonly remainingLogsIdentical: boolean;
   /** Frames every remaining peer confirmed after the last departure frame (0 without departures). */
   readonly framesAfterLeave: number;
+  /** Resync snapshots loaded, over all peers (policy `resync`). */
+  readonly resyncsLoaded: number;
   readonly peers: PeerSummary[];
 }
 
@@ -171,6 +177,13 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
         sentPerLink[p * players + to]!++;
         net.send(p, to, bytes, now);
       },
+      desyncPolicy: options.desyncPolicy,
+      sendReliable: (to, bytes) => {
+        const link = p * players + to;
+        const at = Math.max(now + options.latencyMs, reliableLast[link]!);
+        reliableLast[link] = at;
+        reliable.push({ at, from: p, to, bytes: bytes.slice() });
+      },
       stepHook: (frame, state) => {
         let out: unknown = state;
         if (corruptAt.has(frame)) {
@@ -190,6 +203,8 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
     return { engine, input, nextTick: uniform() * spread, rate: 1 + (uniform() * 2 - 1) * drift, gone: false };
   });
   const sentPerLink = new Float64Array(players * players);
+  const reliable: { at: number; from: number; to: number; bytes: Uint8Array }[] = [];
+  const reliableLast = new Float64Array(players * players);
   const ticks = new Float64Array(players);
   const drops: { at: number; peer: number; player: number }[] = [];
 
@@ -226,7 +241,17 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
     let next = net.nextTime();
     for (const p of peers) if (!p.gone && p.nextTick < next) next = p.nextTick;
     for (const d of drops) if (d.at < next) next = d.at;
+    for (const r of reliable) if (r.at < next) next = r.at;
     now = next;
+    for (let i = 0; i < reliable.length; ) {
+      const r = reliable[i]!;
+      if (r.at > now) {
+        i++;
+        continue;
+      }
+      reliable.splice(i, 1);
+      if (!peers[r.to]!.gone && !peers[r.from]!.gone) peers[r.to]!.engine.receiveReliable(r.from, r.bytes);
+    }
     for (const d of net.due(now)) if (!peers[d.to]!.gone && !peers[d.from]!.gone) peers[d.to]!.engine.receive(d.from, d.bytes);
     for (let i = drops.length - 1; i >= 0; i--) {
       const d = drops[i]!;
@@ -322,6 +347,7 @@ export function runSoak(options: SoakOptions, resolveGame: (spec: string) => Gam
     departuresAgreed: agreedRemaining.every((d) => key(d) === key(departures)),
     remainingLogsIdentical: remainingLogs.every((l) => sameBytes(l, remainingLogs[0]!)),
     framesAfterLeave: lastDeparture < 0 ? 0 : Math.max(0, confirmedFrames - lastDeparture),
+    resyncsLoaded: stats.reduce((a, s) => a + s.resyncsLoaded, 0),
     peers: summaries,
   };
 }
@@ -347,6 +373,7 @@ function oracle(diverged: number[], desyncFrames: number[], framesCompared: numb
   return {
     framesCompared,
     divergences: runs.length,
+    divergedFrames: diverged.length,
     divergencesUndetected: undetected,
     firstDivergenceFrame: runs[0]?.[0] ?? null,
     firstDesyncFrame: desyncFrames.length ? Math.min(...desyncFrames) : null,

@@ -129,7 +129,7 @@ describe('codec: other messages', () => {
     { type: MessageType.Pong, tag: 2, id: 7 },
     { type: MessageType.StateHash, tag: 3, frame: 600, hash: 0x12345678 },
     { type: MessageType.Close, tag: 4, reason: 1, detail: 'desync at frame 600 — ünïcode' },
-    { type: MessageType.Resync, tag: 255, frame: 42, snapshot: new Uint8Array([5, 6, 7, 8]) },
+    { type: MessageType.Resync, tag: 255, frame: 42, id: 3, index: 1, count: 2, total: 9, checksum: 0xfeedbeef, data: new Uint8Array([5, 6, 7, 8]) },
   ];
   for (const msg of samples) {
     it(`round-trips type ${msg.type}`, () => {

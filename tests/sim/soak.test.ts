@@ -163,3 +163,36 @@ describe('players leave', () => {
     expect(r.desyncs).toBe(0);
   });
 });
+
+describe('desync policy resync', () => {
+  it.each([2, 3, 4])('%i players: a corrupted peer is repaired from the lowest-index peer and the session ends in sync', (players) => {
+    const r = runSoak({
+      latencyMs: 40,
+      jitterMs: 10,
+      loss: 0.05,
+      dup: 0,
+      reorder: 0,
+      players,
+      seed: 12,
+      frames: 1200,
+      game: 'arena',
+      corrupt: [{ player: players - 1, frame: 400 }],
+      desyncPolicy: 'resync',
+    });
+    expect(r.completed).toBe(true);
+    expect(r.desyncs).toBeGreaterThan(0);
+    expect(r.oracle.divergences).toBe(1);
+    expect(r.oracle.divergencesUndetected).toBe(0);
+    // repaired: the divergence lasted about one hash interval plus the snapshot's trip, not to the end
+    expect(r.oracle.divergedFrames).toBeLessThan(120);
+    expect(r.resyncsLoaded).toBeGreaterThanOrEqual(players - 1);
+    expect(r.hashesIdentical).toBe(true);
+    expect(r.logsIdentical).toBe(true);
+  });
+
+  it('with policy report the same corruption lasts to the episode end', () => {
+    const r = runSoak({ latencyMs: 40, jitterMs: 10, loss: 0.05, dup: 0, reorder: 0, players: 2, seed: 12, frames: 1200, game: 'arena', corrupt: [{ player: 1, frame: 400 }] });
+    expect(r.resyncsLoaded).toBe(0);
+    expect(r.oracle.divergedFrames).toBeGreaterThan(300);
+  });
+});
