@@ -19,6 +19,7 @@ import { DesyncDetector, isSampleFrame } from './desync-detector.ts';
 import { EpisodeTracker } from './episodes.ts';
 import { ResyncAssembler, resyncChunks } from './resync.ts';
 import { Emitter } from './events.ts';
+import { addLocalInput } from './input-delay.ts';
 import { type Game, MAX_INPUT_SIZE, MAX_PLAYERS } from './game.ts';
 import { xxh32 } from './hash.ts';
 import { encodeInputLog, type InputLog } from './input-log.ts';
@@ -386,7 +387,7 @@ export class Engine<S> {
    * Raising it fills the new gap frames with the input in effect before the
    * change. Lowering it never drops or shortens a held input: the delay
    * shrinks by one frame per tick only on ticks whose local input is all
-   * zeros and unchanged from the previous tick (see README, "Input delay").
+   * zeros and unchanged from the previous tick (`input-delay.ts`).
    */
   setInputDelay(frames: number): void {
     this.delay = int('inputDelay', frames, 0, MAX_INPUT_DELAY);
@@ -809,23 +810,11 @@ export class Engine<S> {
 
   // ---------------------------------------------------------------- send
 
-  /** Add this tick's local input at frame + delay, by the input-delay rule (see `setInputDelay`). */
+  /** Add this tick's local input at frame + delay, by the input-delay rule (`input-delay.ts`). */
   private addLocalInput(): void {
-    const queue = this.queues[this.localPlayer]!;
-    const input = this.localInput;
     const previous = this.lastTickInput;
-    this.lastTickInput = input;
-    const target = Math.min(this.currentFrame + this.delay, this.end - 1);
-    if (queue.lastFrame < target) {
-      // Steady or raised delay: gap frames keep the input in effect before the change (last tick's).
-      while (queue.lastFrame < target - 1) queue.append(previous);
-      queue.append(input);
-      return;
-    }
-    // The delay was lowered: shrink it only on an idle tick (all zeros, unchanged); otherwise keep one frame per tick.
-    if (queue.lastFrame >= this.end - 1) return;
-    if (isZero(input) && sameBytes(input, previous) && queue.equals(queue.lastFrame, input)) return;
-    queue.append(input);
+    this.lastTickInput = this.localInput;
+    addLocalInput(this.queues[this.localPlayer]!, this.localInput, previous, this.currentFrame, this.delay, this.end - 1);
   }
 
   private sendInputs(): void {
@@ -941,15 +930,4 @@ export class Engine<S> {
     if (!bytes) throw new Error(`internal: snapshot of frame ${frame} is gone`);
     return bytes;
   }
-}
-
-function isZero(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
