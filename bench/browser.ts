@@ -12,11 +12,12 @@
  * (`bench/browser-page/remote-worker.ts`): netroll's real engine (protocol,
  * acks, pings, time sync, stall rule) with a stateless game, in its own
  * worker, costing microseconds a tick, so the page is the only thing that
- * simulates (not two engines on two cores, as before). Chosen over a remote
- * with a larger input delay because that remote would still simulate every
- * frame and, with this bench's every-frame input changes, roll back too. The
- * measured peer's correctness is checked by replaying its confirmed input log
- * here in Node and comparing every state hash it took.
+ * simulates (not two engines on two cores, as before). Chosen over a real
+ * remote with a larger input delay: that one would still simulate every frame
+ * (10000 swarm entities: ~1 ms a tick on a quiet machine, another busy
+ * thread on 2 cores) and would roll back whenever the measured peer's input
+ * changes. The measured peer's correctness is checked by replaying its
+ * confirmed input log here in Node and comparing every state hash it took.
  *
  * - Scenario A, long tasks: a light UI (the game layer) plus a framework-like
  *   long task (DOM writes, forced layout, canvas, no yielding) of a seeded
@@ -25,9 +26,12 @@
  *   intervals and the stalls the remote sees.
  * - Scenario B, continuous load: the demo's heavy UI (`demo/heavy-ui.ts`
  *   HeavyLoad, 10 ms of every 16.7 ms frame) and a remote whose input changes
- *   every frame, 125 ms away, so the measured engine rolls back ~8 frames
- *   every tick (`swarm?entities=9000`: ≥ 6 ms a rollback on a quiet 2-core
- *   machine; see rollbackMsPerRollback). Runs `B:none`, `B:worker`, `B:main`.
+ *   every frame, 125 ms away: every remote frame arrives ~7.5 frames late, so
+ *   the measured engine rolls back every tick, 7 frames deep in steady state
+ *   (with the default maxPrediction 8 a depth of 8 stalls that tick instead;
+ *   `--max-prediction 9` gives 8-frame rollbacks). `swarm?entities=10000`
+ *   makes one cost ≥ 6 ms on a quiet 2-core machine (see
+ *   rollbackMsPerRollback). Runs `B:none`, `B:worker`, `B:main`.
  * - Scenario C, the price of the design: the DataChannel stays on the main
  *   thread, so remote packets wait while it is blocked. From A's runs: the
  *   delay the page adds to remote packets with vs without the long tasks
@@ -44,8 +48,9 @@
  * 0: before each measured window, wait up to N ms until the rest of the
  * machine uses < 0.1 cores), --scenarios A,B, --duration-ms N (per run,
  * default 10000), --warmup-ms N (default 2000), --entities N (B, default
- * 9000), --latency-ms N (B, default 125), --ui-ms N (B's UI work per frame,
- * default 10), --a-entities N (default 1000), --a-latency-ms N (default 50),
+ * 10000), --latency-ms N (B, default 125), --max-prediction N (the measured
+ * peer's; default: netroll's), --ui-ms N (B's UI work per frame, default
+ * 10), --a-entities N (default 1000), --a-latency-ms N (default 50),
  * --long-task-min-ms / --long-task-max-ms / --long-task-every-ms (100 / 300 /
  * 2000), --dom-nodes N, --rects N.
  */
@@ -113,6 +118,8 @@ interface Args {
   warmupMs: number;
   entities: number;
   latencyMs: number;
+  /** The measured peer's maxPrediction (0: netroll's default). */
+  maxPrediction: number;
   uiMs: number;
   aEntities: number;
   aLatencyMs: number;
@@ -131,8 +138,11 @@ function parseArgs(argv: string[]): Args {
     scenarios: ['A', 'B'],
     durationMs: 10_000,
     warmupMs: 2_000,
-    entities: 9000,
+    // A 7-frame rollback (the steady depth below) costs ~6-7 ms on a quiet 2-core machine
+    // (~3 ms for 8 frames at 4000 entities, linear in both).
+    entities: 10000,
     latencyMs: 125,
+    maxPrediction: 0,
     uiMs: HEAVY_UI_BUDGET_MS,
     aEntities: 1000,
     aLatencyMs: 50,
@@ -149,6 +159,7 @@ function parseArgs(argv: string[]): Args {
     '--warmup-ms': 'warmupMs',
     '--entities': 'entities',
     '--latency-ms': 'latencyMs',
+    '--max-prediction': 'maxPrediction',
     '--ui-ms': 'uiMs',
     '--a-entities': 'aEntities',
     '--a-latency-ms': 'aLatencyMs',
@@ -372,7 +383,7 @@ function printTable(f: Figures, reps: number, chromiumVersion: string, cores: nu
   line('ticks missing in the window', f.longTaskWorkerTicksMissing, f.longTaskMainTicksMissing);
   line('remote stalls (quiet: ' + f.longTaskRemoteStallsQuiet + ')', f.longTaskRemoteStallsWorker, f.longTaskRemoteStallsMain);
   line('measured engine stalls', f.longTaskStallsWorker, f.longTaskStallsMain);
-  console.log('\nScenario B: heavy UI (' + f.uiWorkMsP50 + ' ms UI work p50) + ~8-frame rollback every tick');
+  console.log('\nScenario B: heavy UI (' + f.uiWorkMsP50 + ' ms UI work p50) + a 7-8-frame rollback every tick');
   line('', 'none', 'worker', 'main');
   line('dropped frames', f.droppedFramesNone, f.droppedFramesWorker, f.droppedFramesMain);
   line('rAF callback interval p99 (ms)', f.rafIntervalP99MsNone, f.rafIntervalP99MsWorker, f.rafIntervalP99MsMain);
@@ -616,9 +627,10 @@ async function main(): Promise<void> {
         longTaskMaxMs: args.longTaskMaxMs,
         longTaskEveryMs: args.longTaskEveryMs,
       },
-      // B: every remote frame mispredicted and ~7.5 frames late: a ~8-frame rollback every tick.
+      // B: every remote frame mispredicted and ~7.5 frames late: a 7-frame rollback every tick (default maxPrediction).
       B: scenario(`swarm?entities=${args.entities}`, args.latencyMs, 0, 1, args.uiMs),
       seed: 1234,
+      maxPrediction: args.maxPrediction || null,
       runs: specs,
     };
     // Chromium's own start-up work takes a few seconds of CPU: let it finish before the first run.
@@ -655,7 +667,7 @@ async function main(): Promise<void> {
         durationMsPerRun: args.durationMs,
         warmupMsPerRun: args.warmupMs,
         waitQuietMs: args.waitQuietMs,
-        measuredPeer: { players: 2, inputDelay: 'default (2)', maxPrediction: 'default (8)', hashInterval: 'default (60)', profile: 'default' },
+        measuredPeer: { players: 2, inputDelay: 'default (2)', maxPrediction: args.maxPrediction || 'default (8)', hashInterval: 'default (60)', profile: 'default (on)' },
         A: options.A,
         B: options.B,
         heavyUi: { domNodes: args.domNodes, rects: args.rects, canvas: '800x600 2D', budgetMs: args.uiMs },

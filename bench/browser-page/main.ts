@@ -16,7 +16,7 @@
  *   without the long tasks (`longTasks: false`): the baseline of scenario C.
  * - Scenario B (continuous load): the heavy UI of `demo/heavy-ui.ts` taking
  *   `uiBudgetMs` of every frame, and a remote whose input changes every frame
- *   with a one-way latency that makes every tick roll back ~8 frames.
+ *   with a one-way latency that makes every tick roll back 7-8 frames.
  *
  * The page only collects raw samples; `bench/browser.ts` computes the
  * statistics. Nothing here asserts on timings.
@@ -207,6 +207,7 @@ async function startPeer(spec: RunSpec, sc: ScenarioOptions, opts: PageOptions, 
         : { mainThread: (cfg) => gameFromSpec(cfg.game) },
     transport,
     autoStart: false,
+    ...(opts.maxPrediction !== null ? { maxPrediction: opts.maxPrediction } : {}),
   });
   const rng = new Prng(opts.seed ^ 0x51ed27);
   let input = 0;

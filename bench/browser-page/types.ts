@@ -65,6 +65,8 @@ export interface PageOptions {
     longTaskEveryMs: number;
   };
   B: ScenarioOptions;
+  /** The measured peer's maxPrediction; null: netroll's default (what ships). */
+  maxPrediction: number | null;
   /** Seed of the long-task lengths and of the scripts (the same in every repetition). */
   seed: number;
   runs: RunSpec[];
