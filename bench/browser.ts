@@ -90,7 +90,7 @@ const DEFINITIONS = {
   rafIntervalP99:
     'Scenario B. rafIntervalP99Ms{None,Worker,Main}: p99 of the intervals between consecutive rAF callback entries measured with performance.now() (not vsync-quantized). mainThreadFrameP99Ms*: p99 of the vsync-quantized rAF timestamp intervals (kept from the earlier bench).',
   ratios:
-    'droppedFramesRatioWorkerVsNone = droppedFramesWorker / droppedFramesNone; droppedFramesRatioMainVsWorker = droppedFramesMain / droppedFramesWorker (same repetition; null when the denominator is 0). With --repeat, every top-level figure is the median over the repetitions and spread.<key> gives min, max and the values.',
+    'droppedFramesRatioWorkerVsNone = droppedFramesWorker / droppedFramesNone; droppedFramesRatioMainVsWorker = droppedFramesMain / droppedFramesWorker (same repetition; null when the denominator is 0). With --repeat, every top-level figure is the median over the repetitions (hashesChecked and hashesMismatched: the sum; otherCpuCoresMax: the maximum) and spread.<key> gives min, max and the per-repetition values.',
   longTasks:
     "Number of PerformanceObserver({type:'longtask'}) entries (main-thread tasks > 50 ms) whose startTime lies inside the window.",
   packetDelay:
@@ -359,7 +359,11 @@ function figures(runs: Record<string, RunSummary>) {
 
 type Figures = ReturnType<typeof figures>;
 
-/** Median of each figure over the repetitions, and its spread. */
+/** Figures summed over the repetitions (a mismatch in any one must show), or their maximum. */
+const SUMMED: readonly string[] = ['hashesChecked', 'hashesMismatched'];
+const MAXED: readonly string[] = ['otherCpuCoresMax'];
+
+/** Each figure over the repetitions (median; sum or max for the keys above), and its spread. */
 function combine(reps: Figures[]) {
   const keys = Object.keys(reps[0]!) as (keyof Figures)[];
   const med = {} as Record<keyof Figures, number>;
@@ -367,7 +371,10 @@ function combine(reps: Figures[]) {
   for (const k of keys) {
     const values = reps.map((r) => r[k]);
     const finite = values.filter(Number.isFinite);
-    med[k] = finite.length ? sig(median(finite)) : Number.NaN;
+    if (!finite.length) med[k] = Number.NaN;
+    else if (SUMMED.includes(k)) med[k] = finite.reduce((a, b) => a + b, 0);
+    else if (MAXED.includes(k)) med[k] = Math.max(...finite);
+    else med[k] = sig(median(finite));
     if (reps.length > 1) spread[k] = { min: finite.length ? Math.min(...finite) : Number.NaN, max: finite.length ? Math.max(...finite) : Number.NaN, values };
   }
   return { med, spread };
