@@ -380,32 +380,39 @@ function combine(reps: Figures[]) {
   return { med, spread };
 }
 
-function printTable(f: Figures, reps: number, chromiumVersion: string, cores: number): void {
+function printTable(f: Figures, args: Args, chromiumVersion: string, cores: number): void {
   const line = (name: string, ...cells: unknown[]) => console.log(`${name.padEnd(34)}${cells.map((c) => String(c).padStart(12)).join('')}`);
-  console.log(`netroll browser bench — ${chromiumVersion}, ${cores} cores, median of ${reps} repetition(s)`);
-  console.log('\nScenario A: long tasks (100–300 ms every 2 s), light UI');
-  line('', 'worker', 'main');
-  line('engine tick interval p99 (ms)', f.longTaskWorkerTickP99Ms, f.longTaskMainTickP99Ms);
-  line('engine tick interval max (ms)', f.longTaskWorkerTickMaxMs, f.longTaskMainTickMaxMs);
-  line('ticks missing in the window', f.longTaskWorkerTicksMissing, f.longTaskMainTicksMissing);
-  line('remote stalls (quiet: ' + f.longTaskRemoteStallsQuiet + ')', f.longTaskRemoteStallsWorker, f.longTaskRemoteStallsMain);
-  line('measured engine stalls', f.longTaskStallsWorker, f.longTaskStallsMain);
-  console.log('\nScenario B: heavy UI (' + f.uiWorkMsP50 + ' ms UI work p50) + a 7-8-frame rollback every tick');
-  line('', 'none', 'worker', 'main');
-  line('dropped frames', f.droppedFramesNone, f.droppedFramesWorker, f.droppedFramesMain);
-  line('rAF callback interval p99 (ms)', f.rafIntervalP99MsNone, f.rafIntervalP99MsWorker, f.rafIntervalP99MsMain);
-  line('rAF timestamp interval p99 (ms)', f.mainThreadFrameP99MsNoEngine, f.mainThreadFrameP99MsWorker, f.mainThreadFrameP99MsMainThread);
-  line('long tasks', f.longTasksNone, f.longTasksWorker, f.longTasksMain);
-  line('render latency p50 / p99 (ms)', '-', `${f.renderLatencyP50MsWorker}/${f.renderLatencyP99MsWorker}`, `${f.renderLatencyP50MsMain}/${f.renderLatencyP99MsMain}`);
-  line('ms per rollback', '-', f.rollbackMsPerRollback, f.rollbackMsPerRollbackMain);
-  line('rollbacks per tick', '-', f.rollbacksPerTick, f.rollbacksPerTickMain);
-  console.log(`dropped frames: worker / none = ${f.droppedFramesRatioWorkerVsNone}; main / worker = ${f.droppedFramesRatioMainVsWorker}`);
-  console.log('\nScenario C: remote packets wait for the page main thread (worker engine)');
-  line('', 'quiet', 'long tasks');
-  line('packet delay p99 (ms)', f.packetDelayP99MsQuiet, f.packetDelayP99MsLongTasks);
-  line('rollback depth mean', f.rollbackDepthMeanQuiet, f.rollbackDepthMeanLongTasks);
-  line('rollback depth p99', f.rollbackDepthP99Quiet, f.rollbackDepthP99LongTasks);
-  console.log(`packet delay added by the long tasks (p99) = ${f.packetDelayAddedByLongTasksP99Ms} ms`);
+  console.log(`netroll browser bench — ${chromiumVersion}, ${cores} cores, median of ${args.repeat} repetition(s)`);
+  const hasA = args.scenarios.includes('A');
+  if (hasA) {
+    console.log(`\nScenario A: long tasks (${args.longTaskMinMs}–${args.longTaskMaxMs} ms every ${args.longTaskEveryMs} ms), light UI`);
+    line('', 'worker', 'main');
+    line('engine tick interval p99 (ms)', f.longTaskWorkerTickP99Ms, f.longTaskMainTickP99Ms);
+    line('engine tick interval max (ms)', f.longTaskWorkerTickMaxMs, f.longTaskMainTickMaxMs);
+    line('ticks missing in the window', f.longTaskWorkerTicksMissing, f.longTaskMainTicksMissing);
+    line('remote stalls (quiet: ' + f.longTaskRemoteStallsQuiet + ')', f.longTaskRemoteStallsWorker, f.longTaskRemoteStallsMain);
+    line('measured engine stalls', f.longTaskStallsWorker, f.longTaskStallsMain);
+  }
+  if (args.scenarios.includes('B')) {
+    console.log('\nScenario B: heavy UI (' + f.uiWorkMsP50 + ' ms UI work p50) + a 7-8-frame rollback every tick');
+    line('', 'none', 'worker', 'main');
+    line('dropped frames', f.droppedFramesNone, f.droppedFramesWorker, f.droppedFramesMain);
+    line('rAF callback interval p99 (ms)', f.rafIntervalP99MsNone, f.rafIntervalP99MsWorker, f.rafIntervalP99MsMain);
+    line('rAF timestamp interval p99 (ms)', f.mainThreadFrameP99MsNoEngine, f.mainThreadFrameP99MsWorker, f.mainThreadFrameP99MsMainThread);
+    line('long tasks', f.longTasksNone, f.longTasksWorker, f.longTasksMain);
+    line('render latency p50 / p99 (ms)', '-', `${f.renderLatencyP50MsWorker}/${f.renderLatencyP99MsWorker}`, `${f.renderLatencyP50MsMain}/${f.renderLatencyP99MsMain}`);
+    line('ms per rollback', '-', f.rollbackMsPerRollback, f.rollbackMsPerRollbackMain);
+    line('rollbacks per tick', '-', f.rollbacksPerTick, f.rollbacksPerTickMain);
+    console.log(`dropped frames: worker / none = ${f.droppedFramesRatioWorkerVsNone}; main / worker = ${f.droppedFramesRatioMainVsWorker}`);
+  }
+  if (hasA) {
+    console.log('\nScenario C: remote packets wait for the page main thread (worker engine)');
+    line('', 'quiet', 'long tasks');
+    line('packet delay p99 (ms)', f.packetDelayP99MsQuiet, f.packetDelayP99MsLongTasks);
+    line('rollback depth mean', f.rollbackDepthMeanQuiet, f.rollbackDepthMeanLongTasks);
+    line('rollback depth p99', f.rollbackDepthP99Quiet, f.rollbackDepthP99LongTasks);
+    console.log(`packet delay added by the long tasks (p99) = ${f.packetDelayAddedByLongTasksP99Ms} ms`);
+  }
   console.log(`\nhashes checked by replay: ${f.hashesChecked}, mismatched: ${f.hashesMismatched}; other CPU (cores) max ${f.otherCpuCoresMax}, median ${f.otherCpuCoresMedian}`);
 }
 
@@ -689,7 +696,7 @@ async function main(): Promise<void> {
       definitions: DEFINITIONS,
     };
     if (args.json) console.log(JSON.stringify(out));
-    else printTable(med, args.repeat, chromiumVersion, first.hardwareConcurrency);
+    else printTable(med, args, chromiumVersion, first.hardwareConcurrency);
   } finally {
     clearTimeout(watchdog);
     await cleanup();
