@@ -2,37 +2,57 @@
  * netroll browser benchmark: `npm run bench:browser` (readable table) or
  * `npm run bench:browser -- --json` (one JSON object on the last line).
  *
- * Starts a Vite dev server (programmatic, inline config, project root),
- * launches Debian's Chromium through Playwright and opens
- * `bench/browser-page/index.html`, which runs three measured windows in the
- * same page, each with the same heavy UI on every requestAnimationFrame:
+ * Does netroll's worker keep a page smooth on a 2-core machine? Starts a Vite
+ * dev server (programmatic, inline config), launches Debian's Chromium
+ * through Playwright and opens `bench/browser-page/index.html`. Every run
+ * measures ONE engine in the page, as in real use: the measured peer
+ * (player 0, netroll's default inputDelay 2 and maxPrediction 8) runs in a
+ * module worker (`worker`), on the page's main thread (`main`), or not at all
+ * (`none`: the UI alone). Its peer is a scripted remote
+ * (`bench/browser-page/remote-worker.ts`): netroll's real engine (protocol,
+ * acks, pings, time sync, stall rule) with a stateless game, in its own
+ * worker, costing microseconds a tick, so the page is the only thing that
+ * simulates (not two engines on two cores, as before). Chosen over a real
+ * remote with a larger input delay: that one would still simulate every frame
+ * (10000 swarm entities: ~1 ms a tick on a quiet machine, another busy
+ * thread on 2 cores) and would roll back whenever the measured peer's input
+ * changes. The measured peer's correctness is checked by replaying its
+ * confirmed input log here in Node and comparing every state hash it took.
  *
- * - `none`:   the heavy UI alone;
- * - `worker`: + two sessions (2 players, `swarm?entities=N`) whose engines run
- *             in module workers (`worker/builtin.ts`), linked by
- *             `createMemoryNetwork` with a fixed one-way latency of 7.5 ticks
- *             (125 ms, no jitter), inputDelay 0, maxPrediction 12, and a new
- *             random input set on every delivered render (once per tick). Both
- *             engines start together, so a packet lands mid-way between the
- *             receiver's ticks: with an idle page every tick rolls back 8
- *             frames (measured: ~0.97 rollbacks per tick, depth 8); the heavy
- *             UI delays the page-side packet and input path, which lowers
- *             that (see `rollbacksPerTick`, `inputChangeFraction`);
- * - `main`:   the same, with `engine: { mainThread }` (the same EngineHost on
- *             the page's main thread).
+ * - Scenario A, long tasks: a light UI (the game layer) plus a framework-like
+ *   long task (DOM writes, forced layout, canvas, no yielding) of a seeded
+ *   100–300 ms every 2 s. Runs `A:worker`, `A:main`, and `A:worker:quiet`
+ *   (the same without the long tasks). Reports the measured engine's tick
+ *   intervals and the stalls the remote sees.
+ * - Scenario B, continuous load: the demo's heavy UI (`demo/heavy-ui.ts`
+ *   HeavyLoad, 10 ms of every 16.7 ms frame) and a remote whose input changes
+ *   every frame, 125 ms away: every remote frame arrives ~7.5 frames late, so
+ *   the measured engine rolls back every tick, 7 frames deep in steady state
+ *   (with the default maxPrediction 8 a depth of 8 stalls that tick instead;
+ *   `--max-prediction 9` gives 8-frame rollbacks). `swarm?entities=10000`
+ *   makes one cost ≥ 6 ms on a quiet 2-core machine (see
+ *   rollbackMsPerRollback). Runs `B:none`, `B:worker`, `B:main`.
+ * - Scenario C, the price of the design: the DataChannel stays on the main
+ *   thread, so remote packets wait while it is blocked. From A's runs: the
+ *   delay the page adds to remote packets with vs without the long tasks
+ *   (worker mode), and the rollback depths it causes.
  *
  * The page collects raw samples; this script computes every statistic with
- * `bench/stats.ts` (linear-interpolated percentiles). The exact definition of
- * every reported figure is in `DEFINITIONS` below and is printed with the
- * JSON. Nothing asserts on timings. The browser and the Vite server are
- * closed at the end, also on errors and on SIGINT/SIGTERM.
+ * `bench/stats.ts` (linear-interpolated percentiles). The definition of every
+ * figure is in `DEFINITIONS` below and is printed with the JSON. Nothing
+ * asserts on timings. The browser and the Vite server are closed at the end,
+ * also on errors and on SIGINT/SIGTERM.
  *
- * Options: --json, --duration-ms N (per run, default 10000), --warmup-ms N
- * (default 2000), --entities N (default 4000), --latency-ms N (default 125),
- * --max-prediction N (default 12), --dom-nodes N, --rects N, --modes none,worker,main
- * (a subset prints per-run summaries only; for calibrating the heavy UI),
- * --wait-quiet-ms N (default 0: before each measured window, wait up to N ms
- * until the rest of the machine uses < 0.1 cores; for shared machines).
+ * Options: --json, --repeat N (default 1: run everything N times, report the
+ * median of every figure and the spread of each), --wait-quiet-ms N (default
+ * 0: before each measured window, wait up to N ms until the rest of the
+ * machine uses < 0.1 cores), --scenarios A,B, --duration-ms N (per run,
+ * default 10000), --warmup-ms N (default 2000), --entities N (B, default
+ * 10000), --latency-ms N (B, default 125), --max-prediction N (the measured
+ * peer's; default: netroll's), --ui-ms N (B's UI work per frame, default
+ * 10), --a-entities N (default 1000), --a-latency-ms N (default 50),
+ * --long-task-min-ms / --long-task-max-ms / --long-task-every-ms (100 / 300 /
+ * 2000), --dom-nodes N, --rects N.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
@@ -42,7 +62,10 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
-import type { PageApi, PageOptions, PageResult, RunSamples } from './browser-page/types.ts';
+import { HEAVY_UI_BUDGET_MS, HEAVY_UI_DOM_NODES, HEAVY_UI_RECTS } from '../demo/heavy-ui-sizes.ts';
+import { decodeInputLog, replay } from '../src/engine/input-log.ts';
+import { gameFromSpec } from '../src/games/index.ts';
+import type { HashCheck, PageApi, PageOptions, PageResult, RunSamples, RunSpec, Scenario } from './browser-page/types.ts';
 import { median, percentile, sig } from './stats.ts';
 import { chromiumArgs, chromiumPath } from '../harness/chromium.ts';
 
@@ -54,42 +77,55 @@ const SETTLE_MS = 4000;
 const QUIET_CORES = 0.1;
 /** The same Chromium flags the test suites use. */
 const CHROMIUM_ARGS = [...chromiumArgs];
+/** netroll's default tick length, ms. */
+const TICK_MS = 1000 / 60;
 
 const DEFINITIONS = {
-  mainThreadFrame:
-    'Intervals between consecutive requestAnimationFrame timestamps (the DOMHighResTimeStamp argument of the callback) on the page main thread, over the measured window of the run; P50/P99 are linear-interpolated percentiles, Max the largest interval.',
-  rafCallbackInterval:
-    'Intervals between consecutive rAF callback entries measured with performance.now() (not vsync-quantized); reported per run as rafCallbackIntervalP99Ms.',
-  longTasks:
-    "Number of PerformanceObserver({type:'longtask', buffered:true}) entries (main-thread tasks > 50 ms) whose startTime lies inside the measured window.",
+  setup:
+    'One engine per measured page: the measured peer (player 0, default inputDelay 2, maxPrediction 8, hashInterval 60) in a module worker (worker), on the page main thread (main) or absent (none). Its peer is a scripted remote in its own worker: netroll\'s Engine with a stateless game (ticks and rollbacks cost microseconds), inputDelay and input script per scenario, hashInterval 0. The link latency is applied inside the remote worker, both directions; the page main thread handles each packet once per direction, like a DataChannel there.',
+  longTaskTick:
+    'Scenario A. longTask{Worker,Main}TickP99Ms / TickMaxMs: p99 / max of the intervals between consecutive tick starts of the measured engine (EngineHost tickHistory, absolute clock) inside the window. longTask{Worker,Main}TicksMissing: round(window / 16.67 ms) − ticks that started in the window (negative when the host ran catch-up ticks back to back after a hold-up). longTaskRemoteStalls{Worker,Main}: ticks in the window on which the scripted remote could not advance (it was maxPrediction frames past the last measured input it had); longTaskRemoteStallsQuiet: the same without long tasks (worker). The injected long tasks are listed per run (injectedLongTasksMs).',
   droppedFrames:
-    'Number of rAF intervals in the window longer than 1.5 × the median rAF interval of the no-engine run.',
-  packetHop:
-    "Echo measurement, NOT the engine's own packets (the session/engine-host pipe carries no timestamps and exposes no per-packet drain time without changing worker code). A dedicated echo worker runs a drift-corrected 60 Hz setTimeout loop (like EngineHost) and posts {peer, buf} with buf (32 B ArrayBuffer) transferred on a MessagePort to the page; the page's port handler stamps it and immediately posts the same {peer, buf} back (buf transferred), like the session forwarding a transport packet to its engine. All stamps are performance.timeOrigin + performance.now() of the respective context. packetHopP50Ms/P99Ms = the page→worker one-way leg (page stamp+post → echo worker onmessage), measured during the `worker` run while the heavy UI and both engine workers run. packetHopWorkerToPage* = the worker→page leg (worker post → page onmessage; this one waits for the busy main thread). packetHopRoundTrip* = worker send → worker receive (one clock, no cross-context clock error). One-way legs compare two contexts' absolute clocks.",
+    'Scenario B. Number of rAF intervals (callback timestamps, vsync-quantized) in the window longer than 1.5 × the median rAF interval of the same repetition\'s B:none run.',
+  rafIntervalP99:
+    'Scenario B. rafIntervalP99Ms{None,Worker,Main}: p99 of the intervals between consecutive rAF callback entries measured with performance.now() (not vsync-quantized). mainThreadFrameP99Ms*: p99 of the vsync-quantized rAF timestamp intervals (kept from the earlier bench).',
+  ratios:
+    'droppedFramesRatioWorkerVsNone = droppedFramesWorker / droppedFramesNone; droppedFramesRatioMainVsWorker = droppedFramesMain / droppedFramesWorker (same repetition; null when the denominator is 0). With --repeat, every top-level figure is the median over the repetitions (hashesChecked and hashesMismatched: the sum; otherCpuCoresMax: the maximum) and spread.<key> gives min, max and the per-repetition values.',
+  longTasks:
+    "Number of PerformanceObserver({type:'longtask'}) entries (main-thread tasks > 50 ms) whose startTime lies inside the window.",
+  packetDelay:
+    "Scenario C. Per remote packet: page handler time − wireAt, where wireAt is when the remote worker released the packet from the simulated wire to the page (both performance.timeOrigin + performance.now(); page/worker clocks agree within 0.1 ms in Chromium). This is the wait for the page main thread that a DataChannel on that thread adds. packetDelayAddedByLongTasksP99Ms = p99 in A:worker − p99 in A:worker:quiet. rollbackDepth{P99,Mean}{Quiet,LongTasks}: from the measured engine's rollback-depth histogram over the window (A:worker:quiet, A:worker).",
   arrivalToTick:
-    "Real engine packets: for every packet the memory network delivered to a session's transport.onPacket in the window (page clock, absolute), the start time of the first engine tick of that session's host (EngineHost.tickHistory, absolute, taken at tick start, before the inbox is drained) that is at or after the arrival, minus the arrival. Mostly the wait for the next 60 Hz tick (uniform 0–16.7 ms); it is a lower bound when the page→engine hop makes a packet miss the tick found this way.",
+    "Per remote packet: start of the measured engine's first tick at or after the page handler time, minus that time (mostly the wait for the next 60 Hz tick; for the worker it includes the page→worker hop).",
   renderLatency:
-    'p50/p99 of (page performance.timeOrigin + performance.now() in the Session.onRender handler − RenderFrame.producedAt), over both sessions and every render delivered in the window. Cross-context clocks in the worker run; one clock in the main-thread run.',
-  ratios: 'workerP99VsNoEngineRatio = mainThreadFrameP99MsWorker / mainThreadFrameP99MsNoEngine; mainThreadP99VsNoEngineRatio likewise for the main-thread run.',
-  rollbacksPerTick:
-    "Engine counters over the window (stats at window end − start, both sessions summed): rollbacks / ticks. medianRollbackDepth: median of the engines' rollback-depth histograms over the window (end − start, both sessions). runs.<mode>.inputChangeFraction: over the window's confirmed frames, the fraction of (frame, player) inputs that differ from the same player's previous frame (from the confirmed input log); a peer mispredicts a remote frame exactly when its input changed, so (with one rollback per tick at most) it is an upper bound of rollbacksPerTick. Inputs are set by the page once per delivered render (i.e. per engine tick) to a random 5-bit value different from the previous one, so a late render/setInput round trip leaves an input unchanged for a frame.",
+    'p50/p99 of (page time in the Session.onRender handler − RenderFrame.producedAt) over the window. Cross-context clocks in worker runs; one clock in main-thread runs.',
+  rollbacks:
+    'From the measured engine over the window: rollbacksPerTick = rollbacks / ticks; medianRollbackDepth from the rollback-depth histogram; rollbackMsPerRollback = engine-reported re-simulation ms / rollbacks (includes DevTools profiling, on by default).',
+  hashCheck:
+    "After each engine run, the measured peer's confirmed input log is replayed in Node (src/engine/input-log.ts replay) and every state hash the engine took is compared: hashesChecked, hashesMismatched (summed over all runs).",
   cpu:
-    "otherCpuCoresMax: the largest runs.<mode>.cpu.otherCores of the three runs (CPU the rest of the machine took during a window; on a 2-core machine anything above ~0.1 disturbs the timings). runs.<mode>.cpu: average cores busy during the window from Linux /proc (sampled when the page marks the window's start and end): allCores = whole machine, chromiumCores = Chromium's processes descending from this Node process (names in childProcesses), benchNodeCores = this Node process (Vite + Playwright), otherCores = the rest (other jobs on the machine, kernel irq/softirq time, processes that started and ended inside the window: a disturbance indicator). waitedForQuietMs: time spent waiting for otherCores < 0.1 (1 s samples) before the window (--wait-quiet-ms).",
+    "otherCpuCoresMax / Median over every window of every repetition: CPU the rest of the machine took (anything above ~0.1 cores on a 2-core machine disturbs the timings). runs.<label>.cpu: average cores busy during the window from Linux /proc: allCores = whole machine, chromiumCores = Chromium's processes descending from this Node process, benchNodeCores = this Node process (Vite + Playwright), otherCores = the rest. waitedForQuietMs: time spent waiting for otherCores < 0.1 (1 s samples) before the window (--wait-quiet-ms).",
   uiWork:
-    "JS time inside each rAF callback spent on the heavy UI (DOM writes + forced style/layout via offsetHeight + canvas drawing + forced canvas raster via a 1-pixel getImageData), performance.now() before/after. frameBusyMs: rAF callback start → handler of a MessageChannel message posted at the callback's end (adds the browser's own paint/commit after the callback, and any task queued ahead of the message).",
+    'JS time inside each rAF callback spent on the UI (HeavyLoad.frame: DOM writes + forced layout + canvas + 1-pixel read-back, topped up to the budget; plus the game layer). frameBusyMs: rAF callback start → handler of a MessageChannel message posted at the callback end.',
 };
 
 interface Args {
   json: boolean;
-  /** Before each window, wait up to this long for the rest of the machine to go quiet (0: don't). */
+  repeat: number;
   waitQuietMs: number;
-  /** Runs to do (calibration aid); the full report needs all three. */
-  modes: RunSamples['mode'][];
+  scenarios: Scenario[];
   durationMs: number;
   warmupMs: number;
   entities: number;
   latencyMs: number;
+  /** The measured peer's maxPrediction (0: netroll's default). */
   maxPrediction: number;
+  uiMs: number;
+  aEntities: number;
+  aLatencyMs: number;
+  longTaskMinMs: number;
+  longTaskMaxMs: number;
+  longTaskEveryMs: number;
   domNodes: number;
   rects: number;
 }
@@ -97,49 +133,74 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     json: false,
+    repeat: 1,
     waitQuietMs: 0,
-    modes: ['none', 'worker', 'main'],
+    scenarios: ['A', 'B'],
     durationMs: 10_000,
     warmupMs: 2_000,
-    // Two peers' engines run in this one page (a real page hosts one), so each
-    // engine's load counts twice. On the 2-core calibration machine (quiet),
-    // 4000 entities make the main-thread run miss 35-58 frames in 10 s, while
-    // the two workers add ~0.45 cores to the page's ~1; at 8000 they add ~0.6
-    // and the worker run drops frames from CPU contention (no long tasks).
-    entities: 4000,
+    // A 7-frame rollback (the steady depth below) costs ~6-7 ms on a quiet 2-core machine
+    // (~3 ms for 8 frames at 4000 entities, linear in both).
+    entities: 10000,
     latencyMs: 125,
-    maxPrediction: 12,
-    domNodes: 200,
-    rects: 2000,
+    maxPrediction: 0,
+    uiMs: HEAVY_UI_BUDGET_MS,
+    aEntities: 1000,
+    aLatencyMs: 50,
+    longTaskMinMs: 100,
+    longTaskMaxMs: 300,
+    longTaskEveryMs: 2000,
+    domNodes: HEAVY_UI_DOM_NODES,
+    rects: HEAVY_UI_RECTS,
   };
-  const numeric: Record<string, keyof Omit<Args, 'json' | 'modes'>> = {
+  const numeric: Record<string, keyof Omit<Args, 'json' | 'scenarios'>> = {
+    '--repeat': 'repeat',
+    '--wait-quiet-ms': 'waitQuietMs',
     '--duration-ms': 'durationMs',
     '--warmup-ms': 'warmupMs',
     '--entities': 'entities',
     '--latency-ms': 'latencyMs',
     '--max-prediction': 'maxPrediction',
+    '--ui-ms': 'uiMs',
+    '--a-entities': 'aEntities',
+    '--a-latency-ms': 'aLatencyMs',
+    '--long-task-min-ms': 'longTaskMinMs',
+    '--long-task-max-ms': 'longTaskMaxMs',
+    '--long-task-every-ms': 'longTaskEveryMs',
     '--dom-nodes': 'domNodes',
     '--rects': 'rects',
-    '--wait-quiet-ms': 'waitQuietMs',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') args.json = true;
-    else if (a === '--modes') {
-      const modes = (argv[++i] ?? '').split(',');
-      if (!modes.length || !modes.every((m) => m === 'none' || m === 'worker' || m === 'main')) {
-        throw new Error('--modes takes a comma-separated list of none, worker, main');
-      }
-      args.modes = modes as Args['modes'];
-    }
-    else if (a in numeric) {
+    else if (a === '--scenarios') {
+      const list = (argv[++i] ?? '').toUpperCase().split(',');
+      if (!list.length || !list.every((x) => x === 'A' || x === 'B')) throw new Error('--scenarios takes A, B or A,B');
+      args.scenarios = [...new Set(list)] as Scenario[];
+    } else if (a in numeric) {
       const v = Number(argv[++i]);
       if (!Number.isFinite(v) || v < 0) throw new Error(`${a} needs a non-negative number`);
       args[numeric[a]!] = v;
     } else throw new Error(`unknown option ${a}`);
   }
+  if (!Number.isInteger(args.repeat) || args.repeat < 1 || args.repeat > 20) throw new Error('--repeat is an integer 1..20');
   if (args.durationMs > 18_000) throw new Error('--duration-ms is at most 18000 (the host keeps 1200 ticks of history)');
+  if (args.longTaskMaxMs < args.longTaskMinMs) throw new Error('--long-task-max-ms is below --long-task-min-ms');
+  if (args.longTaskEveryMs <= args.longTaskMaxMs) throw new Error('--long-task-every-ms must exceed --long-task-max-ms');
   return args;
+}
+
+/** The runs of one repetition, in order. */
+function runSpecs(args: Args): RunSpec[] {
+  const runs: RunSpec[] = [];
+  if (args.scenarios.includes('B')) {
+    for (const mode of ['none', 'worker', 'main'] as const) runs.push({ label: `B:${mode}`, scenario: 'B', mode, longTasks: false });
+  }
+  if (args.scenarios.includes('A')) {
+    runs.push({ label: 'A:worker:quiet', scenario: 'A', mode: 'worker', longTasks: false });
+    runs.push({ label: 'A:worker', scenario: 'A', mode: 'worker', longTasks: true });
+    runs.push({ label: 'A:main', scenario: 'A', mode: 'main', longTasks: true });
+  }
+  return runs;
 }
 
 // ------------------------------------------------------------------ statistics
@@ -147,29 +208,36 @@ function parseArgs(argv: string[]): Args {
 const p50 = (xs: readonly number[]) => sig(percentile(xs, 0.5));
 const p99 = (xs: readonly number[]) => sig(percentile(xs, 0.99));
 const max = (xs: readonly number[]) => (xs.length ? sig(Math.max(...xs)) : Number.NaN);
+const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? sig(a / b) : Number.NaN);
 
-function histogramMedian(h: Record<number, number>): number {
-  const entries = Object.entries(h)
-    .map(([d, c]) => [Number(d), c] as const)
-    .sort((a, b) => a[0] - b[0]);
-  const total = entries.reduce((s, [, c]) => s + c, 0);
-  if (total === 0) return Number.NaN;
-  // Median of the expanded sample list (same interpolation as stats.ts for even counts).
-  const at = (k: number) => {
-    let seen = 0;
-    for (const [d, c] of entries) {
-      seen += c;
-      if (k < seen) return d;
-    }
-    return entries[entries.length - 1]![0];
-  };
-  return (at(Math.floor((total - 1) / 2)) + at(Math.ceil((total - 1) / 2))) / 2;
+/** Expand a depth → count histogram into its samples. */
+function histogramSamples(h: Record<number, number>): number[] {
+  const out: number[] = [];
+  for (const [d, c] of Object.entries(h)) for (let i = 0; i < c; i++) out.push(Number(d));
+  return out;
+}
+
+/** Replay the measured peer's confirmed input log and compare every hash it took. */
+function checkHashes(h: HashCheck): { checked: number; mismatched: number; unchecked: number } {
+  const decoded = decodeInputLog(Uint8Array.from(h.inputLog));
+  if (!decoded.ok) return { checked: 0, mismatched: 0, unchecked: h.hashes.length };
+  const replayed = replay(decoded.log, gameFromSpec, h.hashInterval).hashes;
+  let checked = 0;
+  let mismatched = 0;
+  for (const { frame, hash } of h.hashes) {
+    const expected = replayed.get(frame);
+    if (expected === undefined) continue;
+    checked++;
+    if (expected !== hash) mismatched++;
+  }
+  return { checked, mismatched, unchecked: h.hashes.length - checked };
 }
 
 type CpuWindow = (NonNullable<ReturnType<typeof cpuWindow>> & { waitedForQuietMs?: number }) | null;
 
-function runSummary(run: RunSamples, noEngineMedianInterval: number, cpu: CpuWindow = null) {
+function runSummary(run: RunSamples, noEngineMedianInterval: number, cpu: CpuWindow) {
   const e = run.engine;
+  const depths = e ? histogramSamples(e.rollbackHistogram) : [];
   return {
     windowMs: sig(run.windowMs),
     cpu,
@@ -177,151 +245,175 @@ function runSummary(run: RunSamples, noEngineMedianInterval: number, cpu: CpuWin
     frameP50Ms: p50(run.rafIntervals),
     frameP99Ms: p99(run.rafIntervals),
     frameMaxMs: max(run.rafIntervals),
-    rafCallbackIntervalP99Ms: p99(run.rafCallbackIntervals),
+    rafIntervalP99Ms: p99(run.rafCallbackIntervals),
+    rafIntervalMaxMs: max(run.rafCallbackIntervals),
     droppedFrames: run.rafIntervals.filter((x) => x > 1.5 * noEngineMedianInterval).length,
     longTasks: run.longTaskDurations.length,
     longTaskMaxMs: max(run.longTaskDurations),
+    injectedLongTasksMs: run.injectedLongTasksMs.map((x) => Math.round(x)),
     uiWorkMsP50: p50(run.uiWorkMs),
     uiWorkMsP99: p99(run.uiWorkMs),
     frameBusyMsP50: p50(run.frameBusyMs),
     frameBusyMsP99: p99(run.frameBusyMs),
-    echoPackets: run.echoRoundTrip.length,
-    packetHopPageToWorkerP50Ms: p50(run.echoPageToWorker),
-    packetHopPageToWorkerP99Ms: p99(run.echoPageToWorker),
-    packetHopWorkerToPageP50Ms: p50(run.echoWorkerToPage),
-    packetHopWorkerToPageP99Ms: p99(run.echoWorkerToPage),
-    packetHopRoundTripP50Ms: p50(run.echoRoundTrip),
-    packetHopRoundTripP99Ms: p99(run.echoRoundTrip),
     ...(e
       ? {
+          ticks: e.ticks,
+          ticksMissing: run.tickIntervals.length ? Math.round(run.windowMs / TICK_MS) - (run.tickIntervals.length + 1) : Number.NaN,
+          tickIntervalP50Ms: p50(run.tickIntervals),
+          tickIntervalP99Ms: p99(run.tickIntervals),
+          tickIntervalMaxMs: max(run.tickIntervals),
+          renders: e.renders,
           renderLatencyP50Ms: p50(run.renderLatency),
           renderLatencyP99Ms: p99(run.renderLatency),
+          packets: run.packetDelay.length,
+          packetDelayP50Ms: p50(run.packetDelay),
+          packetDelayP99Ms: p99(run.packetDelay),
+          packetDelayMaxMs: max(run.packetDelay),
           arrivalToTickP50Ms: p50(run.arrivalToTick),
           arrivalToTickP99Ms: p99(run.arrivalToTick),
-          packetsDelivered: run.packetsDelivered,
-          ticks: e.ticks,
-          renders: e.renders,
           rollbacks: e.rollbacks,
           rollbacksPerTick: e.ticks ? sig(e.rollbacks / e.ticks) : Number.NaN,
-          inputChangeFraction: e.inputChangeFraction === null ? null : sig(e.inputChangeFraction),
-          medianRollbackDepth: histogramMedian(e.rollbackHistogram),
+          medianRollbackDepth: p50(depths),
+          rollbackDepthP99: p99(depths),
+          rollbackDepthMean: depths.length ? sig(depths.reduce((a, b) => a + b, 0) / depths.length) : Number.NaN,
           rollbackHistogram: e.rollbackHistogram,
           rollbackMsPerRollback: e.rollbacks ? sig(e.rollbackMs / e.rollbacks) : Number.NaN,
           stalls: e.stalls,
+          remoteStalls: run.remoteStalls,
           desyncsTotal: e.desyncs,
           malformedTotal: e.malformed,
-          confirmedHashesAgree: e.confirmedHashesAgree,
-          hostTickIntervalP99Ms: e.tickIntervalP99Ms.map((x) => sig(x)),
+          hashes: run.hashCheck ? checkHashes(run.hashCheck) : null,
         }
       : {}),
   };
 }
 
-interface HostInfo {
-  /** os.loadavg() (1, 5, 15 min) just before launching Chromium and right after the page finished. */
-  loadAvgBefore: number[];
-  loadAvgAfter: number[];
-}
+type RunSummary = ReturnType<typeof runSummary>;
 
-function report(result: PageResult, args: Args, chromiumVersion: string, host: HostInfo, cpu: Record<string, CpuWindow>) {
-  const byMode = (m: RunSamples['mode']) => {
-    const r = result.runs.find((x) => x.mode === m);
-    if (!r) throw new Error(`the page returned no ${m} run`);
-    return r;
+/** The top-level figures of one repetition (NaN where a run is missing). */
+function figures(runs: Record<string, RunSummary>) {
+  const g = (label: string) => runs[label];
+  const num = (label: string, key: keyof RunSummary): number => {
+    const v = g(label)?.[key];
+    return typeof v === 'number' ? v : Number.NaN;
   };
-  const none = byMode('none');
-  const worker = byMode('worker');
-  const main = byMode('main');
-  const noEngineMedian = median(none.rafIntervals);
-  const sNone = runSummary(none, noEngineMedian, cpu.none ?? null);
-  const sWorker = runSummary(worker, noEngineMedian, cpu.worker ?? null);
-  const sMain = runSummary(main, noEngineMedian, cpu.main ?? null);
+  const cpus = Object.values(runs).map((r) => r.cpu?.otherCores ?? Number.NaN).filter(Number.isFinite);
+  const hashes = Object.values(runs).map((r) => r.hashes).filter((h) => h != null);
   return {
-    mainThreadFrameP50MsNoEngine: sNone.frameP50Ms,
-    mainThreadFrameP50MsWorker: sWorker.frameP50Ms,
-    mainThreadFrameP50MsMainThread: sMain.frameP50Ms,
-    mainThreadFrameP99MsNoEngine: sNone.frameP99Ms,
-    mainThreadFrameP99MsWorker: sWorker.frameP99Ms,
-    mainThreadFrameP99MsMainThread: sMain.frameP99Ms,
-    mainThreadFrameMaxMsNoEngine: sNone.frameMaxMs,
-    mainThreadFrameMaxMsWorker: sWorker.frameMaxMs,
-    mainThreadFrameMaxMsMainThread: sMain.frameMaxMs,
-    longTasksNoEngine: sNone.longTasks,
-    longTasksWorker: sWorker.longTasks,
-    longTasksMainThread: sMain.longTasks,
-    droppedFramesNoEngine: sNone.droppedFrames,
-    droppedFramesWorker: sWorker.droppedFrames,
-    droppedFramesMainThread: sMain.droppedFrames,
-    workerP99VsNoEngineRatio: sig(sWorker.frameP99Ms / sNone.frameP99Ms),
-    mainThreadP99VsNoEngineRatio: sig(sMain.frameP99Ms / sNone.frameP99Ms),
-    packetHopP50Ms: sWorker.packetHopPageToWorkerP50Ms,
-    packetHopP99Ms: sWorker.packetHopPageToWorkerP99Ms,
-    packetHopWorkerToPageP50Ms: sWorker.packetHopWorkerToPageP50Ms,
-    packetHopWorkerToPageP99Ms: sWorker.packetHopWorkerToPageP99Ms,
-    packetHopRoundTripP50Ms: sWorker.packetHopRoundTripP50Ms,
-    packetHopRoundTripP99Ms: sWorker.packetHopRoundTripP99Ms,
-    packetHopDefinition: DEFINITIONS.packetHop,
-    renderLatencyP50Ms: sWorker.renderLatencyP50Ms,
-    renderLatencyP99Ms: sWorker.renderLatencyP99Ms,
-    renderLatencyP99MsMainThread: sMain.renderLatencyP99Ms,
-    rollbacksPerTick: sWorker.rollbacksPerTick,
-    medianRollbackDepth: sWorker.medianRollbackDepth,
-    rollbacksPerTickMainThread: sMain.rollbacksPerTick,
-    medianRollbackDepthMainThread: sMain.medianRollbackDepth,
-    otherCpuCoresMax: Math.max(...[cpu.none, cpu.worker, cpu.main].map((c) => c?.otherCores ?? Number.NaN)),
-    entities: args.entities,
-    chromium: chromiumVersion,
-    date: new Date().toISOString(),
-    config: {
-      durationMsPerRun: args.durationMs,
-      waitQuietMs: args.waitQuietMs,
-      warmupMsPerRun: args.warmupMs,
-      players: 2,
-      game: `swarm?entities=${args.entities}`,
-      inputDelay: 0,
-      maxPrediction: args.maxPrediction,
-      latencyMsOneWay: args.latencyMs,
-      jitterMs: 0,
-      loss: 0,
-      heavyUi: { domNodes: args.domNodes, rects: args.rects, canvas: '800x600 2D', gamePoints: 256 },
-      hardwareConcurrency: result.hardwareConcurrency,
-      crossOriginIsolated: result.crossOriginIsolated,
-      userAgent: result.userAgent,
-      chromiumArgs: CHROMIUM_ARGS,
-      loadAvgBefore: host.loadAvgBefore.map((x) => sig(x, 3)),
-      loadAvgAfter: host.loadAvgAfter.map((x) => sig(x, 3)),
-    },
-    runs: { none: sNone, worker: sWorker, main: sMain },
-    definitions: DEFINITIONS,
+    // Scenario A: long tasks
+    longTaskWorkerTickP99Ms: num('A:worker', 'tickIntervalP99Ms'),
+    longTaskMainTickP99Ms: num('A:main', 'tickIntervalP99Ms'),
+    longTaskWorkerTickMaxMs: num('A:worker', 'tickIntervalMaxMs'),
+    longTaskMainTickMaxMs: num('A:main', 'tickIntervalMaxMs'),
+    longTaskWorkerTicksMissing: num('A:worker', 'ticksMissing'),
+    longTaskMainTicksMissing: num('A:main', 'ticksMissing'),
+    longTaskRemoteStallsWorker: num('A:worker', 'remoteStalls'),
+    longTaskRemoteStallsMain: num('A:main', 'remoteStalls'),
+    longTaskRemoteStallsQuiet: num('A:worker:quiet', 'remoteStalls'),
+    longTaskStallsWorker: num('A:worker', 'stalls'),
+    longTaskStallsMain: num('A:main', 'stalls'),
+    longTasksInjected: g('A:worker')?.injectedLongTasksMs.length ?? Number.NaN,
+    // Scenario B: continuous load
+    droppedFramesNone: num('B:none', 'droppedFrames'),
+    droppedFramesWorker: num('B:worker', 'droppedFrames'),
+    droppedFramesMain: num('B:main', 'droppedFrames'),
+    rafIntervalP99MsNone: num('B:none', 'rafIntervalP99Ms'),
+    rafIntervalP99MsWorker: num('B:worker', 'rafIntervalP99Ms'),
+    rafIntervalP99MsMain: num('B:main', 'rafIntervalP99Ms'),
+    droppedFramesRatioWorkerVsNone: ratio(num('B:worker', 'droppedFrames'), num('B:none', 'droppedFrames')),
+    droppedFramesRatioMainVsWorker: ratio(num('B:main', 'droppedFrames'), num('B:worker', 'droppedFrames')),
+    longTasksNone: num('B:none', 'longTasks'),
+    longTasksWorker: num('B:worker', 'longTasks'),
+    longTasksMain: num('B:main', 'longTasks'),
+    mainThreadFrameP99MsNoEngine: num('B:none', 'frameP99Ms'),
+    mainThreadFrameP99MsWorker: num('B:worker', 'frameP99Ms'),
+    mainThreadFrameP99MsMainThread: num('B:main', 'frameP99Ms'),
+    renderLatencyP50MsWorker: num('B:worker', 'renderLatencyP50Ms'),
+    renderLatencyP99MsWorker: num('B:worker', 'renderLatencyP99Ms'),
+    renderLatencyP50MsMain: num('B:main', 'renderLatencyP50Ms'),
+    renderLatencyP99MsMain: num('B:main', 'renderLatencyP99Ms'),
+    uiWorkMsP50: num('B:none', 'uiWorkMsP50'),
+    rollbacksPerTick: num('B:worker', 'rollbacksPerTick'),
+    medianRollbackDepth: num('B:worker', 'medianRollbackDepth'),
+    rollbackMsPerRollback: num('B:worker', 'rollbackMsPerRollback'),
+    rollbacksPerTickMain: num('B:main', 'rollbacksPerTick'),
+    rollbackMsPerRollbackMain: num('B:main', 'rollbackMsPerRollback'),
+    // Scenario C: the DataChannel on the main thread
+    packetDelayAddedByLongTasksP99Ms: sig(num('A:worker', 'packetDelayP99Ms') - num('A:worker:quiet', 'packetDelayP99Ms')),
+    packetDelayP99MsQuiet: num('A:worker:quiet', 'packetDelayP99Ms'),
+    packetDelayP99MsLongTasks: num('A:worker', 'packetDelayP99Ms'),
+    packetDelayMaxMsLongTasks: num('A:worker', 'packetDelayMaxMs'),
+    rollbackDepthMeanQuiet: num('A:worker:quiet', 'rollbackDepthMean'),
+    rollbackDepthMeanLongTasks: num('A:worker', 'rollbackDepthMean'),
+    rollbackDepthP99Quiet: num('A:worker:quiet', 'rollbackDepthP99'),
+    rollbackDepthP99LongTasks: num('A:worker', 'rollbackDepthP99'),
+    rollbacksPerTickQuiet: num('A:worker:quiet', 'rollbacksPerTick'),
+    rollbacksPerTickLongTasks: num('A:worker', 'rollbacksPerTick'),
+    // Correctness and disturbance
+    hashesChecked: hashes.reduce((s, h) => s + h.checked, 0),
+    hashesMismatched: hashes.reduce((s, h) => s + h.mismatched, 0),
+    otherCpuCoresMax: cpus.length ? Math.max(...cpus) : Number.NaN,
+    otherCpuCoresMedian: cpus.length ? sig(median(cpus), 3) : Number.NaN,
   };
 }
 
-function printTable(r: ReturnType<typeof report>): void {
-  const rows: [string, unknown, unknown, unknown][] = [
-    ['rAF interval p50 (ms)', r.runs.none.frameP50Ms, r.runs.worker.frameP50Ms, r.runs.main.frameP50Ms],
-    ['rAF interval p99 (ms)', r.runs.none.frameP99Ms, r.runs.worker.frameP99Ms, r.runs.main.frameP99Ms],
-    ['rAF interval max (ms)', r.runs.none.frameMaxMs, r.runs.worker.frameMaxMs, r.runs.main.frameMaxMs],
-    ['dropped frames', r.runs.none.droppedFrames, r.runs.worker.droppedFrames, r.runs.main.droppedFrames],
-    ['long tasks', r.runs.none.longTasks, r.runs.worker.longTasks, r.runs.main.longTasks],
-    ['UI work p50 (ms)', r.runs.none.uiWorkMsP50, r.runs.worker.uiWorkMsP50, r.runs.main.uiWorkMsP50],
-    ['echo page→worker p50/p99', `${r.runs.none.packetHopPageToWorkerP50Ms}/${r.runs.none.packetHopPageToWorkerP99Ms}`,
-      `${r.runs.worker.packetHopPageToWorkerP50Ms}/${r.runs.worker.packetHopPageToWorkerP99Ms}`,
-      `${r.runs.main.packetHopPageToWorkerP50Ms}/${r.runs.main.packetHopPageToWorkerP99Ms}`],
-    ['echo worker→page p50/p99', `${r.runs.none.packetHopWorkerToPageP50Ms}/${r.runs.none.packetHopWorkerToPageP99Ms}`,
-      `${r.runs.worker.packetHopWorkerToPageP50Ms}/${r.runs.worker.packetHopWorkerToPageP99Ms}`,
-      `${r.runs.main.packetHopWorkerToPageP50Ms}/${r.runs.main.packetHopWorkerToPageP99Ms}`],
-    ['render latency p50/p99', '-', `${r.runs.worker.renderLatencyP50Ms}/${r.runs.worker.renderLatencyP99Ms}`,
-      `${r.runs.main.renderLatencyP50Ms}/${r.runs.main.renderLatencyP99Ms}`],
-    ['rollbacks per tick', '-', r.runs.worker.rollbacksPerTick, r.runs.main.rollbacksPerTick],
-    ['median rollback depth', '-', r.runs.worker.medianRollbackDepth, r.runs.main.medianRollbackDepth],
-    ['stalls', '-', r.runs.worker.stalls, r.runs.main.stalls],
-  ];
-  const w0 = Math.max(...rows.map((x) => x[0].length));
-  const cell = (v: unknown) => String(v).padStart(16);
-  console.log(`netroll browser bench — ${r.config.game}, ${r.chromium}, ${r.config.hardwareConcurrency} cores`);
-  console.log(`${''.padEnd(w0)}${cell('none')}${cell('worker')}${cell('main')}`);
-  for (const [name, a, b, c] of rows) console.log(`${name.padEnd(w0)}${cell(a)}${cell(b)}${cell(c)}`);
-  console.log(`worker p99 / none p99 = ${r.workerP99VsNoEngineRatio}; main p99 / none p99 = ${r.mainThreadP99VsNoEngineRatio}`);
+type Figures = ReturnType<typeof figures>;
+
+/** Figures summed over the repetitions (a mismatch in any one must show), or their maximum. */
+const SUMMED: readonly string[] = ['hashesChecked', 'hashesMismatched'];
+const MAXED: readonly string[] = ['otherCpuCoresMax'];
+
+/** Each figure over the repetitions (median; sum or max for the keys above), and its spread. */
+function combine(reps: Figures[]) {
+  const keys = Object.keys(reps[0]!) as (keyof Figures)[];
+  const med = {} as Record<keyof Figures, number>;
+  const spread = {} as Record<string, { min: number; max: number; values: number[] }>;
+  for (const k of keys) {
+    const values = reps.map((r) => r[k]);
+    const finite = values.filter(Number.isFinite);
+    if (!finite.length) med[k] = Number.NaN;
+    else if (SUMMED.includes(k)) med[k] = finite.reduce((a, b) => a + b, 0);
+    else if (MAXED.includes(k)) med[k] = Math.max(...finite);
+    else med[k] = sig(median(finite));
+    if (reps.length > 1) spread[k] = { min: finite.length ? Math.min(...finite) : Number.NaN, max: finite.length ? Math.max(...finite) : Number.NaN, values };
+  }
+  return { med, spread };
+}
+
+function printTable(f: Figures, args: Args, chromiumVersion: string, cores: number): void {
+  const line = (name: string, ...cells: unknown[]) => console.log(`${name.padEnd(34)}${cells.map((c) => String(c).padStart(12)).join('')}`);
+  console.log(`netroll browser bench — ${chromiumVersion}, ${cores} cores, median of ${args.repeat} repetition(s)`);
+  const hasA = args.scenarios.includes('A');
+  if (hasA) {
+    console.log(`\nScenario A: long tasks (${args.longTaskMinMs}–${args.longTaskMaxMs} ms every ${args.longTaskEveryMs} ms), light UI`);
+    line('', 'worker', 'main');
+    line('engine tick interval p99 (ms)', f.longTaskWorkerTickP99Ms, f.longTaskMainTickP99Ms);
+    line('engine tick interval max (ms)', f.longTaskWorkerTickMaxMs, f.longTaskMainTickMaxMs);
+    line('ticks missing in the window', f.longTaskWorkerTicksMissing, f.longTaskMainTicksMissing);
+    line('remote stalls (quiet: ' + f.longTaskRemoteStallsQuiet + ')', f.longTaskRemoteStallsWorker, f.longTaskRemoteStallsMain);
+    line('measured engine stalls', f.longTaskStallsWorker, f.longTaskStallsMain);
+  }
+  if (args.scenarios.includes('B')) {
+    console.log('\nScenario B: heavy UI (' + f.uiWorkMsP50 + ' ms UI work p50) + a 7-8-frame rollback every tick');
+    line('', 'none', 'worker', 'main');
+    line('dropped frames', f.droppedFramesNone, f.droppedFramesWorker, f.droppedFramesMain);
+    line('rAF callback interval p99 (ms)', f.rafIntervalP99MsNone, f.rafIntervalP99MsWorker, f.rafIntervalP99MsMain);
+    line('rAF timestamp interval p99 (ms)', f.mainThreadFrameP99MsNoEngine, f.mainThreadFrameP99MsWorker, f.mainThreadFrameP99MsMainThread);
+    line('long tasks', f.longTasksNone, f.longTasksWorker, f.longTasksMain);
+    line('render latency p50 / p99 (ms)', '-', `${f.renderLatencyP50MsWorker}/${f.renderLatencyP99MsWorker}`, `${f.renderLatencyP50MsMain}/${f.renderLatencyP99MsMain}`);
+    line('ms per rollback', '-', f.rollbackMsPerRollback, f.rollbackMsPerRollbackMain);
+    line('rollbacks per tick', '-', f.rollbacksPerTick, f.rollbacksPerTickMain);
+    console.log(`dropped frames: worker / none = ${f.droppedFramesRatioWorkerVsNone}; main / worker = ${f.droppedFramesRatioMainVsWorker}`);
+  }
+  if (hasA) {
+    console.log('\nScenario C: remote packets wait for the page main thread (worker engine)');
+    line('', 'quiet', 'long tasks');
+    line('packet delay p99 (ms)', f.packetDelayP99MsQuiet, f.packetDelayP99MsLongTasks);
+    line('rollback depth mean', f.rollbackDepthMeanQuiet, f.rollbackDepthMeanLongTasks);
+    line('rollback depth p99', f.rollbackDepthP99Quiet, f.rollbackDepthP99LongTasks);
+    console.log(`packet delay added by the long tasks (p99) = ${f.packetDelayAddedByLongTasksP99Ms} ms`);
+  }
+  console.log(`\nhashes checked by replay: ${f.hashesChecked}, mismatched: ${f.hashesMismatched}; other CPU (cores) max ${f.otherCpuCoresMax}, median ${f.otherCpuCoresMedian}`);
 }
 
 // ------------------------------------------------------------------ CPU accounting (Linux /proc)
@@ -465,7 +557,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const budgetMs = 3 * (args.durationMs + args.warmupMs + args.waitQuietMs) + 90_000;
+  const specs = runSpecs(args);
+  const perRunMs = args.durationMs + args.warmupMs + args.waitQuietMs + 5_000;
+  const budgetMs = args.repeat * specs.length * perRunMs + 90_000;
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench:browser: gave up after ${budgetMs} ms\n`);
     void cleanup().finally(() => process.exit(1));
@@ -504,14 +598,15 @@ async function main(): Promise<void> {
     const chromiumVersion = browser.version();
     const page = await browser.newPage({ viewport: { width: 1000, height: 1000 } });
     // The page marks each measured window's start and end (outside the window) for CPU accounting.
+    let rep = 0;
     const marks = new Map<string, CpuSample | null>();
     const waitedMs: Record<string, number> = {};
-    await page.exposeFunction('__netrollBenchMark', async (mode: string, phase: string) => {
+    await page.exposeFunction('__netrollBenchMark', async (label: string, phase: string) => {
       if (phase === 'wait') {
-        if (args.waitQuietMs > 0) waitedMs[mode] = await waitForQuiet(args.waitQuietMs);
+        if (args.waitQuietMs > 0) waitedMs[`${rep}:${label}`] = await waitForQuiet(args.waitQuietMs);
         return;
       }
-      marks.set(`${mode}:${phase}`, cpuSample());
+      marks.set(`${rep}:${label}:${phase}`, cpuSample());
     });
     page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
     page.on('response', (r) => {
@@ -526,42 +621,82 @@ async function main(): Promise<void> {
       undefined,
       { timeout: 60_000 },
     );
+    const scenario = (game: string, latencyMs: number, remoteInputDelay: number, remoteChangeEvery: number, uiBudgetMs: number) => ({
+      game,
+      latencyMs,
+      remoteInputDelay,
+      remoteChangeEvery,
+      localChangeEvery: 6,
+      uiBudgetMs,
+    });
     const options: PageOptions = {
       durationMs: args.durationMs,
       warmupMs: args.warmupMs,
-      entities: args.entities,
-      latencyMs: args.latencyMs,
-      maxPrediction: args.maxPrediction,
       domNodes: args.domNodes,
       rects: args.rects,
-      echoIntervalMs: 1000 / 60,
-      modes: args.modes,
+      // A: a remote like a netroll peer (input delay 2) changing input ~10 times a second, 50 ms away.
+      A: {
+        ...scenario(`swarm?entities=${args.aEntities}`, args.aLatencyMs, 2, 6, 0),
+        longTaskMinMs: args.longTaskMinMs,
+        longTaskMaxMs: args.longTaskMaxMs,
+        longTaskEveryMs: args.longTaskEveryMs,
+      },
+      // B: every remote frame mispredicted and ~7.5 frames late: a 7-frame rollback every tick (default maxPrediction).
+      B: scenario(`swarm?entities=${args.entities}`, args.latencyMs, 0, 1, args.uiMs),
+      seed: 1234,
+      maxPrediction: args.maxPrediction || null,
+      runs: specs,
     };
-    // Chromium's own start-up work (e.g. its WebUI omnibox renderer) takes a few
-    // seconds of CPU: let it finish before the first run.
+    // Chromium's own start-up work takes a few seconds of CPU: let it finish before the first run.
     await page.waitForTimeout(SETTLE_MS);
-    log(`running none / worker / main, ${args.durationMs} ms each (+${args.warmupMs} ms warm-up)…`);
-    const result = await page.evaluate(
-      (opts) => (globalThis as unknown as { __netrollBench: PageApi }).__netrollBench.run(opts),
-      options,
-    );
-    const host = { loadAvgBefore, loadAvgAfter: loadavg() };
-    const cpu: Record<string, CpuWindow> = {};
-    for (const m of args.modes) {
-      const w = cpuWindow(marks.get(`${m}:start`) ?? undefined, marks.get(`${m}:end`) ?? undefined);
-      cpu[m] = w && { ...w, waitedForQuietMs: waitedMs[m] ?? 0 };
+    const results: PageResult[] = [];
+    const repRuns: Record<string, RunSummary>[] = [];
+    for (rep = 0; rep < args.repeat; rep++) {
+      log(`repetition ${rep + 1}/${args.repeat}: ${specs.map((s) => s.label).join(', ')} — ${args.durationMs} ms each (+${args.warmupMs} ms warm-up)…`);
+      const result = await page.evaluate(
+        (opts) => (globalThis as unknown as { __netrollBench: PageApi }).__netrollBench.run(opts),
+        options,
+      );
+      results.push(result);
+      const noneRun = result.runs.find((r) => r.spec.label === 'B:none');
+      const runs: Record<string, RunSummary> = {};
+      for (const r of result.runs) {
+        const base = median((noneRun ?? r).rafIntervals);
+        const w = cpuWindow(marks.get(`${rep}:${r.spec.label}:start`) ?? undefined, marks.get(`${rep}:${r.spec.label}:end`) ?? undefined);
+        runs[r.spec.label] = runSummary(r, base, w && { ...w, waitedForQuietMs: waitedMs[`${rep}:${r.spec.label}`] ?? 0 });
+      }
+      repRuns.push(runs);
     }
-    if (args.modes.length === 3 && new Set(args.modes).size === 3) {
-      const out = report(result, args, chromiumVersion, host, cpu);
-      if (args.json) console.log(JSON.stringify(out));
-      else printTable(out);
-    } else {
-      // Partial (calibration) run: per-run summaries only; dropped frames use this set's first run as baseline.
-      const base = median(result.runs[0]?.rafIntervals ?? []);
-      const runs = Object.fromEntries(result.runs.map((r) => [r.mode, runSummary(r, base, cpu[r.mode] ?? null)]));
-      const out = { partial: true, modes: args.modes, entities: args.entities, heavyUi: { domNodes: args.domNodes, rects: args.rects }, host, chromium: chromiumVersion, runs };
-      console.log(args.json ? JSON.stringify(out) : JSON.stringify(out, null, 2));
-    }
+    const loadAvgAfter = loadavg();
+    const perRep = repRuns.map(figures);
+    const { med, spread } = combine(perRep);
+    const first = results[0]!;
+    const out = {
+      ...med,
+      repeat: args.repeat,
+      spread,
+      chromium: chromiumVersion,
+      date: new Date().toISOString(),
+      config: {
+        durationMsPerRun: args.durationMs,
+        warmupMsPerRun: args.warmupMs,
+        waitQuietMs: args.waitQuietMs,
+        measuredPeer: { players: 2, inputDelay: 'default (2)', maxPrediction: args.maxPrediction || 'default (8)', hashInterval: 'default (60)', profile: 'default (on)' },
+        A: options.A,
+        B: options.B,
+        heavyUi: { domNodes: args.domNodes, rects: args.rects, canvas: '800x600 2D', budgetMs: args.uiMs },
+        hardwareConcurrency: first.hardwareConcurrency,
+        crossOriginIsolated: first.crossOriginIsolated,
+        userAgent: first.userAgent,
+        chromiumArgs: CHROMIUM_ARGS,
+        loadAvgBefore: loadAvgBefore.map((x) => sig(x, 3)),
+        loadAvgAfter: loadAvgAfter.map((x) => sig(x, 3)),
+      },
+      repetitions: repRuns,
+      definitions: DEFINITIONS,
+    };
+    if (args.json) console.log(JSON.stringify(out));
+    else printTable(med, args, chromiumVersion, first.hardwareConcurrency);
   } finally {
     clearTimeout(watchdog);
     await cleanup();

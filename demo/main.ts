@@ -102,7 +102,7 @@ function latestRender(): RenderFrame<ArenaRender> | null {
 }
 
 function draw(now: number): void {
-  heavy.work(now);
+  heavy.work();
   pageFrames.tick(now);
   const state = smoother.current(now);
   view.draw(state, now, ROUND_FRAMES);

@@ -4,92 +4,126 @@
  * Node APIs.
  */
 
-/** The three runs, in the order they execute in one page. */
+/** Where the measured engine runs: nowhere (the UI alone), in a worker, on the page's main thread. */
 export type RunMode = 'none' | 'worker' | 'main';
+
+/** The scenarios (see bench/browser.ts). */
+export type Scenario = 'A' | 'B';
+
+/** One measured run: a scenario in one mode, with or without the long tasks. */
+export interface RunSpec {
+  /** Unique within a repetition, e.g. `B:worker`, `A:worker:quiet`. */
+  label: string;
+  scenario: Scenario;
+  mode: RunMode;
+  /** Scenario A: inject the main-thread long tasks (false: the same run without them, the baseline of scenario C). */
+  longTasks: boolean;
+}
+
+/** The scripted remote peer (bench/browser-page/remote-worker.ts). */
+export interface RemoteConfig {
+  localPlayer: number;
+  seed: number;
+  inputSize: number;
+  inputDelay: number;
+  maxPrediction: number;
+  /** One-way link latency, applied in the remote's worker in both directions, ms. */
+  latencyMs: number;
+  /** The remote's input changes every this many frames. */
+  changeEvery: number;
+}
+
+/** A scenario's session, link and UI. */
+export interface ScenarioOptions {
+  /** Game spec of the measured engine. */
+  game: string;
+  /** One-way latency of the link, ms. */
+  latencyMs: number;
+  /** The remote's input delay (the measured peer uses netroll's default). */
+  remoteInputDelay: number;
+  /** The remote's input changes every this many frames (1: every frame, so every remote frame is mispredicted). */
+  remoteChangeEvery: number;
+  /** The measured peer's input changes every this many ticks. */
+  localChangeEvery: number;
+  /** Heavy UI work per animation frame, ms (0: only the game layer is drawn). */
+  uiBudgetMs: number;
+}
 
 /** Options the Node script hands to the page (`window.__netrollBench.run`). */
 export interface PageOptions {
   /** Measured window of each run, ms. */
   durationMs: number;
-  /** Unmeasured time before each window (UI warm-up; sessions reaching steady rollbacks), ms. */
+  /** Unmeasured time before each window (UI warm-up; sessions reaching steady state), ms. */
   warmupMs: number;
-  /** Swarm entity count for the engine runs. */
-  entities: number;
-  /** One-way latency of the in-page memory network, ms (no jitter, no loss). */
-  latencyMs: number;
-  /** Engine maxPrediction (inputDelay is always 0). */
-  maxPrediction: number;
-  /** Heavy UI: DOM nodes whose text and style change every frame. */
+  /** Heavy UI: DOM nodes and canvas rects (demo/heavy-ui.ts HeavyLoad). */
   domNodes: number;
-  /** Heavy UI: canvas rects drawn every frame. */
   rects: number;
-  /** Interval of the echo worker's packets (worker → page → worker), ms. */
-  echoIntervalMs: number;
-  /** Runs to do, in this order (normally all three). */
-  modes: RunMode[];
+  A: ScenarioOptions & {
+    /** Long tasks: each lasts a seeded uniform [min, max] ms; one starts every `everyMs`. */
+    longTaskMinMs: number;
+    longTaskMaxMs: number;
+    longTaskEveryMs: number;
+  };
+  B: ScenarioOptions;
+  /** The measured peer's maxPrediction; null: netroll's default (what ships). */
+  maxPrediction: number | null;
+  /** Seed of the long-task lengths and of the scripts (the same in every repetition). */
+  seed: number;
+  runs: RunSpec[];
 }
 
-/** Engine counters over the measured window, summed over both sessions. */
+/** Engine counters over the measured window (end − start). */
 export interface EngineWindow {
   ticks: number;
   rollbacks: number;
   rollbackFrames: number;
-  /** Engine-reported ms spent in rollbacks (re-simulation), summed. */
   rollbackMs: number;
   stalls: number;
   desyncs: number;
   malformed: number;
-  /** Rollback depth → count, over the window (histogram difference end − start). */
+  /** Rollback depth → count over the window (host histogram, end − start). */
   rollbackHistogram: Record<number, number>;
-  /** Engine tick interval p99 as the host loop saw it (last 600 ticks), per session. */
-  tickIntervalP99Ms: number[];
-  /** Render frames delivered to the page in the window (both sessions). */
+  /** Render frames delivered to the page in the window. */
   renders: number;
-  /** Periodic confirmed state hashes both peers took for the same frames all agree (null: none compared). */
-  confirmedHashesAgree: boolean | null;
-  /**
-   * Over the window's confirmed frames (from the confirmed input log), the
-   * fraction of (frame, player) whose input differs from the previous frame's.
-   */
-  inputChangeFraction: number | null;
+}
+
+/** The measured peer's confirmed input log and the hashes it took (Node replays the log and checks them). */
+export interface HashCheck {
+  /** encodeInputLog bytes, as a plain array (structured for page.evaluate). */
+  inputLog: number[];
+  hashes: { frame: number; hash: number }[];
+  hashInterval: number;
 }
 
 /** Raw samples of one run (statistics are computed in Node with bench/stats.ts). */
 export interface RunSamples {
-  mode: RunMode;
+  spec: RunSpec;
   /** Wall time of the measured window, ms. */
   windowMs: number;
-  /** Intervals between consecutive requestAnimationFrame timestamps (the callback's argument), ms. */
+  /** Intervals between consecutive requestAnimationFrame timestamps (the callback's argument; vsync-quantized), ms. */
   rafIntervals: number[];
-  /** Intervals between consecutive rAF callback starts (performance.now() on entry), ms. */
+  /** Intervals between consecutive rAF callback entries (performance.now(); not vsync-quantized), ms. */
   rafCallbackIntervals: number[];
-  /** JS time of the heavy UI work inside each rAF callback (DOM writes + forced layout + canvas draw + forced canvas raster via a 1-pixel read-back), ms. */
+  /** UI work inside each rAF callback (heavy load + game layer), ms. */
   uiWorkMs: number[];
-  /**
-   * rAF callback start → handler of a MessageChannel message posted at the end
-   * of that callback: the frame's main-thread time including the browser's
-   * style/layout/paint after the callback (plus any task queued before it), ms.
-   */
+  /** rAF callback start → handler of a MessageChannel message posted at the callback's end, ms. */
   frameBusyMs: number[];
   /** Long tasks (PerformanceObserver 'longtask') that started inside the window: their durations, ms. */
   longTaskDurations: number[];
-  /** Echo packets: worker send → page receive (cross-context absolute clocks), ms. */
-  echoWorkerToPage: number[];
-  /** Echo packets: page re-send → worker receive (cross-context absolute clocks), ms. */
-  echoPageToWorker: number[];
-  /** Echo packets: worker send → worker receive (one clock), ms. */
-  echoRoundTrip: number[];
-  /** Engine runs only: page receive time − RenderFrame.producedAt, ms. */
+  /** Long tasks the bench injected in the window (scenario A), ms each. */
+  injectedLongTasksMs: number[];
+  /** Engine runs: page receive time − RenderFrame.producedAt, ms. */
   renderLatency: number[];
-  /**
-   * Engine runs only: for every packet the memory transport delivered to a
-   * session, the start of the first engine tick (from the host's tickHistory)
-   * at or after the page-side arrival time, minus that arrival time, ms.
-   */
+  /** Engine runs: per remote packet, page handler time − wire arrival (the remote's `wireAt`), ms. */
+  packetDelay: number[];
+  /** Engine runs: per remote packet, the wait from the page handler to the start of the measured engine's next tick, ms. */
   arrivalToTick: number[];
-  /** Packets delivered by the memory network to the sessions in the window. */
-  packetsDelivered: number;
+  /** Engine runs: intervals between the measured engine's tick starts inside the window (host tickHistory), ms. */
+  tickIntervals: number[];
   engine: EngineWindow | null;
+  /** Engine runs: the scripted remote's stalls (ticks it could not advance) in the window. */
+  remoteStalls: number | null;
+  hashCheck: HashCheck | null;
 }
 
 export interface PageResult {

@@ -1,0 +1,147 @@
+/**
+ * The cheap remote peer of the browser bench: a scripted player on the other
+ * end of the link, in its own dedicated worker.
+ *
+ * It is netroll's real `Engine` (protocol, acks and redundancy, pings, time
+ * sync, the stall rule at `maxPrediction`), driving a game with no state: its
+ * ticks and rollbacks cost microseconds, so the measured page is the only
+ * thing on the machine that simulates the game (one engine per measured page,
+ * as in real use). Its inputs come from a seeded script (a new value every
+ * `changeEvery` frames). It takes no state hashes (hashInterval 0); the
+ * measured peer's hashes are checked by replaying its confirmed input log in
+ * Node instead.
+ *
+ * The link's one-way latency is applied here, in both directions, so the
+ * measured page's main thread carries each packet exactly once per direction,
+ * as a DataChannel on that thread would. A packet to the page is posted as
+ * `{ buf, wireAt }`: `wireAt` (performance.timeOrigin + performance.now()) is
+ * when it comes out of the simulated wire, i.e. arrives at the page's
+ * DataChannel; the page's handler time minus `wireAt` is the delay the page's
+ * main thread adds.
+ */
+import { Engine } from '../../src/engine/engine.ts';
+import type { EngineStats } from '../../src/engine/types.ts';
+import type { Game } from '../../src/engine/game.ts';
+import { Prng } from '../../src/util/prng.ts';
+import type { RemoteConfig } from './types.ts';
+
+interface StartCommand {
+  type: 'start';
+  port: MessagePort;
+  config: RemoteConfig;
+}
+interface StatsCommand {
+  type: 'stats';
+}
+interface StopCommand {
+  type: 'stop';
+}
+type Command = StartCommand | StatsCommand | StopCommand;
+
+const scope = globalThis as unknown as {
+  onmessage: ((ev: MessageEvent<Command>) => void) | null;
+  postMessage(message: EngineStats): void;
+};
+
+const absNow = () => performance.timeOrigin + performance.now();
+
+/** A game without state: the remote only needs the protocol, not the simulation. */
+function stubGame(inputSize: number): Game<null> {
+  const empty = new Uint8Array(0);
+  return {
+    spec: 'bench-remote',
+    inputSize,
+    init: () => null,
+    step: (s) => s,
+    save: () => empty,
+    load: () => null,
+  };
+}
+
+/**
+ * The scripted inputs: a new 5-bit value every `changeEvery` frames, never the
+ * same twice in a row, drawn in order from a seeded Prng. Frames must be asked
+ * in non-decreasing order (the engine's frame + input delay is).
+ */
+function scriptedInputs(seed: number, changeEvery: number): (frame: number) => number {
+  const rng = new Prng(seed);
+  let k = -1;
+  let value = -1;
+  return (frame) => {
+    const want = Math.floor(frame / changeEvery);
+    while (k < want) {
+      let v = rng.nextInt(32);
+      if (v === value) v = (v + 1) & 31;
+      value = v;
+      k++;
+    }
+    return value;
+  };
+}
+
+/** Most ticks run back to back after the loop was held up (as the engine host does). */
+const MAX_CATCH_UP = 8;
+
+let engine: Engine<null> | null = null;
+let timer: ReturnType<typeof setTimeout> | null = null;
+let port: MessagePort | null = null;
+let running = false;
+
+scope.onmessage = (ev) => {
+  const cmd = ev.data;
+  if (cmd.type === 'start') {
+    const c = cmd.config;
+    const out = cmd.port;
+    port = out;
+    const e = new Engine<null>({
+      game: stubGame(c.inputSize),
+      players: 2,
+      localPlayer: c.localPlayer,
+      seed: c.seed,
+      inputDelay: c.inputDelay,
+      maxPrediction: c.maxPrediction,
+      hashInterval: 0,
+      clock: () => performance.now(),
+      send: (_peer, bytes) => {
+        const buf = bytes.slice().buffer;
+        setTimeout(() => {
+          if (running) out.postMessage({ buf, wireAt: absNow() }, [buf]);
+        }, c.latencyMs);
+      },
+    });
+    engine = e;
+    out.onmessage = (m: MessageEvent<{ buf: ArrayBuffer }>) => {
+      const bytes = new Uint8Array(m.data.buf);
+      setTimeout(() => {
+        if (running) e.receive(1 - c.localPlayer, bytes);
+      }, c.latencyMs);
+    };
+    out.start();
+    running = true;
+    const input = new Uint8Array(c.inputSize);
+    const script = scriptedInputs(c.seed, c.changeEvery);
+    let nextAt = performance.now();
+    const loop = () => {
+      if (!running) return;
+      const now = performance.now();
+      if (now - nextAt > MAX_CATCH_UP * e.tickMs) nextAt = now;
+      for (let ran = 0; now >= nextAt && ran < MAX_CATCH_UP; ran++) {
+        input[0] = script(e.frame + e.inputDelay);
+        e.setLocalInput(input);
+        e.tick();
+        nextAt += e.tickInterval();
+      }
+      timer = setTimeout(loop, Math.max(0, nextAt - performance.now()));
+    };
+    loop();
+  } else if (cmd.type === 'stats') {
+    if (engine) scope.postMessage(engine.stats());
+  } else if (cmd.type === 'stop') {
+    running = false;
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    if (port) port.onmessage = null;
+    port?.close();
+    port = null;
+  }
+};
