@@ -205,7 +205,7 @@ describe('uploads across a server restart', () => {
     await second.close();
     extraServers.length = 0;
     const out = join(dataDir, 'export');
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/netroll.mjs', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['server/bin/netroll.mjs', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
     const exp = cli('export', '--format', 'csv', '--out', out);
     expect(exp.status, exp.stderr).toBe(0);
     expect(readFileSync(join(out, 'frames.csv'), 'utf8').trim().split('\n')).toHaveLength(121);
