@@ -2,10 +2,24 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 /**
+ * The page library's entry points: output file name → source. package.json's
+ * `exports` maps `netroll`, `netroll/worker`, `netroll/core` and
+ * `netroll/testing` onto these files (and their .d.ts under dist/types).
+ */
+export const LIBRARY_ENTRIES: Readonly<Record<string, string>> = {
+  netroll: 'main/index.ts',
+  worker: 'worker/index.ts',
+  core: 'src/index.ts',
+  testing: 'main/testing.ts',
+};
+/** The page library's runtime dependencies, left as imports in dist/. */
+export const LIBRARY_EXTERNALS: readonly string[] = ['comlink', 'socket.io-client'];
+
+/**
  * Builds (all into dist/):
- * - `vite build` — the ESM library: `netroll` (main/index.ts: Session API +
- *   pure core) and `netroll/worker` (worker/index.ts: `hostEngine`), with
- *   dependencies left external.
+ * - `vite build` — the ESM library, one file per entry point (see
+ *   LIBRARY_ENTRIES), with comlink and socket.io-client left external and
+ *   everything else (zod included) bundled in.
  * - `vite build --mode dropin` — the drop-in worker bundle
  *   `dist/netroll-worker.js`: one self-contained file (comlink and the engine
  *   inlined) that loads the user's game module by URL.
@@ -58,11 +72,8 @@ export default defineConfig(({ mode }) => {
       emptyOutDir: false,
       sourcemap: true,
       copyPublicDir: false,
-      lib: {
-        entry: { netroll: 'main/index.ts', worker: 'worker/index.ts' },
-        formats: ['es'],
-      },
-      rolldownOptions: { external: ['comlink', 'socket.io-client'] },
+      lib: { entry: { ...LIBRARY_ENTRIES }, formats: ['es'] },
+      rolldownOptions: { external: [...LIBRARY_EXTERNALS] },
     },
   };
 });

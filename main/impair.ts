@@ -8,6 +8,7 @@ import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import { checkConditions, ImpairmentModel, type LinkConditions } from '../src/sim/impairment.ts';
 import type { PacketTransport, PeerStatus } from './transport.ts';
 
+/** Latency, jitter and loss added to outgoing packets. */
 export interface Impairment {
   /** Added one-way delay, ms. */
   latencyMs: number;
@@ -21,6 +22,7 @@ export interface Impairment {
   reorder?: number;
 }
 
+/** A transport wrapped by {@link impairTransport}; `set()` changes the impairment at run time. */
 export interface ImpairedTransport extends PacketTransport {
   /** Current settings (mutate through `set`). */
   readonly impairment: Readonly<Impairment>;

@@ -1,9 +1,28 @@
 /**
- * `netroll`: the page-side API (Session, transports, input capture,
- * correction smoothing) and the pure core (engine, protocol, games).
+ * `netroll`: what a page needs to play. Start a session over your own
+ * transport ({@link createSession}) or through a netroll server
+ * ({@link joinGame}), capture input ({@link captureInput}) and smooth
+ * corrections ({@link createSmoother}).
+ *
+ * The engine itself runs in a worker (`netroll/worker`); the pure core is
+ * `netroll/core`, test transports and the soak runner are `netroll/testing`.
+ *
+ * @packageDocumentation
  */
 export { createSession, type Session, type SessionOptions, type SessionEvents, type EngineThread } from './session.ts';
-export { createMemoryNetwork, type PacketTransport, type PeerStatus, type MemoryLinkOptions } from './transport.ts';
+export {
+  joinGame,
+  type EngineSettings,
+  type JoinGameOptions,
+  type NetSession,
+  type ResearchConfig,
+  type SessionEnded,
+} from './connect.ts';
+export type { SignalingOptions } from './signaling.ts';
+export type { LinkReport, MeshConfig } from './mesh.ts';
+export type { ConnectionConfig, LinkConfig } from './peer-link.ts';
+export type { HealthConfig, LinkHealth } from './link-health.ts';
+export type { ConnectionInfo, ConnectionTypeConfig } from './connection-type.ts';
 export {
   captureInput,
   DEFAULT_KEYS,
@@ -16,16 +35,13 @@ export {
   type StickBits,
 } from './input-capture.ts';
 export { createSmoother, type Smoother, type SmootherOptions } from './smoothing.ts';
+export type { PacketTransport } from './transport.ts';
+export type { SessionMetrics } from './research.ts';
+export type { UploadStatus } from './uploader.ts';
+export type { Assignment } from '../src/signaling/events.ts';
 export type { HostConfig, HostEvent, HostMetrics, HostStats, RenderFrame, TickSample } from '../worker/api.ts';
-export * from '../src/index.ts';
-export { joinGame, type EngineSettings, type JoinGameOptions, type NetSession, type ResearchConfig, type SessionEnded } from './connect.ts';
-export { MeshTransport, type LinkReport, type MeshConfig, type MeshEvents, type MeshSignaling, type RouteCounters } from './mesh.ts';
-export type { IceState, Link, LinkEvents, LinkFactory, LinkSpec } from './link.ts';
-export { PeerLink, peerLinkFactory, type ConnectionConfig, type LinkConfig, type PeerLinkOptions } from './peer-link.ts';
-export type { HealthConfig, LinkHealth } from './link-health.ts';
-export type { ConnectionInfo, ConnectionTypeConfig } from './connection-type.ts';
-export { SignalingClient, type SignalingOptions } from './signaling.ts';
-export * from '../src/contracts/index.ts';
-export { impairTransport, type Impairment, type ImpairedTransport } from './impair.ts';
-export { ResearchRecorder, type SessionMetrics } from './research.ts';
-export { ReportUploader, type UploadStatus, type UploaderOptions } from './uploader.ts';
+export type { EngineStats, PeerStats } from '../src/engine/types.ts';
+export type { GameResolver } from '../worker/engine-host.ts';
+export type { Game } from '../src/engine/game.ts';
+export { NetrollError, ErrorCode, type ErrorInfo } from '../src/contracts/errors.ts';
+export type { CandidateType, ConnectionType, EndReason, HealthLevel, PeerStatus, Route } from '../src/contracts/vocabulary.ts';

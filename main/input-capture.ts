@@ -47,6 +47,7 @@ interface GamepadLike {
   readonly axes: readonly number[];
 }
 
+/** Options of {@link captureInput}: key and button maps, stick bits and dead zone, input size, change callback. */
 export interface InputCaptureOptions {
   /** Key code → bit. Default {@link DEFAULT_KEYS}. */
   keys?: KeyMap;
@@ -72,6 +73,7 @@ export interface InputCaptureOptions {
   onChange?: (input: Uint8Array) => void;
 }
 
+/** A running input capture (keyboard and gamepad 0); `stop()` removes its listeners. */
 export interface InputCapture {
   /** The current input (a fresh copy). Polls the gamepad; fires `onChange` if it changed. */
   read(): Uint8Array;

@@ -15,9 +15,8 @@ import type {
   RenderFrame,
   TickSample,
 } from '../worker/api.ts';
-import { EngineHost, type GameResolver } from '../worker/engine-host.ts';
+import type { GameResolver } from '../worker/engine-host.ts';
 import { installErrorTransfer } from '../worker/errors.ts';
-import { expose } from 'comlink';
 import type { PacketTransport, PeerStatus } from './transport.ts';
 
 /** Where the engine runs. */
@@ -26,6 +25,7 @@ export type EngineThread =
   /** The same host on this page's main thread (for comparisons; it will hitch under load). */
   | { mainThread: GameResolver };
 
+/** Options of {@link createSession}: the game, the players, the engine thread and the transport, plus engine options. */
 export interface SessionOptions extends Omit<HostConfig, 'game'> {
   /** Game spec the host resolves (built-in: `arena`, `swarm?entities=N`). */
   game: string;
@@ -43,6 +43,7 @@ export type SessionEvents = {
   peer: { type: 'peer'; peer: number; status: PeerStatus };
 };
 
+/** A running session: set input, receive render states and events, read stats, close. */
 export interface Session {
   /** Set this peer's input (game.inputSize bytes), used from the next tick on. */
   setInput(input: Uint8Array): void;
@@ -71,9 +72,9 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   let host: Remote<EngineHostApi>;
   let worker: Worker | null = null;
   if ('mainThread' in thread) {
-    const channel = new MessageChannel();
-    expose(new EngineHost(thread.mainThread), channel.port1);
-    host = wrap<EngineHostApi>(channel.port2);
+    // Loaded on demand: a page that runs the engine in a worker never downloads it.
+    const { hostOnMainThread } = await import('./main-thread-engine.ts');
+    host = wrap<EngineHostApi>(hostOnMainThread(thread.mainThread));
   } else {
     worker = thread;
     host = wrap<EngineHostApi>(thread);

@@ -12,6 +12,7 @@ export interface SmootherOptions<R> {
   durationMs?: number;
 }
 
+/** A correction smoother: push render states as they arrive, draw `current(now)`. */
 export interface Smoother<R> {
   /** Feed every render state (with whether a rollback corrected it) and the time it arrived. */
   push(state: R, corrected: boolean, now: number): void;
@@ -19,6 +20,7 @@ export interface Smoother<R> {
   current(now: number): R | null;
 }
 
+/** Smooth visual corrections: after a rollback changes what is shown, blend from the old picture to the corrected one over `durationMs`. */
 export function createSmoother<R>(options: SmootherOptions<R>): Smoother<R> {
   const duration = options.durationMs ?? 100;
   let target: R | null = null;

@@ -9,6 +9,7 @@ import type { PeerStatus } from '../src/contracts/vocabulary.ts';
 
 export type { PeerStatus } from '../src/contracts/vocabulary.ts';
 
+/** Carries raw packets between peers: a DataChannel mesh, the server relay, or an in-memory network. */
 export interface PacketTransport {
   /** Send one packet to `peer`. The transport may take ownership of `packet`. */
   send(peer: number, packet: ArrayBuffer): void;

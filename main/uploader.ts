@@ -17,6 +17,7 @@ export interface UploaderOptions {
   fetch?: typeof fetch;
 }
 
+/** Where a session's research report uploads stand: sent, acknowledged, pending, last error. */
 export interface UploadStatus {
   readonly acked: number;
   readonly attempts: number;

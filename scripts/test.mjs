@@ -17,6 +17,7 @@ step('node', ['scripts/ensure-deps.mjs']);
 step('node', ['scripts/ensure-system.mjs']);
 step('npm', ['run', '--silent', 'typecheck']);
 step('node', ['scripts/build.mjs']);
+step('node', ['scripts/api-report.mjs']);
 step('npx', ['vitest', 'run']);
 
 let canNamespace = false;

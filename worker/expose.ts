@@ -17,10 +17,9 @@ import type { Game } from '../src/engine/game.ts';
  * hostEngine(myGame);
  * ```
  */
-export function hostEngine(game: Game<unknown> | GameResolver, endpoint?: Endpoint): EngineHost {
+export function hostEngine(game: Game<unknown> | GameResolver, endpoint?: Endpoint): void {
   const resolve: GameResolver = typeof game === "function" ? game : () => game;
   const host = new EngineHost(resolve);
   installErrorTransfer();
   expose(host, endpoint ?? (globalThis as unknown as Endpoint));
-  return host;
 }

@@ -150,6 +150,7 @@ function int(name: string, v: number, min: number, max: number): number {
   return v;
 }
 
+/** The rollback engine for one peer: call `tick()` at `tickInterval()`, feed it received packets with `receive()`. */
 export class Engine<S> {
   readonly game: Game<S>;
   readonly players: number;

@@ -28,6 +28,7 @@ export interface LoggedDeparture {
   readonly frame: number;
 }
 
+/** A session's confirmed inputs: the game spec, seed and players, and every player's input for every confirmed frame. */
 export interface InputLog {
   /** The game's spec, version included (`arena@1`). */
   readonly spec: string;
@@ -41,6 +42,7 @@ export interface InputLog {
   readonly departures?: readonly LoggedDeparture[];
 }
 
+/** What {@link decodeInputLog} returns: the log, or why the bytes are not one. */
 export type InputLogResult = { ok: true; log: InputLog } | { ok: false; error: ErrorInfo };
 
 const bad = (message: string): InputLogResult => ({ ok: false, error: errorInfo('bad-input-log', message) });
@@ -120,6 +122,7 @@ export function specVersion(spec: string): { name: string; version: number } {
   return { name: head.slice(0, at), version: Number.isInteger(v) && v >= 0 ? v : -1 };
 }
 
+/** What {@link replay} returns: the frames replayed and the final state hash. */
 export interface ReplayResult {
   /** Frames replayed. */
   readonly frames: number;

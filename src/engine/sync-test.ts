@@ -9,6 +9,7 @@ import type { Game } from './game.ts';
 import { xxh32 } from './hash.ts';
 import { Simulation } from './simulation.ts';
 
+/** Options of {@link runSyncTest}. */
 export interface SyncTestOptions<S> {
   game: Game<S>;
   players: number;
@@ -21,6 +22,7 @@ export interface SyncTestOptions<S> {
   inputs: (frame: number) => Uint8Array;
 }
 
+/** A frame whose state hash differed after a rollback and re-simulation. */
 export interface SyncTestMismatch {
   /** The frame whose state differed (state at its start). */
   readonly frame: number;
@@ -30,6 +32,7 @@ export interface SyncTestMismatch {
   readonly actualHash: number;
 }
 
+/** What {@link runSyncTest} found: frames checked and any mismatches. */
 export interface SyncTestReport {
   readonly frames: number;
   readonly rollbacks: number;

@@ -24,6 +24,7 @@ interface Delivery {
   bytes: Uint8Array;
 }
 
+/** Packet counters of a {@link SimNetwork}. */
 export interface NetworkCounters {
   sent: number;
   delivered: number;
@@ -34,6 +35,7 @@ export interface NetworkCounters {
   bytes: number;
 }
 
+/** A seeded in-memory network between engines in one process, on a virtual clock: latency, jitter, loss, duplication, reordering and outages per link. */
 export class SimNetwork {
   private readonly model: ImpairmentModel;
   private readonly links = new Map<string, LinkConditions>();

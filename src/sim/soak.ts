@@ -19,6 +19,7 @@ import { gameFromSpec } from '../games/index.ts';
 import { Prng, mixSeed } from '../util/prng.ts';
 import { type LinkConditions, type Outage, SimNetwork } from './network.ts';
 
+/** Options of {@link runSoak}: players, frames, network conditions, engine options. */
 export interface SoakOptions extends LinkConditions {
   players: number;
   frames: number;
@@ -61,6 +62,7 @@ export interface OracleResult {
   readonly detectionLatencyFrames: number | null;
 }
 
+/** One peer's figures at the end of a soak run. */
 export interface PeerSummary {
   readonly player: number;
   readonly frame: number;
@@ -78,6 +80,7 @@ export interface PeerSummary {
   readonly left: boolean;
 }
 
+/** What {@link runSoak} returns: per-peer figures and whether every peer's confirmed states and logs agree. */
 export interface SoakResult {
   readonly players: number;
   readonly game: string;
