@@ -48,6 +48,9 @@
  *   `serialize`/`deserialize` override (its documented customisation), and
  *   `bytesPerInputRatioVsNetplayjs` = NetplayJS input message bytes / netroll
  *   input packet bytes (both > 1 when netroll is faster / smaller).
+ * - Bundle sizes (`pageBundleGzipBytes`, `workerBundleGzipBytes`,
+ *   `mainThreadEngineGzipBytes`, `dropinBundleGzipBytes`): see
+ *   bench/bundle-size.ts.
  */
 import { performance } from 'node:perf_hooks';
 import { Engine, type EngineOptions, type TraceSpan } from '../src/engine/engine.ts';
@@ -60,6 +63,7 @@ import { createSwarm } from '../src/games/swarm.ts';
 import { decode, encodeInput } from '../src/protocol/codec.ts';
 import { PERFECT_LINK, SimNetwork } from '../src/sim/network.ts';
 import { Prng } from '../src/util/prng.ts';
+import { measureBundleSizes } from './bundle-size.ts';
 import { benchNetplayjs } from './netplayjs.ts';
 import { deadline, measure, median, p95, sig } from './stats.ts';
 
@@ -370,6 +374,10 @@ const ROWS: Row[] = [
   ['rollback8SpeedupVsNetplayjs', '×', 'NetplayJS rollback ms / netroll rollback ms (NetplayJS default state format)'],
   ['rollback8SpeedupVsNetplayjsTyped', '×', 'NetplayJS typed-state rollback ms / netroll rollback ms'],
   ['bytesPerInputRatioVsNetplayjs', '×', 'NetplayJS input bytes / netroll input packet bytes'],
+  ['pageBundleGzipBytes', 'B', 'gzip, page joining a game with its engine in a worker (bench/bundle-size.ts)'],
+  ['workerBundleGzipBytes', 'B', 'gzip, that page\'s engine worker'],
+  ['mainThreadEngineGzipBytes', 'B', 'gzip, main-thread engine mode, loaded on demand only'],
+  ['dropinBundleGzipBytes', 'B', 'gzip, dist/netroll-worker.js (when built)'],
 ];
 
 function printTable(results: Record<string, number>): void {
@@ -436,6 +444,8 @@ async function main(): Promise<void> {
   });
   results.rollback8SpeedupVsNetplayjsTyped = npTyped.rollbackMs / results.rollback8MsSwarm1000!;
   results.bytesPerInputRatioVsNetplayjs = np.bytesPerInputMessage / results.bytesPerInputPacket2p1b3f!;
+  progress('bundle sizes');
+  Object.assign(results, await measureBundleSizes());
   results.benchSeconds = (performance.now() - started) / 1000;
 
   const rounded: Record<string, number> = {};
