@@ -38,12 +38,10 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright';
+import { chromiumLaunchOptions } from '../harness/chromium.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const template = join(root, 'bench', 'package-app');
-/** Chromium for headless runs (see README, "Testing"). */
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Limits for each step on a loaded machine. */
 const STEP_TIMEOUT_MS = 5 * 60_000;
 const PLAY_TIMEOUT_MS = 90_000;
@@ -182,7 +180,7 @@ function serveStatic(dir: string): Promise<{ server: Server; origin: string }> {
 
 /** Open `url` in Chromium and wait for the page's `window.netrollResult`. */
 async function playInChromium(url: string): Promise<PlayResult> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch(chromiumLaunchOptions());
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
