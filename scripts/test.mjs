@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every test. Installs what is missing (npm packages; Chromium
-// and coturn via apt when root), type-checks, builds, then runs the unit,
+// and coturn via apt when root), type-checks, lints, builds, checks the
+// public API reports, then runs the unit,
 // browser and end-to-end suites. The end-to-end suite runs inside a private
 // network namespace when this user can make one (root with `unshare`), so
 // WebRTC uses real host candidates on a veth pair and no packet leaves the
@@ -16,6 +17,7 @@ const step = (cmd, args, opts = {}) => {
 step('node', ['scripts/ensure-deps.mjs']);
 step('node', ['scripts/ensure-system.mjs']);
 step('npm', ['run', '--silent', 'typecheck']);
+step('node', ['scripts/lint.mjs']);
 step('node', ['scripts/build.mjs']);
 step('node', ['scripts/api-report.mjs']);
 step('npx', ['vitest', 'run']);

@@ -198,7 +198,7 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
     }
   }
   if (c.rateLimits !== false) {
-    for (const [event, limit] of Object.entries(c.rateLimits)) {
+    for (const [event, limit] of Object.entries<RateLimit>({ ...c.rateLimits })) {
       if (!(limit.burst >= 1) || !(limit.perSecond > 0)) {
         throw new ConfigError(`rate limit ${event}: burst must be >= 1 and perSecond > 0`);
       }

@@ -21,5 +21,5 @@ export function hostEngine(game: Game<unknown> | GameResolver, endpoint?: Endpoi
   const resolve: GameResolver = typeof game === "function" ? game : () => game;
   const host = new EngineHost(resolve);
   installErrorTransfer();
-  expose(host, endpoint ?? (globalThis as unknown as Endpoint));
+  expose(host, endpoint); // comlink's default endpoint is this worker's global scope
 }

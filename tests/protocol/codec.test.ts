@@ -136,8 +136,9 @@ describe('codec: other messages', () => {
       const r = decode(encode(msg));
       expect(r.ok).toBe(true);
       if (!r.ok) return;
-      const normalized = JSON.parse(JSON.stringify(r.message, (_k, v) => (v instanceof Uint8Array ? [...v] : v)));
-      const expected = JSON.parse(JSON.stringify(msg, (_k, v) => (v instanceof Uint8Array ? [...v] : v)));
+      const plain = (_k: string, v: unknown): unknown => (v instanceof Uint8Array ? [...v] : v);
+      const normalized: unknown = JSON.parse(JSON.stringify(r.message, plain));
+      const expected: unknown = JSON.parse(JSON.stringify(msg, plain));
       expect(normalized).toEqual(expected);
     });
   }

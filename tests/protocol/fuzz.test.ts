@@ -77,7 +77,7 @@ function mutate(rng: Prng, base: Uint8Array): Uint8Array {
   return out;
 }
 
-const toPlain = (m: Message) => JSON.stringify(m, (_k, v) => (v instanceof Uint8Array ? [...v] : v));
+const toPlain = (m: Message) => JSON.stringify(m, (_k: string, v: unknown): unknown => (v instanceof Uint8Array ? [...v] : v));
 
 describe('decoders never throw', () => {
   for (const [name, message] of Object.entries(seeds)) {
