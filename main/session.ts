@@ -51,13 +51,21 @@ export interface Session {
   onRender(handler: (frame: RenderFrame) => void): () => void;
   /** The newest render state delivered (for a requestAnimationFrame loop). */
   latestRender(): RenderFrame | null;
+  /** Subscribe to an event (rollback, desync, episode, ended, peer status, ...); returns unsubscribe. */
   on<K extends keyof SessionEvents>(type: K, handler: (event: SessionEvents[K]) => void): () => void;
+  /** The engine's counters now (frames, rollbacks, stalls, per-peer RTT and advantage). */
   stats(): Promise<HostStats>;
+  /** Everything this peer records about the session, with the confirmed input log. */
   exportSessionMetrics(): Promise<HostMetrics>;
+  /** Change the input delay while playing. */
   setInputDelay(frames: number): Promise<void>;
+  /** Recent ticks' timings, newest last. */
   tickHistory(): Promise<TickSample[]>;
+  /** The engine's DevTools measures (rollbacks, steps, saves, hashes) recorded so far. */
   measures(): Promise<{ name: string; start: number; duration: number; detail: unknown }[]>;
+  /** Start ticking (when created with `autoStart: false`, or after `stop()`). */
   start(): Promise<void>;
+  /** Stop ticking; the session can start again. */
   stop(): Promise<void>;
   /** Stop the engine, release the packet port and the transport. Terminates a worker it was given. */
   close(): Promise<void>;

@@ -11,11 +11,17 @@ export interface HostConfig {
   game: string;
   /** For the drop-in bundle: URL of an ES module exporting the game. */
   gameUrl?: string;
+  /** Players in the session, 2..8. */
   players: number;
+  /** This peer's player index, 0..players-1. */
   localPlayer: number;
+  /** Session seed every peer shares (from the lobby). */
   seed: number;
+  /** Frames between reading a local input and applying it. Default 2. */
   inputDelay?: number;
+  /** Frames the engine may run past the confirmed frame before it stalls. Default 8. */
   maxPrediction?: number;
+  /** Confirmed frames between state-hash exchanges. Default 60. */
   hashInterval?: number;
   /** Ticks per second. Default 60. */
   tickRate?: number;
