@@ -11,6 +11,9 @@ const fromSource = existsSync(new URL('cli.ts', here)) && process.env.NETROLL_SE
 const command = process.argv[2];
 const serve = command === 'serve';
 if (serve) process.argv.splice(2, 1);
+if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  console.log('netroll server\n\n  npx netroll serve [options]\n      starts the server (npx netroll serve --help lists the options)\n');
+}
 
 if (fromSource) {
   const { register } = await import('tsx/esm/api');
