@@ -16,9 +16,9 @@ import type { ConnectionInfo } from './connection-type.ts';
 import type { LinkReport, MeshEvents } from './mesh.ts';
 import { linkReportData, type LiveStatsSource, liveStatsOf } from './research-format.ts';
 
-export { linkReportData, liveStatsOf, type LiveStatsSource } from './research-format.ts';
+export type { LiveStatsSource } from './research-format.ts';
 
-export { ReportUploader, type UploaderOptions, type UploadStatus } from './uploader.ts';
+export { ReportUploader, type UploadStatus } from './uploader.ts';
 
 /** Everything this peer knows about its session (`exportSessionMetrics()` of a networked session). */
 export interface SessionMetrics extends HostMetrics {
