@@ -9,23 +9,12 @@ import { createSwarm, SWARM_VERSION } from './swarm.ts';
 
 export {
   createArena,
-  ARENA_DEFAULTS,
-  ARENA_VERSION,
-  INPUT_UP,
-  INPUT_DOWN,
-  INPUT_LEFT,
-  INPUT_RIGHT,
-  INPUT_ACTION,
   type ArenaOptions,
   type ArenaState,
   type ArenaRender,
 } from './arena.ts';
 export {
   createSwarm,
-  SWARM_VERSION,
-  SWARM_MIN_ENTITIES,
-  SWARM_MAX_ENTITIES,
-  SWARM_WORDS_PER_ENTITY,
   type SwarmOptions,
   type SwarmState,
   type SwarmRender,
