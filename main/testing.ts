@@ -11,6 +11,6 @@ export { createMemoryNetwork, type MemoryLinkOptions } from './transport.ts';
 export { impairTransport, type Impairment, type ImpairedTransport } from './impair.ts';
 export { SimNetwork, type LinkConditions, type NetworkCounters, type Outage } from '../src/sim/network.ts';
 export type { OutageWindow } from '../src/sim/impairment.ts';
-export { runSoak, type PeerSummary, type SoakOptions, type SoakResult } from '../src/sim/soak.ts';
+export { runSoak, type OracleResult, type PeerSummary, type SoakOptions, type SoakResult } from '../src/sim/soak.ts';
 export type { PacketTransport, PeerStatus } from './transport.ts';
 export type { Game } from '../src/engine/game.ts';
