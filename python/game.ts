@@ -256,3 +256,8 @@ export async function pyodideGame(options: PyodideGameOptions): Promise<PythonGa
   }
   return game;
 }
+
+/** View a Python game as the engine's `Game<unknown>` (its state is opaque to the engine). */
+export function asGame(game: PythonGame): Game<unknown> {
+  return game as unknown as Game<unknown>;
+}

@@ -5,7 +5,7 @@
 import { NetrollError } from '../src/contracts/errors.ts';
 import type { Game } from '../src/engine/game.ts';
 import type { HostConfig } from '../worker/api.ts';
-import { pyodideGame, type PythonGame } from './game.ts';
+import { asGame, pyodideGame } from './game.ts';
 import { parsePythonSpec } from './spec.ts';
 
 /** Is `url` a Python module URL (`….py`, optionally with `#Class`)? */
@@ -16,11 +16,6 @@ export function isPythonUrl(url: string): boolean {
 /** The Pyodide directory a host uses: `config.pyodideUrl`, else `pyodide/` next to the worker script. */
 export function pyodideUrlFor(config: HostConfig, workerUrl: string): string {
   return new URL(config.pyodideUrl ?? 'pyodide/', workerUrl).href;
-}
-
-/** View a Python game as the engine's `Game<unknown>` (its state is opaque to the engine). */
-export function asGame(game: PythonGame): Game<unknown> {
-  return game as unknown as Game<unknown>;
 }
 
 /**

@@ -4,7 +4,7 @@
  * `pyodide`; apps that do not import this entry install and load nothing
  * more.
  */
-export { pyodideGame, type PyodideGameOptions, type PythonGame, type PythonParam, type PythonState } from './game.ts';
+export { asGame, pyodideGame, type PyodideGameOptions, type PythonGame, type PythonParam, type PythonState } from './game.ts';
 export { loadPython, type LoadPythonOptions, type PyodideAPI } from './loader.ts';
 export { isPythonSpec, parsePythonSpec, type PythonSpec } from './spec.ts';
-export { asGame, isPythonUrl, pyodideUrlFor, pythonGameFromSources, pythonGameFromUrl } from './host.ts';
+export { isPythonUrl, pyodideUrlFor, pythonGameFromSources, pythonGameFromUrl } from './host.ts';

@@ -49,7 +49,7 @@ export async function preloadGames(
 ): Promise<(spec: string) => Game<unknown>> {
   const loaded = new Map<string, Game<unknown>>();
   for (const spec of new Set(specs)) {
-    if (isPythonSpec(spec)) loaded.set(spec, (await pythonGameFromSpec(spec, options)) as unknown as Game<unknown>);
+    if (isPythonSpec(spec)) loaded.set(spec, asGame(await pythonGameFromSpec(spec, options)));
   }
   return (spec) => loaded.get(spec) ?? fallback(spec);
 }

@@ -11,10 +11,9 @@ import { Simulation } from '../../src/engine/simulation.ts';
 import { runSyncTest } from '../../src/engine/sync-test.ts';
 import { gameFromSpec } from '../../src/games/index.ts';
 import { Prng } from '../../src/util/prng.ts';
-import { pyodideGame, type PythonGame } from '../../python/game.ts';
+import { asGame, pyodideGame, type PythonGame, type PythonState } from '../../python/game.ts';
 import { loadPython, type PyodideAPI } from '../../python/loader.ts';
 import { preloadGames, pythonGameFromSpec } from '../../python/node.ts';
-import { asGame } from '../../python/host.ts';
 
 let py: PyodideAPI;
 let slime: PythonGame;
@@ -73,7 +72,7 @@ describe('the example: slime volleyball', () => {
       game.step(state, idle, frames++);
     }
     expect(game.isEpisodeOver!(state)).toBe(true);
-    const rec = short.record(state) as Record<string, number>;
+    const rec = short.record(state as PythonState) as Record<string, number>;
     expect(rec.score_left! + rec.score_right!).toBe(1);
     expect(rec.frames).toBe(frames);
     const last = game.render!(state) as { ball: number[]; score: number[] };
