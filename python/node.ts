@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetrollError } from '../src/contracts/errors.ts';
 import type { Game } from '../src/engine/game.ts';
-import { pyodideGame, type PythonGame } from './game.ts';
+import { asGame, pyodideGame, type PythonGame } from './game.ts';
 import { parsePythonSpec, isPythonSpec } from './spec.ts';
 
 /** The example games shipped with netroll (`py-slime`). */
