@@ -1,11 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { pyodideAssets } from './python/vite.ts';
 
 /**
  * Builds (all into dist/):
  * - `vite build` — the ESM library: `netroll` (main/index.ts: Session API +
- *   pure core) and `netroll/worker` (worker/index.ts: `hostEngine`), with
- *   dependencies left external.
+ *   pure core), `netroll/worker` (worker/index.ts: `hostEngine`),
+ *   `netroll/python` (python/index.ts: Python games through Pyodide, an
+ *   optional peer) and `netroll/python/vite` (python/vite.ts: the plugin
+ *   serving Pyodide's files), with dependencies left external.
  * - `vite build --mode dropin` — the drop-in worker bundle
  *   `dist/netroll-worker.js`: one self-contained file (comlink and the engine
  *   inlined) that loads the user's game module by URL.
@@ -23,6 +26,8 @@ export default defineConfig(({ mode }) => {
       base: './',
       publicDir: false,
       worker: { format: 'es' },
+      // The Pyodide runtime for `?game=py-slime`, served from this origin (dist/demo/pyodide/).
+      plugins: [pyodideAssets()],
       server: {
         proxy: {
           '/socket.io': { target: process.env.NETROLL_SERVER ?? 'http://localhost:8080', ws: true },
@@ -59,10 +64,11 @@ export default defineConfig(({ mode }) => {
       sourcemap: true,
       copyPublicDir: false,
       lib: {
-        entry: { netroll: 'main/index.ts', worker: 'worker/index.ts' },
+        // `netroll/python` (browser and Node) and `netroll/python/vite` (the Vite plugin, Node).
+        entry: { netroll: 'main/index.ts', worker: 'worker/index.ts', python: 'python/index.ts', 'python-vite': 'python/vite.ts' },
         formats: ['es'],
       },
-      rolldownOptions: { external: ['comlink', 'socket.io-client'] },
+      rolldownOptions: { external: ['comlink', 'socket.io-client', 'pyodide', 'vite', /^node:/] },
     },
   };
 });

@@ -62,6 +62,7 @@ import { PERFECT_LINK, SimNetwork } from '../src/sim/network.ts';
 import { Prng } from '../src/util/prng.ts';
 import { benchNetplayjs } from './netplayjs.ts';
 import { deadline, measure, median, p95, sig } from './stats.ts';
+import { benchPython } from './python.ts';
 
 const SEED = 0x5eed;
 /** Keeps results of measured calls alive so they cannot be optimized away. */
@@ -369,6 +370,11 @@ const ROWS: Row[] = [
   ['netplayjsTypedDeserializeMsSwarm1000', 'ms', 'typed deserialize()'],
   ['rollback8SpeedupVsNetplayjs', '×', 'NetplayJS rollback ms / netroll rollback ms (NetplayJS default state format)'],
   ['rollback8SpeedupVsNetplayjsTyped', '×', 'NetplayJS typed-state rollback ms / netroll rollback ms'],
+  ['pythonLoadMs', 'ms', 'loadPython(): Pyodide from the npm package, in Node'],
+  ['pythonStepMs200', 'ms', 'step, pure-Python 200-entity env (bench/python-env.py)'],
+  ['pythonSaveMs200', 'ms', 'save (get_state, pickle) into a reused buffer'],
+  ['pythonLoadStateMs200', 'ms', 'load (set_state, pickle)'],
+  ['pythonRollback8Ms200', 'ms', 'load + 8 × (save + step), goal ≤ 8 ms'],
   ['bytesPerInputRatioVsNetplayjs', '×', 'NetplayJS input bytes / netroll input packet bytes'],
 ];
 
@@ -424,6 +430,8 @@ async function main(): Promise<void> {
     netplayjsBytesPerStateMessageSwarm1000: np.bytesPerStateMessage,
     netplayjsHostToClientBytesPerSecond60Hz: np.hostToClientBytesPerSecond60Hz,
   });
+  progress('Python (Pyodide)');
+  Object.assign(results, await benchPython());
   results.rollback8SpeedupVsNetplayjs = np.rollbackMs / results.rollback8MsSwarm1000!;
   progress('NetplayJS, typed-array state');
   const npTyped = await benchNetplayjs({ entities: 1000, latencyTicks: 8, typedState: true });

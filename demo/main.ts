@@ -18,7 +18,8 @@ import { Hud, type HudSample, hudSample, rttByPeer } from './hud.ts';
 import { ImpairControls } from './impair-controls.ts';
 import { Overlay } from './overlay.ts';
 import type { NetrollPageApi } from './page-api.ts';
-import { describeGroup, GAME_SPEC, hrefWith, parseOptions, ROUND_FRAMES } from './options.ts';
+import { describeGroup, gameSpec, hrefWith, parseOptions, ROUND_FRAMES } from './options.ts';
+import { asSlimeRender, SlimeView } from './slime-view.ts';
 import { Scoreboard } from './scoreboard.ts';
 import { SessionCard } from './session-card.ts';
 import { liveStatus, StatusPanel, type StatusView } from './status.ts';
@@ -53,6 +54,11 @@ for (const a of document.querySelectorAll<HTMLAnchorElement>('a[data-engine]')) 
   const engine = a.dataset.engine === 'main' ? 'main' : 'worker';
   a.href = hrefWith(location, { engine });
   if (engine === options.engine) a.setAttribute('aria-current', 'true');
+}
+for (const a of document.querySelectorAll<HTMLAnchorElement>('a[data-game]')) {
+  const game = a.dataset.game === 'py-slime' ? 'py-slime' : 'arena';
+  a.href = hrefWith(location, { game });
+  if (game === options.game) a.setAttribute('aria-current', 'true');
 }
 $('#engine-where').textContent = options.engine === 'main' ? 'the main thread (for comparison: it hitches under heavy UI)' : 'a Web Worker';
 document.body.dataset.engine = options.engine;
@@ -92,6 +98,8 @@ let serverLost = false;
 
 const smoother = createSmoother<ArenaRender>({ interpolate: lerpArena, durationMs: 100 });
 const view = new ArenaView($<HTMLCanvasElement>('#game'), () => session?.assignment.playerIndex ?? null);
+/** `?game=py-slime`: the Python example, drawn from its render dict. */
+const slimeView = options.game === 'py-slime' ? new SlimeView($<HTMLCanvasElement>('#game'), () => session?.assignment.playerIndex ?? null) : null;
 const scoreboard = new Scoreboard($('#scoreboard'));
 
 function latestRender(): RenderFrame<ArenaRender> | null {
@@ -104,9 +112,13 @@ function latestRender(): RenderFrame<ArenaRender> | null {
 function draw(now: number): void {
   heavy.work();
   pageFrames.tick(now);
-  const state = smoother.current(now);
-  view.draw(state, now, ROUND_FRAMES);
-  scoreboard.update(state, session?.assignment.playerIndex ?? null, session?.latestRender()?.episode ?? 0);
+  if (slimeView) {
+    slimeView.draw(asSlimeRender(session?.latestRender()?.state));
+  } else {
+    const state = smoother.current(now);
+    view.draw(state, now, ROUND_FRAMES);
+    scoreboard.update(state, session?.assignment.playerIndex ?? null, session?.latestRender()?.episode ?? 0);
+  }
   requestAnimationFrame(draw);
 }
 requestAnimationFrame(draw);
@@ -184,7 +196,9 @@ async function start(): Promise<void> {
       server,
       ...(options.room !== null ? { room: options.room } : { queue: options.queue }),
       players: options.players,
-      game: GAME_SPEC,
+      game: gameSpec(options),
+      // Python games load Pyodide inside the engine worker, from this origin.
+      pyodideUrl: new URL('pyodide/', location.href).href,
       engine:
         options.engine === 'main'
           ? { mainThread: (config) => gameFromSpec(config.game) }

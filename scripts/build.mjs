@@ -18,4 +18,4 @@ for (const file of walk('dist/types').filter((f) => f.endsWith('.d.ts'))) {
   const fixed = text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2');
   if (fixed !== text) writeFileSync(file, fixed);
 }
-console.log('built dist/netroll.js, dist/worker.js, dist/netroll-worker.js and dist/types/');
+console.log('built dist/netroll.js, dist/worker.js, dist/python.js, dist/python-vite.js, dist/netroll-worker.js and dist/types/');
