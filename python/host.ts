@@ -8,10 +8,7 @@ import type { HostConfig } from '../worker/api.ts';
 import { asGame, pyodideGame } from './game.ts';
 import { parsePythonSpec } from './spec.ts';
 
-/** Is `url` a Python module URL (`….py`, optionally with `#Class`)? */
-export function isPythonUrl(url: string): boolean {
-  return /\.py(?:[?#].*)?$/i.test(url);
-}
+export { isPythonUrl } from './spec.ts';
 
 /** The Pyodide directory a host uses: `config.pyodideUrl`, else `pyodide/` next to the worker script. */
 export function pyodideUrlFor(config: HostConfig, workerUrl: string): string {

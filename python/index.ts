@@ -6,5 +6,5 @@
  */
 export { asGame, pyodideGame, type PyodideGameOptions, type PythonGame, type PythonParam, type PythonState } from './game.ts';
 export { loadPython, type LoadPythonOptions, type PyodideAPI } from './loader.ts';
-export { isPythonSpec, parsePythonSpec, type PythonSpec } from './spec.ts';
-export { isPythonUrl, pyodideUrlFor, pythonGameFromSources, pythonGameFromUrl } from './host.ts';
+export { isPythonSpec, isPythonUrl, parsePythonSpec, type PythonSpec } from './spec.ts';
+export { pyodideUrlFor, pythonGameFromSources, pythonGameFromUrl } from './host.ts';

@@ -45,3 +45,8 @@ export function parsePythonSpec(spec: string): PythonSpec {
   }
   return { kind: 'named', name: m[1]!, params };
 }
+
+/** Is `url` a Python module URL (`….py`, optionally with `#Class` or a query)? */
+export function isPythonUrl(url: string): boolean {
+  return /\.py(?:[?#].*)?$/i.test(url);
+}
