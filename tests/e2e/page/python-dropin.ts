@@ -74,5 +74,15 @@ async function configureFails(o: DropinOptions): Promise<DropinFailure | null> {
   }
 }
 
-Object.assign(globalThis, { pyDropin: { play, configureFails } });
+/** Time from `new Worker` to a configured session (Pyodide loaded from this origin, the .py module run, the class ready), ms. */
+async function readyMs(o: DropinOptions): Promise<number> {
+  const [transport] = createMemoryNetwork(2);
+  const t0 = performance.now();
+  const s = await createSession({ game: o.game, gameUrl: new URL(o.gameUrl, location.href).href, pyodideUrl, players: 2, localPlayer: 0, seed: 1, engine: worker(o.bundle), transport: transport!, autoStart: false });
+  const ms = performance.now() - t0;
+  await s.close();
+  return ms;
+}
+
+Object.assign(globalThis, { pyDropin: { play, configureFails, readyMs } });
 document.title = 'netroll e2e python ready';
