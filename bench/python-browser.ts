@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'vite';
-import { startE2E } from '../tests/e2e/harness.ts';
+import { startE2E } from '../harness/e2e.ts';
 import type { DropinOptions } from '../tests/e2e/python-types.ts';
 import { median, sig } from './stats.ts';
 
@@ -31,7 +31,7 @@ try {
   for (let i = 0; i < runs; i++) {
     const context = await e2e.browser.newContext();
     const page = await context.newPage();
-    await page.goto(e2e.pageUrl.replace('index.html', 'python-dropin.html'));
+    await page.goto(new URL('/tests/e2e/page/python-dropin.html', e2e.pageUrl).href);
     await page.waitForFunction(() => 'pyDropin' in globalThis, undefined, { timeout: 60_000 });
     const o: DropinOptions = { bundle, gameUrl: '/examples/python/slime.py#SlimeVolley', game: 'py-slime', frames: 0 };
     samples.push(
