@@ -69,7 +69,7 @@ async function importLoader(indexURL: string | undefined): Promise<LoadPyodide> 
 
 /**
  * Load (once) and return a Pyodide runtime. Calls with the same `indexURL`
- * share one runtime; its `packages` are installed on first load.
+ * share one runtime; each call's `packages` are installed into it.
  * @throws NetrollError `bad-game` when Pyodide cannot be loaded (the files
  *   are not served, or the `pyodide` package is not installed).
  */
@@ -106,6 +106,19 @@ export function loadPython(options: LoadPythonOptions = {}): Promise<PyodideAPI>
     })();
     runtime.catch(() => runtimes.delete(key));
     runtimes.set(key, runtime);
+    return runtime;
+  }
+  // A later caller may need more wheels in the shared runtime (loadPackage skips installed ones).
+  const more = options.packages;
+  if (more && more.length > 0) {
+    return runtime.then(async (py) => {
+      try {
+        await py.loadPackage([...more], { messageCallback: () => {} });
+      } catch (e) {
+        throw new NetrollError('bad-game', `loadPython: could not install ${more.join(', ')}: ${errorText(e)}`, { cause: e });
+      }
+      return py;
+    });
   }
   return runtime;
 }
