@@ -176,6 +176,9 @@ function errorView(title: string, detail: string): StatusView {
   return { status: 'error', connection: null, title, detail };
 }
 
+/** Where the engine worker loads Pyodide from (the demo build serves it at pyodide/). */
+const pyodideUrl = new URL('pyodide/', location.href).href;
+
 async function start(): Promise<void> {
   const server = options.server ?? location.origin;
   showStatus(waitingView);
@@ -191,6 +194,28 @@ async function start(): Promise<void> {
       }
     });
   }, 3000);
+  // Python games: start the engine worker now and let it load Pyodide before joining, so a
+  // partner never waits on our multi-second load (their link would time out meanwhile).
+  let pythonWorker: Worker | null = null;
+  if (options.game !== 'arena') {
+    showStatus({ status: 'waiting', connection: null, title: 'Loading Python…', detail: 'Starting Pyodide in the engine worker (from this server, no CDN). This takes a few seconds.' });
+    pythonWorker = new Worker(new URL('../worker/builtin.ts', import.meta.url), { type: 'module', name: `netroll-pyodide:${pyodideUrl}` });
+    const loaded = await new Promise<{ ok: boolean; message?: string }>((resolve) => {
+      const onMessage = (ev: MessageEvent<unknown>) => {
+        const d = ev.data as { netrollPython?: string; message?: string } | null;
+        if (!d || typeof d.netrollPython !== 'string') return;
+        pythonWorker!.removeEventListener('message', onMessage);
+        resolve(d.netrollPython === 'ready' ? { ok: true } : { ok: false, message: d.message ?? 'unknown error' });
+      };
+      pythonWorker!.addEventListener('message', onMessage);
+    });
+    if (!loaded.ok) {
+      clearInterval(watchdog);
+      showStatus(errorView('Python did not load', loaded.message!));
+      return;
+    }
+    showStatus(waitingView);
+  }
   try {
     session = await joinGame({
       server,
@@ -198,9 +223,10 @@ async function start(): Promise<void> {
       players: options.players,
       game: gameSpec(options),
       // Python games load Pyodide inside the engine worker, from this origin.
-      pyodideUrl: new URL('pyodide/', location.href).href,
-      engine:
-        options.engine === 'main'
+      pyodideUrl,
+      engine: pythonWorker
+        ? pythonWorker
+        : options.engine === 'main'
           ? { mainThread: (config) => gameFromSpec(config.game) }
           : () => new Worker(new URL('../worker/builtin.ts', import.meta.url), { type: 'module' }),
       wrapTransport: (mesh) => (impaired = impairTransport(mesh, impairControls.values(), (Math.random() * 2 ** 32) >>> 0)),

@@ -6,6 +6,7 @@ import { NetrollError } from '../src/contracts/errors.ts';
 import type { Game } from '../src/engine/game.ts';
 import type { HostConfig } from '../worker/api.ts';
 import { asGame, pyodideGame } from './game.ts';
+import { loadPython } from './loader.ts';
 import { parsePythonSpec } from './spec.ts';
 
 export { isPythonUrl } from './spec.ts';
@@ -54,4 +55,26 @@ export async function pythonGameFromSources(config: HostConfig, sources: Readonl
       python: { indexURL: pyodideUrlFor(config, workerUrl) },
     }),
   );
+}
+
+/** Worker name prefix asking a host to start loading Pyodide at once: `netroll-pyodide:<pyodideUrl>`. */
+export const PRELOAD_NAME_PREFIX = 'netroll-pyodide:';
+
+/** What a preloading worker posts to the page once Pyodide is up (or failed to load). */
+export type PreloadMessage = { netrollPython: 'ready'; ms: number } | { netrollPython: 'error'; message: string };
+
+/**
+ * Called at a worker's start: when the worker's `name` is
+ * `netroll-pyodide:<url>`, start loading Pyodide from `<url>` right away
+ * (before `configure`, e.g. while the page waits in the lobby) and post a
+ * {@link PreloadMessage} when done. `configure` later shares that runtime.
+ */
+export function preloadFromWorkerName(name: string, post: (message: PreloadMessage) => void): boolean {
+  if (!name.startsWith(PRELOAD_NAME_PREFIX)) return false;
+  const t0 = performance.now();
+  loadPython({ indexURL: name.slice(PRELOAD_NAME_PREFIX.length) }).then(
+    () => post({ netrollPython: 'ready', ms: performance.now() - t0 }),
+    (e: unknown) => post({ netrollPython: 'error', message: e instanceof Error ? e.message : String(e) }),
+  );
+  return true;
 }

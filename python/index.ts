@@ -7,4 +7,4 @@
 export { asGame, pyodideGame, type PyodideGameOptions, type PythonGame, type PythonParam, type PythonState } from './game.ts';
 export { loadPython, type LoadPythonOptions, type PyodideAPI } from './loader.ts';
 export { isPythonSpec, isPythonUrl, parsePythonSpec, type PythonSpec } from './spec.ts';
-export { pyodideUrlFor, pythonGameFromSources, pythonGameFromUrl } from './host.ts';
+export { PRELOAD_NAME_PREFIX, preloadFromWorkerName, pyodideUrlFor, pythonGameFromSources, pythonGameFromUrl, type PreloadMessage } from './host.ts';

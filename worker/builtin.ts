@@ -6,6 +6,11 @@
 import { gameFromSpec } from '../src/games/index.ts';
 import { hostEngine } from './expose.ts';
 
+// `new Worker(url, { name: 'netroll-pyodide:<pyodideUrl>' })`: start loading Pyodide now, before configure.
+if (self.name.startsWith('netroll-pyodide:')) {
+  void import('../python/host.ts').then((m) => m.preloadFromWorkerName(self.name, (msg) => self.postMessage(msg)));
+}
+
 hostEngine(async (config) => {
   if (config.game.startsWith('py-')) {
     const [{ pythonGameFromSources }, { PYTHON_EXAMPLES }] = await Promise.all([import('../python/host.ts'), import('../python/builtin.ts')]);
