@@ -375,6 +375,7 @@ const ROWS: Row[] = [
   ['pythonSaveMs200', 'ms', 'save (get_state, pickle) into a reused buffer'],
   ['pythonLoadStateMs200', 'ms', 'load (set_state, pickle)'],
   ['pythonRollback8Ms200', 'ms', 'load + 8 × (save + step), goal ≤ 8 ms'],
+  ['pythonRollback8MinMs200', 'ms', 'the fastest of those (the cost without waiting for a core)'],
   ['bytesPerInputRatioVsNetplayjs', '×', 'NetplayJS input bytes / netroll input packet bytes'],
 ];
 
