@@ -87,10 +87,11 @@ function glueFor(py: PyodideAPI): Glue {
   let glue = glues.get(py);
   if (!glue) {
     const mod = py.runPython(`
-import types, sys
-_m = types.ModuleType(${JSON.stringify(GLUE_MODULE)})
+from types import ModuleType
+from sys import modules
+_m = ModuleType(${JSON.stringify(GLUE_MODULE)})
 exec(${JSON.stringify(GLUE_SOURCE)}, _m.__dict__)
-sys.modules[${JSON.stringify(GLUE_MODULE)}] = _m
+modules[${JSON.stringify(GLUE_MODULE)}] = _m
 _m`) as PyProxy & Record<string, PyFn>;
     const names = ['load_module', 'find_class', 'features', 'make', 'step', 'step_over', 'step_wide', 'episode_over', 'save', 'load', 'render', 'record'] as const;
     glue = Object.fromEntries(names.map((n) => [n, mod[n]!])) as unknown as Glue; // kept alive with the module

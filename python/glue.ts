@@ -2,22 +2,25 @@
  * The Python side of the adapter, run once per Pyodide instance. Every call
  * the engine makes per frame goes through one of these small functions, so a
  * frame costs one JS→Python call for `step` and one for `get_state`.
+ * (No line starts with `import`: the drop-in bundle must hold no ES import.)
  */
 export const GLUE_MODULE = '_netroll_glue';
 
 export const GLUE_SOURCE = String.raw`
-import sys, types, json
+from types import ModuleType
+from json import dumps, loads
+from sys import modules
 
 REQUIRED = ("reset", "step", "get_state", "set_state")
 
 def load_module(name, source, filename):
-    mod = types.ModuleType(name)
+    mod = ModuleType(name)
     mod.__file__ = filename
-    sys.modules[name] = mod
+    modules[name] = mod
     try:
         exec(compile(source, filename, "exec"), mod.__dict__)
     except BaseException:
-        del sys.modules[name]
+        del modules[name]
         raise
     return mod
 
@@ -46,7 +49,7 @@ def features(cls):
     }
 
 def make(cls, params_json, players, seed):
-    env = cls(players, **json.loads(params_json))
+    env = cls(players, **loads(params_json))
     env.reset(seed)
     return env
 
@@ -91,8 +94,8 @@ def load(env, buf):
     env.set_state(buf.to_bytes())
 
 def render(env):
-    return json.dumps(env.render(), separators=(",", ":"))
+    return dumps(env.render(), separators=(",", ":"))
 
 def record(env):
-    return json.dumps(env.record(), separators=(",", ":"))
+    return dumps(env.record(), separators=(",", ":"))
 `;
