@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { pyodideAssets } from './python/vite.ts';
 
 /**
  * The page library's entry points: output file name → source. package.json's
@@ -11,15 +12,20 @@ export const LIBRARY_ENTRIES: Readonly<Record<string, string>> = {
   worker: 'worker/index.ts',
   core: 'src/index.ts',
   testing: 'main/testing.ts',
+  python: 'python/index.ts',
+  'python-vite': 'python/vite.ts',
 };
 /** The page library's runtime dependencies, left as imports in dist/. */
-export const LIBRARY_EXTERNALS: readonly string[] = ['comlink', 'socket.io-client'];
+export const LIBRARY_EXTERNALS: readonly (string | RegExp)[] = ['comlink', 'socket.io-client', 'pyodide', 'vite', /^node:/];
 
 /**
  * Builds (all into dist/):
  * - `vite build` — the ESM library, one file per entry point (see
  *   LIBRARY_ENTRIES), with comlink and socket.io-client left external and
  *   everything else (zod included) bundled in.
+ *   `netroll/python` (python/index.ts: Python games through Pyodide, an
+ *   optional peer) and `netroll/python/vite` (python/vite.ts: the Vite plugin
+ *   serving Pyodide's files) are entries too.
  * - `vite build --mode dropin` — the drop-in worker bundle
  *   `dist/netroll-worker.js`: one self-contained file (comlink and the engine
  *   inlined) that loads the user's game module by URL.
@@ -37,6 +43,8 @@ export default defineConfig(({ mode }) => {
       base: './',
       publicDir: false,
       worker: { format: 'es' },
+      // The Pyodide runtime for `?game=py-slime`, served from this origin (dist/demo/pyodide/).
+      plugins: [pyodideAssets()],
       server: {
         proxy: {
           '/socket.io': { target: process.env.NETROLL_SERVER ?? 'http://localhost:8080', ws: true },

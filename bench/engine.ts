@@ -66,6 +66,7 @@ import { Prng } from '../src/util/prng.ts';
 import { measureBundleSizes } from './bundle-size.ts';
 import { benchNetplayjs } from './netplayjs.ts';
 import { deadline, measure, median, p95, sig } from './stats.ts';
+import { benchPython } from './python.ts';
 
 const SEED = 0x5eed;
 /** Keeps results of measured calls alive so they cannot be optimized away. */
@@ -373,6 +374,12 @@ const ROWS: Row[] = [
   ['netplayjsTypedDeserializeMsSwarm1000', 'ms', 'typed deserialize()'],
   ['rollback8SpeedupVsNetplayjs', '×', 'NetplayJS rollback ms / netroll rollback ms (NetplayJS default state format)'],
   ['rollback8SpeedupVsNetplayjsTyped', '×', 'NetplayJS typed-state rollback ms / netroll rollback ms'],
+  ['pythonLoadMs', 'ms', 'loadPython(): Pyodide from the npm package, in Node'],
+  ['pythonStepMs200', 'ms', 'step, pure-Python 200-entity env (bench/python-env.py)'],
+  ['pythonSaveMs200', 'ms', 'save (get_state, pickle) into a reused buffer'],
+  ['pythonLoadStateMs200', 'ms', 'load (set_state, pickle)'],
+  ['pythonRollback8Ms200', 'ms', 'load + 8 × (save + step), goal ≤ 8 ms'],
+  ['pythonRollback8MinMs200', 'ms', 'the fastest of those (the cost without waiting for a core)'],
   ['bytesPerInputRatioVsNetplayjs', '×', 'NetplayJS input bytes / netroll input packet bytes'],
   ['pageBundleGzipBytes', 'B', 'gzip, page joining a game with its engine in a worker (bench/bundle-size.ts)'],
   ['workerBundleGzipBytes', 'B', 'gzip, that page\'s engine worker'],
@@ -432,6 +439,8 @@ async function main(): Promise<void> {
     netplayjsBytesPerStateMessageSwarm1000: np.bytesPerStateMessage,
     netplayjsHostToClientBytesPerSecond60Hz: np.hostToClientBytesPerSecond60Hz,
   });
+  progress('Python (Pyodide)');
+  Object.assign(results, await benchPython());
   results.rollback8SpeedupVsNetplayjs = np.rollbackMs / results.rollback8MsSwarm1000!;
   progress('NetplayJS, typed-array state');
   const npTyped = await benchNetplayjs({ entities: 1000, latencyTicks: 8, typedState: true });

@@ -18,7 +18,8 @@ import { Hud, type HudSample, hudSample, rttByPeer } from './hud.ts';
 import { ImpairControls } from './impair-controls.ts';
 import { Overlay } from './overlay.ts';
 import type { NetrollPageApi } from './page-api.ts';
-import { describeGroup, GAME_SPEC, hrefWith, parseOptions, ROUND_FRAMES } from './options.ts';
+import { describeGroup, gameSpec, hrefWith, parseOptions, ROUND_FRAMES } from './options.ts';
+import { asSlimeRender, SlimeView } from './slime-view.ts';
 import { Scoreboard } from './scoreboard.ts';
 import { SessionCard } from './session-card.ts';
 import { liveStatus, StatusPanel, type StatusView } from './status.ts';
@@ -53,6 +54,11 @@ for (const a of document.querySelectorAll<HTMLAnchorElement>('a[data-engine]')) 
   const engine = a.dataset.engine === 'main' ? 'main' : 'worker';
   a.href = hrefWith(location, { engine });
   if (engine === options.engine) a.setAttribute('aria-current', 'true');
+}
+for (const a of document.querySelectorAll<HTMLAnchorElement>('a[data-game]')) {
+  const game = a.dataset.game === 'py-slime' ? 'py-slime' : 'arena';
+  a.href = hrefWith(location, { game });
+  if (game === options.game) a.setAttribute('aria-current', 'true');
 }
 $('#engine-where').textContent = options.engine === 'main' ? 'the main thread (for comparison: it hitches under heavy UI)' : 'a Web Worker';
 document.body.dataset.engine = options.engine;
@@ -92,6 +98,8 @@ let serverLost = false;
 
 const smoother = createSmoother<ArenaRender>({ interpolate: lerpArena, durationMs: 100 });
 const view = new ArenaView($<HTMLCanvasElement>('#game'), () => session?.assignment.playerIndex ?? null);
+/** `?game=py-slime`: the Python example, drawn from its render dict. */
+const slimeView = options.game === 'py-slime' ? new SlimeView($<HTMLCanvasElement>('#game'), () => session?.assignment.playerIndex ?? null) : null;
 const scoreboard = new Scoreboard($('#scoreboard'));
 
 function latestRender(): RenderFrame<ArenaRender> | null {
@@ -104,9 +112,13 @@ function latestRender(): RenderFrame<ArenaRender> | null {
 function draw(now: number): void {
   heavy.work();
   pageFrames.tick(now);
-  const state = smoother.current(now);
-  view.draw(state, now, ROUND_FRAMES);
-  scoreboard.update(state, session?.assignment.playerIndex ?? null, session?.latestRender()?.episode ?? 0);
+  if (slimeView) {
+    slimeView.draw(asSlimeRender(session?.latestRender()?.state));
+  } else {
+    const state = smoother.current(now);
+    view.draw(state, now, ROUND_FRAMES);
+    scoreboard.update(state, session?.assignment.playerIndex ?? null, session?.latestRender()?.episode ?? 0);
+  }
   requestAnimationFrame(draw);
 }
 requestAnimationFrame(draw);
@@ -164,6 +176,9 @@ function errorView(title: string, detail: string): StatusView {
   return { status: 'error', connection: null, title, detail };
 }
 
+/** Where the engine worker loads Pyodide from (the demo build serves it at pyodide/). */
+const pyodideUrl = new URL('pyodide/', location.href).href;
+
 async function start(): Promise<void> {
   const server = options.server ?? location.origin;
   showStatus(waitingView);
@@ -179,14 +194,39 @@ async function start(): Promise<void> {
       }
     });
   }, 3000);
+  // Python games: start the engine worker now and let it load Pyodide before joining, so a
+  // partner never waits on our multi-second load (their link would time out meanwhile).
+  let pythonWorker: Worker | null = null;
+  if (options.game !== 'arena') {
+    showStatus({ status: 'waiting', connection: null, title: 'Loading Python…', detail: 'Starting Pyodide in the engine worker (from this server, no CDN). This takes a few seconds.' });
+    pythonWorker = new Worker(new URL('../worker/builtin.ts', import.meta.url), { type: 'module', name: `netroll-pyodide:${pyodideUrl}` });
+    const loaded = await new Promise<{ ok: boolean; message?: string }>((resolve) => {
+      const onMessage = (ev: MessageEvent<unknown>) => {
+        const d = ev.data as { netrollPython?: string; message?: string } | null;
+        if (!d || typeof d.netrollPython !== 'string') return;
+        pythonWorker!.removeEventListener('message', onMessage);
+        resolve(d.netrollPython === 'ready' ? { ok: true } : { ok: false, message: d.message ?? 'unknown error' });
+      };
+      pythonWorker!.addEventListener('message', onMessage);
+    });
+    if (!loaded.ok) {
+      clearInterval(watchdog);
+      showStatus(errorView('Python did not load', loaded.message!));
+      return;
+    }
+    showStatus(waitingView);
+  }
   try {
     session = await joinGame({
       server,
       ...(options.room !== null ? { room: options.room } : { queue: options.queue }),
       players: options.players,
-      game: GAME_SPEC,
-      engine:
-        options.engine === 'main'
+      game: gameSpec(options),
+      // Python games load Pyodide inside the engine worker, from this origin.
+      pyodideUrl,
+      engine: pythonWorker
+        ? pythonWorker
+        : options.engine === 'main'
           ? { mainThread: (config) => gameFromSpec(config.game) }
           : () => new Worker(new URL('../worker/builtin.ts', import.meta.url), { type: 'module' }),
       wrapTransport: (mesh) => (impaired = impairTransport(mesh, impairControls.values(), (Math.random() * 2 ** 32) >>> 0)),

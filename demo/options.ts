@@ -3,13 +3,20 @@
  * - `?players=N` (2..8, default 2): play in the `arena-N` matchmaking queue;
  * - `?room=NAME&players=N`: wait in the named room for N players instead;
  * - `?engine=main`: run the engine on this page's main thread (default: a worker);
+ * - `?game=py-slime`: play the Python example (slime volleyball, run by
+ *   Pyodide in the engine worker) instead of the arena;
  * - `?server=URL`: a netroll server other than this page's origin.
  */
 
 export type EngineChoice = 'worker' | 'main';
 
+/** Games the demo offers: the arena (TypeScript) or the Python example. */
+export type DemoGame = 'arena' | 'py-slime';
+
 export interface DemoOptions {
   readonly players: number;
+  /** The game (`?game=`); Python games always run in a worker. */
+  readonly game: DemoGame;
   /** A named room, or null for the `arena-N` queue. */
   readonly room: string | null;
   readonly queue: string;
@@ -19,8 +26,13 @@ export interface DemoOptions {
 
 /** Frames per round: a minute at 60 Hz (the arena's default is 20 s, short for people finding their feet). */
 export const ROUND_FRAMES = 3600;
-/** The game every page of the demo plays (peers must agree on it). */
+/** The arena spec every arena page of the demo plays (peers must agree on it). */
 export const GAME_SPEC = `arena?episodeFrames=${ROUND_FRAMES}`;
+
+/** The spec of the demo's game (peers agree on it through their queue or room). */
+export function gameSpec(o: DemoOptions): string {
+  return o.game === 'arena' ? GAME_SPEC : `${o.game}?episode_frames=${ROUND_FRAMES}`;
+}
 
 export const MIN_PLAYERS = 2;
 export const MAX_PLAYERS = 8;
@@ -35,17 +47,19 @@ export function parseOptions(search: string): DemoOptions {
   const roomParam = q.get('room');
   const room = roomParam !== null && ROOM_PATTERN.test(roomParam) ? roomParam : null;
   const server = q.get('server') ?? undefined;
+  const game: DemoGame = q.get('game') === 'py-slime' ? 'py-slime' : 'arena';
   return {
     players,
+    game,
     room,
-    queue: `arena-${players}`,
-    engine: q.get('engine') === 'main' ? 'main' : 'worker',
+    queue: `${game}-${players}`,
+    engine: q.get('engine') === 'main' && game === 'arena' ? 'main' : 'worker',
     server: server === '' ? undefined : server,
   };
 }
 
 /** This page's URL with some options changed (used by the room and engine links). */
-export function hrefWith(location: Location, change: { players?: number; room?: string | null; engine?: EngineChoice }): string {
+export function hrefWith(location: Location, change: { players?: number; room?: string | null; engine?: EngineChoice; game?: DemoGame }): string {
   const url = new URL(location.href);
   const q = url.searchParams;
   if (change.players !== undefined) {
@@ -55,6 +69,10 @@ export function hrefWith(location: Location, change: { players?: number; room?: 
   if (change.room !== undefined) {
     if (change.room === null) q.delete('room');
     else q.set('room', change.room);
+  }
+  if (change.game !== undefined) {
+    if (change.game === 'arena') q.delete('game');
+    else q.set('game', change.game);
   }
   if (change.engine !== undefined) {
     if (change.engine === 'worker') q.delete('engine');

@@ -9,6 +9,7 @@ import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
+import { pyodideAssets } from '../python/vite.ts';
 import { startServer, type RunningServer } from '../server/app.ts';
 import type { ServerConfig } from '../server/config.ts';
 import { chromiumLaunchOptions } from './chromium.ts';
@@ -43,6 +44,7 @@ export async function startE2E(serverConfig: Partial<ServerConfig> = {}, extraAr
     logLevel: 'error',
     server: { host, port: 0, strictPort: false, hmr: false },
     optimizeDeps: { entries: ['harness/page/index.html'], include: ['socket.io-client', 'comlink'] },
+    plugins: [pyodideAssets()],
   });
   await vite.listen();
   const address = vite.httpServer!.address();

@@ -100,6 +100,7 @@ function engineSettings(o: JoinGameOptions): EngineSettings {
   return {
     game: o.game,
     gameUrl: o.gameUrl,
+    pyodideUrl: o.pyodideUrl,
     inputDelay: o.inputDelay,
     maxPrediction: o.maxPrediction,
     hashInterval: o.hashInterval,

@@ -20,4 +20,4 @@ for (const file of walk('dist/types').filter((f) => f.endsWith('.d.ts'))) {
   const fixed = text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2');
   if (fixed !== text) writeFileSync(file, fixed);
 }
-console.log('built dist/ (netroll.js, worker.js, core.js, testing.js, netroll-worker.js, types/) and server/dist/');
+console.log('built dist/ (netroll.js, worker.js, core.js, testing.js, python.js, python-vite.js, netroll-worker.js, types/) and server/dist/');

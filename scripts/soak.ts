@@ -1,7 +1,9 @@
 /**
  * `npm run soak -- --players N --frames F --latency MS --jitter MS --loss P
- *  --dup P --reorder P --seed S --game arena|swarm [--entities N]
+ *  --dup P --reorder P --seed S --game arena|swarm|py-NAME|py:PATH [--entities N]
  *  [--corrupt PLAYER@FRAME]... [--leave PLAYER@FRAME]... [--json]`
+ *
+ * `--game py:PATH` (or `py-slime`, an example) runs a Python game through Pyodide.
  *
  * Runs a whole session in one process over the seeded in-memory network and
  * prints a summary (or, with --json, one JSON object on the last line).
@@ -10,10 +12,11 @@
  * --corrupt when a divergence went undetected.
  */
 import { parseArgs } from 'node:util';
+import { gameFromSpec } from '../src/games/index.ts';
 import { runSoak, type SoakResult } from '../src/sim/soak.ts';
 
 const usage = `usage: npm run soak -- [--players 2] [--frames 1800] [--latency 50] [--jitter 0]
-  [--loss 0] [--dup 0] [--reorder 0] [--seed 1] [--game arena|swarm] [--entities 1000]
+  [--loss 0] [--dup 0] [--reorder 0] [--seed 1] [--game arena|swarm|py-NAME|py:PATH] [--entities 1000]
   [--outage FROM:TO:START_MS:END_MS] [--delay 2] [--prediction 8] [--hash-interval 60]
   [--corrupt PLAYER@FRAME]... [--leave PLAYER@FRAME]... [--desync-policy report|resync] [--json]`;
 
@@ -114,10 +117,13 @@ if (values['desync-policy'] !== undefined && values['desync-policy'] !== 'report
   process.exit(2);
 }
 const gameName = values.game ?? 'arena';
-if (gameName !== 'arena' && gameName !== 'swarm') {
-  console.error(`--game must be arena or swarm, got "${gameName}"\n${usage}`);
+const python = gameName.startsWith('py:') || gameName.startsWith('py-');
+if (gameName !== 'arena' && gameName !== 'swarm' && !python) {
+  console.error(`--game must be arena, swarm, py-NAME or py:PATH, got "${gameName}"\n${usage}`);
   process.exit(2);
 }
+// Python games load asynchronously (Pyodide); the soak itself is synchronous.
+const resolveGame = python ? await import('../python/node.ts').then((m) => m.preloadGames([gameName], gameFromSpec)) : gameFromSpec;
 const entities = num('entities', values.entities, 1000, 100, 20000);
 const result = runSoak({
   players: num('players', values.players, 2, 2, 8),
@@ -128,7 +134,7 @@ const result = runSoak({
   dup: num('dup', values.dup, 0, 0, 1),
   reorder: num('reorder', values.reorder, 0, 0, 1),
   seed: num('seed', values.seed, 1, 0, 0xffff_ffff),
-  game: gameName === 'swarm' ? `swarm?entities=${entities}` : 'arena',
+  game: gameName === 'swarm' ? `swarm?entities=${entities}` : gameName,
   outages: (values.outage ?? []).map(parseOutage),
   inputDelay: num('delay', values.delay, 2, 0, 60),
   maxPrediction: num('prediction', values.prediction, 8, 1, 120),
@@ -136,7 +142,7 @@ const result = runSoak({
   corrupt: (values.corrupt ?? []).map((c) => parseFault('corrupt', c)),
   leave: (values.leave ?? []).map((c) => parseFault('leave', c)),
   desyncPolicy: values['desync-policy'] === 'resync' ? 'resync' : 'report',
-});
+}, resolveGame);
 const corrupted = (values.corrupt ?? []).length > 0;
 if (values.json) console.log(JSON.stringify(result));
 else console.log(summary(result, corrupted));

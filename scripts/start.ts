@@ -19,7 +19,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(root, 'dist', 'demo');
 const stamp = join(outDir, '.built');
 /** What the demo bundle is made of: when any of it is newer than the last build, rebuild. */
-const SOURCES = ['demo', 'main', 'worker', 'src', 'vite.config.ts', 'package-lock.json'];
+const SOURCES = ['demo', 'main', 'worker', 'src', 'python', 'examples', 'vite.config.ts', 'package-lock.json'];
 
 function newestMtime(path: string): number {
   const info = statSync(path, { throwIfNoEntry: false });

@@ -9,8 +9,13 @@ import type { EngineStats, MalformedReason } from '../src/engine/types.ts';
 export interface HostConfig {
   /** Game spec for the host's resolver, e.g. `arena` or `swarm?entities=1000`. */
   game: string;
-  /** For the drop-in bundle: URL of an ES module exporting the game. */
+  /** For the drop-in bundle: URL of an ES module exporting the game, or of a Python game (`….py`, `….py#Class`). */
   gameUrl?: string;
+  /**
+   * For Python games: the same-origin directory serving the `pyodide`
+   * package files. Default: `pyodide/` next to the worker script.
+   */
+  pyodideUrl?: string;
   /** Players in the session, 2..8. */
   players: number;
   /** This peer's player index, 0..players-1. */

@@ -27,6 +27,8 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     room: o.room,
     players: o.players,
     game: o.game ?? 'arena',
+    // Python games (py-NAME) load Pyodide in the worker from this origin (served by the harness's pyodideAssets plugin).
+    pyodideUrl: new URL('/pyodide/', location.href).href,
     endFrame: o.frames,
     hashInterval: 60,
     engine: new Worker(new URL('../../worker/builtin.ts', import.meta.url), { type: 'module' }),

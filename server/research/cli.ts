@@ -9,7 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportFrames, exportJson, exportSessions, toCsv } from './export.ts';
-import { replaySession } from './replay.ts';
+import { exportOutcomes } from './outcomes.ts';
+import { replaySessionAsync } from './replay.ts';
 import { ResearchStore } from './store.ts';
 
 const USAGE = `netroll research tools
@@ -65,10 +66,16 @@ try {
       writeFileSync(join(out, 'sessions.csv'), toCsv(sessions));
       writeFileSync(join(out, 'frames.csv'), toCsv(frames));
       console.log(`wrote ${join(out, 'sessions.csv')} (${sessions.length} rows) and ${join(out, 'frames.csv')} (${frames.length} rows)`);
+      const outcomes = [];
+      for (const s of sessions) outcomes.push(...(await exportOutcomes(store, s.session_id)));
+      if (outcomes.length > 0) {
+        writeFileSync(join(out, 'outcomes.csv'), toCsv(outcomes));
+        console.log(`wrote ${join(out, 'outcomes.csv')} (${outcomes.length} episodes, from the game's record())`);
+      }
     }
   } else if (command === 'replay') {
     if (!values.session) fail('replay needs --session ID');
-    const checks = replaySession(store, values.session);
+    const checks = await replaySessionAsync(store, values.session);
     for (const c of checks) {
       const hex = (n: number | null) => (n === null ? 'none' : n.toString(16).padStart(8, '0'));
       console.log(`player ${c.playerIndex}: ${c.frames} frames of ${c.game}: replayed ${hex(c.replayedHash)}, reported ${hex(c.reportedHash)} at frame ${c.reportedFrame} → ${c.match ? 'MATCH' : 'MISMATCH'}`);

@@ -3,6 +3,7 @@
  * the game in Node and compare the final state hash with the one the peer
  * reported for the same frame.
  */
+import type { Game } from '../../src/engine/game.ts';
 import { decodeInputLog, replay } from '../../src/engine/input-log.ts';
 import { gameFromSpec } from '../../src/games/index.ts';
 import type { ResearchStore } from './store.ts';
@@ -18,14 +19,15 @@ export interface ReplayCheck {
   readonly match: boolean;
 }
 
-export function replaySession(store: ResearchStore, sessionId: string): ReplayCheck[] {
+/** Replay with a synchronous resolver (built-in games by default; see {@link replaySessionAsync} for Python games). */
+export function replaySession(store: ResearchStore, sessionId: string, resolveGame: (spec: string) => Game<unknown> = gameFromSpec): ReplayCheck[] {
   if (!store.session(sessionId)) throw new Error(`no session ${sessionId} in the store`);
   const logs = store.inputLogs(sessionId);
   if (logs.length === 0) throw new Error(`session ${sessionId} has no stored input log yet`);
   return logs.map((l) => {
     const decoded = decodeInputLog(l.log);
     if (!decoded.ok) throw new Error(`session ${sessionId}, player ${l.playerIndex}: ${decoded.error.message}`);
-    const r = replay(decoded.log, gameFromSpec);
+    const r = replay(decoded.log, resolveGame);
     return {
       playerIndex: l.playerIndex,
       game: decoded.log.spec,
@@ -36,4 +38,26 @@ export function replaySession(store: ResearchStore, sessionId: string): ReplayCh
       match: l.confirmedHash !== null && l.confirmedHashFrame === r.frames && l.confirmedHash === r.finalHash,
     };
   });
+}
+
+/** The specs of a session's stored logs (undecodable logs are skipped). */
+export function sessionSpecs(store: ResearchStore, sessionId: string): string[] {
+  return store.inputLogs(sessionId).flatMap((l) => {
+    const d = decodeInputLog(l.log);
+    return d.ok ? [d.log.spec] : [];
+  });
+}
+
+/**
+ * Replay a session whose game may be written in Python (`py-NAME`,
+ * `py:PATH`): those games load through Pyodide first (the `pyodide`
+ * package must be installed), then the replay runs as for any game.
+ * `pythonDirs`: where `py-NAME` finds `NAME.py` (default: the examples).
+ */
+export async function replaySessionAsync(store: ResearchStore, sessionId: string, pythonDirs?: readonly string[]): Promise<ReplayCheck[]> {
+  if (!store.session(sessionId)) throw new Error(`no session ${sessionId} in the store`);
+  const specs = sessionSpecs(store, sessionId);
+  if (!specs.some((s) => s.startsWith('py-') || s.startsWith('py:'))) return replaySession(store, sessionId);
+  const { preloadGames } = await import('../../python/node.ts');
+  return replaySession(store, sessionId, await preloadGames(specs, gameFromSpec, pythonDirs ? { dirs: pythonDirs } : {}));
 }

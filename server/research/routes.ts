@@ -16,7 +16,8 @@ import { type RouteHandler, sendJson, sendText } from '../http-router.ts';
 import { hasAdminToken } from './auth.ts';
 import { exportFrames, exportJson, exportSessions, toCsv } from './export.ts';
 import type { LiveSessions } from './live.ts';
-import { replaySession } from './replay.ts';
+import { exportOutcomes } from './outcomes.ts';
+import { replaySessionAsync } from './replay.ts';
 import { type ResearchStore, StoreError } from './store.ts';
 
 export interface ResearchRouteDeps {
@@ -142,9 +143,9 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
   add(
     'GET',
     '/api/sessions/:id/replay',
-    guarded((_req, res, params) => {
+    guarded(async (_req, res, params) => {
       try {
-        sendJson(res, 200, { checks: replaySession(store, params['id']!) });
+        sendJson(res, 200, { checks: await replaySessionAsync(store, params['id']!) });
       } catch (e) {
         sendJson(res, 404, { error: e instanceof Error ? e.message : String(e) });
       }
@@ -153,10 +154,23 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
   add(
     'GET',
     '/api/export',
-    guarded((_req, res, _params, url) => {
+    guarded(async (_req, res, _params, url) => {
       const format = url.searchParams.get('format') ?? 'json';
       const session = url.searchParams.get('session') ?? undefined;
       const kind = url.searchParams.get('kind') ?? 'sessions';
+      if (kind === 'outcomes') {
+        // One row per episode from the game's record() (Python games), replayed here.
+        if (!session) return sendJson(res, 400, { error: 'outcomes export needs ?session=ID' });
+        let rows;
+        try {
+          rows = await exportOutcomes(store, session);
+        } catch (e) {
+          return sendJson(res, 404, { error: e instanceof Error ? e.message : String(e) });
+        }
+        if (format === 'json') return sendJson(res, 200, { outcomes: rows });
+        res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store' });
+        return void res.end(toCsv(rows));
+      }
       if (format === 'json') return sendJson(res, 200, exportJson(store, session));
       if (format !== 'csv') return sendJson(res, 400, { error: 'format must be csv or json' });
       if (kind === 'frames' && !session) return sendJson(res, 400, { error: 'frames export needs ?session=ID' });
