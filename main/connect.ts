@@ -39,6 +39,8 @@ export interface JoinGameOptions extends EngineSettings {
   server?: string;
   /** Join a named room (starts when `players` joined)... */
   room?: string;
+  /** ...optionally with a secret (8–128 printable characters): only clients giving it share the room. */
+  roomSecret?: string;
   /** ...or a matchmaking queue (default queue `default`). */
   queue?: string;
   /** Players in the session, 2..8. */
@@ -129,7 +131,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   let assignment: Assignment;
   try {
     assignment = await signaling.join(
-      { players: options.players, ...(options.room ? { room: options.room } : { queue: options.queue ?? 'default' }), ...(options.name ? { name: options.name } : {}) },
+      { players: options.players, ...(options.room ? { room: options.room, ...(options.roomSecret ? { secret: options.roomSecret } : {}) } : { queue: options.queue ?? 'default' }), ...(options.name ? { name: options.name } : {}) },
       options.matchTimeoutMs,
     );
   } catch (e) {

@@ -15,6 +15,7 @@ import {
   assignmentSchema,
   type ClientToServerEvents,
   errorInfoSchema,
+  type IceServer,
   type JoinRequest,
   joinReplySchema,
   type LiveStats,
@@ -25,6 +26,7 @@ import {
   type SignalKind,
   type SignalMessage,
   signalMessageSchema,
+  turnReplySchema,
 } from '../src/signaling/events.ts';
 
 /** A socket.io client socket speaking netroll's signaling contract. */
@@ -198,6 +200,28 @@ export class SignalingClient {
   /** Leave the waiting group or session. */
   leave(): void {
     this.socket.emit('leave');
+  }
+
+  /**
+   * Fresh TURN credentials for this client's seat (they expire at
+   * `turnExpiresAt`); pass the servers to `RTCPeerConnection.setConfiguration`
+   * before an ICE restart.
+   *
+   * @throws NetrollError (as the rejection) with the server's code on a
+   *   refusal (e.g. `not-in-session`), `bad-server-message` for a malformed
+   *   reply, `unreachable` when no reply comes in time.
+   */
+  refreshIceServers(): Promise<{ iceServers: IceServer[]; turn: boolean; expiresAt?: number }> {
+    return new Promise((resolve, reject) => {
+      this.socket.timeout(this.ackTimeoutMs).emit('turn-credentials', (err: Error | null, raw: unknown) => {
+        if (err) return reject(new NetrollError(ErrorCode.Unreachable, `the server did not answer turn-credentials within ${this.ackTimeoutMs} ms`, { event: 'turn-credentials' }));
+        const reply = turnReplySchema.safeParse(raw);
+        if (!reply.success) return reject(new NetrollError(ErrorCode.BadServerMessage, `malformed turn-credentials reply (${describe(reply.error.issues)})`, { event: 'turn-credentials' }));
+        if (!reply.data.ok) return reject(NetrollError.fromInfo(reply.data.error));
+        const { iceServers, turn, expiresAt } = reply.data;
+        resolve({ iceServers: [...iceServers], turn, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+      });
+    });
   }
 
   /** Close the connection. */

@@ -89,7 +89,14 @@ export class ReportUploader {
     for (let attempt = 0; !this.stopped; attempt++) {
       this.status.attempts++;
       try {
-        const res = await doFetch(`${server}/ingest/report`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        // Who uploads travels in headers, so the server checks it before reading the body.
+        const headers = {
+          'content-type': 'application/json',
+          authorization: `Bearer ${report.reportToken}`,
+          'x-netroll-session': report.sessionId,
+          'x-netroll-player': String(report.playerIndex),
+        };
+        const res = await doFetch(`${server}/ingest/report`, { method: 'POST', headers, body });
         // the server's answer is checked with the contract's schema, like every server message
         const parsed = reportAckSchema.safeParse(await res.json().catch(() => null));
         const ack = parsed.success ? parsed.data : null;

@@ -7,12 +7,13 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { MAX_RELAY_PACKET_BYTES } from '../src/signaling/events.ts';
-import { ConfigError, resolveConfig, type ServerConfig } from './config.ts';
+import { MAX_RELAY_PACKET_BYTES, MAX_SIGNAL_DATA_BYTES } from '../src/signaling/events.ts';
+import { ConfigError, resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
+import { clientIp, IpBudgets } from './ip-budgets.ts';
 import { Router, sendJson, sendText, type RouteHandler } from './http-router.ts';
 import { Lobby } from './lobby.ts';
 import { SessionRegistry } from './sessions.ts';
-import { attachSignaling, type NetrollServer } from './signaling.ts';
+import { attachSignaling, type DropCounters, type NetrollServer } from './signaling.ts';
 import { createStaticHandler } from './static-files.ts';
 import { RejectionCounter, type ServerStats } from './stats.ts';
 import { generateAdminToken } from './research/auth.ts';
@@ -46,7 +47,7 @@ export interface RunningServer {
   readonly adminToken: string;
   /** The research store (null when research is off). */
   readonly store: ResearchStore | null;
-  /** Admin dashboard URL including the token. */
+  /** Admin dashboard URL with the token in the fragment (`#token=`: never sent to a server, so never logged). */
   readonly adminUrl: string;
 }
 
@@ -57,10 +58,29 @@ export interface ServerHooks {
 }
 
 /**
- * Largest socket.io message accepted: a full relay packet plus framing.
- * Larger messages make socket.io close the connection.
+ * Largest socket.io message accepted: a full relay packet or signal plus
+ * framing. Larger messages make socket.io close the connection.
  */
-export const MAX_SOCKET_MESSAGE_BYTES = MAX_RELAY_PACKET_BYTES + 64 * 1024;
+export const MAX_SOCKET_MESSAGE_BYTES = Math.max(MAX_RELAY_PACKET_BYTES, MAX_SIGNAL_DATA_BYTES) + 4 * 1024;
+
+/** How often idle per-IP entries and ended live sessions are pruned, ms. */
+export const PRUNE_INTERVAL_MS = 10_000;
+
+/**
+ * Whether a browser `origin` may open a socket.io connection: no Origin
+ * header (not a browser), the server's own origin (same host), or one of
+ * `allowed` (`*` allows any).
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  if (allowed.includes('*') || allowed.includes(origin)) return true;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && host !== undefined && url.host === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Starts a server with `config` over the defaults (see `DEFAULT_CONFIG`).
@@ -68,8 +88,9 @@ export const MAX_SOCKET_MESSAGE_BYTES = MAX_RELAY_PACKET_BYTES + 64 * 1024;
  *
  * @throws ConfigError for invalid configuration or a missing static directory.
  */
-export async function startServer(config: Partial<ServerConfig> = {}, hooks: ServerHooks = {}): Promise<RunningServer> {
+export async function startServer(config: ServerOptions = {}, hooks: ServerHooks = {}): Promise<RunningServer> {
   const cfg = resolveConfig(config);
+  const ipBudgets = new IpBudgets(cfg.limits);
   const router = new Router();
   router.add('GET', '/healthz', (_req, res) => sendJson(res, 200, { ok: true }));
 
@@ -81,9 +102,18 @@ export async function startServer(config: Partial<ServerConfig> = {}, hooks: Ser
   }
   const adminToken = cfg.adminToken ?? generateAdminToken();
   const store = cfg.research ? ResearchStore.open(cfg.dataDir) : null;
-  const live = new LiveSessions();
+  const live = new LiveSessions(cfg.limits.liveEndedKeepMs, cfg.limits.maxLiveSessions);
+  const uploads = { inFlight: 0, bodyBytesRead: 0, refusedBeforeBody: 0 };
   if (store) {
-    addResearchRoutes((m, p, h) => router.add(m, p, h), { store, live, adminToken, afterReportStored: hooks.afterReportStored });
+    addResearchRoutes((m, p, h) => router.add(m, p, h), {
+      store,
+      live,
+      adminToken,
+      afterReportStored: hooks.afterReportStored,
+      ipBudgets,
+      uploadsTotal: cfg.limits.uploadsTotal,
+      uploads,
+    });
   }
 
   const httpServer = createServer((req, res) => {
@@ -95,7 +125,8 @@ export async function startServer(config: Partial<ServerConfig> = {}, hooks: Ser
       if (serveStatic && (await serveStatic(req, res))) return;
       sendText(res, 404, 'not found\n');
     } catch (err) {
-      console.error('netroll server: request failed', req.method, req.url, err);
+      // Never the query string: it may carry secrets.
+      console.error('netroll server: request failed', req.method, pathOf(req.url), err instanceof Error ? err.message : String(err));
       if (!res.headersSent) sendText(res, 500, 'internal server error\n');
       else res.destroy();
     }
@@ -103,16 +134,27 @@ export async function startServer(config: Partial<ServerConfig> = {}, hooks: Ser
 
   const cors =
     cfg.corsOrigins.length === 0 ? undefined : { origin: cfg.corsOrigins.includes('*') ? '*' : [...cfg.corsOrigins] };
+  const drops: { current?: DropCounters } = {};
   const io: NetrollServer = new Server(httpServer, {
     serveClient: false,
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     ...(cors ? { cors } : {}),
+    // Runs at every handshake (WebSocket and long-polling), before any state is made.
+    allowRequest: (req, callback) => {
+      if (!originAllowed(req.headers.origin, req.headers.host, cfg.corsOrigins)) return callback('origin not allowed', false);
+      if (!ipBudgets.mayConnect(clientIp(req))) {
+        if (drops.current) drops.current.connectionsRefused++;
+        return callback('too many connections from this address', false);
+      }
+      callback(null, true);
+    },
   });
   const lobby = new Lobby();
   const sessions = new SessionRegistry();
   const rejections = new RejectionCounter();
-  attachSignaling(io, {
+  drops.current = attachSignaling(io, {
     config: cfg,
+    ipBudgets,
     lobby,
     sessions,
     rejections,
@@ -146,6 +188,11 @@ export async function startServer(config: Partial<ServerConfig> = {}, hooks: Ser
   });
 
   const port = (httpServer.address() as AddressInfo).port;
+  const pruneTimer = setInterval(() => {
+    ipBudgets.prune();
+    live.prune(Date.now());
+  }, PRUNE_INTERVAL_MS);
+  pruneTimer.unref();
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost(cfg.host)}:${port}`,
@@ -167,14 +214,19 @@ export async function startServer(config: Partial<ServerConfig> = {}, hooks: Ser
         rejectedTotal: rejections.total,
         sessionList: sessions.summaries(),
         groups: lobby.groups(),
+        dropped: { ...drops.current! },
+        trackedIps: ipBudgets.size,
+        liveSessions: live.size,
+        uploads: { ...uploads },
       };
     },
     addRoute: (method, pattern, handler) => router.add(method, pattern, handler),
     adminToken,
     store,
-    adminUrl: `http://${urlHost(cfg.host)}:${port}/admin?token=${encodeURIComponent(adminToken)}`,
+    adminUrl: `http://${urlHost(cfg.host)}:${port}/admin#token=${encodeURIComponent(adminToken)}`,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
+        clearInterval(pruneTimer);
         void io.close(() => {
           store?.close();
           resolve();
@@ -182,6 +234,11 @@ export async function startServer(config: Partial<ServerConfig> = {}, hooks: Ser
         httpServer.closeAllConnections();
       })),
   };
+}
+
+/** The path of a request URL, without its query string. */
+function pathOf(url: string | undefined): string {
+  return (url ?? '/').split('?', 1)[0]!.slice(0, 200);
 }
 
 /** The host part of a URL reaching a server bound to `host` from this machine. */

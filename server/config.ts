@@ -20,6 +20,39 @@ export interface RateLimits {
   readonly relay: RateLimit;
 }
 
+/**
+ * Budgets that keep one hostile client (or one address) from hurting the
+ * others. Every table they imply is bounded; the README's "Security" section
+ * lists each default.
+ */
+export interface AbuseLimits {
+  /** Concurrent socket.io connections from one IP address. */
+  readonly connectionsPerIp: number;
+  /** Most IP addresses tracked at once (connections beyond it are refused until idle entries expire). */
+  readonly maxTrackedIps: number;
+  /** Messages of any kind from one IP address, over all its connections (survives reconnects). */
+  readonly messagesPerIp: RateLimit;
+  /** `join`s from one IP address, over all its connections. */
+  readonly joinsPerIp: RateLimit;
+  /** Relayed bytes from one connection. */
+  readonly relayBytesPerSocket: RateLimit;
+  /** Relayed bytes from one IP address, over all its connections. */
+  readonly relayBytesPerIp: RateLimit;
+  /**
+   * Backpressure: a relay packet (or signal) is dropped instead of queued when
+   * the target connection already has this many bytes waiting to be written.
+   */
+  readonly targetBufferBytes: number;
+  /** Research uploads being received at once from one IP address. */
+  readonly uploadsPerIp: number;
+  /** Research uploads being received at once over the whole server. */
+  readonly uploadsTotal: number;
+  /** Live-dashboard entries kept (running and recently ended sessions); the oldest ended ones go first. */
+  readonly maxLiveSessions: number;
+  /** How long an ended session stays on the live dashboard, ms. */
+  readonly liveEndedKeepMs: number;
+}
+
 /** Everything the server needs to run. */
 export interface ServerConfig {
   /** TCP port; 0 picks a free one. */
@@ -42,11 +75,20 @@ export interface ServerConfig {
   readonly adminToken?: string;
   /** Store research data (sessions, reports, parity). Default true. */
   readonly research: boolean;
-  /** Origins allowed to reach socket.io's HTTP long-polling transport cross-origin (`*` for any). */
+  /**
+   * Origins allowed to connect besides the server's own (`*` for any): checked
+   * on every socket.io handshake (WebSocket and long-polling) and used for CORS.
+   * Clients that send no `Origin` (not browsers) are let through.
+   */
   readonly corsOrigins: readonly string[];
-  /** Per-connection message rate limits, or `false` for none. */
+  /** Per-connection message rate limits, or `false` for no message rate limits at all (per IP ones included). */
   readonly rateLimits: RateLimits | false;
+  /** Per-IP, per-connection byte and concurrency budgets (see {@link DEFAULT_LIMITS}). */
+  readonly limits: AbuseLimits;
 }
+
+/** What callers pass: any subset of the configuration; `limits` may itself be partial. */
+export type ServerOptions = Omit<Partial<ServerConfig>, 'limits'> & { readonly limits?: Partial<AbuseLimits> };
 
 /** Raised for any invalid configuration value; `message` names the culprit. */
 export class ConfigError extends Error {
@@ -60,6 +102,21 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   relay: { burst: 2000, perSecond: 1000 },
 };
 
+/** Abuse limits used unless configured. */
+export const DEFAULT_LIMITS: AbuseLimits = {
+  connectionsPerIp: 32,
+  maxTrackedIps: 10_000,
+  messagesPerIp: { burst: 4000, perSecond: 2000 },
+  joinsPerIp: { burst: 20, perSecond: 2 },
+  relayBytesPerSocket: { burst: 256 * 1024, perSecond: 128 * 1024 },
+  relayBytesPerIp: { burst: 2 * 1024 * 1024, perSecond: 1024 * 1024 },
+  targetBufferBytes: 256 * 1024,
+  uploadsPerIp: 2,
+  uploadsTotal: 8,
+  maxLiveSessions: 1000,
+  liveEndedKeepMs: 2 * 60_000,
+};
+
 /** The embedded defaults. */
 export const DEFAULT_CONFIG: ServerConfig = {
   port: 8080,
@@ -71,10 +128,14 @@ export const DEFAULT_CONFIG: ServerConfig = {
   research: true,
   corsOrigins: [],
   rateLimits: DEFAULT_RATE_LIMITS,
+  limits: DEFAULT_LIMITS,
 };
 
-/** Longest TURN credential lifetime accepted: one week. */
-export const MAX_TURN_TTL = 7 * 24 * 3600;
+/**
+ * Longest TURN credential lifetime accepted: one day. Clients ask for fresh
+ * credentials (`turn-credentials`) while their session runs.
+ */
+export const MAX_TURN_TTL = 24 * 3600;
 
 /** `--help` text. */
 export const USAGE = `Usage: tsx server/cli.ts [options]
@@ -90,7 +151,9 @@ Options (flag, then environment variable; flags win):
   --static-dir DIR    NETROLL_STATIC_DIR   serve DIR as static files at /
   --data-dir DIR      NETROLL_DATA_DIR     research data directory (default ./data; :memory: = none on disk)
   --admin-token T     NETROLL_ADMIN_TOKEN  token for /admin and /api/ (default: generated, printed)
-  --cors-origin O,O   NETROLL_CORS_ORIGIN  origins allowed cross-origin (* = any)
+  --cors-origin O,O   NETROLL_CORS_ORIGIN  origins allowed besides the server's own, for
+                                           WebSockets and CORS (* = any)
+  --conns-per-ip N    NETROLL_CONNS_PER_IP concurrent connections from one IP (default 32)
   -h, --help                               show this help
 `;
 
@@ -108,6 +171,7 @@ const FLAGS = {
   'data-dir': { type: 'string' },
   'admin-token': { type: 'string' },
   'cors-origin': { type: 'string' },
+  'conns-per-ip': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -135,7 +199,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     return undefined;
   };
 
-  const partial: { -readonly [K in keyof ServerConfig]?: ServerConfig[K] } = {};
+  const partial: { -readonly [K in keyof ServerOptions]?: ServerOptions[K] } = {};
   const port = pick('port', 'PORT');
   if (port) partial.port = parseInteger(port.value, port.source, 0, 65535);
   const host = pick('host', 'HOST');
@@ -159,6 +223,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   }
   const cors = pick('cors-origin', 'NETROLL_CORS_ORIGIN');
   if (cors) partial.corsOrigins = parseList(cors.value);
+  const conns = pick('conns-per-ip', 'NETROLL_CONNS_PER_IP');
+  if (conns) partial.limits = { ...DEFAULT_LIMITS, connectionsPerIp: parseInteger(conns.value, conns.source, 1, 1_000_000) };
   return { help: false, config: resolveConfig(partial) };
 }
 
@@ -168,9 +234,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
  *
  * @throws ConfigError naming the invalid field.
  */
-export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig {
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<ServerConfig>;
-  const c: ServerConfig = { ...DEFAULT_CONFIG, ...defined };
+export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as ServerOptions;
+  const merged = { ...DEFAULT_CONFIG, ...defined };
+  const c: ServerConfig = { ...merged, limits: { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(merged.limits ?? {}).filter(([, v]) => v !== undefined)) } };
 
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) {
     throw new ConfigError(`port: expected an integer from 0 to 65535, got ${JSON.stringify(c.port)}`);
@@ -203,6 +270,10 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
         throw new ConfigError(`rate limit ${event}: burst must be >= 1 and perSecond > 0`);
       }
     }
+  }
+  for (const [name, v] of Object.entries(c.limits)) {
+    const ok = typeof v === 'number' ? Number.isFinite(v) && v >= 1 : v !== null && typeof v === 'object' && v.burst >= 1 && v.perSecond > 0;
+    if (!ok) throw new ConfigError(`limits.${name}: ${typeof v === 'number' ? 'must be a number >= 1' : 'burst must be >= 1 and perSecond > 0'}`);
   }
   return c;
 }

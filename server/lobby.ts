@@ -3,8 +3,10 @@
  * their group is full; a full group is handed back to form a session and
  * its name is free again for the next group.
  *
- * - room `R`: one waiting group per name; the first member fixes the player
- *   count, later joins must ask for the same count.
+ * - room `R`: one waiting group per name and secret; the first member fixes
+ *   the player count, later joins must ask for the same count. Clients with
+ *   another secret (or none) wait in another group: they can neither take a
+ *   seat nor fix the count of a room they were not invited to.
  * - queue `Q`: one waiting group per (name, player count); clients asking
  *   for another count wait in another group.
  */
@@ -16,6 +18,8 @@ export interface GroupTarget {
   readonly name: string;
   /** Group size that starts the session. */
   readonly players: number;
+  /** Rooms only: a digest of the room secret (never the secret itself); groups with other digests are other rooms. */
+  readonly secretDigest?: string;
 }
 
 /** A client waiting in a group. */
@@ -50,7 +54,7 @@ export class Lobby {
     if (this.#bySocket.has(client.socketId)) {
       return { ok: false, error: { code: ErrorCode.AlreadyJoined, message: 'already waiting in a room or queue', event: 'join' } };
     }
-    const key = target.kind === 'room' ? `room:${target.name}` : `queue:${target.name}:${target.players}`;
+    const key = target.kind === 'room' ? `room:${target.name}#${target.secretDigest ?? ''}` : `queue:${target.name}:${target.players}`;
     let group = this.#groups.get(key);
     if (group && group.players !== target.players) {
       return {

@@ -4,7 +4,7 @@
  * `leave` and disconnects. Every client message is validated before it can
  * change anything; a rejected one is counted and answered with `error`.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
 import {
   DEFAULT_QUEUE,
@@ -20,13 +20,15 @@ import {
   type LiveStats,
   liveStatsSchema,
   type ServerToClientEvents,
+  type TurnReply,
 } from '../src/signaling/events.ts';
-import type { RateLimits } from './config.ts';
+import type { AbuseLimits, RateLimits } from './config.ts';
+import type { IpBudgets } from './ip-budgets.ts';
 import type { GroupTarget, Lobby, WaitingClient } from './lobby.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { Session, SessionRegistry } from './sessions.ts';
 import type { RejectionCounter } from './stats.ts';
-import { iceServersFor, type IceConfig } from './turn.ts';
+import { iceServersFor, turnUserId, type IceConfig } from './turn.ts';
 
 /** Events between server instances (none: netroll runs one process). */
 export type InterServerEvents = Record<string, never>;
@@ -39,7 +41,9 @@ export type NetrollSocket = Socket<ClientToServerEvents, ServerToClientEvents, I
 
 /** What the handlers share with the rest of the server. */
 export interface SignalingDeps {
-  readonly config: IceConfig & { readonly rateLimits: RateLimits | false };
+  readonly config: IceConfig & { readonly rateLimits: RateLimits | false; readonly limits: AbuseLimits };
+  /** Per-IP budgets shared by every connection of an address. */
+  readonly ipBudgets: IpBudgets;
   readonly lobby: Lobby;
   readonly sessions: SessionRegistry;
   readonly rejections: RejectionCounter;
@@ -56,18 +60,62 @@ export interface SignalingDeps {
   };
 }
 
-const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave', 'live-stats']);
+const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave', 'live-stats', 'turn-credentials']);
+
+/** Beyond this many packets waiting in a connection's write buffer it counts as over any byte threshold. */
+const MAX_COUNTED_PACKETS = 2048;
+
+/**
+ * Bytes waiting to be written to `socket`'s client: engine.io's write buffer
+ * plus what the WebSocket has not handed to the kernel yet.
+ */
+export function pendingBytes(socket: NetrollSocket): number {
+  const conn = socket.conn as unknown as { writeBuffer?: { data?: unknown }[]; transport?: { socket?: { bufferedAmount?: number } } };
+  const buffer = conn.writeBuffer ?? [];
+  if (buffer.length >= MAX_COUNTED_PACKETS) return Infinity;
+  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+  for (const p of buffer) {
+    const d = p.data;
+    bytes += typeof d === 'string' ? d.length : d instanceof ArrayBuffer || ArrayBuffer.isView(d) ? d.byteLength : 16;
+  }
+  return bytes;
+}
+
+/** Counters of what backpressure and byte budgets dropped (for stats). */
+export interface DropCounters {
+  /** Relay packets dropped because the target's buffer was over the threshold. */
+  relayBackpressure: number;
+  /** Signals dropped because the target's buffer was over the threshold. */
+  signalBackpressure: number;
+  /** Relay packets dropped by a byte budget (per connection or per IP). */
+  relayOverBudget: number;
+  /** Connections refused or closed because their IP was over its connection budget. */
+  connectionsRefused: number;
+}
 
 /** Minimum time between two `rate-limited` error events to one client, in ms (drops are always counted). */
 const RATE_LIMIT_NOTICE_MS = 1000;
 
 /** Registers netroll's handlers on every connection of `io`. */
-export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
+export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCounters {
   const now = deps.now ?? Date.now;
-  const onInternalError = deps.onInternalError ?? ((err: unknown) => console.error('netroll server: handler failed', err));
-  const { lobby, sessions, rejections, config } = deps;
+  const onInternalError = deps.onInternalError ?? ((err: unknown) => console.error('netroll server: handler failed', err instanceof Error ? err.message : err));
+  const { lobby, sessions, rejections, config, ipBudgets } = deps;
+  const drops: DropCounters = { relayBackpressure: 0, signalBackpressure: 0, relayOverBudget: 0, connectionsRefused: 0 };
+  // Room secrets are kept only as salted digests, so stats and memory never hold them.
+  const secretSalt = randomBytes(16);
+  const secretDigest = (secret: string): string => createHash('sha256').update(secretSalt).update(secret).digest('base64url');
 
   io.on('connection', (socket) => {
+    const ip = socket.handshake.address;
+    if (!ipBudgets.connected(ip)) {
+      drops.connectionsRefused++;
+      rejections.add(ErrorCode.RateLimited);
+      socket.emit('error', { code: ErrorCode.RateLimited, message: 'too many connections from this address' });
+      socket.disconnect(true);
+      return;
+    }
+    const relayBytes = new TokenBucket(config.limits.relayBytesPerSocket, now());
     const limits = config.rateLimits;
     const buckets =
       limits === false
@@ -86,9 +134,13 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
       socket.emit('error', error);
     };
 
-    /** Takes a token for `event`; on an empty bucket counts the drop and (at most once a second) tells the client. */
+    /**
+     * Takes a token for `event` (per connection and per IP); on an empty
+     * bucket counts the drop and (at most once a second) tells the client.
+     */
     const allowed = (event: 'join' | 'signal' | 'relay'): boolean => {
-      if (!buckets || buckets[event].take(now())) return true;
+      if (!buckets) return true; // message rate limits off (`rateLimits: false`), per connection and per IP
+      if (buckets[event].take(now()) && ipBudgets.take(ip, 'messages') && (event !== 'join' || ipBudgets.take(ip, 'joins'))) return true;
       const t = now();
       if (t - lastRateNotice >= RATE_LIMIT_NOTICE_MS) {
         lastRateNotice = t;
@@ -158,7 +210,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
       const request = parsed.data;
       const target: GroupTarget =
         request.room !== undefined
-          ? { kind: 'room', name: request.room, players: request.players }
+          ? { kind: 'room', name: request.room, players: request.players, ...(request.secret !== undefined ? { secretDigest: secretDigest(request.secret) } : {}) }
           : { kind: 'queue', name: request.queue ?? DEFAULT_QUEUE, players: request.players };
       const client: WaitingClient = {
         socketId: socket.id,
@@ -178,7 +230,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
       const session = sessions.create(formed, now());
       deps.research?.onSessionCreated(session, target);
       for (const [index, member] of session.members) {
-        const { iceServers, turn } = iceServersFor(config, member.clientId);
+        const { iceServers, turn, expiresAt } = iceServersFor(config, turnUserId(session.id, index), now());
         const assignment: Assignment = {
           sessionId: session.id,
           playerIndex: index,
@@ -186,6 +238,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
           seed: session.seed,
           iceServers,
           turn,
+          ...(expiresAt !== undefined ? { turnExpiresAt: expiresAt } : {}),
           ...(deps.research ? { reportToken: deps.research.reportToken(session.id, index) } : {}),
         };
         io.sockets.sockets.get(member.socketId)?.emit('assigned', assignment);
@@ -208,6 +261,11 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
         reject(route);
         return;
       }
+      if (pendingBytes(route.target) > config.limits.targetBufferBytes) {
+        // The target is not reading: queueing more would only grow server memory.
+        drops.signalBackpressure++;
+        return;
+      }
       route.target.emit('signal', { from: route.from, kind: parsed.data.kind, data: parsed.data.data });
       sessions.recordSignal(route.session);
     };
@@ -225,8 +283,51 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
         reject(route);
         return;
       }
+      const bytes = packet.byteLength;
+      if (!relayBytes.take(now(), bytes) || !ipBudgets.take(ip, 'relayBytes', bytes)) {
+        drops.relayOverBudget++;
+        const t = now();
+        if (t - lastRateNotice >= RATE_LIMIT_NOTICE_MS) {
+          lastRateNotice = t;
+          reject({ code: ErrorCode.RateLimited, message: 'relay: over the byte budget, slow down', event: 'relay' });
+        } else {
+          rejections.add(ErrorCode.RateLimited);
+          sessions.recordRejected(route.session);
+        }
+        return;
+      }
+      if (pendingBytes(route.target) > config.limits.targetBufferBytes) {
+        // Backpressure: the target is not reading. Relay packets are datagrams
+        // (the engine resends unacked inputs), so dropping is safe and bounds memory.
+        drops.relayBackpressure++;
+        return;
+      }
       route.target.emit('relay', route.from, toArrayBuffer(packet));
-      sessions.recordRelay(route.session, packet.byteLength);
+      sessions.recordRelay(route.session, bytes);
+    };
+
+    const handleTurn = (args: unknown[]): void => {
+      const last = args[args.length - 1];
+      const ack = typeof last === 'function' ? (last as (reply: TurnReply) => void) : undefined;
+      const fail = (error: ErrorInfo): void => {
+        reject(error);
+        ack?.({ ok: false, error });
+      };
+      if (!allowed('join')) {
+        ack?.({ ok: false, error: { code: ErrorCode.RateLimited, message: 'turn-credentials: too many requests, slow down', event: 'turn-credentials' } });
+        return;
+      }
+      if (!ack || args.length !== 1) {
+        fail({ code: ErrorCode.InvalidMessage, message: 'turn-credentials: takes only an acknowledgement callback', event: 'turn-credentials' });
+        return;
+      }
+      const me = sessions.memberOf(socket.id);
+      if (!me) {
+        fail({ code: ErrorCode.NotInSession, message: 'turn-credentials: not in a session', event: 'turn-credentials' });
+        return;
+      }
+      const { iceServers, turn, expiresAt } = iceServersFor(config, turnUserId(me.session.id, me.index), now());
+      ack({ ok: true, iceServers, turn, ...(expiresAt !== undefined ? { expiresAt } : {}) });
     };
 
     const handleLiveStats = (args: unknown[]): void => {
@@ -259,7 +360,9 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
     socket.on('relay', guarded('relay', handleRelay));
     socket.on('leave', guarded('leave', () => depart('left')));
     socket.on('live-stats', guarded('live-stats', handleLiveStats));
+    socket.on('turn-credentials', guarded('turn-credentials', handleTurn));
     socket.on('disconnect', () => {
+      ipBudgets.disconnected(ip);
       try {
         depart('disconnected');
       } catch (err) {
@@ -275,6 +378,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): void {
       }),
     );
   });
+  return drops;
 }
 
 /** The bytes of `packet` as an ArrayBuffer of exactly that length (copied from views). */

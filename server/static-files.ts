@@ -1,10 +1,11 @@
 /**
  * Serves a directory as static files: correct content types, `index.html`
  * for directories, and no way out of the directory (`..` segments, encoded
- * or not, backslashes and NUL bytes are refused before touching the disk).
+ * or not, backslashes and NUL bytes are refused before touching the disk;
+ * symbolic links are followed only when their target is inside the directory).
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { sendText } from './http-router.ts';
@@ -39,7 +40,13 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 /** Content type for `path` by extension; `application/octet-stream` when unknown. */
 export function contentTypeFor(path: string): string {
-  return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+  const ext = extname(path).toLowerCase();
+  return Object.hasOwn(CONTENT_TYPES, ext) ? CONTENT_TYPES[ext]! : 'application/octet-stream';
+}
+
+/** Whether `path` is `root` or inside it (both already resolved). */
+function inside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
 /**
@@ -70,6 +77,7 @@ export function resolveStaticPath(root: string, requestPath: string): string | u
  * so the caller can answer 404; refuses escaping paths with 400.
  */
 export function createStaticHandler(root: string): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  let realRoot: Promise<string> | undefined;
   return async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     let file = resolveStaticPath(root, req.url ?? '/');
@@ -83,6 +91,11 @@ export function createStaticHandler(root: string): (req: IncomingMessage, res: S
       info = await stat(file).catch(() => undefined);
     }
     if (!info?.isFile()) return false;
+    // Symbolic links: serve only what really lies under the root.
+    realRoot ??= realpath(root);
+    const [base, real] = await Promise.all([realRoot, realpath(file).catch(() => undefined)]);
+    if (real === undefined || !inside(base, real)) return false;
+    file = real;
     res.writeHead(200, {
       'content-type': contentTypeFor(file),
       'content-length': info.size,

@@ -1,6 +1,7 @@
 /** The server's observable counters. */
 import type { SessionSummary } from './sessions.ts';
 import type { GroupSummary } from './lobby.ts';
+import type { DropCounters } from './signaling.ts';
 
 /** A snapshot of the server's state and lifetime counters. */
 export interface ServerStats {
@@ -26,6 +27,14 @@ export interface ServerStats {
   readonly sessionList: readonly SessionSummary[];
   /** The waiting groups. */
   readonly groups: readonly GroupSummary[];
+  /** What backpressure and byte budgets dropped since start. */
+  readonly dropped: Readonly<DropCounters>;
+  /** IP addresses tracked by the per-IP budgets. */
+  readonly trackedIps: number;
+  /** Entries in the live-dashboard table. */
+  readonly liveSessions: number;
+  /** Research uploads: in flight now, body bytes read since start, refused before the body was read. */
+  readonly uploads: { readonly inFlight: number; readonly bodyBytesRead: number; readonly refusedBeforeBody: number };
 }
 
 /** Counts rejected messages by error code. */

@@ -45,6 +45,15 @@ export function turnCredentials(
   return { username, credential, expiresAt };
 }
 
+/**
+ * The TURN user id of a session seat: made by the server, never by the client,
+ * so two sessions never share a TURN identity (coturn quotas such as
+ * `user-quota` count per user) and the logs say which session used the relay.
+ */
+export function turnUserId(sessionId: string, playerIndex: number): string {
+  return `s-${sessionId.replace(/[^A-Za-z0-9-]/g, '')}-p${playerIndex}`;
+}
+
 /** Whether `config` has TURN configured (a secret and at least one url). */
 export function turnEnabled(config: IceConfig): boolean {
   return config.turnSecret !== undefined && config.turnSecret !== '' && config.turnUrls.length > 0;
@@ -58,11 +67,11 @@ export function iceServersFor(
   config: IceConfig,
   userId: string,
   nowMs: number = Date.now(),
-): { iceServers: IceServer[]; turn: boolean } {
+): { iceServers: IceServer[]; turn: boolean; expiresAt?: number } {
   const iceServers: IceServer[] = [];
   if (config.stunUrls.length > 0) iceServers.push({ urls: [...config.stunUrls] });
   if (!turnEnabled(config) || config.turnSecret === undefined) return { iceServers, turn: false };
-  const { username, credential } = turnCredentials(config.turnSecret, userId, config.turnTtl, nowMs);
+  const { username, credential, expiresAt } = turnCredentials(config.turnSecret, userId, config.turnTtl, nowMs);
   iceServers.push({ urls: [...config.turnUrls], username, credential });
-  return { iceServers, turn: true };
+  return { iceServers, turn: true, expiresAt };
 }

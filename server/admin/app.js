@@ -1,9 +1,10 @@
-// netroll admin dashboard: polls the token-protected API every 2 s and
-// draws live RTT and rollback-depth plots with uPlot.
+// netroll admin dashboard: polls the API every 2 s (authenticated by the
+// session cookie made at sign-in) and draws live RTT and rollback-depth plots
+// with uPlot.
 /* global uPlot */
-const token = new URLSearchParams(location.search).get('token') ?? '';
 const api = (path) =>
-  fetch(path, { headers: { authorization: `Bearer ${token}` } }).then((r) => {
+  fetch(path, { credentials: 'same-origin' }).then((r) => {
+    if (r.status === 401) location.replace('/admin');
     if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
     return r.json();
   });
@@ -65,7 +66,7 @@ function renderSessions(sessions) {
     sessions
       .map((s) => {
         const parity = s.parity_status === 'fullySynced' ? '<span class="ok">fullySynced</span>' : s.parity_status === 'mismatch' ? `<span class="bad">mismatch @${esc(s.parity_first_mismatch_frame)}</span>` : '<span class="muted">pending</span>';
-        const q = `session=${encodeURIComponent(s.session_id)}&token=${encodeURIComponent(token)}`;
+        const q = `session=${encodeURIComponent(s.session_id)}`;
         return `<tr data-session="${esc(s.session_id)}"><td>${short(s.session_id)}</td><td>${esc(s.created_at)}</td><td>${esc(s.game)}</td><td>${s.players}</td><td>${s.frames}</td><td>${s.episodes}</td>` +
           `<td>${esc(s.connection_types)}</td><td>${s.rollbacks}</td><td>${s.desyncs}</td><td class="parity">${parity}</td>` +
           `<td><a href="/api/export?format=csv&kind=frames&${q}">frames.csv</a> · <a href="/api/export?format=json&${q}">json</a></td></tr>`;

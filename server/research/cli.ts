@@ -5,10 +5,10 @@
  *
  * Reads the research store directly (NETROLL_DATA_DIR, default ./data).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportFrames, exportJson, exportSessions, toCsv } from './export.ts';
+import { exportJsonChunks, exportSessions, framesCsvChunks, sessionsCsvChunks, type SkippedSession, toCsv } from './export.ts';
 import { exportOutcomes } from './outcomes.ts';
 import { replaySessionAsync } from './replay.ts';
 import { ResearchStore } from './store.ts';
@@ -18,7 +18,9 @@ const USAGE = `netroll research tools
   npx netroll export --format csv|json [--session ID] [--out DIR] [--data-dir DIR]
       csv:  DIR/sessions.csv (one row per session) and DIR/frames.csv (one row per
             confirmed frame: session_id, frame, episode, player_0..player_N)
-      json: DIR/netroll-export.json ({ sessions: [...], frames: [...] })
+      json: DIR/netroll-export.json ({ sessions: [...], frames: [...], skipped: [...] })
+      A session whose stored log cannot be read keeps its session row, its frames
+      are left out, it is named on stderr, and the exit status is 1.
   npx netroll replay --session ID [--data-dir DIR]
       re-runs every stored input log of the session through the game and checks
       the final state hash against what each peer reported (exit 1 on mismatch)
@@ -56,23 +58,44 @@ try {
     if (values.session && !store.session(values.session)) fail(`no session ${values.session} in ${dataDir}`);
     const out = resolve(values.out ?? './export');
     mkdirSync(out, { recursive: true });
+    const skipped: SkippedSession[] = [];
+    /** Writes chunks to a file as they come: nothing is built whole in memory. */
+    const write = (file: string, chunks: Iterable<string>): number => {
+      const fd = openSync(file, 'w');
+      let lines = 0;
+      try {
+        for (const c of chunks) {
+          writeSync(fd, c);
+          for (let i = c.indexOf('\n'); i >= 0; i = c.indexOf('\n', i + 1)) lines++;
+        }
+      } finally {
+        closeSync(fd);
+      }
+      return lines;
+    };
     if (format === 'json') {
-      const doc = exportJson(store, values.session);
-      writeFileSync(join(out, 'netroll-export.json'), JSON.stringify(doc, null, 1));
-      console.log(`wrote ${join(out, 'netroll-export.json')}: ${doc.sessions.length} sessions, ${doc.frames.length} frames`);
+      write(join(out, 'netroll-export.json'), exportJsonChunks(store, values.session, skipped));
+      console.log(`wrote ${join(out, "netroll-export.json")}: ${values.session ? 1 : store.sessions().length} sessions`);
     } else {
-      const sessions = exportSessions(store, values.session);
-      const frames = sessions.flatMap((s) => exportFrames(store, s.session_id));
-      writeFileSync(join(out, 'sessions.csv'), toCsv(sessions));
-      writeFileSync(join(out, 'frames.csv'), toCsv(frames));
-      console.log(`wrote ${join(out, 'sessions.csv')} (${sessions.length} rows) and ${join(out, 'frames.csv')} (${frames.length} rows)`);
+      const sessions = write(join(out, 'sessions.csv'), sessionsCsvChunks(store, values.session)) - 1;
+      const frames = write(join(out, 'frames.csv'), framesCsvChunks(store, values.session, skipped)) - 1;
+      console.log(`wrote ${join(out, 'sessions.csv')} (${Math.max(0, sessions)} rows) and ${join(out, 'frames.csv')} (${frames} rows)`);
       const outcomes = [];
-      for (const s of sessions) outcomes.push(...(await exportOutcomes(store, s.session_id)));
+      for (const s of exportSessions(store, values.session)) {
+        if (skipped.some((k) => k.session_id === s.session_id)) continue;
+        try {
+          outcomes.push(...(await exportOutcomes(store, s.session_id)));
+        } catch (e) {
+          skipped.push({ session_id: s.session_id, error: e instanceof Error ? e.message : String(e) });
+        }
+      }
       if (outcomes.length > 0) {
-        writeFileSync(join(out, 'outcomes.csv'), toCsv(outcomes));
+        write(join(out, 'outcomes.csv'), [toCsv(outcomes)]);
         console.log(`wrote ${join(out, 'outcomes.csv')} (${outcomes.length} episodes, from the game's record())`);
       }
     }
+    for (const s of skipped) console.error(`netroll: skipped the frames of session ${s.session_id}: ${s.error}`);
+    if (skipped.length > 0) process.exitCode = 1;
   } else if (command === 'replay') {
     if (!values.session) fail('replay needs --session ID');
     const checks = await replaySessionAsync(store, values.session);

@@ -1,6 +1,11 @@
 /**
  * Live view of running sessions for the dashboard: the latest stats each
  * member sent (`live-stats`), plus short RTT and frame histories.
+ *
+ * Bounded: at most `maxEntries` sessions (when full, the oldest ended one is
+ * dropped, else the oldest one), ended sessions are pruned `keepEndedMs`
+ * after they end (the server calls {@link LiveSessions.prune} on a timer),
+ * and each player keeps at most 300 RTT samples.
  */
 import type { LiveStats } from '../../src/signaling/events.ts';
 
@@ -27,9 +32,18 @@ export interface LiveSession {
 export class LiveSessions {
   private readonly sessions = new Map<string, LiveSession>();
 
-  constructor(private readonly keepEndedMs = 10 * 60_000) {}
+  constructor(
+    private readonly keepEndedMs = 2 * 60_000,
+    private readonly maxEntries = 1000,
+  ) {}
+
+  /** Entries held (running and recently ended sessions). */
+  get size(): number {
+    return this.sessions.size;
+  }
 
   add(sessionId: string, createdAt: number, room: string, players: readonly { index: number; name: string }[]): void {
+    if (!this.sessions.has(sessionId) && this.sessions.size >= this.maxEntries) this.evictOne();
     this.sessions.set(sessionId, {
       sessionId,
       createdAt,
@@ -59,9 +73,26 @@ export class LiveSessions {
     if (s.players.every((p) => p.left)) s.endedAt = now;
   }
 
+  /** Drops sessions that ended more than `keepEndedMs` ago. */
+  prune(now: number): void {
+    for (const [id, s] of this.sessions) if (s.endedAt !== null && now - s.endedAt > this.keepEndedMs) this.sessions.delete(id);
+  }
+
   /** Sessions still running, or ended recently. */
   list(now: number): LiveSession[] {
-    for (const [id, s] of this.sessions) if (s.endedAt !== null && now - s.endedAt > this.keepEndedMs) this.sessions.delete(id);
+    this.prune(now);
     return [...this.sessions.values()].sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** Makes room for one entry: the oldest ended session, else the oldest one (Map order is insertion order). */
+  private evictOne(): void {
+    for (const [id, s] of this.sessions) {
+      if (s.endedAt !== null) {
+        this.sessions.delete(id);
+        return;
+      }
+    }
+    const oldest = this.sessions.keys().next();
+    if (!oldest.done) this.sessions.delete(oldest.value);
   }
 }

@@ -1,24 +1,30 @@
 /**
  * Research HTTP routes:
- * - `POST /ingest/report`: peers upload their reports (signed with the
- *   per-participant token from the assignment); acknowledged with a JSON ack.
- * - `/api/...` and `/admin` (admin token required; 401 and no data without):
- *   live sessions, stored sessions with parity, replay checks, CSV/JSON export,
- *   and the dashboard page with its assets.
+ * - `POST /ingest/report`: peers upload their reports. Who uploads is checked
+ *   from the headers before any of the body is read (`Authorization: Bearer
+ *   <reportToken>`, `X-Netroll-Session`, `X-Netroll-Player`); the body is then
+ *   read as a stream up to a limit that grows with the session's age, with
+ *   per-IP and server-wide concurrency caps. Acknowledged with a JSON ack.
+ * - `/api/...` and `/admin` (admin token in an `Authorization` header, or the
+ *   dashboard's session cookie; 401 and no data without): live sessions,
+ *   stored sessions with parity, replay checks, CSV/JSON export (streamed in
+ *   chunks, bad sessions skipped and listed), and the dashboard with its assets.
  */
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode } from '../../src/contracts/errors.ts';
-import { MAX_REPORT_BYTES, type ReportAck, reportSchema, type SessionReport } from '../../src/research/report.ts';
+import { type ReportAck, reportSchema, type SessionReport } from '../../src/research/report.ts';
 import { type RouteHandler, sendJson, sendText } from '../http-router.ts';
-import { hasAdminToken } from './auth.ts';
-import { exportFrames, exportJson, exportSessions, toCsv } from './export.ts';
+import { clientIp, type IpBudgets } from '../ip-budgets.ts';
+import { AdminAuth, bearer } from './auth.ts';
+import { exportJsonChunks, framesCsvChunks, sessionRowsLazy, sessionsCsvChunks, type SkippedSession, toCsv } from './export.ts';
 import type { LiveSessions } from './live.ts';
 import { exportOutcomes } from './outcomes.ts';
 import { replaySessionAsync } from './replay.ts';
-import { type ResearchStore, StoreError } from './store.ts';
+import { type ResearchStore, StoreError, type UploadTarget } from './store.ts';
 
 export interface ResearchRouteDeps {
   readonly store: ResearchStore;
@@ -26,108 +32,245 @@ export interface ResearchRouteDeps {
   readonly adminToken: string;
   /** Test hook: runs after a report is stored, before the ack is sent. */
   readonly afterReportStored?: (report: SessionReport) => void | Promise<void>;
+  /** Per-IP upload concurrency (shared with the socket budgets). */
+  readonly ipBudgets: IpBudgets;
+  /** Uploads received at once over the whole server. */
+  readonly uploadsTotal: number;
+  /** Upload counters, updated in place (for stats). */
+  readonly uploads: { inFlight: number; bodyBytesRead: number; refusedBeforeBody: number };
 }
 
 type Add = (method: string, pattern: string, handler: RouteHandler) => void;
 
-class BodyError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+class BodyError extends Error {}
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) throw new BodyError(413, `body over ${limit} bytes`);
+/** Reads at most `limit` bytes of body, as a stream; counts what it read into `counter`. */
+async function readBody(req: IncomingMessage, limit: number, counter: { bodyBytesRead: number }): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyError(413, `body over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
+    const b = chunk as Buffer;
+    size += b.length;
+    counter.bodyBytesRead += b.length;
+    if (size > limit) throw new BodyError(`body over ${limit} bytes`);
+    chunks.push(b);
   }
   return Buffer.concat(chunks);
 }
 
-const fail = (res: ServerResponse, status: number, code: ErrorCode, message: string) =>
-  sendJson(res, status, { ok: false, error: { code, message } } satisfies ReportAck);
-
-/** The error code a store refusal answers with. */
-const STORE_CODES: Record<StoreError['code'], ErrorCode> = {
-  'unknown-session': ErrorCode.NotFound,
-  'unknown-participant': ErrorCode.NotFound,
-  'bad-token': ErrorCode.Unauthorized,
-  'bad-report': ErrorCode.BadReport,
+const HTTP_STATUS: Readonly<Partial<Record<string, number>>> = {
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.BadReport]: 400,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.TooLarge]: 413,
+  [ErrorCode.RateLimited]: 429,
 };
+
+const failAck = (res: ServerResponse, code: ErrorCode, message: string): void =>
+  sendJson(res, HTTP_STATUS[code] ?? 400, { ok: false, error: { code, message } } satisfies ReportAck);
+
+/**
+ * Answers without reading the body, then closes the connection (so Node does
+ * not read and discard the rest of a large body to keep the connection alive).
+ */
+function refuseUnread(req: IncomingMessage, res: ServerResponse, code: ErrorCode, message: string): void {
+  res.setHeader('connection', 'close');
+  if (code === ErrorCode.RateLimited) res.setHeader('retry-after', '1');
+  res.on('finish', () => req.socket.destroy());
+  failAck(res, code, message);
+}
+
+/** Headers of every `/admin` and `/api/` answer. */
+export const ADMIN_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+
+const setSecurityHeaders = (res: ServerResponse): void => {
+  for (const [k, v] of Object.entries(ADMIN_SECURITY_HEADERS)) res.setHeader(k, v);
+};
+
+/** Longest a chunked export may run before it yields to other work, ms. */
+const EXPORT_SLICE_MS = 8;
+
+/**
+ * Writes text chunks to `res` with backpressure, yielding to the event loop
+ * every {@link EXPORT_SLICE_MS} so games and other requests keep running.
+ * Stops early when the client goes away.
+ */
+async function streamChunks(res: ServerResponse, chunks: Iterable<string>): Promise<void> {
+  let sliceStart = performance.now();
+  for (const chunk of chunks) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (performance.now() - sliceStart > EXPORT_SLICE_MS) {
+      await new Promise((r) => setImmediate(r));
+      sliceStart = performance.now();
+    }
+  }
+  res.end();
+}
 
 const require = createRequire(import.meta.url);
 const adminDir = fileURLToPath(new URL('../admin/', import.meta.url));
-const ASSETS: Record<string, { file: () => string; type: string }> = {
-  'app.js': { file: () => `${adminDir}app.js`, type: 'text/javascript; charset=utf-8' },
-  'admin.css': { file: () => `${adminDir}admin.css`, type: 'text/css; charset=utf-8' },
-  'uplot.js': { file: () => require.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
-  'uplot.css': { file: () => require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
-};
+/** Dashboard assets by name (a Map: names like `constructor` or `__proto__` are just unknown). */
+const ASSETS: ReadonlyMap<string, { file: () => string; type: string }> = new Map([
+  ['app.js', { file: () => `${adminDir}app.js`, type: 'text/javascript; charset=utf-8' }],
+  ['login.js', { file: () => `${adminDir}login.js`, type: 'text/javascript; charset=utf-8' }],
+  ['admin.css', { file: () => `${adminDir}admin.css`, type: 'text/css; charset=utf-8' }],
+  ['uplot.js', { file: () => require.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' }],
+  ['uplot.css', { file: () => require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' }],
+]);
+
+const LOGIN_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8" /><title>netroll admin: sign in</title><link rel="stylesheet" href="/admin/assets/admin.css" /></head>
+<body><header><h1>netroll</h1><span id="updated">sign in</span></header>
+<section><p>Open the dashboard URL the server printed (its <code>#token=</code> part never leaves your browser), or paste the admin token:</p>
+<form id="login"><input id="token" type="password" autocomplete="off" aria-label="admin token" /> <button>Sign in</button></form>
+<p id="login-error" class="bad"></p></section>
+<script src="/admin/assets/login.js"></script></body></html>
+`;
 
 export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
-  const { store, live, adminToken } = deps;
+  const { store, live, ipBudgets, uploads } = deps;
+  const auth = new AdminAuth(deps.adminToken);
 
   // Reports are signed with a per-participant token and carry no cookies, so
   // any origin may upload (an experiment page may be hosted elsewhere).
-  const corsHeaders = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'POST, OPTIONS', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' };
+  const corsHeaders = {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-headers': 'content-type, authorization, x-netroll-session, x-netroll-player',
+    'access-control-max-age': '600',
+  };
   add('OPTIONS', '/ingest/report', (_req, res) => {
     res.writeHead(204, corsHeaders);
     res.end();
   });
   add('POST', '/ingest/report', async (req, res) => {
     for (const [k, v] of Object.entries(corsHeaders)) res.setHeader(k, v);
-    let report: SessionReport;
-    let bytes: number;
-    try {
-      const body = await readBody(req, MAX_REPORT_BYTES);
-      bytes = body.length;
-      const parsed = reportSchema.safeParse(JSON.parse(body.toString('utf8')));
-      if (!parsed.success) {
-        const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
-        return fail(res, 400, ErrorCode.BadReport, issues.join('; '));
-      }
-      report = parsed.data;
-    } catch (e) {
-      if (e instanceof BodyError) return fail(res, e.status, ErrorCode.TooLarge, e.message);
-      return fail(res, 400, ErrorCode.BadReport, e instanceof SyntaxError ? `not JSON: ${e.message}` : String(e));
+    // 1. Who is this? From the headers only: nothing of the body is read yet.
+    const token = bearer(req);
+    const sessionId = req.headers['x-netroll-session'];
+    const playerText = req.headers['x-netroll-player'];
+    if (!token || typeof sessionId !== 'string' || typeof playerText !== 'string' || !/^\d{1,2}$/.test(playerText)) {
+      uploads.refusedBeforeBody++;
+      return refuseUnread(req, res, ErrorCode.Unauthorized, 'uploads need Authorization: Bearer <reportToken>, X-Netroll-Session and X-Netroll-Player headers');
     }
+    let target: UploadTarget;
     try {
-      const result = store.applyReport(report, bytes, Date.now());
-      if (deps.afterReportStored) await deps.afterReportStored(report);
-      sendJson(res, 200, { ok: true, stored: result.stored, duplicate: result.duplicate, superseded: result.superseded } satisfies ReportAck);
+      target = store.authorizeUpload(sessionId.slice(0, 100), Number(playerText), token.slice(0, 200));
     } catch (e) {
       if (!(e instanceof StoreError)) throw e;
-      const status = e.code === 'bad-token' ? 403 : e.code === 'bad-report' ? 400 : 404;
-      fail(res, status, STORE_CODES[e.code], e.message);
+      uploads.refusedBeforeBody++;
+      return refuseUnread(req, res, e.code, e.message);
+    }
+    // 2. How much may it send? Declared sizes over the limit are refused unread.
+    const limit = store.maxReportBytes(target, Date.now());
+    const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+    if (declared !== undefined && !(declared <= limit)) {
+      uploads.refusedBeforeBody++;
+      return refuseUnread(req, res, ErrorCode.TooLarge, `body of ${req.headers['content-length']} bytes is over this session's limit of ${limit}`);
+    }
+    // 3. Concurrency: per IP and server-wide (clients retry 429).
+    const ip = clientIp(req);
+    if (uploads.inFlight >= deps.uploadsTotal || !ipBudgets.beginUpload(ip)) {
+      uploads.refusedBeforeBody++;
+      return refuseUnread(req, res, ErrorCode.RateLimited, 'too many uploads in progress, retry shortly');
+    }
+    uploads.inFlight++;
+    try {
+      let report: SessionReport;
+      let bytes: number;
+      try {
+        const body = await readBody(req, limit, uploads);
+        bytes = body.length;
+        const parsed = reportSchema.safeParse(JSON.parse(body.toString('utf8')));
+        if (!parsed.success) {
+          const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
+          return failAck(res, ErrorCode.BadReport, issues.join('; '));
+        }
+        report = parsed.data;
+      } catch (e) {
+        if (e instanceof BodyError) return refuseUnread(req, res, ErrorCode.TooLarge, e.message);
+        return failAck(res, ErrorCode.BadReport, e instanceof SyntaxError ? `not JSON: ${e.message}` : String(e));
+      }
+      if (report.sessionId !== target.id || report.playerIndex !== Number(playerText) || report.reportToken !== token) {
+        return failAck(res, ErrorCode.BadReport, 'the report names another session, player or token than its headers');
+      }
+      try {
+        const result = store.applyReport(report, bytes, Date.now());
+        if (deps.afterReportStored) await deps.afterReportStored(report);
+        sendJson(res, 200, { ok: true, stored: result.stored, duplicate: result.duplicate, superseded: result.superseded } satisfies ReportAck);
+      } catch (e) {
+        if (!(e instanceof StoreError)) throw e;
+        failAck(res, e.code, e.message);
+      }
+    } finally {
+      uploads.inFlight--;
+      ipBudgets.endUpload(ip);
     }
   });
 
   const guarded =
     (handler: RouteHandler, html = false): RouteHandler =>
     (req, res, params, url) => {
-      if (!hasAdminToken(req, url, adminToken)) {
-        if (html) return sendText(res, 401, 'netroll admin: a valid token is required (open the URL printed by the server).\n');
-        return sendJson(res, 401, { error: 'a valid admin token is required (Authorization: Bearer <token> or ?token=)' });
+      setSecurityHeaders(res);
+      if (!auth.allows(req)) {
+        if (html) {
+          res.writeHead(401, { 'content-type': 'text/html; charset=utf-8' });
+          return void res.end(LOGIN_PAGE);
+        }
+        return sendJson(res, 401, { error: { code: ErrorCode.Unauthorized, message: 'a valid admin token is required (Authorization: Bearer <token>, or sign in at /admin)' } });
       }
       return handler(req, res, params, url);
     };
 
+  add('POST', '/admin/login', (req, res) => {
+    setSecurityHeaders(res);
+    // Cookie sessions are made only for a same-origin page that holds the token.
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}` && origin !== `https://${req.headers.host}`) {
+      return sendJson(res, 403, { error: { code: ErrorCode.Unauthorized, message: 'sign in from the dashboard page' } });
+    }
+    if (!auth.isToken(bearer(req))) return sendJson(res, 401, { error: { code: ErrorCode.Unauthorized, message: 'wrong admin token' } });
+    res.writeHead(204, { 'set-cookie': auth.login(origin?.startsWith('https:') ?? false) });
+    res.end();
+  });
+  add('POST', '/admin/logout', (req, res) => {
+    setSecurityHeaders(res);
+    res.writeHead(204, { 'set-cookie': auth.logout(req) });
+    res.end();
+  });
+
   add('GET', '/api/live', guarded((_req, res) => sendJson(res, 200, { sessions: live.list(Date.now()) })));
-  add('GET', '/api/sessions', guarded((_req, res) => sendJson(res, 200, { sessions: exportSessions(store) })));
+  add(
+    'GET',
+    '/api/sessions',
+    guarded(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      await streamChunks(res, (function* () {
+        let first = true;
+        yield '{"sessions":[';
+        for (const line of sessionsJsonRows(store)) {
+          yield (first ? '' : ',') + line;
+          first = false;
+        }
+        yield ']}';
+      })());
+    }),
+  );
   add(
     'GET',
     '/api/sessions/:id',
     guarded((_req, res, params) => {
       const session = store.session(params['id']!);
-      if (!session) return sendJson(res, 404, { error: `no session ${params['id']}` });
+      if (!session) return sendJson(res, 404, { error: { code: ErrorCode.NotFound, message: `no session ${params['id']}` } });
       const rows = (t: 'participants' | 'links' | 'episodes' | 'metrics' | 'events' | 'uploads') => store.rows(t, session.id);
       sendJson(res, 200, {
         session,
@@ -147,7 +290,7 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
       try {
         sendJson(res, 200, { checks: await replaySessionAsync(store, params['id']!) });
       } catch (e) {
-        sendJson(res, 404, { error: e instanceof Error ? e.message : String(e) });
+        sendJson(res, 404, { error: { code: ErrorCode.NotFound, message: e instanceof Error ? e.message : String(e) } });
       }
     }),
   );
@@ -158,25 +301,46 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
       const format = url.searchParams.get('format') ?? 'json';
       const session = url.searchParams.get('session') ?? undefined;
       const kind = url.searchParams.get('kind') ?? 'sessions';
+      const bad = (message: string) => sendJson(res, 400, { error: { code: ErrorCode.InvalidOption, message } });
+      if (format !== 'csv' && format !== 'json') return bad('format must be csv or json');
+      if (session !== undefined && !store.session(session)) return sendJson(res, 404, { error: { code: ErrorCode.NotFound, message: `no session ${session}` } });
       if (kind === 'outcomes') {
         // One row per episode from the game's record() (Python games), replayed here.
-        if (!session) return sendJson(res, 400, { error: 'outcomes export needs ?session=ID' });
+        if (!session) return bad('outcomes export needs ?session=ID');
         let rows;
         try {
           rows = await exportOutcomes(store, session);
         } catch (e) {
-          return sendJson(res, 404, { error: e instanceof Error ? e.message : String(e) });
+          return sendJson(res, 422, { error: { code: ErrorCode.BadInputLog, message: e instanceof Error ? e.message : String(e) } });
         }
         if (format === 'json') return sendJson(res, 200, { outcomes: rows });
-        res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store' });
+        res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' });
         return void res.end(toCsv(rows));
       }
-      if (format === 'json') return sendJson(res, 200, exportJson(store, session));
-      if (format !== 'csv') return sendJson(res, 400, { error: 'format must be csv or json' });
-      if (kind === 'frames' && !session) return sendJson(res, 400, { error: 'frames export needs ?session=ID' });
-      const csv = kind === 'frames' ? toCsv(exportFrames(store, session!)) : toCsv(exportSessions(store, session));
-      res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(csv);
+      const skipped: SkippedSession[] = [];
+      if (format === 'json') {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        return streamChunks(res, exportJsonChunks(store, session, skipped));
+      }
+      if (kind !== 'frames' && kind !== 'sessions') return bad('kind must be sessions, frames or outcomes');
+      if (kind === 'frames' && !session) return bad('frames export needs ?session=ID');
+      if (kind === 'frames') {
+        // One session: a log that cannot be exported is an error, not an empty file.
+        const chunks = framesCsvChunks(store, session, skipped);
+        const header = chunks.next();
+        const firstRows = chunks.next();
+        if (skipped.length > 0) {
+          return sendJson(res, 422, { error: { code: ErrorCode.BadInputLog, message: skipped[0]!.error }, skipped });
+        }
+        res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="frames.csv"` });
+        return streamChunks(res, (function* () {
+          if (!header.done) yield header.value;
+          if (!firstRows.done) yield firstRows.value;
+          yield* chunks;
+        })());
+      }
+      res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="sessions.csv"` });
+      return streamChunks(res, sessionsCsvChunks(store, session));
     }),
   );
   add(
@@ -184,15 +348,21 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
     '/admin',
     guarded(async (_req, res) => {
       const html = await readFile(`${adminDir}index.html`, 'utf8');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(html);
     }, true),
   );
   add('GET', '/admin/assets/:name', async (_req, res, params) => {
-    const asset = ASSETS[params['name']!];
+    setSecurityHeaders(res);
+    const asset = ASSETS.get(params['name']!);
     if (!asset) return sendText(res, 404, 'not found\n');
     const body = await readFile(asset.file());
     res.writeHead(200, { 'content-type': asset.type, 'content-length': body.length });
     res.end(body);
   });
+}
+
+/** The stored sessions as JSON rows, one at a time (for the streamed `/api/sessions`). */
+function* sessionsJsonRows(store: ResearchStore): Generator<string> {
+  for (const row of sessionRowsLazy(store)) yield JSON.stringify(row);
 }

@@ -9,8 +9,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { decodeInputLog } from '../../src/engine/input-log.ts';
 import { checkParity, type ParityResult } from '../../src/research/parity.ts';
-import { fromBase64, type SessionReport } from '../../src/research/report.ts';
+import { fromBase64, MAX_REPORT_BYTES, type SessionReport } from '../../src/research/report.ts';
 import { migrate } from './migrations.ts';
 
 export interface NewSession {
@@ -53,15 +54,39 @@ export interface StoredLog {
   readonly confirmedHashFrame: number | null;
 }
 
-/** Thrown for uploads the store refuses (unknown session, bad token...). */
+/**
+ * Thrown for uploads the store refuses, with the project's error codes:
+ * `not-found` (no such session or player), `unauthorized` (wrong token),
+ * `bad-report` (the report or its input log does not fit the session),
+ * `conflict` (it disagrees with what the session already has).
+ */
 export class StoreError extends Error {
   override name = 'StoreError';
   constructor(
-    readonly code: 'unknown-session' | 'unknown-participant' | 'bad-token' | 'bad-report',
+    readonly code: 'not-found' | 'unauthorized' | 'bad-report' | 'conflict',
     message: string,
   ) {
     super(message);
   }
+}
+
+/** Highest simulation rate a report's frame count is checked against, frames per second (the engine runs at 60). */
+export const MAX_PLAUSIBLE_FPS = 240;
+/** Frames a report may hold beyond what its session's age allows at {@link MAX_PLAUSIBLE_FPS} (clock skew, restarts). */
+export const FRAME_SLACK_SECONDS = 120;
+/** Body bytes every report may use besides the per-frame allowance. */
+export const REPORT_BASE_BYTES = 1024 * 1024;
+/** Body bytes allowed per plausible frame and player (base64 of a 16-byte input, 22 bytes) plus one hash entry (64). */
+const BYTES_PER_FRAME_PLAYER = 22;
+const BYTES_PER_FRAME_HASH = 64;
+
+/** The session row fields an upload is checked against. */
+export interface UploadTarget {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly players: number;
+  readonly seed: number;
+  readonly game: string | null;
 }
 
 export class ResearchStore {
@@ -71,6 +96,10 @@ export class ResearchStore {
   constructor(readonly path: string) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
+    // An acknowledged report must survive a power cut: the client stops retrying once acked.
+    this.db.pragma('synchronous = FULL');
+    // After a checkpoint the WAL file is truncated to at most this size, so one large report leaves no large WAL behind.
+    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.secret = this.loadSecret();
@@ -102,22 +131,66 @@ export class ResearchStore {
     })();
   }
 
-  /** Validate ownership and apply a report; idempotent per `uploadId`. */
+  /**
+   * Checks who is uploading before anything is read: the session and player
+   * exist and `token` is theirs (constant time). Cheap: one indexed lookup.
+   *
+   * @throws StoreError `not-found` or `unauthorized`.
+   */
+  authorizeUpload(sessionId: string, playerIndex: number, token: string): UploadTarget {
+    const session = this.db.prepare('SELECT id, created_at, players, seed, game FROM sessions WHERE id = ?').get(sessionId) as
+      | { id: string; created_at: number; players: number; seed: number; game: string | null }
+      | undefined;
+    if (!session) throw new StoreError('not-found', `no session ${sessionId}`);
+    if (!Number.isInteger(playerIndex) || playerIndex < 0 || playerIndex >= session.players) {
+      throw new StoreError('not-found', `session ${sessionId} has no player ${playerIndex}`);
+    }
+    const expected = Buffer.from(this.reportToken(sessionId, playerIndex));
+    const given = Buffer.from(token);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new StoreError('unauthorized', 'the report token does not match this session and player');
+    }
+    return { id: session.id, createdAt: session.created_at, players: session.players, seed: session.seed, game: session.game };
+  }
+
+  /** Most confirmed frames a report of `target` can hold at `now` (the session's age at {@link MAX_PLAUSIBLE_FPS}, plus slack). */
+  maxFrames(target: UploadTarget, now: number): number {
+    return Math.ceil((Math.max(0, now - target.createdAt) / 1000 + FRAME_SLACK_SECONDS) * MAX_PLAUSIBLE_FPS);
+  }
+
+  /** Largest upload body accepted for `target` at `now`: grows with the session's age, never over `MAX_REPORT_BYTES`. */
+  maxReportBytes(target: UploadTarget, now: number): number {
+    const perFrame = target.players * BYTES_PER_FRAME_PLAYER + BYTES_PER_FRAME_HASH;
+    return Math.min(MAX_REPORT_BYTES, REPORT_BASE_BYTES + this.maxFrames(target, now) * perFrame);
+  }
+
+  /**
+   * Validate ownership and content, then apply a report; idempotent per
+   * `uploadId`. The input log must decode and match the session's game (fixed
+   * by the first stored report), seed and players, and the report's frames.
+   */
   applyReport(report: SessionReport, bytes: number, receivedAt: number): ApplyResult {
-    const session = this.db.prepare('SELECT players FROM sessions WHERE id = ?').get(report.sessionId) as { players: number } | undefined;
-    if (!session) throw new StoreError('unknown-session', `no session ${report.sessionId}`);
+    const target = this.authorizeUpload(report.sessionId, report.playerIndex, report.reportToken);
     const participant = this.db
       .prepare('SELECT report_seq FROM participants WHERE session_id = ? AND player_index = ?')
       .get(report.sessionId, report.playerIndex) as { report_seq: number | null } | undefined;
-    if (!participant) throw new StoreError('unknown-participant', `session ${report.sessionId} has no player ${report.playerIndex}`);
-    const expected = Buffer.from(this.reportToken(report.sessionId, report.playerIndex));
-    const given = Buffer.from(report.reportToken);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      throw new StoreError('bad-token', 'the report token does not match this session and player');
-    }
-    if (report.players !== session.players) throw new StoreError('bad-report', `players ${report.players} ≠ session's ${session.players}`);
+    if (!participant) throw new StoreError('not-found', `session ${report.sessionId} has no player ${report.playerIndex}`);
+    if (report.players !== target.players) throw new StoreError('bad-report', `players ${report.players} ≠ session's ${target.players}`);
+    if (report.seed !== target.seed) throw new StoreError('bad-report', `seed ${report.seed} ≠ session's ${target.seed}`);
     const log = fromBase64(report.inputLog);
     if (!log) throw new StoreError('bad-report', 'inputLog is not valid base64');
+    const decoded = decodeInputLog(log);
+    if (!decoded.ok) throw new StoreError('bad-report', `inputLog: ${decoded.error.message}`);
+    const l = decoded.log;
+    if (l.spec !== report.game) throw new StoreError('bad-report', `inputLog is of game ${JSON.stringify(l.spec.slice(0, 80))}, the report says ${JSON.stringify(report.game.slice(0, 80))}`);
+    if (l.seed !== target.seed) throw new StoreError('bad-report', `inputLog seed ${l.seed} ≠ session's ${target.seed}`);
+    if (l.players !== target.players) throw new StoreError('bad-report', `inputLog has ${l.players} players, the session ${target.players}`);
+    if (l.frames !== report.frames) throw new StoreError('bad-report', `inputLog holds ${l.frames} frames, the report says ${report.frames}`);
+    const maxFrames = this.maxFrames(target, receivedAt);
+    if (l.frames > maxFrames) throw new StoreError('bad-report', `${l.frames} frames is more than a session this old can have (${maxFrames})`);
+    if (target.game !== null && target.game !== l.spec) {
+      throw new StoreError('conflict', `session ${target.id} is a game of ${JSON.stringify(target.game)}, not ${JSON.stringify(l.spec.slice(0, 80))}`);
+    }
 
     let result: ApplyResult = { stored: false, duplicate: true, superseded: false, parity: null };
     this.db.transaction(() => {
@@ -142,7 +215,8 @@ export class ResearchStore {
     this.db
       .prepare('UPDATE participants SET report_seq = ?, final_report = MAX(final_report, ?) WHERE session_id = ? AND player_index = ?')
       .run(r.seq, r.kind === 'final' ? 1 : 0, ...key);
-    this.db.prepare('UPDATE sessions SET game = ?, last_report_at = ? WHERE id = ?').run(r.game, receivedAt, r.sessionId);
+    // The first stored report fixes the game; later ones were checked to match it.
+    this.db.prepare('UPDATE sessions SET game = COALESCE(game, ?), last_report_at = ? WHERE id = ?').run(r.game, receivedAt, r.sessionId);
     const link = this.db.prepare(
       `INSERT INTO links (session_id, player_index, peer, connection_type, relay_protocol, rtt_ms, loss, inputs_via_p2p,
         inputs_via_relay, relay_failovers, relay_recoveries, ice_restarts, connection_history, rtt_samples)

@@ -28,8 +28,18 @@ export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_NAME_LENGTH = 64;
 /** Largest `signal` payload: `data` as UTF-8 JSON, in bytes. */
 export const MAX_SIGNAL_DATA_BYTES = 16 * 1024;
-/** Largest `relay` packet, in bytes. */
-export const MAX_RELAY_PACKET_BYTES = 65536;
+/** Deepest nesting of a `signal`'s `data` (arrays and objects), so no deep value reaches a recursive encoder. */
+export const MAX_SIGNAL_DATA_DEPTH = 32;
+/**
+ * Largest `relay` packet, in bytes: the engine's largest input packet
+ * (13-byte header + 255 frames × 8 players × 16 bytes = 32,653 bytes) with
+ * some room; a DataChannel message of the engine is never bigger.
+ */
+export const MAX_RELAY_PACKET_BYTES = 34 * 1024;
+/** Room secret length, in characters (printable ASCII). */
+export const MIN_ROOM_SECRET_LENGTH = 8;
+/** Longest room secret, in characters. */
+export const MAX_ROOM_SECRET_LENGTH = 128;
 
 /** The error model is netroll's one (src/contracts): server replies and `error` events carry an {@link ErrorInfo}. */
 export { ErrorCode, type ErrorInfo } from '../contracts/errors.ts';
@@ -78,10 +88,22 @@ export const joinRequestSchema = z
         .optional(),
       /** Stable id of this client (e.g. a participant id, {@link ID_PATTERN}); the server makes one up if absent. */
       clientId: idSchema.optional(),
+      /**
+       * Room secret (with `room` only): only clients giving the same secret share
+       * the room, so nobody without it can take a seat or fix the player count.
+       * 8 to 128 printable ASCII characters; share it with the invitation.
+       */
+      secret: z
+        .string({ error: 'must be a string' })
+        .min(MIN_ROOM_SECRET_LENGTH, { error: `must be at least ${MIN_ROOM_SECRET_LENGTH} characters` })
+        .max(MAX_ROOM_SECRET_LENGTH, { error: `must be at most ${MAX_ROOM_SECRET_LENGTH} characters` })
+        .regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces' })
+        .optional(),
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'join payload must be an object') },
   )
-  .refine((r) => r.room === undefined || r.queue === undefined, { error: 'give either room or queue, not both' });
+  .refine((r) => r.room === undefined || r.queue === undefined, { error: 'give either room or queue, not both' })
+  .refine((r) => r.secret === undefined || r.room !== undefined, { error: 'a secret needs a room' });
 /** `join` payload (from {@link joinRequestSchema}). */
 export type JoinRequest = Readonly<z.infer<typeof joinRequestSchema>>;
 
@@ -96,9 +118,11 @@ export const signalRequestSchema = z.strictObject(
     to: playerIndexSchema,
     kind: z.enum(SIGNAL_KINDS, { error: `must be one of ${SIGNAL_KINDS.join(', ')}` }),
     data: z.unknown().superRefine((data, ctx) => {
-      const m = measureJson(data, MAX_SIGNAL_DATA_BYTES);
+      const m = measureJson(data, MAX_SIGNAL_DATA_BYTES, MAX_SIGNAL_DATA_DEPTH);
       if (m.ok) return;
-      if (m.code === ErrorCode.TooLarge) {
+      if (m.tooDeep) {
+        ctx.addIssue({ code: 'custom', message: `must be nested at most ${MAX_SIGNAL_DATA_DEPTH} levels deep`, params: TOO_LARGE_PARAM });
+      } else if (m.code === ErrorCode.TooLarge) {
         ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_SIGNAL_DATA_BYTES} bytes of JSON`, params: TOO_LARGE_PARAM });
       } else {
         ctx.addIssue({ code: 'custom', message: 'must be plain JSON (no binary, undefined or non-finite numbers)' });
@@ -198,10 +222,15 @@ export const assignmentSchema = z
     players: z.array(playerInfoSchema.readonly()).min(MIN_SESSION_PLAYERS).max(MAX_SESSION_PLAYERS).readonly(),
     /** The game seed (uint32), identical for all members. */
     seed: z.number().int().min(0).max(0xffffffff),
-    /** ICE servers for this client (TURN credentials are per client and expire). */
+    /**
+     * ICE servers for this client. TURN credentials are made by the server for
+     * this session and seat, and expire: ask `turn-credentials` for fresh ones.
+     */
     iceServers: z.array(iceServerSchema.readonly()).max(16).readonly(),
     /** Whether `iceServers` includes a TURN server. */
     turn: z.boolean(),
+    /** When the TURN credentials expire, Unix seconds (present with TURN). */
+    turnExpiresAt: z.number().int().optional(),
     /** Token this participant signs its research reports with (absent when the server stores no data). */
     reportToken: z.string().min(1).max(200).optional(),
   })
@@ -209,6 +238,16 @@ export const assignmentSchema = z
   .refine((a) => a.playerIndex < a.players.length, { error: 'playerIndex must be one of players' });
 /** `assigned` (from {@link assignmentSchema}). */
 export type Assignment = Readonly<z.infer<typeof assignmentSchema>>;
+
+/** `turn-credentials` acknowledgement: fresh ICE servers for this member's seat, or why not. */
+export const turnReplySchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), iceServers: z.array(iceServerSchema.readonly()).max(16).readonly(), turn: z.boolean(), expiresAt: z.number().int().optional() }),
+  z.object({ ok: z.literal(false), error: errorInfoSchema }),
+]);
+/** `turn-credentials` acknowledgement (from {@link turnReplySchema}). */
+export type TurnReply =
+  | { readonly ok: true; readonly iceServers: readonly IceServer[]; readonly turn: boolean; readonly expiresAt?: number }
+  | { readonly ok: false; readonly error: ErrorInfo };
 
 /** Server `signal`: `data` from member `from` of the receiver's session. */
 export const signalMessageSchema = z.object({ from: playerIndexSchema, kind: z.enum(SIGNAL_KINDS), data: z.unknown() });
@@ -256,6 +295,8 @@ export interface ClientToServerEvents {
   leave: () => void;
   /** Live figures of a session member, for the dashboard. */
   'live-stats': (stats: LiveStats) => void;
+  /** Fresh TURN credentials for this member's seat (only while in a session). */
+  'turn-credentials': (ack: (reply: TurnReply) => void) => void;
 }
 
 /** Events the server emits. */

@@ -10,22 +10,28 @@ import { ErrorCode } from '../contracts/errors.ts';
 /** Result of {@link measureJson}: the size, or why not, as an error code (`too-large` or `invalid-message`). */
 export type JsonMeasure =
   | { readonly ok: true; readonly bytes: number }
-  | { readonly ok: false; readonly code: typeof ErrorCode.TooLarge | typeof ErrorCode.InvalidMessage };
+  | { readonly ok: false; readonly code: typeof ErrorCode.TooLarge | typeof ErrorCode.InvalidMessage; readonly tooDeep?: true };
 
 const TOO_LARGE = { ok: false, code: ErrorCode.TooLarge } as const;
+const TOO_DEEP = { ok: false, code: ErrorCode.TooLarge, tooDeep: true } as const;
 const NOT_JSON = { ok: false, code: ErrorCode.InvalidMessage } as const;
 
 /**
  * The UTF-8 byte length of `JSON.stringify(value)` when `value` is plain JSON
- * (null, booleans, finite numbers, strings, arrays and plain objects) and that
- * length is at most `limit`. Otherwise says why not: `invalid-message` (not
- * plain JSON) or `too-large`.
+ * (null, booleans, finite numbers, strings, arrays and plain objects), that
+ * length is at most `limit` and arrays and objects nest at most `maxDepth`
+ * levels (the value itself is level 0; default: no depth limit). Otherwise says
+ * why not: `invalid-message` (not plain JSON) or `too-large` (with `tooDeep`
+ * when it is the nesting).
  */
-export function measureJson(value: unknown, limit: number): JsonMeasure {
+export function measureJson(value: unknown, limit: number, maxDepth = Infinity): JsonMeasure {
   let bytes = 0;
   const stack: unknown[] = [value];
+  const depths: number[] = [0];
   while (stack.length > 0) {
     const v = stack.pop();
+    const depth = depths.pop()!;
+    if (typeof v === 'object' && v !== null && depth >= maxDepth) return TOO_DEEP;
     if (v === null) {
       bytes += 4;
     } else if (typeof v === 'boolean') {
@@ -38,7 +44,10 @@ export function measureJson(value: unknown, limit: number): JsonMeasure {
     } else if (Array.isArray(v)) {
       bytes += 2 + Math.max(0, v.length - 1); // brackets and commas
       if (bytes > limit) return TOO_LARGE;
-      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+      for (let i = v.length - 1; i >= 0; i--) {
+        stack.push(v[i]);
+        depths.push(depth + 1);
+      }
     } else if (typeof v === 'object' && isPlainObject(v)) {
       const keys = Object.keys(v);
       bytes += 2 + Math.max(0, keys.length - 1) + keys.length; // braces, commas, colons
@@ -46,6 +55,7 @@ export function measureJson(value: unknown, limit: number): JsonMeasure {
         bytes += jsonStringBytes(key, limit - bytes);
         if (bytes > limit) return TOO_LARGE;
         stack.push((v as Record<string, unknown>)[key]);
+        depths.push(depth + 1);
       }
     } else {
       return NOT_JSON;

@@ -92,8 +92,18 @@ function playAndReport(assignments: Assignment[], frames: number, tamper?: (p: n
   });
 }
 
-async function post(server: RunningServer, report: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}/ingest/report`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) });
+/** Upload headers of a report: who uploads, checked before the body is read. */
+function uploadHeaders(r: { reportToken?: unknown; sessionId?: unknown; playerIndex?: unknown }): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    authorization: `Bearer ${String(r.reportToken)}`,
+    'x-netroll-session': String(r.sessionId),
+    'x-netroll-player': String(r.playerIndex),
+  };
+}
+
+async function post(server: RunningServer, report: SessionReport | Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${server.url}/ingest/report`, { method: 'POST', headers: uploadHeaders(report), body: JSON.stringify(report) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -151,13 +161,17 @@ describe('research store, uploads and parity', () => {
     const server = await h.start();
     const assignments = await formSession();
     const [r] = playAndReport(assignments, 60);
-    expect((await post(server, { ...r, reportToken: 'x'.repeat(43) })).body).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-    const unknown = await post(server, { ...r, sessionId: 'nope' });
+    expect((await post(server, { ...r!, reportToken: 'x'.repeat(43) })).body).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    const unknown = await post(server, { ...r!, sessionId: 'nope' });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ ok: false, error: { code: 'not-found' } });
-    expect((await post(server, { ...r, frames: -1 })).body).toMatchObject({ ok: false, error: { code: 'bad-report' } });
-    const junk = await fetch(`${server.url}/ingest/report`, { method: 'POST', body: 'not json' });
+    expect((await post(server, { ...r!, playerIndex: 5 })).body).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect((await post(server, { ...r!, frames: -1 })).body).toMatchObject({ ok: false, error: { code: 'bad-report' } });
+    const junk = await fetch(`${server.url}/ingest/report`, { method: 'POST', headers: uploadHeaders(r!), body: 'not json' });
     expect(junk.status).toBe(400);
+    expect(await junk.json()).toMatchObject({ ok: false, error: { code: 'bad-report' } });
+    const noHeaders = await fetch(`${server.url}/ingest/report`, { method: 'POST', body: JSON.stringify(r) });
+    expect(noHeaders.status).toBe(401);
     expect(server.store!.uploadCount(assignments[0]!.sessionId)).toBe(0);
   });
 
@@ -166,7 +180,8 @@ describe('research store, uploads and parity', () => {
     const assignments = await formSession();
     const [r] = playAndReport(assignments, 120);
     expect((await post(server, { ...r, uploadId: 'x:1', seq: 1 })).body).toMatchObject({ stored: true });
-    expect((await post(server, { ...r, uploadId: 'x:0', seq: 0, frames: 10 })).body).toMatchObject({ stored: false, superseded: true });
+    const [shorter] = playAndReport(assignments, 60); // a real, shorter report: as an older upload would be
+    expect((await post(server, { ...shorter!, uploadId: 'x:0', seq: 0 })).body).toMatchObject({ stored: false, superseded: true });
     expect(server.store!.rows('metrics', assignments[0]!.sessionId)[0]!.frames).toBe(120);
   });
 });
@@ -230,11 +245,32 @@ describe('admin dashboard and API need the token', () => {
       const wrong = await fetch(`${server.url}${path}`, { headers: { authorization: 'Bearer test-token-000000000' } });
       expect(wrong.status, path).toBe(401);
     }
-    const live = await fetch(`${server.url}/api/live?token=test-token-0123456789`);
+    // The token in a query string is not accepted (URLs end up in logs and Referer headers).
+    expect((await fetch(`${server.url}/api/live?token=test-token-0123456789`)).status).toBe(401);
+    const live = await fetch(`${server.url}/api/live`, { headers: { authorization: 'Bearer test-token-0123456789' } });
     expect(live.status).toBe(200);
     const body = (await live.json()) as { sessions: { room: string }[] };
     expect(body.sessions[0]!.room).toBe('queue:research');
-    const page = await fetch(`${server.url}/admin?token=test-token-0123456789`);
+    // The dashboard: the sign-in page trades the token for an HttpOnly, SameSite=Strict cookie.
+    const signIn = await fetch(`${server.url}/admin`);
+    expect(signIn.status).toBe(401);
+    expect(await signIn.text()).toContain('/admin/assets/login.js');
+    expect((await fetch(`${server.url}/admin/login`, { method: 'POST', headers: { authorization: 'Bearer test-token-000000000' } })).status).toBe(401);
+    const login = await fetch(`${server.url}/admin/login`, { method: 'POST', headers: { authorization: 'Bearer test-token-0123456789' } });
+    expect(login.status).toBe(204);
+    const setCookie = login.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^netroll_admin=[A-Za-z0-9_-]{40,}; HttpOnly; SameSite=Strict; Path=\//);
+    const cookie = setCookie.split(';')[0]!;
+    const page = await fetch(`${server.url}/admin`, { headers: { cookie } });
+    expect(page.status).toBe(200);
     expect(await page.text()).toContain('Live sessions');
+    expect((await fetch(`${server.url}/api/sessions`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${server.url}/api/sessions`, { headers: { cookie: 'netroll_admin=forged' } })).status).toBe(401);
+    // A login from another origin is refused (the cookie is for the dashboard page only).
+    const foreign = await fetch(`${server.url}/admin/login`, { method: 'POST', headers: { authorization: 'Bearer test-token-0123456789', origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(403);
+    // Logging out ends the session.
+    await fetch(`${server.url}/admin/logout`, { method: 'POST', headers: { cookie } });
+    expect((await fetch(`${server.url}/api/sessions`, { headers: { cookie } })).status).toBe(401);
   });
 });

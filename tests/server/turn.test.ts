@@ -54,14 +54,17 @@ describe('TURN in assignments (real server)', () => {
     const assigned = await Promise.all(clients.map((c) => c.inbox.nextPayload<Assignment>('assigned')));
     const after = Math.floor(Date.now() / 1000);
 
-    for (const [i, a] of assigned.entries()) {
+    for (const a of assigned) {
       expect(a.turn).toBe(true);
       expect(a.iceServers).toHaveLength(2);
       expect(a.iceServers[0]).toEqual({ urls: ['stun:stun.example.org:3478'] });
       const turn = a.iceServers[1]!;
       expect(turn.urls).toEqual(TURN_URLS);
       const [expiry, user] = turn.username!.split(':');
-      expect(user).toBe(`participant-${i}`);
+      // Made by the server from session and seat, never from the client-chosen clientId.
+      expect(user).toBe(`s-${a.sessionId}-p${a.playerIndex}`);
+      expect(user).not.toContain('participant');
+      expect(a.turnExpiresAt).toBe(Number(expiry));
       expect(Number(expiry)).toBeGreaterThanOrEqual(before + 1800);
       expect(Number(expiry)).toBeLessThanOrEqual(after + 1800);
       expect(turn.credential).toBe(hmac(SECRET, turn.username!));
