@@ -5,7 +5,7 @@
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.ts';
-import type { ServerConfig } from '../../server/config.ts';
+import type { ServerOptions } from '../../server/config.ts';
 import type { Assignment, ClientToServerEvents, JoinReply, JoinRequest, ServerToClientEvents } from '../../src/signaling/events.ts';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -99,7 +99,7 @@ export class Harness {
   readonly #clients: ClientSocket[] = [];
   #running: RunningServer | undefined;
 
-  async start(config: Partial<ServerConfig> = {}): Promise<RunningServer> {
+  async start(config: ServerOptions = {}): Promise<RunningServer> {
     this.server = await startServer({ port: 0, host: '127.0.0.1', dataDir: ':memory:', ...config });
     this.#running = this.server;
     return this.server;
