@@ -103,7 +103,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   const adminToken = cfg.adminToken ?? generateAdminToken();
   const store = cfg.research ? ResearchStore.open(cfg.dataDir) : null;
   const live = new LiveSessions(cfg.limits.liveEndedKeepMs, cfg.limits.maxLiveSessions);
-  const uploads = { inFlight: 0, bodyBytesRead: 0, refusedBeforeBody: 0 };
+  const uploads = { inFlight: 0, bodyBytesRead: 0, refusedBeforeBody: 0, socketBytesRefused: 0 };
   if (store) {
     addResearchRoutes((m, p, h) => router.add(m, p, h), {
       store,

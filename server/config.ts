@@ -39,6 +39,11 @@ export interface AbuseLimits {
   /** Relayed bytes from one IP address, over all its connections. */
   readonly relayBytesPerIp: RateLimit;
   /**
+   * A connection that keeps relaying past its own byte budget is a flood: once
+   * this many of its relay bytes in a row were dropped, it is disconnected.
+   */
+  readonly relayFloodDisconnectBytes: number;
+  /**
    * Backpressure: a relay packet (or signal) is dropped instead of queued when
    * the target connection already has this many bytes waiting to be written.
    */
@@ -110,6 +115,7 @@ export const DEFAULT_LIMITS: AbuseLimits = {
   joinsPerIp: { burst: 20, perSecond: 2 },
   relayBytesPerSocket: { burst: 256 * 1024, perSecond: 128 * 1024 },
   relayBytesPerIp: { burst: 2 * 1024 * 1024, perSecond: 1024 * 1024 },
+  relayFloodDisconnectBytes: 4 * 1024 * 1024,
   targetBufferBytes: 256 * 1024,
   uploadsPerIp: 2,
   uploadsTotal: 8,

@@ -91,6 +91,8 @@ export interface DropCounters {
   relayOverBudget: number;
   /** Connections refused or closed because their IP was over its connection budget. */
   connectionsRefused: number;
+  /** Connections closed for relaying on past their byte budget (`relayFloodDisconnectBytes`). */
+  floodDisconnects: number;
 }
 
 /** Minimum time between two `rate-limited` error events to one client, in ms (drops are always counted). */
@@ -101,7 +103,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
   const now = deps.now ?? Date.now;
   const onInternalError = deps.onInternalError ?? ((err: unknown) => console.error('netroll server: handler failed', err instanceof Error ? err.message : err));
   const { lobby, sessions, rejections, config, ipBudgets } = deps;
-  const drops: DropCounters = { relayBackpressure: 0, signalBackpressure: 0, relayOverBudget: 0, connectionsRefused: 0 };
+  const drops: DropCounters = { relayBackpressure: 0, signalBackpressure: 0, relayOverBudget: 0, connectionsRefused: 0, floodDisconnects: 0 };
   // Room secrets are kept only as salted digests, so stats and memory never hold them.
   const secretSalt = randomBytes(16);
   const secretDigest = (secret: string): string => createHash('sha256').update(secretSalt).update(secret).digest('base64url');
@@ -116,6 +118,8 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       return;
     }
     const relayBytes = new TokenBucket(config.limits.relayBytesPerSocket, now());
+    /** Relay bytes of this connection dropped by its own budget since its last accepted packet. */
+    let overBudgetBytes = 0;
     const limits = config.rateLimits;
     const buckets =
       limits === false
@@ -284,8 +288,18 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         return;
       }
       const bytes = packet.byteLength;
-      if (!relayBytes.take(now(), bytes) || !ipBudgets.take(ip, 'relayBytes', bytes)) {
+      const ownBudget = relayBytes.take(now(), bytes);
+      if (!ownBudget || !ipBudgets.take(ip, 'relayBytes', bytes)) {
         drops.relayOverBudget++;
+        if (!ownBudget) {
+          overBudgetBytes += bytes;
+          if (overBudgetBytes > config.limits.relayFloodDisconnectBytes) {
+            drops.floodDisconnects++;
+            reject({ code: ErrorCode.RateLimited, message: 'relay: flooding past the byte budget, disconnected', event: 'relay' });
+            socket.disconnect(true);
+            return;
+          }
+        }
         const t = now();
         if (t - lastRateNotice >= RATE_LIMIT_NOTICE_MS) {
           lastRateNotice = t;
@@ -296,6 +310,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         }
         return;
       }
+      overBudgetBytes = 0;
       if (pendingBytes(route.target) > config.limits.targetBufferBytes) {
         // Backpressure: the target is not reading. Relay packets are datagrams
         // (the engine resends unacked inputs), so dropping is safe and bounds memory.

@@ -33,8 +33,12 @@ export interface ServerStats {
   readonly trackedIps: number;
   /** Entries in the live-dashboard table. */
   readonly liveSessions: number;
-  /** Research uploads: in flight now, body bytes read since start, refused before the body was read. */
-  readonly uploads: { readonly inFlight: number; readonly bodyBytesRead: number; readonly refusedBeforeBody: number };
+  /**
+   * Research uploads: in flight now, body bytes read by the upload route since
+   * start, uploads refused before their body was read, and all bytes (headers
+   * included) read from the connections of refused uploads.
+   */
+  readonly uploads: { readonly inFlight: number; readonly bodyBytesRead: number; readonly refusedBeforeBody: number; readonly socketBytesRefused: number };
 }
 
 /** Counts rejected messages by error code. */

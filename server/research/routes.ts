@@ -37,7 +37,7 @@ export interface ResearchRouteDeps {
   /** Uploads received at once over the whole server. */
   readonly uploadsTotal: number;
   /** Upload counters, updated in place (for stats). */
-  readonly uploads: { inFlight: number; bodyBytesRead: number; refusedBeforeBody: number };
+  readonly uploads: { inFlight: number; bodyBytesRead: number; refusedBeforeBody: number; socketBytesRefused: number };
 }
 
 type Add = (method: string, pattern: string, handler: RouteHandler) => void;
@@ -74,10 +74,15 @@ const failAck = (res: ServerResponse, code: ErrorCode, message: string): void =>
  * Answers without reading the body, then closes the connection (so Node does
  * not read and discard the rest of a large body to keep the connection alive).
  */
-function refuseUnread(req: IncomingMessage, res: ServerResponse, code: ErrorCode, message: string): void {
+function refuseUnread(req: IncomingMessage, res: ServerResponse, code: ErrorCode, message: string, counter: { socketBytesRefused: number }): void {
+  const socket = req.socket;
+  socket.pause(); // read nothing more from this connection
   res.setHeader('connection', 'close');
   if (code === ErrorCode.RateLimited) res.setHeader('retry-after', '1');
-  res.on('finish', () => req.socket.destroy());
+  res.on('finish', () => {
+    counter.socketBytesRefused += socket.bytesRead;
+    socket.destroy();
+  });
   failAck(res, code, message);
 }
 
@@ -160,7 +165,7 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
     const playerText = req.headers['x-netroll-player'];
     if (!token || typeof sessionId !== 'string' || typeof playerText !== 'string' || !/^\d{1,2}$/.test(playerText)) {
       uploads.refusedBeforeBody++;
-      return refuseUnread(req, res, ErrorCode.Unauthorized, 'uploads need Authorization: Bearer <reportToken>, X-Netroll-Session and X-Netroll-Player headers');
+      return refuseUnread(req, res, ErrorCode.Unauthorized, 'uploads need Authorization: Bearer <reportToken>, X-Netroll-Session and X-Netroll-Player headers', uploads);
     }
     let target: UploadTarget;
     try {
@@ -168,20 +173,20 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
     } catch (e) {
       if (!(e instanceof StoreError)) throw e;
       uploads.refusedBeforeBody++;
-      return refuseUnread(req, res, e.code, e.message);
+      return refuseUnread(req, res, e.code, e.message, uploads);
     }
     // 2. How much may it send? Declared sizes over the limit are refused unread.
     const limit = store.maxReportBytes(target, Date.now());
     const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
     if (declared !== undefined && !(declared <= limit)) {
       uploads.refusedBeforeBody++;
-      return refuseUnread(req, res, ErrorCode.TooLarge, `body of ${req.headers['content-length']} bytes is over this session's limit of ${limit}`);
+      return refuseUnread(req, res, ErrorCode.TooLarge, `body of ${req.headers['content-length']} bytes is over this session's limit of ${limit}`, uploads);
     }
     // 3. Concurrency: per IP and server-wide (clients retry 429).
     const ip = clientIp(req);
     if (uploads.inFlight >= deps.uploadsTotal || !ipBudgets.beginUpload(ip)) {
       uploads.refusedBeforeBody++;
-      return refuseUnread(req, res, ErrorCode.RateLimited, 'too many uploads in progress, retry shortly');
+      return refuseUnread(req, res, ErrorCode.RateLimited, 'too many uploads in progress, retry shortly', uploads);
     }
     uploads.inFlight++;
     try {
@@ -197,7 +202,7 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
         }
         report = parsed.data;
       } catch (e) {
-        if (e instanceof BodyError) return refuseUnread(req, res, ErrorCode.TooLarge, e.message);
+        if (e instanceof BodyError) return refuseUnread(req, res, ErrorCode.TooLarge, e.message, uploads);
         return failAck(res, ErrorCode.BadReport, e instanceof SyntaxError ? `not JSON: ${e.message}` : String(e));
       }
       if (report.sessionId !== target.id || report.playerIndex !== Number(playerText) || report.reportToken !== token) {

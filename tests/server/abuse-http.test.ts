@@ -124,6 +124,8 @@ describe('uploads: who and how much is checked before the body is read', () => {
     const wrongToken = await bigPost(server, headersFor({ reportToken: 'x'.repeat(43), sessionId: a!.sessionId, playerIndex: 0 }), 40 * 1024 * 1024);
     expect(wrongToken.status).toBe(401);
     expect(server.stats().uploads).toMatchObject({ bodyBytesRead: 0, refusedBeforeBody: 3, inFlight: 0 });
+    // At the socket level too, at most one read (64 KiB, headers included) per refused upload of 40 MB.
+    expect(server.stats().uploads.socketBytesRefused).toBeLessThanOrEqual(3 * 64 * 1024);
   });
 
   it('with a valid token: a declared body over the session-age limit is refused unread; an undeclared one is cut at the limit', async () => {

@@ -90,6 +90,20 @@ describe('relay floods', () => {
     expect(h.server.stats().dropped.relayOverBudget).toBe(6);
   });
 
+  it('disconnects a connection that keeps relaying past its own byte budget', async () => {
+    h = new Harness();
+    await h.start({ limits: { relayBytesPerSocket: { burst: 64 * 1024, perSecond: 1024 }, relayFloodDisconnectBytes: 512 * 1024 } });
+    const [a, b] = await h.connectMany(2);
+    const assigned = await joinAll([a!, b!], { queue: 'flood-off', players: 2 });
+    const gone = new Promise<string>((resolve) => a!.socket.once('disconnect', (reason) => resolve(reason)));
+    const packet = new Uint8Array(16 * 1024);
+    for (let i = 0; i < 100; i++) a!.socket.emit('relay', assigned[1]!.playerIndex, packet); // 1.6 MB offered
+    expect(await withTimeout(gone, WAIT_MS, 'disconnect')).toBe('io server disconnect');
+    expect(h.server.stats().dropped.floodDisconnects).toBe(1);
+    expect(b!.socket.connected).toBe(true);
+    expect(b!.inbox.count('relay')).toBe(4);
+  });
+
   it('refuses relay packets over the engine-sized cap with too-large', async () => {
     h = new Harness();
     await h.start();

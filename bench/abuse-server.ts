@@ -1,0 +1,136 @@
+/**
+ * The server under attack in `bench/abuse.ts`, in its own process so its
+ * event-loop lag and memory are measured apart from the attacking clients.
+ * Controlled over the IPC channel: `{ id, cmd, ...args }` → `{ id, ok, result | error }`.
+ * Exits when the parent goes away.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { startServer, type RunningServer } from '../server/app.ts';
+import type { ServerOptions } from '../server/config.ts';
+import { encodeInputLog } from '../src/engine/input-log.ts';
+import { toBase64, type SessionReport } from '../src/research/report.ts';
+
+type Request = { id: number; cmd: string; [k: string]: unknown };
+
+let server: RunningServer | undefined;
+let dataDir: string | undefined;
+let lag: IntervalHistogram | undefined;
+let lagSince: { cpu: NodeJS.CpuUsage; at: number } | undefined;
+
+const ms = (ns: number): number => Math.round((ns / 1e6) * 10) / 10;
+
+async function stopServer(): Promise<void> {
+  await server?.close();
+  server = undefined;
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+}
+
+const commands: Record<string, (r: Request) => unknown> = {
+  async start(r) {
+    await stopServer();
+    dataDir = mkdtempSync(join(tmpdir(), 'netroll-abuse-'));
+    server = await startServer({ port: 0, host: '127.0.0.1', dataDir, adminToken: 'bench-admin-token-0123456789', ...(r['config'] as ServerOptions) });
+    // A route that fails, to see what a failing request writes to the log.
+    server.addRoute('GET', '/bench/fail', () => {
+      throw new Error('deliberate failure');
+    });
+    return { url: server.url, port: server.port, adminToken: server.adminToken };
+  },
+  stop: () => stopServer(),
+  lagStart() {
+    lag?.disable();
+    lag = monitorEventLoopDelay({ resolution: 1 });
+    lag.enable();
+    lagSince = { cpu: process.cpuUsage(), at: performance.now() };
+  },
+  lagStop() {
+    if (!lag) throw new Error('lagStart first');
+    lag.disable();
+    const cpu = process.cpuUsage(lagSince!.cpu);
+    const wallMs = performance.now() - lagSince!.at;
+    // cpuShare: this process's CPU time over the wall time (1 = one core busy all the time).
+    const result = { p99Ms: ms(lag.percentile(99)), maxMs: ms(lag.max), meanMs: ms(lag.mean), cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100) / 100 };
+    lag = undefined;
+    return result;
+  },
+  mem() {
+    const m = process.memoryUsage();
+    return { rssMB: m.rss / 1048576, heapUsedMB: m.heapUsed / 1048576 };
+  },
+  stats: () => {
+    const s = server!.stats();
+    return { ...s, sessionList: s.sessionList.length, groups: s.groups.length };
+  },
+  /** Stores a finished session of `minutes` minutes (60 frames a second) with one peer's report. */
+  seedLongSession(r) {
+    const store = server!.store!;
+    const minutes = Number(r['minutes']);
+    const frames = minutes * 60 * 60;
+    const id = `bench-long-${Date.now()}`;
+    const seed = 12345;
+    store.recordSession({
+      id,
+      createdAt: Date.now() - minutes * 60_000,
+      seed,
+      room: 'queue:bench',
+      players: [
+        { index: 0, clientId: 'a', name: 'A' },
+        { index: 1, clientId: 'b', name: 'B' },
+      ],
+    });
+    const inputs = new Uint8Array(frames * 2);
+    for (let i = 0; i < inputs.length; i++) inputs[i] = (i * 2654435761) >>> 27;
+    const log = encodeInputLog({ spec: 'arena', seed, players: 2, inputSize: 1, frames, inputs });
+    const report: SessionReport = {
+      uploadId: `${id}:0:0`,
+      kind: 'final',
+      seq: 0,
+      sessionId: id,
+      playerIndex: 0,
+      reportToken: store.reportToken(id, 0),
+      game: 'arena',
+      seed,
+      players: 2,
+      frames,
+      episodes: [],
+      links: [],
+      rollbacks: { count: 0, histogram: {}, totalMs: 0, maxDepth: 0 },
+      stalls: 0,
+      desyncs: [],
+      hiddenPeriods: [],
+      hashes: [],
+      confirmedHash: { frame: frames, hash: 1 },
+      inputLog: toBase64(log),
+      counters: {},
+      createdAt: new Date().toISOString(),
+    };
+    store.applyReport(report, 0, Date.now());
+    return { sessionId: id, frames };
+  },
+  /** Stores an input log that does not decode (as an older version could have), for a session that exists. */
+  injectBadLog(r) {
+    server!.store!.db
+      .prepare('INSERT OR REPLACE INTO input_logs (session_id, player_index, frames, log, hashes) VALUES (?, ?, ?, ?, ?)')
+      .run(String(r['sessionId']), 0, 10, Buffer.from('valid bytes, not a log'), '[]');
+  },
+};
+
+process.on('message', (raw) => {
+  const r = raw as Request;
+  void (async () => {
+    try {
+      const result = await commands[r.cmd]!(r);
+      process.send!({ id: r.id, ok: true, result });
+    } catch (e) {
+      process.send!({ id: r.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+    }
+  })();
+});
+process.on('disconnect', () => {
+  void stopServer().finally(() => process.exit(0));
+});
+process.send!({ id: 0, ok: true, result: 'ready' });
