@@ -37,7 +37,6 @@ export interface E2E {
 
 export async function startE2E(serverConfig: Partial<ServerConfig> = {}, extraArgs: string[] = []): Promise<E2E> {
   const host = hostAddress();
-  const server = await startServer({ port: 0, host, dataDir: ':memory:', ...serverConfig });
   const vite: ViteDevServer = await createServer({
     root,
     configFile: false,
@@ -49,6 +48,17 @@ export async function startE2E(serverConfig: Partial<ServerConfig> = {}, extraAr
   await vite.listen();
   const address = vite.httpServer!.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  // The pages come from Vite's origin: the server allows it for WebSockets (and CORS).
+  const server = await startServer({
+    port: 0,
+    host,
+    dataDir: ':memory:',
+    ...serverConfig,
+    corsOrigins: [`http://${host}:${port}`, ...(serverConfig.corsOrigins ?? [])],
+  }).catch(async (e: unknown) => {
+    await vite.close();
+    throw e;
+  });
   const browser = await chromium.launch(chromiumLaunchOptions(extraArgs));
   return {
     server,

@@ -50,7 +50,8 @@ describe('research data from a real two-page session', () => {
     const admin = await context.newPage();
     const denied = await admin.goto(`${e2e.serverUrl}/admin`);
     expect(denied?.status()).toBe(401);
-    await admin.goto(`${e2e.serverUrl}/admin?token=e2e-admin-token-0123456789`);
+    // The printed URL carries the token in the fragment; the sign-in page trades it for a cookie.
+    await admin.goto(`${e2e.serverUrl}/admin#token=e2e-admin-token-0123456789`);
     // (page-side expressions as strings: this file is type-checked without the DOM library)
     await admin.waitForFunction(`[...document.querySelectorAll('#live td.connection')].some((td) => td.textContent === 'host')`, undefined, { timeout: 20_000 });
     const frameExpr = `Number(document.querySelector('#live td.frame')?.textContent ?? 'NaN')`;
