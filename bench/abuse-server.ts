@@ -18,7 +18,7 @@ type Request = { id: number; cmd: string; [k: string]: unknown };
 let server: RunningServer | undefined;
 let dataDir: string | undefined;
 let lag: IntervalHistogram | undefined;
-let lagSince: { cpu: NodeJS.CpuUsage; at: number } | undefined;
+let lagSince: { cpu: NodeJS.CpuUsage; at: number; elu: ReturnType<typeof performance.eventLoopUtilization> } | undefined;
 
 const ms = (ns: number): number => Math.round((ns / 1e6) * 10) / 10;
 
@@ -45,7 +45,7 @@ const commands: Record<string, (r: Request) => unknown> = {
     lag?.disable();
     lag = monitorEventLoopDelay({ resolution: 1 });
     lag.enable();
-    lagSince = { cpu: process.cpuUsage(), at: performance.now() };
+    lagSince = { cpu: process.cpuUsage(), at: performance.now(), elu: performance.eventLoopUtilization() };
   },
   lagStop() {
     if (!lag) throw new Error('lagStart first');
@@ -53,7 +53,15 @@ const commands: Record<string, (r: Request) => unknown> = {
     const cpu = process.cpuUsage(lagSince!.cpu);
     const wallMs = performance.now() - lagSince!.at;
     // cpuShare: this process's CPU time over the wall time (1 = one core busy all the time).
-    const result = { p99Ms: ms(lag.percentile(99)), maxMs: ms(lag.max), meanMs: ms(lag.mean), cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100) / 100 };
+    const elu = performance.eventLoopUtilization(lagSince!.elu).utilization;
+    const result = {
+      p99Ms: ms(lag.percentile(99)),
+      maxMs: ms(lag.max),
+      meanMs: ms(lag.mean),
+      cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100) / 100,
+      // Event-loop utilization: the share of the time the loop was busy (not waiting for I/O).
+      elu: Math.round(elu * 100) / 100,
+    };
     lag = undefined;
     return result;
   },

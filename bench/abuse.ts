@@ -104,6 +104,7 @@ interface Lag {
   maxMs: number;
   meanMs: number;
   cpuShare: number;
+  elu: number;
 }
 interface Stats {
   clients: number;
@@ -434,6 +435,7 @@ async function export1h(): Promise<void> {
     export1hLagMaxMs: Math.max(lagCsv.maxMs, lagJson.maxMs),
     export1hCsvLagMaxMs: lagCsv.maxMs,
     export1hCsvLagP99Ms: lagCsv.p99Ms,
+    export1hServerElu: lagCsv.elu,
     exportAllJsonLagMaxMs: lagJson.maxMs,
     exportAllJsonMB: Math.round((json.bytes / 1048576) * 10) / 10,
   });
@@ -578,6 +580,7 @@ async function load(): Promise<void> {
     b.on('error', () => errors++);
   }
   await sleep(1000);
+  const logLines0 = serverLog.length;
   await call('lagStart');
   const packet = new Uint8Array(40).fill(3);
   const relayTimer = setInterval(() => {
@@ -603,6 +606,8 @@ async function load(): Promise<void> {
     load1000LagP99Ms: lag.p99Ms,
     load1000LagMaxMs: lag.maxMs,
     load1000ServerCpuShare: lag.cpuShare,
+    load1000ServerElu: lag.elu,
+    load1000ServerLogLines: serverLog.length - logLines0,
   });
   closeAll();
 }
@@ -632,7 +637,8 @@ async function main(): Promise<void> {
     ['live-table churn', liveChurn],
     [`load: ${LOAD_CLIENTS} clients`, load],
   ];
-  for (const [name, step] of steps) {
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] ?? '' : '';
+  for (const [name, step] of steps.filter(([n]) => only === '' || n.includes(only))) {
     const t = Date.now();
     try {
       await step();

@@ -123,7 +123,7 @@ function inputValue(bytes: Uint8Array): number | string {
 }
 
 /** Rows per chunk of a frames export: small enough that making one chunk never holds the event loop for long. */
-export const FRAME_CHUNK_ROWS = 2000;
+export const FRAME_CHUNK_ROWS = 1000;
 
 /**
  * Per-frame rows of a session from its longest stored log (peers agree when
