@@ -9,11 +9,14 @@ async function signIn(token) {
   }
   document.getElementById('login-error').textContent = res.status === 401 ? 'wrong token' : `sign-in failed: HTTP ${res.status}`;
 }
-const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
-if (fromHash) {
+function fromHash() {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (!token) return;
   history.replaceState(null, '', location.pathname);
-  void signIn(fromHash);
+  void signIn(token);
 }
+fromHash();
+window.addEventListener('hashchange', fromHash); // the URL pasted into a tab already on this page
 document.getElementById('login').addEventListener('submit', (e) => {
   e.preventDefault();
   void signIn(document.getElementById('token').value);
