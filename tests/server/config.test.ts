@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, parseConfig, resolveConfig, type ServerConfig } from '../../server/config.ts';
+import { ConfigError, DEFAULT_CONFIG, DEFAULT_LIMITS, parseConfig, resolveConfig, type ServerConfig } from '../../server/config.ts';
 import { startServer } from '../../server/app.ts';
 
 const config = (argv: string[], env: Record<string, string> = {}): ServerConfig => {
@@ -74,6 +74,17 @@ describe('server configuration', () => {
       expect(() => parseConfig(argv, env), argv.join(' ')).toThrow(ConfigError);
       expect(() => parseConfig(argv, env), argv.join(' ')).toThrow(message);
     }
+  });
+
+  it('abuse limits: defaults, partial overrides, --conns-per-ip, and validation', () => {
+    expect(config([]).limits).toEqual(DEFAULT_LIMITS);
+    expect(resolveConfig({ limits: { connectionsPerIp: 5 } }).limits).toEqual({ ...DEFAULT_LIMITS, connectionsPerIp: 5 });
+    expect(config(['--conns-per-ip', '7']).limits.connectionsPerIp).toBe(7);
+    expect(config([], { NETROLL_CONNS_PER_IP: '9' }).limits.connectionsPerIp).toBe(9);
+    expect(() => parseConfig(['--conns-per-ip', '0'])).toThrow(/--conns-per-ip: expected an integer from 1/);
+    expect(() => resolveConfig({ limits: { targetBufferBytes: 0 } })).toThrow(/limits.targetBufferBytes/);
+    expect(() => resolveConfig({ limits: { relayBytesPerIp: { burst: 10, perSecond: 0 } } })).toThrow(/limits.relayBytesPerIp/);
+    expect(() => parseConfig(['--turn-secret', 's', '--turn-urls', 'turn:x', '--turn-ttl', String(7 * 24 * 3600)])).toThrow(/turn ttl|--turn-ttl/);
   });
 
   it('answers --help and -h', () => {
