@@ -48,10 +48,12 @@ async function buildDemo(): Promise<void> {
 function startupNotes(server: RunningServer): string[] {
   if (!server.store) return [];
   const dataDir = server.config.dataDir;
+  const adminUrl = server.adminUrl.replace(/^http:\/\/[^/]+/, `http://localhost:${server.port}`);
   return [
     `research data: ${dataDir === ':memory:' ? 'in memory (not kept)' : server.store.path}`,
-    `admin dashboard: ${server.adminUrl.replace(/^http:\/\/[^/]+/, `http://localhost:${server.port}`)}`,
-    server.config.adminToken ? 'admin token: from NETROLL_ADMIN_TOKEN' : 'admin token: generated for this run (set NETROLL_ADMIN_TOKEN to keep one)',
+    // A configured token is never printed (logs are kept); a generated one must be, once, or nobody could sign in.
+    `admin dashboard: ${server.config.adminToken ? adminUrl.split('#')[0] : adminUrl}`,
+    server.config.adminToken ? 'admin token: from NETROLL_ADMIN_TOKEN (sign in on the page)' : 'admin token: generated for this run (set NETROLL_ADMIN_TOKEN to keep one, and out of logs)',
   ];
 }
 

@@ -29,7 +29,12 @@ async function main(): Promise<void> {
   if (config.staticDir !== undefined) console.log(`  serving ${config.staticDir} at /`);
   if (server.store) {
     console.log(`  research data: ${config.dataDir === ':memory:' ? 'in memory (not kept)' : server.store.path}`);
-    console.log(`  admin dashboard: ${server.adminUrl}${config.adminToken ? '' : '  (token generated for this run; set NETROLL_ADMIN_TOKEN to keep one)'}`);
+    // A configured token is never printed (logs are kept); a generated one must be, once, or nobody could sign in.
+    console.log(
+      config.adminToken
+        ? `  admin dashboard: ${server.adminUrl.split('#')[0]} (sign in with NETROLL_ADMIN_TOKEN)`
+        : `  admin dashboard: ${server.adminUrl}  (token generated for this run; set NETROLL_ADMIN_TOKEN to keep it out of logs)`,
+    );
   }
 
   let stopping = false;

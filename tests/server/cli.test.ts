@@ -47,6 +47,27 @@ describe('server/cli.ts', () => {
     expect(await withTimeout(cli.exit, START_MS, 'exit after SIGTERM')).toBe(0);
   }, 40_000);
 
+  it('never prints a configured admin token (it would land in the service log)', async () => {
+    const token = 'configured-admin-token-0123456789';
+    const cli = runCli(['--port', '0', '--host', '127.0.0.1'], { NETROLL_ADMIN_TOKEN: token });
+    children.push(cli.child);
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (cli.out().includes('admin dashboard:')) resolve();
+        };
+        cli.child.stdout?.on('data', check);
+        void cli.exit.then((code) => reject(new Error(`exited early (${code}): ${cli.out()}`)));
+      }),
+      START_MS,
+      'the admin dashboard line',
+    );
+    expect(cli.out()).toMatch(/admin dashboard: http:\/\/127\.0\.0\.1:\d+\/admin \(sign in with NETROLL_ADMIN_TOKEN\)/);
+    expect(cli.out()).not.toContain(token);
+    cli.child.kill('SIGTERM');
+    expect(await withTimeout(cli.exit, START_MS, 'exit after SIGTERM')).toBe(0);
+  }, 40_000);
+
   it('exits 2 with a clear message for a bad port', async () => {
     const cli = runCli(['--port', 'eighty']);
     children.push(cli.child);
