@@ -16,16 +16,16 @@ import { csvCell, FRAME_CHUNK_ROWS, frameChunks } from '../../server/research/ex
 import { encodeInputLog } from '../../src/engine/input-log.ts';
 import { toBase64, type SessionReport } from '../../src/research/report.ts';
 import type { Assignment } from '../../src/signaling/events.ts';
-import { Harness, WAIT_MS, joinAll, withTimeout } from './helpers.ts';
+import { WAIT_MS, harnessPerTest, joinAll, withTimeout } from './helpers.ts';
 
-let h: Harness;
 const tmpDirs: string[] = [];
 const extra: RunningServer[] = [];
 afterEach(async () => {
-  await h?.close();
   for (const s of extra.splice(0)) await s.close();
   for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+// Registered last, so closed first (vitest runs after-hooks newest first).
+const h = harnessPerTest();
 
 const TOKEN = 'admin-token-0123456789abc';
 const admin = { headers: { authorization: `Bearer ${TOKEN}` } };
@@ -113,7 +113,6 @@ function bigPost(server: RunningServer, headers: Record<string, string>, send: n
 
 describe('uploads: who and how much is checked before the body is read', () => {
   it('refuses uploads without credentials, or for unknown sessions, reading none of a 40 MB body', async () => {
-    h = new Harness();
     const server = await h.start();
     const [a] = await formSession();
     const noAuth = await bigPost(server, { 'content-type': 'application/json' }, 40 * 1024 * 1024);
@@ -129,7 +128,6 @@ describe('uploads: who and how much is checked before the body is read', () => {
   });
 
   it('with a valid token: a declared body over the session-age limit is refused unread; an undeclared one is cut at the limit', async () => {
-    h = new Harness();
     const server = await h.start();
     const [a] = await formSession();
     const tooBig = await bigPost(server, headersFor(reportFor(a!)), 40 * 1024 * 1024);
@@ -145,7 +143,6 @@ describe('uploads: who and how much is checked before the body is read', () => {
   });
 
   it('limits uploads in flight per IP (429 with Retry-After; the uploader retries those)', async () => {
-    h = new Harness();
     const server = await h.start({ limits: { uploadsPerIp: 1 } });
     const [a, b] = await formSession();
     // A slow upload that holds its slot: headers and a little of the body, then silence.
@@ -164,7 +161,6 @@ describe('uploads: who and how much is checked before the body is read', () => {
 
 describe('uploads: the input log must fit the session', () => {
   it('refuses logs that are not logs, or of another game, seed, player count or length; stores nothing', async () => {
-    h = new Harness();
     const server = await h.start();
     const [a] = await formSession();
     const cases: [string, SessionReport, string][] = [
@@ -186,7 +182,6 @@ describe('uploads: the input log must fit the session', () => {
   });
 
   it('the first stored report fixes the game: a later one of another game is a conflict and changes nothing', async () => {
-    h = new Harness();
     const server = await h.start();
     const [a, b] = await formSession();
     expect((await post(server, reportFor(a!, { game: 'arena' }))).status).toBe(200);
@@ -206,7 +201,6 @@ describe('exports', () => {
   }
 
   it('skip and report a session whose stored log is bad; the others export normally', async () => {
-    h = new Harness();
     const server = await h.start({ adminToken: TOKEN });
     const [good] = await formSession('good');
     const [bad] = await formSession('bad');
@@ -229,15 +223,12 @@ describe('exports', () => {
   it('the CLI writes everything it can, names the skipped session and exits 1', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'netroll-abuse-'));
     tmpDirs.push(dataDir);
-    h = new Harness();
-    const server = await startServer({ port: 0, host: '127.0.0.1', dataDir });
-    h.server = server;
+    const server = await h.start({ dataDir });
     const [good] = await formSession('good');
     const [bad] = await formSession('bad');
     expect((await post(server, reportFor(good!, { frames: 30 }))).status).toBe(200);
     storeBadLog(server, bad!);
     await h.close();
-    h = new Harness();
     const out = join(dataDir, 'export');
     for (const format of ['csv', 'json']) {
       const cli = spawnSync(process.execPath, ['bin/netroll.mjs', 'export', '--format', format, '--out', out, '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
@@ -252,7 +243,6 @@ describe('exports', () => {
   }, 60_000);
 
   it('escape formula cells: a game name like =HYPERLINK(...) is exported as text', async () => {
-    h = new Harness();
     const server = await h.start({ adminToken: TOKEN });
     const [a] = await formSession();
     const evil = '=HYPERLINK("https://evil.example","click")';
@@ -271,7 +261,6 @@ describe('exports', () => {
   });
 
   it('frames come in bounded chunks, so a long session never builds one huge array', async () => {
-    h = new Harness();
     const server = await h.start();
     const [a] = await formSession();
     expect((await post(server, reportFor(a!, { frames: 5000 }))).status).toBe(200);
@@ -285,7 +274,6 @@ describe('exports', () => {
 
 describe('secrets stay out of logs, admin housekeeping, durability', () => {
   it('a failing request logs its path but never its query string', async () => {
-    h = new Harness();
     const server = await h.start();
     server.addRoute('GET', '/boom', () => {
       throw new Error('deliberate failure');
@@ -304,7 +292,6 @@ describe('secrets stay out of logs, admin housekeeping, durability', () => {
   });
 
   it('admin pages and API carry CSP, X-Frame-Options and Referrer-Policy; asset names are not object keys', async () => {
-    h = new Harness();
     const server = await h.start({ adminToken: TOKEN });
     for (const path of ['/admin', '/api/live', '/api/sessions', '/admin/assets/app.js']) {
       const res = await fetch(`${server.url}${path}`, admin);
@@ -333,7 +320,6 @@ describe('secrets stay out of logs, admin housekeeping, durability', () => {
     symlinkSync(join(base, 'secret.txt'), join(root, 'leak.txt'));
     symlinkSync(base, join(root, 'up'));
     symlinkSync(join(root, 'inside.txt'), join(root, 'alias.txt'));
-    h = new Harness();
     const server = await h.start({ staticDir: root });
     expect((await fetch(`${server.url}/leak.txt`)).status).toBe(404);
     expect((await fetch(`${server.url}/up/secret.txt`)).status).toBe(404);

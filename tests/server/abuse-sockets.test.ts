@@ -10,12 +10,9 @@ import { originAllowed } from '../../server/app.ts';
 import { LiveSessions } from '../../server/research/live.ts';
 import { pendingBytes } from '../../server/signaling.ts';
 import type { Assignment, ErrorInfo, SignalMessage, TurnReply } from '../../src/signaling/events.ts';
-import { type ClientSocket, Harness, QUIET_MS, WAIT_MS, joinAll, sleep, until, withTimeout, type TestClient } from './helpers.ts';
+import { type ClientSocket, QUIET_MS, WAIT_MS, harnessPerTest, joinAll, sleep, until, withTimeout, type TestClient } from './helpers.ts';
 
-let h: Harness;
-afterEach(async () => {
-  await h?.close();
-});
+const h = harnessPerTest();
 
 /** Stops reading the client's TCP socket, as a peer that never drains would; returns the undo. */
 function stopReading(client: TestClient): () => void {
@@ -42,7 +39,6 @@ async function rawConnect(url: string, extraHeaders: Record<string, string> = {}
 
 describe('relay floods', () => {
   it('a peer that stops reading gets no more than the backpressure threshold queued; the rest is dropped and counted', async () => {
-    h = new Harness();
     const threshold = 64 * 1024;
     // Byte budgets generous here, so the backpressure is what is tested.
     await h.start({
@@ -76,7 +72,6 @@ describe('relay floods', () => {
   }, 30_000);
 
   it('counts relay bytes per connection: past the budget packets are dropped with a rate-limited notice', async () => {
-    h = new Harness();
     await h.start({ limits: { relayBytesPerSocket: { burst: 64 * 1024, perSecond: 1024 } } });
     const [a, b] = await h.connectMany(2);
     const assigned = await joinAll([a!, b!], { queue: 'budget', players: 2 });
@@ -91,7 +86,6 @@ describe('relay floods', () => {
   });
 
   it('disconnects a connection that keeps relaying past its own byte budget', async () => {
-    h = new Harness();
     await h.start({ limits: { relayBytesPerSocket: { burst: 64 * 1024, perSecond: 1024 }, relayFloodDisconnectBytes: 512 * 1024 } });
     const [a, b] = await h.connectMany(2);
     const assigned = await joinAll([a!, b!], { queue: 'flood-off', players: 2 });
@@ -105,7 +99,6 @@ describe('relay floods', () => {
   });
 
   it('refuses relay packets over the engine-sized cap with too-large', async () => {
-    h = new Harness();
     await h.start();
     const [a, b] = await h.connectMany(2);
     const assigned = await joinAll([a!, b!], { queue: 'cap', players: 2 });
@@ -117,7 +110,6 @@ describe('relay floods', () => {
 
 describe('per-IP limits and origins', () => {
   it('caps connections per IP and answers the refused handshake', async () => {
-    h = new Harness();
     await h.start({ limits: { connectionsPerIp: 3 } });
     await h.connectMany(3);
     const extra = await rawConnect(h.server.url);
@@ -132,7 +124,6 @@ describe('per-IP limits and origins', () => {
   });
 
   it('join budgets are per IP: reconnecting does not reset them', async () => {
-    h = new Harness();
     await h.start({ limits: { joinsPerIp: { burst: 3, perSecond: 0.01 } } });
     const replies = [];
     for (let i = 0; i < 5; i++) {
@@ -145,7 +136,6 @@ describe('per-IP limits and origins', () => {
   });
 
   it('accepts the same origin, configured origins and non-browser clients; refuses foreign origins on the WebSocket', async () => {
-    h = new Harness();
     await h.start({ corsOrigins: ['https://lab.example.org'] });
     const evil = await rawConnect(h.server.url, { origin: 'https://evil.example' });
     expect(evil.error?.message).toMatch(/origin not allowed|websocket error|xhr poll error/);
@@ -178,7 +168,6 @@ describe('TURN identities', () => {
   const TURN = { turnSecret: SECRET, turnUrls: ['turn:127.0.0.1:3478'], turnTtl: 600 };
 
   it('two sessions whose clients both claim clientId "victim" get different server-made TURN users', async () => {
-    h = new Harness();
     await h.start(TURN);
     const users: string[] = [];
     for (const queue of ['one', 'two']) {
@@ -194,7 +183,6 @@ describe('TURN identities', () => {
   });
 
   it('re-issues credentials for the same seat on demand, only while in a session', async () => {
-    h = new Harness();
     await h.start(TURN);
     const [a, b, outsider] = await h.connectMany(3);
     const assigned = await joinAll([a!, b!], { queue: 'reissue', players: 2 });
@@ -212,7 +200,6 @@ describe('TURN identities', () => {
 
 describe('named rooms', () => {
   it('a squatter without the secret can neither fix the player count nor take a seat', async () => {
-    h = new Harness();
     await h.start();
     const [squatter, intruder, alice, bob] = await h.connectMany(4);
     expect((await squatter!.join({ room: 'lab', players: 8 })).ok).toBe(true);
@@ -229,7 +216,6 @@ describe('named rooms', () => {
   });
 
   it('refuses a secret without a room, or too short', async () => {
-    h = new Harness();
     await h.start();
     const c = await h.connect();
     expect(await c.join({ queue: 'q', players: 2, secret: 'long-enough-secret' })).toMatchObject({ ok: false, error: { code: 'invalid-message' } });
@@ -239,7 +225,6 @@ describe('named rooms', () => {
 
 describe('deeply nested signals', () => {
   it('a 7,000-deep signal is refused with too-large, forwards nothing and logs nothing', async () => {
-    h = new Harness();
     await h.start();
     const [a, b] = await h.connectMany(2);
     const assigned = await joinAll([a!, b!], { queue: 'deep', players: 2 });
@@ -270,7 +255,6 @@ describe('deeply nested signals', () => {
 
 describe('live-sessions table', () => {
   it('is capped and pruned on its own (no dashboard needed)', async () => {
-    h = new Harness();
     await h.start({ limits: { maxLiveSessions: 5, liveEndedKeepMs: 1 } });
     for (let i = 0; i < 8; i++) {
       const pair = await h.connectMany(2);

@@ -151,7 +151,7 @@ export class Harness {
  * is started with `config` before each test and closed, with its clients,
  * after it, pass or fail.
  */
-export function serverPerTest(config: Partial<ServerConfig> = {}): Harness {
+export function serverPerTest(config: ServerOptions = {}): Harness {
   const h = harnessPerTest();
   beforeEach(async () => {
     await h.start(config);
