@@ -111,6 +111,8 @@ interface Stats {
   sessions: number;
   sessionsCreated: number;
   relayedBytes: number;
+  relayedPackets: number;
+  signalsForwarded: number;
   rejected: Record<string, number>;
   dropped: { relayBackpressure: number; signalBackpressure: number; relayOverBudget: number; connectionsRefused: number; floodDisconnects: number };
   liveSessions: number;
@@ -581,6 +583,7 @@ async function load(): Promise<void> {
   }
   await sleep(1000);
   const logLines0 = serverLog.length;
+  const s0 = await stats();
   await call('lagStart');
   const packet = new Uint8Array(40).fill(3);
   const relayTimer = setInterval(() => {
@@ -597,8 +600,12 @@ async function load(): Promise<void> {
   clearInterval(signalTimer);
   const lag = await call<Lag>('lagStop');
   const s = await stats();
+  const messages = s.relayedPackets - s0.relayedPackets + (s.signalsForwarded - s0.signalsForwarded);
   Object.assign(result, {
     load1000Clients: all.length * 2,
+    load1000MessagesForwarded: messages,
+    // Machine-independent-ish cost: server CPU time per forwarded message (the whole process, GC included).
+    load1000ServerCpuUsPerMessage: messages > 0 ? Math.round(((lag.cpuShare * LOAD_SECONDS * 1e6) / messages) * 10) / 10 : null,
     load1000Sessions: s.sessions,
     load1000SetupMs: setupMs,
     load1000Errors: errors,
