@@ -231,7 +231,7 @@ describe('exports', () => {
     await h.close();
     const out = join(dataDir, 'export');
     for (const format of ['csv', 'json']) {
-      const cli = spawnSync(process.execPath, ['bin/netroll.mjs', 'export', '--format', format, '--out', out, '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
+      const cli = spawnSync(process.execPath, ['server/bin/netroll.mjs', 'export', '--format', format, '--out', out, '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
       expect(cli.status, cli.stderr).toBe(1);
       expect(cli.stderr).toContain(`skipped the frames of session ${bad!.sessionId}`);
     }
