@@ -236,7 +236,7 @@ function floodPost(port: number, headers: Record<string, string>, bytes: number,
 async function drain(url: string, path: string, token: string): Promise<{ status: number; bytes: number; text?: string }> {
   const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
   let bytes = 0;
-  const reader = res.body!.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const parts: Uint8Array[] = [];
   for (;;) {
     const { done, value } = await reader.read();

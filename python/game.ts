@@ -179,7 +179,7 @@ export async function pyodideGame(options: PyodideGameOptions): Promise<PythonGa
     cls = glue.find_class(mod, options.className ?? "") as PyProxy;
     mod.destroy();
     const f = glue.features(cls) as PyProxy & { toJs(o: { dict_converter: typeof Object.fromEntries }): typeof features };
-    features = f.toJs({ dict_converter: Object.fromEntries });
+    features = f.toJs({ dict_converter: Object.fromEntries }) as typeof features;
     f.destroy();
   } catch (e) {
     throw new NetrollError('bad-game', `${spec}: ${isPythonError(e) ? `${e.type} raised in Python\n${e.message.trimEnd()}` : errorText(e)}`, { cause: e });

@@ -278,7 +278,8 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
     }
   }
   for (const [name, v] of Object.entries(c.limits)) {
-    const ok = typeof v === 'number' ? Number.isFinite(v) && v >= 1 : v !== null && typeof v === 'object' && v.burst >= 1 && v.perSecond > 0;
+    const bucket: { burst?: unknown; perSecond?: unknown } = v !== null && typeof v === 'object' ? (v as { burst?: unknown; perSecond?: unknown }) : {};
+    const ok = typeof v === 'number' ? Number.isFinite(v) && v >= 1 : typeof bucket.burst === 'number' && bucket.burst >= 1 && typeof bucket.perSecond === 'number' && bucket.perSecond > 0;
     if (!ok) throw new ConfigError(`limits.${name}: ${typeof v === 'number' ? 'must be a number >= 1' : 'burst must be >= 1 and perSecond > 0'}`);
   }
   return c;

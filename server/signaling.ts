@@ -70,12 +70,16 @@ const MAX_COUNTED_PACKETS = 2048;
  * plus what the WebSocket has not handed to the kernel yet.
  */
 export function pendingBytes(socket: NetrollSocket): number {
-  const conn = socket.conn as unknown as { writeBuffer?: { data?: unknown }[]; transport?: { socket?: { bufferedAmount?: number } } };
-  const buffer = conn.writeBuffer ?? [];
+  // engine.io keeps these internals untyped: read them as unknown and check each.
+  const writeBuffer: unknown = Reflect.get(socket.conn, 'writeBuffer');
+  const buffer: readonly unknown[] = Array.isArray(writeBuffer) ? writeBuffer : [];
   if (buffer.length >= MAX_COUNTED_PACKETS) return Infinity;
-  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+  const transport: unknown = Reflect.get(socket.conn, 'transport');
+  const ws: unknown = transport !== null && typeof transport === 'object' ? Reflect.get(transport, 'socket') : undefined;
+  const buffered: unknown = ws !== null && typeof ws === 'object' ? Reflect.get(ws, 'bufferedAmount') : undefined;
+  let bytes = typeof buffered === 'number' ? buffered : 0;
   for (const p of buffer) {
-    const d = p.data;
+    const d: unknown = p !== null && typeof p === 'object' ? Reflect.get(p, 'data') : undefined;
     bytes += typeof d === 'string' ? d.length : d instanceof ArrayBuffer || ArrayBuffer.isView(d) ? d.byteLength : 16;
   }
   return bytes;

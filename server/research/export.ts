@@ -161,11 +161,6 @@ export function frameChunks(store: ResearchStore, sessionId: string, chunkRows =
   })();
 }
 
-/** Every per-frame row of a session (small sessions and tests; streams use {@link frameChunks}). */
-export function exportFrames(store: ResearchStore, sessionId: string): FrameExportRow[] {
-  return [...frameChunks(store, sessionId)].flat();
-}
-
 /** Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -254,7 +249,3 @@ export function* exportJsonChunks(store: ResearchStore, sessionId?: string, skip
   yield `],"skipped":${JSON.stringify(skipped)}}`;
 }
 
-/** Everything as one JSON document (small stores and tests; the server and CLI stream {@link exportJsonChunks}). */
-export function exportJson(store: ResearchStore, sessionId?: string): { sessions: SessionExportRow[]; frames: FrameExportRow[]; skipped: SkippedSession[] } {
-  return JSON.parse([...exportJsonChunks(store, sessionId)].join('')) as { sessions: SessionExportRow[]; frames: FrameExportRow[]; skipped: SkippedSession[] };
-}

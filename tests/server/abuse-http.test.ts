@@ -212,7 +212,7 @@ describe('exports', () => {
     expect(doc.sessions.map((s) => s.session_id).sort()).toEqual([good!.sessionId, bad!.sessionId].sort());
     expect(doc.frames).toHaveLength(50);
     expect(doc.frames.every((f) => f.session_id === good!.sessionId)).toBe(true);
-    expect(doc.skipped).toEqual([{ session_id: bad!.sessionId, error: expect.stringContaining('not a netroll input log') }]);
+    expect(doc.skipped).toEqual([{ session_id: bad!.sessionId, error: expect.stringContaining('not a netroll input log') as string }]);
     const badFrames = await fetch(`${server.url}/api/export?format=csv&kind=frames&session=${bad!.sessionId}`, admin);
     expect(badFrames.status).toBe(422);
     expect(await badFrames.json()).toMatchObject({ error: { code: 'bad-input-log' } });
