@@ -74,6 +74,7 @@ export function isErrorCode(v: unknown): v is ErrorCode {
 
 /** The plain, serialisable form of an error: what server replies and `error` events carry. */
 export interface ErrorInfo {
+  /** What went wrong, as one of the `ErrorCode` values. */
   readonly code: ErrorCode;
   /** Human-readable explanation, e.g. `players: must be at most 8`. */
   readonly message: string;
@@ -83,6 +84,7 @@ export interface ErrorInfo {
 
 /** The error netroll throws. `code` says what went wrong; `message` says it for people. */
 export class NetrollError extends Error {
+  /** Always `'NetrollError'`. */
   override name = 'NetrollError';
   /** What went wrong, as one of {@link ErrorCode}. */
   readonly code: ErrorCode;

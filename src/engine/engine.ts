@@ -43,6 +43,7 @@ export const NOTICE_SILENCE_TICKS = 30;
 
 /** Options of {@link Engine}. */
 export interface EngineOptions<S> {
+  /** The game to simulate. */
   game: Game<S>;
   /** Players in the session, 2..8 (1 is allowed for a local-only session). */
   players: number;
@@ -89,6 +90,7 @@ export interface EngineOptions<S> {
   desyncPolicy?: DesyncPolicy;
   /** Sends one message on the reliable, ordered channel to a peer (needed by `desyncPolicy: 'resync'`). */
   sendReliable?: (peer: number, bytes: Uint8Array) => void;
+  /** Time synchronisation tuning (see `TimeSyncOptions`). Default: its defaults. */
   timeSync?: TimeSyncOptions;
   /**
    * Receives timing spans (for profilers). `profile: 'default'` gives one
@@ -126,8 +128,11 @@ export interface TickResult {
 
 /** One timed piece of engine work, in `clock` milliseconds. */
 export interface TraceSpan {
+  /** The kind of work (see {@link EngineOptions.profile} for which are reported). */
   readonly name: 'tick' | 'step' | 'save' | 'load' | 'hash' | 'rollback' | 'resimulate';
+  /** When the work started, `clock` ms. */
   readonly start: number;
+  /** When the work ended, `clock` ms. */
   readonly end: number;
   /** The frame concerned (tick: the frame at the tick's start; rollback/resimulate: the frame rolled back to). */
   readonly frame: number;
@@ -152,14 +157,23 @@ function int(name: string, v: number, min: number, max: number): number {
 
 /** The rollback engine for one peer: call `tick()` at `tickInterval()`, feed it received packets with `receive()`. */
 export class Engine<S> {
+  /** The game simulated. */
   readonly game: Game<S>;
+  /** Players in the session. */
   readonly players: number;
+  /** This peer's player index. */
   readonly localPlayer: number;
+  /** Session seed (uint32). */
   readonly seed: number;
+  /** Frames the engine may run past the confirmed frame before stalling. */
   readonly maxPrediction: number;
+  /** Confirmed frames between state-hash samples (0: hashing off). */
   readonly hashInterval: number;
+  /** Nominal tick length, ms. */
   readonly tickMs: number;
+  /** Session tag (uint8) every packet carries. */
   readonly sessionTag: number;
+  /** Fewest players the session continues with after departures. */
   readonly minPlayers: number;
   /**
    * Inputs of a remote peer past `frame + frameWindow` are malformed: an
@@ -193,6 +207,7 @@ export class Engine<S> {
   private readonly finals = new Map<number, Uint8Array>();
 
   private inbox: { peer: number; bytes: Uint8Array; reliable: boolean }[] = [];
+  /** What a desync does (see {@link EngineOptions.desyncPolicy}). */
   readonly desyncPolicy: DesyncPolicy;
   private readonly sendReliable: ((peer: number, bytes: Uint8Array) => void) | undefined;
   private readonly assembler = new ResyncAssembler();
@@ -327,6 +342,7 @@ export class Engine<S> {
     return this.sim.episode;
   }
 
+  /** Current input delay, frames (see {@link Engine.setInputDelay}). */
   get inputDelay(): number {
     return this.delay;
   }
@@ -493,6 +509,7 @@ export class Engine<S> {
     return encodeInputLog(this.inputLog());
   }
 
+  /** A snapshot of the engine's counters and per-link figures. */
   stats(): EngineStats {
     const peers: PeerStats[] = [];
     for (let p = 0; p < this.players; p++) {

@@ -24,7 +24,9 @@ const HEADER_BYTES = 18;
 
 /** A player who left: from `frame` on, its inputs in the log are neutral. */
 export interface LoggedDeparture {
+  /** The player index who left. */
   readonly player: number;
+  /** The agreed departure frame. */
   readonly frame: number;
 }
 
@@ -32,9 +34,13 @@ export interface LoggedDeparture {
 export interface InputLog {
   /** The game's spec, version included (`arena@1`). */
   readonly spec: string;
+  /** Session seed (uint32). */
   readonly seed: number;
+  /** Players in the session. */
   readonly players: number;
+  /** Bytes of one player's input for one frame. */
   readonly inputSize: number;
+  /** Confirmed frames logged (frames 0..frames-1). */
   readonly frames: number;
   /** `frames × players × inputSize` bytes, frame-major. */
   readonly inputs: Uint8Array;

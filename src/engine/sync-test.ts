@@ -11,8 +11,11 @@ import { Simulation } from './simulation.ts';
 
 /** Options of {@link runSyncTest}. */
 export interface SyncTestOptions<S> {
+  /** The game under test. */
   game: Game<S>;
+  /** Players to simulate. */
   players: number;
+  /** Session seed (uint32). */
   seed: number;
   /** Frames to roll back every frame. Default 7. */
   checkDistance?: number;
@@ -28,14 +31,19 @@ export interface SyncTestMismatch {
   readonly frame: number;
   /** Frame the rollback started from. */
   readonly rollbackFrom: number;
+  /** Hash of the state at `frame` on the first run. */
   readonly expectedHash: number;
+  /** Hash of the state at `frame` after the rollback and re-simulation. */
   readonly actualHash: number;
 }
 
 /** What {@link runSyncTest} found: frames checked and any mismatches. */
 export interface SyncTestReport {
+  /** Frames run (up to and including the mismatching one's step). */
   readonly frames: number;
+  /** Rollbacks performed (one per frame from frame `checkDistance - 1` on). */
   readonly rollbacks: number;
+  /** Re-simulated frames whose hash was compared. */
   readonly checks: number;
   /** The first mismatch, or null when the game looks deterministic. */
   readonly mismatch: SyncTestMismatch | null;

@@ -45,6 +45,7 @@ export interface EngineEvents {
 
 /** Per-link figures. */
 export interface PeerStats {
+  /** The remote player index these figures are about. */
   readonly player: number;
   /** Last frame of our inputs this peer acknowledged. */
   readonly ack: number;
@@ -64,23 +65,37 @@ export interface PeerStats {
 
 /** A snapshot of the engine's counters. */
 export interface EngineStats {
+  /** Current frame: the next frame to simulate. */
   readonly frame: number;
+  /** Last frame for which every player's input is known and simulated (-1 at first). */
   readonly confirmedFrame: number;
+  /** Episode the current state belongs to. */
   readonly episode: number;
+  /** Current input delay, frames. */
   readonly inputDelay: number;
+  /** Rollbacks run (resync loads included). */
   readonly rollbacks: number;
+  /** Deepest rollback so far, frames. */
   readonly maxRollback: number;
+  /** Frames re-simulated by all rollbacks. */
   readonly rollbackFrames: number;
+  /** Time spent in rollbacks, `clock` ms. */
   readonly rollbackMs: number;
+  /** Ticks that did not advance because the frame was `maxPrediction` past the confirmed frame. */
   readonly stalls: number;
+  /** Desyncs detected (state hashes that differed from a peer's). */
   readonly desyncs: number;
   /** Our advantage over the slowest peer, frames. */
   readonly frameAdvantage: number;
   /** Current tick stretch from time sync (0.03 = ticks 3% longer). */
   readonly tickStretch: number;
+  /** Local input frames sent to peers for the first time (counted per peer). */
   readonly inputsSent: number;
+  /** Local input frames sent again (redundancy and resends from the peer's ack). */
   readonly inputsResent: number;
+  /** New remote input frames taken into the input queues. */
   readonly inputsReceived: number;
+  /** Received input frames already held (redundant copies). */
   readonly inputsDuplicate: number;
   /** Inputs of departed players received from another peer during a departure. */
   readonly inputsRelayed: number;
@@ -88,17 +103,28 @@ export interface EngineStats {
   readonly noticesIgnored: number;
   /** Resync snapshots sent (as the authority) and loaded. */
   readonly resyncsSent: number;
+  /** Resync snapshots loaded (see {@link EngineStats.resyncsSent}). */
   readonly resyncsLoaded: number;
   /** Hash samples sent for the first time, resent, compared with a peer's, and dropped unacked (queue full). */
   readonly hashesSent: number;
+  /** Hash samples resent (see {@link EngineStats.hashesSent}). */
   readonly hashesResent: number;
+  /** Hash samples compared with a peer's (see {@link EngineStats.hashesSent}). */
   readonly hashesCompared: number;
+  /** Hash samples dropped unacked because the queue was full (see {@link EngineStats.hashesSent}). */
   readonly hashesDropped: number;
+  /** Packets handed to `send`. */
   readonly packetsSent: number;
+  /** Packets received from a valid remote peer index (malformed ones included). */
   readonly packetsReceived: number;
+  /** Bytes of the packets in `packetsSent`. */
   readonly bytesSent: number;
+  /** Bytes of the packets in `packetsReceived`. */
   readonly bytesReceived: number;
+  /** Packets dropped (the `malformed` event), all reasons. */
   readonly malformed: number;
+  /** Dropped packets by reason (reasons never seen are absent). */
   readonly malformedByReason: Readonly<Partial<Record<MalformedReason, number>>>;
+  /** Per-link figures, one entry per remote player. */
   readonly peers: readonly PeerStats[];
 }

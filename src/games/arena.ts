@@ -36,15 +36,21 @@ export interface ArenaOptions {
 
 /** Arena state: everything lives in `data` (see the layout constants below). */
 export interface ArenaState {
+  /** The whole state: header, players, coins and PRNG state, as int32 words. */
   readonly data: Int32Array;
 }
 
 /** UI view of an arena state; numbers are in field units. */
 export interface ArenaRender {
+  /** Frames simulated since the episode started. */
   frame: number;
+  /** Each player's position and score, by player index. */
   players: { x: number; y: number; score: number }[];
+  /** Positions of the coins on the field. */
   coins: { x: number; y: number }[];
+  /** Field width, units. */
   width: number;
+  /** Field height, units. */
   height: number;
 }
 

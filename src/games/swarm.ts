@@ -23,15 +23,21 @@ export interface SwarmOptions {
 
 /** Swarm state: everything lives in `data`. */
 export interface SwarmState {
+  /** The whole state: header, cursors, entities and PRNG state, as int32 words. */
   readonly data: Int32Array;
 }
 
 /** UI view of a swarm state; numbers are in field units. */
 export interface SwarmRender {
+  /** Frames simulated since the episode started. */
   frame: number;
+  /** Field width, units (`SWARM_SIZE`). */
   width: number;
+  /** Field height, units (`SWARM_SIZE`). */
   height: number;
+  /** Each player's cursor position, and whether it repels (ACTION held), by player index. */
   cursors: { x: number; y: number; repel: boolean }[];
+  /** Number of entities in the state. */
   entityCount: number;
   /** Interleaved x, y of at most 256 evenly sampled entities. */
   sample: Float32Array;

@@ -29,7 +29,9 @@ export const PERFECT_LINK: Readonly<LinkConditions> = Object.freeze({ latencyMs:
 
 /** A time window in which the path delivers nothing. */
 export interface OutageWindow {
+  /** Start of the window, ms (inclusive). */
   startMs: number;
+  /** End of the window, ms (exclusive). */
   endMs: number;
 }
 

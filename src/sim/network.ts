@@ -10,7 +10,9 @@ export { type LinkConditions, PERFECT_LINK } from './impairment.ts';
 
 /** A one-way outage: nothing from `from` reaches `to` between the two times. */
 export interface Outage extends OutageWindow {
+  /** Sending peer index. */
   from: number;
+  /** Receiving peer index. */
   to: number;
 }
 
@@ -26,12 +28,19 @@ interface Delivery {
 
 /** Packet counters of a {@link SimNetwork}. */
 export interface NetworkCounters {
+  /** Packets sent. */
   sent: number;
+  /** Copies delivered (a duplicated packet counts twice). */
   delivered: number;
+  /** Packets lost to the link's `loss`. */
   dropped: number;
+  /** Packets delivered twice. */
   duplicated: number;
+  /** Copies held back (reordered). */
   reordered: number;
+  /** Packets lost to an outage. */
   outageDropped: number;
+  /** Bytes of the packets sent. */
   bytes: number;
 }
 
@@ -43,6 +52,7 @@ export class SimNetwork {
   private readonly outages = new Map<string, OutageWindow[]>();
   private readonly heap: Delivery[] = [];
   private seq = 0;
+  /** Packet counters since construction. */
   readonly counters: NetworkCounters = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, reordered: 0, outageDropped: 0, bytes: 0 };
 
   constructor(seed: number, private readonly defaults: LinkConditions = PERFECT_LINK) {
@@ -54,6 +64,7 @@ export class SimNetwork {
     this.links.set(`${from}>${to}`, conditions);
   }
 
+  /** Add a one-way outage window (virtual time) on the link `outage.from → outage.to`. */
   addOutage(outage: Outage): void {
     const key = `${outage.from}>${outage.to}`;
     const list = this.outages.get(key) ?? [];

@@ -21,14 +21,21 @@ import { type LinkConditions, type Outage, SimNetwork } from './network.ts';
 
 /** Options of {@link runSoak}: players, frames, network conditions, engine options. */
 export interface SoakOptions extends LinkConditions {
+  /** Players (peers) in the session. */
   players: number;
+  /** Frames to run: the engines' end frame (a positive integer). */
   frames: number;
+  /** Run seed (uint32): the session seed and, mixed, the network's and the inputs' seeds. */
   seed: number;
   /** Game spec, e.g. `arena` or `swarm?entities=1000`. */
   game: string;
+  /** One-way outages on the simulated network (virtual ms). Default: none. */
   outages?: Outage[];
+  /** The engines' `inputDelay`. Default: the engine's. */
   inputDelay?: number;
+  /** The engines' `maxPrediction`. Default: the engine's. */
   maxPrediction?: number;
+  /** The engines' `hashInterval`. Default: the engine's. */
   hashInterval?: number;
   /** Probability per tick that a peer's input changes. Default 0.1. */
   inputChangeRate?: number;
@@ -64,17 +71,29 @@ export interface OracleResult {
 
 /** One peer's figures at the end of a soak run. */
 export interface PeerSummary {
+  /** The peer's player index. */
   readonly player: number;
+  /** The engine's current frame at the end. */
   readonly frame: number;
+  /** The engine's confirmed frame at the end. */
   readonly confirmedFrame: number;
+  /** Rollbacks the engine ran. */
   readonly rollbacks: number;
+  /** The engine's deepest rollback, frames. */
   readonly maxRollback: number;
+  /** Ticks the engine stalled. */
   readonly stalls: number;
+  /** Desyncs the engine detected. */
   readonly desyncs: number;
+  /** Input frames the engine resent. */
   readonly inputsResent: number;
+  /** Duplicate input frames the engine received. */
   readonly inputsDuplicate: number;
+  /** Packets the engine dropped as malformed. */
   readonly malformed: number;
+  /** Episodes the peer reached (1 plus the episode ends it confirmed). */
   readonly episodes: number;
+  /** Hash of the peer's final confirmed state (hex). */
   readonly finalHash: string;
   /** The peer left the session (a `leave` fault). */
   readonly left: boolean;
@@ -82,18 +101,27 @@ export interface PeerSummary {
 
 /** What {@link runSoak} returns: per-peer figures and whether every peer's confirmed states and logs agree. */
 export interface SoakResult {
+  /** Players in the session. */
   readonly players: number;
+  /** The game's spec, version included. */
   readonly game: string;
+  /** The run seed. */
   readonly seed: number;
+  /** Frames the session was to run. */
   readonly frames: number;
   /** True when every peer confirmed every frame before the time limit. */
   readonly completed: boolean;
+  /** Virtual time the run took, seconds. */
   readonly virtualSeconds: number;
+  /** Desyncs detected, over all peers. */
   readonly desyncs: number;
   /** Frames confirmed by every peer. */
   readonly confirmedFrames: number;
+  /** Deepest rollback of any peer, frames. */
   readonly maxRollback: number;
+  /** Rollbacks, over all peers. */
   readonly rollbacks: number;
+  /** Stalled ticks, over all peers. */
   readonly stalls: number;
   /** Inputs of frames before `frames` that some peer never received. */
   readonly inputsLost: number;
@@ -101,14 +129,19 @@ export interface SoakResult {
   readonly logsIdentical: boolean;
   /** Every peer's hash of the final confirmed state (hex). */
   readonly finalHashes: string[];
+  /** Every remaining peer's final confirmed state hash is the same. */
   readonly hashesIdentical: boolean;
+  /** Most episodes any peer reached. */
   readonly episodes: number;
+  /** Packets dropped as malformed, over all peers. */
   readonly malformed: number;
+  /** The simulated network's packet counters (a subset of `SimNetwork.counters`). */
   readonly packets: { sent: number; dropped: number; duplicated: number; reordered: number; outageDropped: number };
   /** Largest packets per second any peer sent on one link (departure relays included). */
   readonly maxPacketsPerSecondPerLink: number;
   /** Largest packets per tick any peer sent on one link (1 when everything rides on the input packet). */
   readonly maxPacketsPerTickPerLink: number;
+  /** What the state oracle found. */
   readonly oracle: OracleResult;
   /** Departures as the remaining peers agreed them (player, frame), when players left. */
   readonly departures: { player: number; frame: number }[];
@@ -120,6 +153,7 @@ export interface SoakResult {
   readonly framesAfterLeave: number;
   /** Resync snapshots loaded, over all peers (policy `resync`). */
   readonly resyncsLoaded: number;
+  /** Each peer's figures, by player index. */
   readonly peers: PeerSummary[];
 }
 
