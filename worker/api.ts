@@ -58,11 +58,13 @@ export interface HostConfig {
 export interface RenderFrame<R = unknown> {
   /** The frame whose start state this is. */
   readonly frame: number;
+  /** Last frame for which every player's input is known and simulated (-1 at first). */
   readonly confirmedFrame: number;
   /** A rollback corrected the predicted timeline this tick. */
   readonly corrected: boolean;
   /** Depth of that rollback (0 if none). */
   readonly rollbackDepth: number;
+  /** Episode the state belongs to. */
   readonly episode: number;
   /** `game.render(state)`, or null when the game has no render. */
   readonly state: R | null;
@@ -96,16 +98,21 @@ export interface HostCallbacks {
 
 /** One tick as the host's loop saw it (absolute time, ms since the epoch). */
 export interface TickSample {
+  /** When the tick started (performance.timeOrigin + now), ms. */
   readonly t: number;
+  /** The engine's current frame after the tick. */
   readonly frame: number;
 }
 
 /** Engine stats plus the host loop's own figures. */
 export interface HostStats extends EngineStats {
+  /** The tick loop is running (between `start()` and `stop()`). */
   readonly running: boolean;
+  /** Ticks the loop has run (stalled ones included). */
   readonly ticks: number;
   /** Tick intervals (ms) of the loop: median and 99th percentile over the last 600 ticks. */
   readonly tickIntervalP50Ms: number;
+  /** See {@link HostStats.tickIntervalP50Ms}. */
   readonly tickIntervalP99Ms: number;
   /** Packets received on the packet port but not yet drained. */
   readonly packetsQueued: number;
@@ -117,16 +124,23 @@ export interface HostStats extends EngineStats {
 
 /** What a peer exports about its session (extended by the research layer). */
 export interface HostMetrics {
+  /** The game's spec, version included. */
   readonly game: string;
+  /** Session seed (uint32). */
   readonly seed: number;
+  /** Players in the session. */
   readonly players: number;
+  /** This peer's player index. */
   readonly localPlayer: number;
+  /** The host's stats at the time of the export. */
   readonly stats: HostStats;
   /** Rollback depth → count. */
   readonly rollbackHistogram: Record<number, number>;
+  /** Episodes that ended on the confirmed timeline, in order. */
   readonly episodes: { episode: number; startFrame: number; endFrame: number }[];
   /** Confirmed state hash samples (multiples of `hashInterval`, episode ends, the end frame). */
   readonly hashes: { frame: number; hash: number }[];
+  /** Desyncs detected, in order. */
   readonly desyncs: { frame: number; peer: number; localHash: number; remoteHash: number; policy: 'report' | 'resync' }[];
   /** Resync snapshots this peer sent or loaded (policy `resync`). */
   readonly resyncs: { frame: number; from: number; bytes: number }[];
