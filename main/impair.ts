@@ -26,6 +26,7 @@ export interface Impairment {
 export interface ImpairedTransport extends PacketTransport {
   /** Current settings (mutate through `set`). */
   readonly impairment: Readonly<Impairment>;
+  /** Change the given settings (others keep their values); validated first, so a bad value changes nothing. */
   set(next: Partial<Impairment>): void;
   /** Packets dropped and delayed so far. */
   readonly counters: { dropped: number; delayed: number };

@@ -32,9 +32,13 @@ export const DEFAULT_GAMEPAD_BUTTONS: GamepadButtonMap = { 12: 1, 13: 2, 14: 4, 
 
 /** Bits the left stick sets when pushed past the dead zone. */
 export interface StickBits {
+  /** Bits set when the stick is pushed up. */
   up: number;
+  /** Bits set when the stick is pushed down. */
   down: number;
+  /** Bits set when the stick is pushed left. */
   left: number;
+  /** Bits set when the stick is pushed right. */
   right: number;
 }
 

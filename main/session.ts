@@ -31,6 +31,7 @@ export interface SessionOptions extends Omit<HostConfig, 'game'> {
   game: string;
   /** A module Worker running `hostEngine` (or the drop-in bundle), or `{ mainThread }`. */
   engine: EngineThread;
+  /** Carries this peer's packets to and from the other peers; the session closes it on `close()`. */
   transport: PacketTransport;
   /** Start ticking right away. Default true. */
   autoStart?: boolean;

@@ -17,12 +17,15 @@ export interface PacketTransport {
   onPacket(handler: (peer: number, packet: ArrayBuffer) => void): void;
   /** Optional: peer status changes. */
   onStatus?(handler: (peer: number, status: PeerStatus) => void): void;
+  /** Optional: stop sending and delivering packets and release what the transport holds. */
   close?(): void;
 }
 
 /** Impairment of the in-page memory network (one-way, per packet; see src/sim/impairment.ts). */
 export interface MemoryLinkOptions {
+  /** One-way base delay, ms. Default 0. */
   latencyMs?: number;
+  /** Uniform jitter added to the delay, ±ms. Default 0. */
   jitterMs?: number;
   /** 0..1 */
   loss?: number;

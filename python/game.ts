@@ -48,6 +48,7 @@ export interface PyodideGameOptions {
 export interface PythonState {
   /** The Python object (a Pyodide proxy). */
   readonly env: PyProxy;
+  /** Players the instance was constructed for. */
   readonly players: number;
   /** `episode_over()` as of the last step, or null when not known. */
   over: boolean | null;
