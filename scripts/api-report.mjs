@@ -8,12 +8,16 @@
 //                                        checked-in one (run by `npm test`)
 //   node scripts/api-report.mjs --update accept the current surface (commit
 //                                        the changed api/*.api.md files)
+//   --strict-members                     also fail on undocumented members
+//                                        (combines with either of the above)
 //
 // Besides the signatures it fails on malformed TSDoc and on an exported
 // symbol without TSDoc. Undocumented members and types reachable from the
 // surface but not exported (ae-undocumented, ae-forgotten-export) are
 // written into the report as warnings, so they show in review; their count
-// is printed.
+// is printed. With --strict-members an undocumented member (an
+// ae-undocumented warning) fails the run too, each one listed; off by
+// default until every entry point's members are documented.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +25,7 @@ import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const update = process.argv.includes('--update');
+const strictMembers = process.argv.includes('--strict-members');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** `.` → netroll, `./worker` → netroll-worker, ... */
@@ -86,6 +91,12 @@ for (const [subpath, target] of entries) {
   const gaps = (generated.match(/\(ae-undocumented\)/g) ?? []).length;
   const forgotten = (generated.match(/\(ae-forgotten-export\)/g) ?? []).length;
   if (gaps > 0 || forgotten > 0) console.log(`api-report: ${name}: ${gaps} undocumented members, ${forgotten} unexported types reachable from the surface (see api/${name}.api.md)`);
+  if (strictMembers && gaps > 0) {
+    failed = true;
+    // "// dist/types/main/x.d.ts:12:5 - (ae-undocumented) Missing documentation for "name"." → `main/x.d.ts:12 name`
+    const members = [...generated.matchAll(/^\s*\/\/ (?:dist\/types\/)?(\S+?):(\d+):\d+ - \(ae-undocumented\) Missing documentation for "([^"]+)"/gm)].map((m) => `${m[1]}:${m[2]} ${m[3]}`);
+    console.error(`api-report: ${name}: members without TSDoc (--strict-members):\n  ${members.join('\n  ')}`);
+  }
   if (undocumentedExports.length > 0) {
     failed = true;
     console.error(`api-report: ${name}: exported without TSDoc: ${undocumentedExports.join(', ')}`);
