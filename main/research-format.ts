@@ -5,7 +5,16 @@
  * Node against the same schemas the server validates with.
  */
 import { connectionTypeOf } from '../src/contracts/vocabulary.ts';
-import type { ConnectionChange, LinkReportData } from '../src/research/report.ts';
+import {
+  type ConnectionChange,
+  type DepartureRecord,
+  type DesyncRecord,
+  type LinkReportData,
+  MAX_DEPARTURE_RECORDS,
+  MAX_DESYNC_RECORDS,
+  MAX_RESYNC_RECORDS,
+  type ResyncRecord,
+} from '../src/research/report.ts';
 import type { LiveStats } from '../src/signaling/events.ts';
 import type { LinkReport } from './mesh.ts';
 
@@ -53,3 +62,24 @@ export function linkReportData(r: LinkReport, connectionHistory: readonly Connec
   };
 }
 
+
+/** The host's integrity records (desyncs, departures, resyncs), as in its metrics. */
+export interface IntegritySource {
+  readonly desyncs: readonly { frame: number; peer: number; localHash: number; remoteHash: number; policy: 'report' | 'resync' }[];
+  readonly departures: readonly { player: number; frame: number }[];
+  readonly resyncs: readonly { frame: number; from: number; bytes: number }[];
+}
+
+/**
+ * The report's integrity records from the host metrics: each desync with
+ * its policy, the departures and the resyncs, each list cut to the
+ * report's bound (the first records are kept: the first desync is the one
+ * a researcher needs).
+ */
+export function integrityRecords(m: IntegritySource): { desyncs: DesyncRecord[]; departures: DepartureRecord[]; resyncs: ResyncRecord[] } {
+  return {
+    desyncs: m.desyncs.slice(0, MAX_DESYNC_RECORDS).map((d) => ({ frame: d.frame, peer: d.peer, localHash: d.localHash, remoteHash: d.remoteHash, policy: d.policy })),
+    departures: m.departures.slice(0, MAX_DEPARTURE_RECORDS).map((d) => ({ player: d.player, frame: d.frame })),
+    resyncs: m.resyncs.slice(0, MAX_RESYNC_RECORDS).map((r) => ({ frame: r.frame, from: r.from, bytes: r.bytes })),
+  };
+}

@@ -14,7 +14,7 @@ import type { Assignment, LiveStats } from '../src/signaling/events.ts';
 import type { HostMetrics } from '../worker/api.ts';
 import type { ConnectionInfo } from './connection-type.ts';
 import type { LinkReport, MeshEvents } from './mesh.ts';
-import { linkReportData, type LiveStatsSource, liveStatsOf } from './research-format.ts';
+import { integrityRecords, linkReportData, type LiveStatsSource, liveStatsOf } from './research-format.ts';
 
 export type { LiveStatsSource } from './research-format.ts';
 
@@ -154,7 +154,7 @@ export class ResearchRecorder {
       links: m.links,
       rollbacks: m.rollbacks,
       stalls: m.stats.stalls,
-      desyncs: m.desyncs,
+      ...integrityRecords(m),
       hiddenPeriods: m.hiddenPeriods,
       hashes: m.hashes,
       confirmedHash: m.confirmedHash,

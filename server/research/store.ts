@@ -237,6 +237,8 @@ export class ResearchStore {
         r.stalls, r.desyncs.length, r.confirmedHash.hash, r.confirmedHash.frame, JSON.stringify(r.hiddenPeriods), JSON.stringify(r.counters));
     const event = this.db.prepare('INSERT INTO events (session_id, player_index, type, frame, at, data) VALUES (?, ?, ?, ?, ?, ?)');
     for (const d of r.desyncs) event.run(...key, 'desync', d.frame, null, JSON.stringify(d));
+    for (const d of r.departures) event.run(...key, 'departure', d.frame, null, JSON.stringify(d));
+    for (const x of r.resyncs) event.run(...key, 'resync', x.frame, null, JSON.stringify(x));
     for (const h of r.hiddenPeriods) event.run(...key, 'hidden', null, h.start, JSON.stringify(h));
     for (const l of r.links) {
       for (const c of l.connectionHistory) event.run(...key, 'connection', null, c.at, JSON.stringify({ peer: l.peer, ...c }));

@@ -54,6 +54,31 @@ export const linkReportSchema = z.object({
   iceRestarts: nonNegInt,
 });
 
+/** Desync policies (see the engine's `desyncPolicy`). */
+export const DESYNC_POLICIES = ['report', 'resync'] as const;
+/** Most desync records a report carries. */
+export const MAX_DESYNC_RECORDS = 100_000;
+/** Most resync records a report carries. */
+export const MAX_RESYNC_RECORDS = 10_000;
+/** Most departure records a report carries (every other player of an 8-player session). */
+export const MAX_DEPARTURE_RECORDS = 7;
+
+/** A desync this peer saw, and the policy it applied. */
+export const desyncRecordSchema = z.object({
+  frame: nonNegInt,
+  peer: int.min(0).max(7),
+  localHash: nonNegInt,
+  remoteHash: nonNegInt,
+  /** `report`: recorded only; `resync`: a snapshot was also sent or loaded (see `resyncs`). Older reports: `report`. */
+  policy: z.enum(DESYNC_POLICIES).default('report'),
+});
+
+/** A player who left, and the departure frame every remaining peer agreed on. */
+export const departureRecordSchema = z.object({ player: int.min(0).max(7), frame: nonNegInt });
+
+/** A resync snapshot this peer sent (`from` is itself) or loaded (`from` the authority), naming its frame. */
+export const resyncRecordSchema = z.object({ frame: nonNegInt, from: int.min(0).max(7), bytes: nonNegInt });
+
 /** A research report (see the module comment); the server validates every upload with it. */
 export const reportSchema = z.object({
   /** Unique per upload attempt content: `${sessionId}:${playerIndex}:${seq}`. */
@@ -80,7 +105,11 @@ export const reportSchema = z.object({
     maxDepth: nonNegInt,
   }),
   stalls: nonNegInt,
-  desyncs: z.array(z.object({ frame: nonNegInt, peer: int.min(0).max(7), localHash: nonNegInt, remoteHash: nonNegInt })).max(100_000),
+  desyncs: z.array(desyncRecordSchema).max(MAX_DESYNC_RECORDS),
+  /** Players who left, with their agreed departure frames (older reports: none). */
+  departures: z.array(departureRecordSchema).max(MAX_DEPARTURE_RECORDS).default([]),
+  /** Resync snapshots sent or loaded under the `resync` policy (older reports: none). */
+  resyncs: z.array(resyncRecordSchema).max(MAX_RESYNC_RECORDS).default([]),
   /** Periods the tab was hidden, ms since the session started (`end` null while still hidden). */
   hiddenPeriods: z.array(z.object({ start: finite, end: finite.nullable() })).max(100_000),
   /** Periodic confirmed state hashes. */
@@ -96,6 +125,12 @@ export const reportSchema = z.object({
 
 /** A research report (from {@link reportSchema}). */
 export type SessionReport = z.infer<typeof reportSchema>;
+/** One desync record (from {@link desyncRecordSchema}). */
+export type DesyncRecord = z.infer<typeof desyncRecordSchema>;
+/** One departure record (from {@link departureRecordSchema}). */
+export type DepartureRecord = z.infer<typeof departureRecordSchema>;
+/** One resync record (from {@link resyncRecordSchema}). */
+export type ResyncRecord = z.infer<typeof resyncRecordSchema>;
 /** One link of a report (from {@link linkReportSchema}). */
 export type LinkReportData = z.infer<typeof linkReportSchema>;
 /** One connection change of a link (from {@link connectionChangeSchema}). */

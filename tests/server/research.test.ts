@@ -82,6 +82,8 @@ function playAndReport(assignments: Assignment[], frames: number, tamper?: (p: n
       rollbacks: { count: s.rollbacks, histogram: { '2': s.rollbacks }, totalMs: 1.5, maxDepth: s.maxRollback },
       stalls: s.stalls,
       desyncs: [],
+      departures: [],
+      resyncs: [],
       hiddenPeriods: [{ start: 100, end: 900 }],
       hashes: hashes[p]!,
       confirmedHash: e.confirmedStateHash(),
@@ -183,6 +185,33 @@ describe('research store, uploads and parity', () => {
     const [shorter] = playAndReport(assignments, 60); // a real, shorter report: as an older upload would be
     expect((await post(server, { ...shorter!, uploadId: 'x:0', seq: 0 })).body).toMatchObject({ stored: false, superseded: true });
     expect(server.store!.rows('metrics', assignments[0]!.sessionId)[0]!.frames).toBe(120);
+  });
+
+  it('stores the integrity records: each desync with its policy, departures and resyncs; a report without them reads as policy report, none left', async () => {
+    const server = await h.start();
+    const assignments = await formSession();
+    const [r0, r1] = playAndReport(assignments, 120);
+    const withRecords = {
+      ...r0!,
+      desyncs: [{ frame: 60, peer: 1, localHash: 7, remoteHash: 9, policy: 'resync' as const }],
+      departures: [{ player: 1, frame: 100 }],
+      resyncs: [{ frame: 61, from: 0, bytes: 4096 }],
+    };
+    expect((await post(server, withRecords)).body).toMatchObject({ ok: true, stored: true });
+    const { departures: _d, resyncs: _r, ...older } = { ...r1!, desyncs: [{ frame: 60, peer: 0, localHash: 9, remoteHash: 7 }] };
+    expect((await post(server, older)).body).toMatchObject({ ok: true, stored: true });
+    const id = assignments[0]!.sessionId;
+    const events = (server.store!.rows('events', id) as { player_index: number; type: string; frame: number | null; data: string }[])
+      .filter((e) => ['desync', 'departure', 'resync'].includes(e.type))
+      .map((e) => ({ player: e.player_index, type: e.type, frame: e.frame, data: JSON.parse(e.data) as unknown }));
+    expect(events).toEqual([
+      { player: 0, type: 'desync', frame: 60, data: { frame: 60, peer: 1, localHash: 7, remoteHash: 9, policy: 'resync' } },
+      { player: 0, type: 'departure', frame: 100, data: { player: 1, frame: 100 } },
+      { player: 0, type: 'resync', frame: 61, data: { frame: 61, from: 0, bytes: 4096 } },
+      { player: 1, type: 'desync', frame: 60, data: { frame: 60, peer: 0, localHash: 9, remoteHash: 7, policy: 'report' } },
+    ]);
+    const tooMany = { ...r0!, uploadId: 'x:9', seq: 9, departures: Array.from({ length: 8 }, (_, player) => ({ player, frame: 1 })) };
+    expect((await post(server, tooMany)).body).toMatchObject({ ok: false, error: { code: 'bad-report' } });
   });
 });
 
