@@ -5,6 +5,7 @@
  * repeated upload id is stored once; an older report never replaces a newer
  * one); parity is re-checked whenever every peer of a session has reported.
  */
+import { appendInputLog } from './log-append.ts';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -200,11 +201,20 @@ export class ResearchStore {
       this.db
         .prepare('INSERT INTO uploads (upload_id, session_id, player_index, seq, kind, received_at, bytes, applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(report.uploadId, report.sessionId, report.playerIndex, report.seq, report.kind, receivedAt, bytes, newer ? 1 : 0);
-      if (newer) this.replaceParticipantData(report, log, receivedAt);
+      if (newer) this.replaceParticipantData(report, report.logFrom === undefined ? log : this.appendRange(report, log), receivedAt);
       result = { stored: newer, duplicate: false, superseded: !newer, parity: null };
     })();
     if (result.stored) result = { ...result, parity: this.checkParity(report.sessionId) };
     return result;
+  }
+
+  /** The stored log with the report's input-log range appended (server/research/log-append.ts). */
+  private appendRange(r: SessionReport, range: Uint8Array): Uint8Array {
+    const row = this.db.prepare('SELECT log FROM input_logs WHERE session_id = ? AND player_index = ?').get(r.sessionId, r.playerIndex) as { log: Buffer } | undefined;
+    const stored = row ? new Uint8Array(row.log.buffer, row.log.byteOffset, row.log.byteLength) : null;
+    const appended = appendInputLog(stored, r.logFrom ?? 0, range, r.departures);
+    if (!appended.ok) throw new StoreError(appended.error.code === 'conflict' ? 'conflict' : 'bad-report', appended.error.message);
+    return appended.log;
   }
 
   private replaceParticipantData(r: SessionReport, log: Uint8Array, receivedAt: number): void {

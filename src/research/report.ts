@@ -1,9 +1,10 @@
 /**
  * The research report a peer uploads: everything a researcher needs to trust
  * and replay a session, from this peer's point of view. Reports are
- * cumulative (each one holds the whole session so far), so the newest one of
- * a peer replaces the older ones, and a repeated upload (same `uploadId`) is
- * stored once. Shared by the browser (builds it) and the server (validates
+ * cumulative (each one holds the whole session so far) except for the input
+ * log, which may come as the range after the last acknowledged one
+ * (`logFrom`); the newest report of a peer replaces the older ones, and a
+ * repeated upload (same `uploadId`) is stored once. Shared by the browser (builds it) and the server (validates
  * it with the zod schema below).
  */
 import { z } from 'zod';
@@ -115,8 +116,19 @@ export const reportSchema = z.object({
   /** Periodic confirmed state hashes. */
   hashes: z.array(z.object({ frame: nonNegInt, hash: nonNegInt.max(0xffff_ffff) })).max(10_000_000),
   confirmedHash: z.object({ frame: nonNegInt, hash: nonNegInt.max(0xffff_ffff) }),
-  /** The confirmed input log (src/engine/input-log.ts), base64. */
+  /**
+   * The confirmed input log (src/engine/input-log.ts), base64: the whole log,
+   * or, when `logFrom` is set, only its frames from `logFrom` on (an input
+   * log of its own, without departures: those are in `departures`).
+   */
   inputLog: z.string().max(MAX_REPORT_BYTES),
+  /**
+   * Incremental upload: `inputLog` is the range starting at this frame (the
+   * end of the last range the server acknowledged). The server appends it;
+   * a re-sent range is a no-op, a gap or a disagreeing overlap is refused
+   * with `conflict`. Absent: `inputLog` is the whole log.
+   */
+  logFrom: nonNegInt.optional(),
   /** Engine counters at report time (free-form numbers). */
   counters: z.record(z.string().max(64), finite),
   /** Client wall clock when the report was made (ISO 8601), informative only. */

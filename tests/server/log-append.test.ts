@@ -48,7 +48,7 @@ describe('appending input-log ranges', () => {
     expect(appendInputLog(a.log, 101, range(101, 10), [])).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('gap') } });
     expect(appendInputLog(null, 5, range(5, 10), [])).toMatchObject({ ok: false, error: { code: 'conflict' } });
     const changed = range(90, 20);
-    changed[changed.length - 20 * stride + 5 * stride] ^= 1; // frame 95 differs
+    changed[changed.length - 20 * stride + 5 * stride]! ^= 1; // frame 95 differs
     expect(appendInputLog(a.log, 90, changed, [])).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('frame 95') } });
     expect(appendInputLog(a.log, 100, range(100, 10, 'swarm@1'), [])).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(appendInputLog(a.log, 100, Uint8Array.of(1, 2, 3), [])).toMatchObject({ ok: false, error: { code: 'bad-input-log' } });

@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import { createArena } from '../../src/games/arena.ts';
-import { toBase64, type SessionReport } from '../../src/research/report.ts';
+import { decodeInputLog, encodeInputLog } from '../../src/engine/input-log.ts';
+import { fromBase64, toBase64, type SessionReport } from '../../src/research/report.ts';
 import type { Assignment } from '../../src/signaling/events.ts';
 import { Prng } from '../../src/util/prng.ts';
 import { ReportUploader } from '../../main/uploader.ts';
@@ -185,6 +186,38 @@ describe('research store, uploads and parity', () => {
     const [shorter] = playAndReport(assignments, 60); // a real, shorter report: as an older upload would be
     expect((await post(server, { ...shorter!, uploadId: 'x:0', seq: 0 })).body).toMatchObject({ stored: false, superseded: true });
     expect(server.store!.rows('metrics', assignments[0]!.sessionId)[0]!.frames).toBe(120);
+  });
+
+  it('appends incremental input-log ranges: the stored log is the whole log, a re-sent range is a no-op, a gap is refused with conflict', async () => {
+    const server = await h.start();
+    const assignments = await formSession();
+    const reports = playAndReport(assignments, 240);
+    const id = assignments[0]!.sessionId;
+    const store = server.store!;
+    const rangeOf = (r: SessionReport, from: number, to: number) => {
+      const d = decodeInputLog(fromBase64(r.inputLog)!);
+      if (!d.ok) throw new Error(d.error.message);
+      const stride = d.log.players * d.log.inputSize;
+      return toBase64(encodeInputLog({ ...d.log, frames: to - from, inputs: d.log.inputs.slice(from * stride, to * stride), departures: [] }));
+    };
+    for (const r of reports) {
+      const part = (seq: number, from: number, to: number) => ({ ...r, uploadId: `${r.uploadId}:${seq}`, seq, kind: 'partial' as const, frames: to, logFrom: from, inputLog: rangeOf(r, from, to) });
+      expect((await post(server, part(1, 0, 100))).body).toMatchObject({ ok: true, stored: true });
+      expect(store.inputLogs(id).find((l) => l.playerIndex === r.playerIndex)!.frames).toBe(100);
+      // a gap (frames 100..149 never arrived): refused, nothing changes
+      const gap = await post(server, part(2, 150, 200));
+      expect(gap).toMatchObject({ status: 409, body: { ok: false, error: { code: 'conflict' } } });
+      expect(gap.body.error).toMatchObject({ message: expect.stringContaining('gap') });
+      expect((await post(server, part(3, 100, 200))).body).toMatchObject({ ok: true, stored: true });
+      // the same range again, under a new upload id (a retry after a lost ack): stored, appends nothing
+      expect((await post(server, part(4, 100, 200))).body).toMatchObject({ ok: true, stored: true });
+      expect((await post(server, { ...part(5, 200, 240), kind: 'final' })).body).toMatchObject({ ok: true, stored: true });
+      const stored = store.inputLogs(id).find((l) => l.playerIndex === r.playerIndex)!;
+      expect(toBase64(stored.log)).toBe(r.inputLog); // byte for byte the whole log
+    }
+    const session = store.session(id)!;
+    expect(session.parity_status).toBe('fullySynced');
+    expect(session.parity_frames).toBe(240);
   });
 
   it('stores the integrity records: each desync with its policy, departures and resyncs; a report without them reads as policy report, none left', async () => {
