@@ -232,7 +232,9 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const researchConfig = options.research === false ? null : (options.research ?? {});
   const research = researchConfig !== null && assignment.reportToken !== undefined;
   const reportIntervalMs = researchConfig?.reportIntervalMs ?? 15_000;
-  const uploader = research ? new ReportUploader({ server: options.server ?? globalThis.location?.origin ?? '' }) : null;
+  const uploader = research
+    ? new ReportUploader({ server: options.server ?? globalThis.location?.origin ?? '', onAnswer: (report, ack) => recorder.answered(report, ack) })
+    : null;
   let finalSent = false;
   const upload = async (kind: ReportKind) => {
     if (!uploader || finalSent) return;

@@ -16,6 +16,7 @@ import { fromBase64, toBase64, type SessionReport } from '../../src/research/rep
 import type { Assignment } from '../../src/signaling/events.ts';
 import { Prng } from '../../src/util/prng.ts';
 import { ReportUploader } from '../../main/uploader.ts';
+import { LogRanges } from '../../main/research-format.ts';
 import { mesh } from '../engine/harness.ts';
 import { harnessPerTest } from './helpers.ts';
 
@@ -218,6 +219,36 @@ describe('research store, uploads and parity', () => {
     const session = store.session(id)!;
     expect(session.parity_status).toBe('fullySynced');
     expect(session.parity_frames).toBe(240);
+  });
+
+  it('the page side (LogRanges + ReportUploader) sends each report with only the log range after the acknowledged one; the server ends up with the whole log', async () => {
+    const server = await h.start();
+    const assignments = await formSession();
+    const [full] = playAndReport(assignments, 600);
+    const whole = decodeInputLog(fromBase64(full!.inputLog)!);
+    if (!whole.ok) throw new Error(whole.error.message);
+    const stride = whole.log.players * whole.log.inputSize;
+    // the log as the page held it after `frames` confirmed frames
+    const logAt = (frames: number) => encodeInputLog({ ...whole.log, frames, inputs: whole.log.inputs.slice(0, frames * stride), departures: [] });
+    const ranges = new LogRanges();
+    const uploader = new ReportUploader({ server: server.url, onAnswer: (r, ack) => ranges.answered(r.uploadId, ack) });
+    const sent: { logFrom: number; chars: number }[] = [];
+    for (const [k, frames] of [150, 300, 450, 600].entries()) {
+      const uploadId = `${full!.uploadId}:${k}`;
+      const { logFrom, inputLog } = ranges.range(uploadId, logAt(frames));
+      sent.push({ logFrom, chars: inputLog.length });
+      uploader.enqueue({ ...full!, uploadId, seq: k, kind: frames === 600 ? 'final' : 'partial', frames, logFrom, inputLog });
+      expect(await uploader.flush(10_000)).toBe(true);
+    }
+    uploader.stop();
+    expect(uploader.state.lastError).toBeNull();
+    expect(sent.map((x) => x.logFrom)).toEqual([0, 150, 300, 450]);
+    for (const x of sent.slice(1)) expect(x.chars).toBe(sent[0]!.chars); // 150 frames each, not the whole log
+    const stored = server.store!.inputLogs(assignments[0]!.sessionId).find((l) => l.playerIndex === 0)!;
+    expect(toBase64(stored.log)).toBe(full!.inputLog);
+    // the server lost track (a conflict): the next report starts over from frame 0
+    ranges.answered('x', { ok: false, error: { code: 'conflict', message: 'gap' } });
+    expect(ranges.range('y', logAt(600)).logFrom).toBe(0);
   });
 
   it('stores the integrity records: each desync with its policy, departures and resyncs; a report without them reads as policy report, none left', async () => {
