@@ -75,6 +75,11 @@ describe('a player leaves a 3-player game in real Chromium', () => {
     expect(leaverFrames).toBeGreaterThan(0);
     expect(leaverFrames).toBeLessThanOrEqual(frame);
     expect(session.parity_frames).toBe(leaverFrames);
+    // and past the departure, the two remaining peers' stored logs (appended range by range) are the same bytes, to the end
+    const remaining = store.inputLogs(sessionId).filter((l) => l.playerIndex !== gone);
+    expect(remaining.map((l) => l.frames)).toEqual([frames, frames]);
+    expect(Buffer.from(remaining[0]!.log).equals(Buffer.from(remaining[1]!.log))).toBe(true);
+    expect(Buffer.from(remaining[0]!.log).toString('hex')).toBe(a!.inputLogHex);
     await leaveAll(stay);
   });
 });
