@@ -11,12 +11,15 @@ import type { ReportKind } from '../src/research/report.ts';
 import type { Assignment } from '../src/signaling/events.ts';
 import type { HostConfig } from '../worker/api.ts';
 import { type LinkReport, type MeshConfig, meshConfig, MeshTransport } from './mesh.ts';
+import { sessionTagFromId } from './session-tag.ts';
 import type { LinkFactory } from './link.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
 import { createSession, type EngineThread, type Session } from './session.ts';
 import { SignalingClient, type SignalingOptions } from './signaling.ts';
 import type { PacketTransport } from './transport.ts';
+
+export { sessionTagFromId } from './session-tag.ts';
 
 /** The engine settings of a networked session (players, local player and seed come from the assignment). */
 export type EngineSettings = Omit<HostConfig, 'players' | 'localPlayer' | 'seed'>;
@@ -98,21 +101,6 @@ export interface SessionEnded {
   frame?: number;
 }
 
-/**
- * The session tag (uint8) of a server session: FNV-1a of its id. Every
- * member gets the same id, so every peer computes the same tag, and packets
- * of an earlier session on the same route are dropped as stale.
- */
-export function sessionTagFromId(sessionId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < sessionId.length; i++) {
-    h ^= sessionId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h ^= h >>> 8;
-  return h & 0xff;
-}
 
 /** A session playing over the mesh, with its research data. */
 export interface NetSession extends Omit<Session, 'exportSessionMetrics'> {
