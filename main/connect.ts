@@ -19,8 +19,6 @@ import { createSession, type EngineThread, type Session } from './session.ts';
 import { SignalingClient, type SignalingOptions } from './signaling.ts';
 import type { PacketTransport } from './transport.ts';
 
-export { sessionTagFromId } from './session-tag.ts';
-
 /** The engine settings of a networked session (players, local player and seed come from the assignment). */
 export type EngineSettings = Omit<HostConfig, 'players' | 'localPlayer' | 'seed'>;
 

@@ -212,7 +212,7 @@ export class ResearchStore {
   private appendRange(r: SessionReport, range: Uint8Array): Uint8Array {
     const row = this.db.prepare('SELECT log FROM input_logs WHERE session_id = ? AND player_index = ?').get(r.sessionId, r.playerIndex) as { log: Buffer } | undefined;
     const stored = row ? new Uint8Array(row.log.buffer, row.log.byteOffset, row.log.byteLength) : null;
-    const appended = appendInputLog(stored, r.logFrom ?? 0, range, r.departures);
+    const appended = appendInputLog(stored, r.logFrom ?? 0, range, r.departures ?? []);
     if (!appended.ok) throw new StoreError(appended.error.code === 'conflict' ? 'conflict' : 'bad-report', appended.error.message);
     return appended.log;
   }
@@ -247,8 +247,8 @@ export class ResearchStore {
         r.stalls, r.desyncs.length, r.confirmedHash.hash, r.confirmedHash.frame, JSON.stringify(r.hiddenPeriods), JSON.stringify(r.counters));
     const event = this.db.prepare('INSERT INTO events (session_id, player_index, type, frame, at, data) VALUES (?, ?, ?, ?, ?, ?)');
     for (const d of r.desyncs) event.run(...key, 'desync', d.frame, null, JSON.stringify(d));
-    for (const d of r.departures) event.run(...key, 'departure', d.frame, null, JSON.stringify(d));
-    for (const x of r.resyncs) event.run(...key, 'resync', x.frame, null, JSON.stringify(x));
+    for (const d of r.departures ?? []) event.run(...key, 'departure', d.frame, null, JSON.stringify(d));
+    for (const x of r.resyncs ?? []) event.run(...key, 'resync', x.frame, null, JSON.stringify(x));
     for (const h of r.hiddenPeriods) event.run(...key, 'hidden', null, h.start, JSON.stringify(h));
     for (const l of r.links) {
       for (const c of l.connectionHistory) event.run(...key, 'connection', null, c.at, JSON.stringify({ peer: l.peer, ...c }));

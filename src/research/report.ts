@@ -108,9 +108,9 @@ export const reportSchema = z.object({
   stalls: nonNegInt,
   desyncs: z.array(desyncRecordSchema).max(MAX_DESYNC_RECORDS),
   /** Players who left, with their agreed departure frames (older reports: none). */
-  departures: z.array(departureRecordSchema).max(MAX_DEPARTURE_RECORDS).default([]),
+  departures: z.array(departureRecordSchema).max(MAX_DEPARTURE_RECORDS).optional(),
   /** Resync snapshots sent or loaded under the `resync` policy (older reports: none). */
-  resyncs: z.array(resyncRecordSchema).max(MAX_RESYNC_RECORDS).default([]),
+  resyncs: z.array(resyncRecordSchema).max(MAX_RESYNC_RECORDS).optional(),
   /** Periods the tab was hidden, ms since the session started (`end` null while still hidden). */
   hiddenPeriods: z.array(z.object({ start: finite, end: finite.nullable() })).max(100_000),
   /** Periodic confirmed state hashes. */

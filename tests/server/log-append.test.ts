@@ -45,11 +45,15 @@ describe('appending input-log ranges', () => {
 
   it('refuses a gap, a disagreeing overlap and another game with conflict; junk with bad-input-log', () => {
     const a = ok(appendInputLog(null, 0, range(0, 100), []));
-    expect(appendInputLog(a.log, 101, range(101, 10), [])).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('gap') } });
+    const gap = appendInputLog(a.log, 101, range(101, 10), []);
+    expect(gap).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(gap.ok ? '' : gap.error.message).toContain('gap');
     expect(appendInputLog(null, 5, range(5, 10), [])).toMatchObject({ ok: false, error: { code: 'conflict' } });
     const changed = range(90, 20);
     changed[changed.length - 20 * stride + 5 * stride]! ^= 1; // frame 95 differs
-    expect(appendInputLog(a.log, 90, changed, [])).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('frame 95') } });
+    const disagree = appendInputLog(a.log, 90, changed, []);
+    expect(disagree).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(disagree.ok ? '' : disagree.error.message).toContain('frame 95');
     expect(appendInputLog(a.log, 100, range(100, 10, 'swarm@1'), [])).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(appendInputLog(a.log, 100, Uint8Array.of(1, 2, 3), [])).toMatchObject({ ok: false, error: { code: 'bad-input-log' } });
     expect(appendInputLog(a.log, 100, range(100, 10), [{ player: 1, frame: 500 }])).toMatchObject({ ok: false, error: { code: 'bad-report' } });
