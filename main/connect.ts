@@ -94,8 +94,11 @@ export interface JoinGameOptions extends EngineSettings {
  * engine could not agree one in time, see `leaveGraceMs`).
  */
 export interface SessionEnded {
+  /** Why it ended (see above). */
   reason: Extract<EndReason, 'peer-disconnected' | 'peer-left' | 'closed'>;
+  /** The player whose departure ended it. */
   peer?: number;
+  /** That player's agreed departure frame. */
   frame?: number;
 }
 
