@@ -186,9 +186,11 @@ export class ResearchStore {
     if (l.spec !== report.game) throw new StoreError('bad-report', `inputLog is of game ${JSON.stringify(l.spec.slice(0, 80))}, the report says ${JSON.stringify(report.game.slice(0, 80))}`);
     if (l.seed !== target.seed) throw new StoreError('bad-report', `inputLog seed ${l.seed} ≠ session's ${target.seed}`);
     if (l.players !== target.players) throw new StoreError('bad-report', `inputLog has ${l.players} players, the session ${target.players}`);
-    if (l.frames !== report.frames) throw new StoreError('bad-report', `inputLog holds ${l.frames} frames, the report says ${report.frames}`);
+    // an incremental report's log is the range from `logFrom` (server/research/log-append.ts)
+    const logEnd = (report.logFrom ?? 0) + l.frames;
+    if (logEnd !== report.frames) throw new StoreError('bad-report', `inputLog holds frames up to ${logEnd}, the report says ${report.frames}`);
     const maxFrames = this.maxFrames(target, receivedAt);
-    if (l.frames > maxFrames) throw new StoreError('bad-report', `${l.frames} frames is more than a session this old can have (${maxFrames})`);
+    if (logEnd > maxFrames) throw new StoreError('bad-report', `${logEnd} frames is more than a session this old can have (${maxFrames})`);
     if (target.game !== null && target.game !== l.spec) {
       throw new StoreError('conflict', `session ${target.id} is a game of ${JSON.stringify(target.game)}, not ${JSON.stringify(l.spec.slice(0, 80))}`);
     }
