@@ -16,6 +16,8 @@ export interface PlayOptions {
   mesh?: { relay?: boolean; interruptedMs?: number; disconnectedMs?: number; recoverMs?: number };
   /** joinGame `link` (health, connection type; the ICE policy is `iceTransportPolicy`). */
   link?: { health?: { rttWindow?: number; warnRttMs?: number; criticalRttMs?: number; pingIntervalMs?: number } };
+  /** joinGame `minPlayers`. */
+  minPlayers?: number;
   /** joinGame `research`. */
   research?: { reportIntervalMs?: number; liveStatsIntervalMs?: number };
 }
@@ -48,7 +50,11 @@ export interface PlayResult {
   links: LinkSummary[];
   timings: { assignedMs: number; openMs: number | null };
   statuses: { peer: number; status: PeerStatus; at: number }[];
-  ended: { reason: EndReason; peer?: number } | null;
+  /** `peer-left` events the session emitted. */
+  peerLeft: { player: number; frame: number; remaining: number }[];
+  /** Departures in the host metrics. */
+  departures: { player: number; frame: number }[];
+  ended: { reason: EndReason; peer?: number; frame?: number } | null;
   /** The ICE servers this page was assigned (to check what the server sent). */
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
   /** Whether the assignment included TURN. */

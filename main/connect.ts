@@ -11,6 +11,7 @@ import type { ReportKind } from '../src/research/report.ts';
 import type { Assignment } from '../src/signaling/events.ts';
 import type { HostConfig } from '../worker/api.ts';
 import { type LinkReport, type MeshConfig, meshConfig, MeshTransport } from './mesh.ts';
+import { sessionTagFromId } from './session-tag.ts';
 import type { LinkFactory } from './link.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
@@ -71,13 +72,36 @@ export interface JoinGameOptions extends EngineSettings {
    * assignment carries a report token).
    */
   research?: false | ResearchConfig;
+  /**
+   * Fewest players (this one included) the session goes on with after
+   * players leave; below it the session ends at the agreed departure frame.
+   * Default 2.
+   */
+  minPlayers?: number;
+  /**
+   * When every other player is gone, how long to wait for the engine to
+   * reach the agreed departure frame before ending the session anyway, ms.
+   * Default 5,000.
+   */
+  leaveGraceMs?: number;
 }
 
-/** Why a networked session ended. */
+/**
+ * Why a networked session ended: `peer-disconnected` (the transport lost a
+ * peer and too few players remain), `peer-left` (an explicit `dropPlayer`
+ * left too few), `closed` (this page closed it). `peer` is the player whose
+ * departure ended it; `frame` its agreed departure frame (absent when the
+ * engine could not agree one in time, see `leaveGraceMs`).
+ */
 export interface SessionEnded {
-  reason: Extract<EndReason, 'peer-disconnected' | 'closed'>;
+  /** Why it ended (see above). */
+  reason: Extract<EndReason, 'peer-disconnected' | 'peer-left' | 'closed'>;
+  /** The player whose departure ended it. */
   peer?: number;
+  /** That player's agreed departure frame. */
+  frame?: number;
 }
+
 
 /** A session playing over the mesh, with its research data. */
 export interface NetSession extends Omit<Session, 'exportSessionMetrics'> {
@@ -92,7 +116,12 @@ export interface NetSession extends Omit<Session, 'exportSessionMetrics'> {
   links(): LinkReport[];
   /** ms from `joinGame` to the session forming / to every channel open (null if P2P did not connect). */
   readonly timings: { assignedMs: number; openMs: number | null };
-  /** The session ended (the other player of a 2-player session disconnected). Its data is kept. */
+  /**
+   * The session ended: this page closed it, or players left (the transport
+   * reported them `disconnected`, or `dropPlayer` was called) until fewer
+   * than `minPlayers` remained; it ends at the agreed departure frame.
+   * Its data is kept.
+   */
   onEnded(handler: (e: SessionEnded) => void): () => void;
   readonly ended: SessionEnded | null;
 }
@@ -110,6 +139,9 @@ function engineSettings(o: JoinGameOptions): EngineSettings {
     renderMode: o.renderMode,
     endFrame: o.endFrame,
     profile: o.profile,
+    minPlayers: o.minPlayers,
+    desyncPolicy: o.desyncPolicy,
+    sessionTag: o.sessionTag,
   };
 }
 
@@ -167,6 +199,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
       players: assignment.players.length,
       localPlayer: assignment.playerIndex,
       seed: assignment.seed,
+      sessionTag: options.sessionTag ?? sessionTagFromId(assignment.sessionId),
       engine,
       transport: options.wrapTransport ? options.wrapTransport(mesh) : mesh,
     });
@@ -188,7 +221,9 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const researchConfig = options.research === false ? null : (options.research ?? {});
   const research = researchConfig !== null && assignment.reportToken !== undefined;
   const reportIntervalMs = researchConfig?.reportIntervalMs ?? 15_000;
-  const uploader = research ? new ReportUploader({ server: options.server ?? globalThis.location?.origin ?? '' }) : null;
+  const uploader = research
+    ? new ReportUploader({ server: options.server ?? globalThis.location?.origin ?? '', onAnswer: (report, ack) => recorder.answered(report, ack) })
+    : null;
   let finalSent = false;
   const upload = async (kind: ReportKind) => {
     if (!uploader || finalSent) return;
@@ -211,15 +246,34 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const end = (e: SessionEnded) => {
     if (ended) return;
     ended = e;
+    if (graceTimer !== null) clearTimeout(graceTimer);
     void session.stop();
     if (e.reason !== 'closed') void upload('final');
     endEvents.emit('ended', e);
   };
+  // Players leaving: a peer the transport reports disconnected is dropped from the engine, which agrees its
+  // departure frame with the others and goes on with its neutral input. The session ends only when the engine
+  // finishes because fewer than minPlayers remain (or, with every other player gone, after leaveGraceMs).
+  const minPlayers = options.minPlayers ?? 2;
+  const leaveGraceMs = options.leaveGraceMs ?? 5000;
+  const explicitDrops = new Set<number>();
+  let lastLeft: { player: number; frame: number; remaining: number } | null = null;
+  let graceTimer: ReturnType<typeof setTimeout> | null = null;
+  const endReason = (player: number): SessionEnded['reason'] => (explicitDrops.has(player) ? 'peer-left' : 'peer-disconnected');
+  session.on('peer-left', (e) => {
+    lastLeft = e;
+  });
+  session.on('finished', () => {
+    if (lastLeft && lastLeft.remaining < minPlayers) end({ reason: endReason(lastLeft.player), peer: lastLeft.player, frame: lastLeft.frame });
+  });
+  const drop = (player: number): Promise<boolean> => session.dropPlayer(player).catch(() => false);
   mesh.on('status', ({ peer, status }) => {
-    if (status !== 'disconnected') return;
-    // Without its other player a 2-player session cannot go on: end it, keep its data.
-    const others = mesh.report();
-    if (others.every((r) => r.status === 'disconnected')) end({ reason: 'peer-disconnected', peer });
+    if (status !== 'disconnected' || ended) return;
+    void drop(peer);
+    // Nobody left to agree with: the engine finishes by itself; this bound only covers a host that cannot.
+    if (graceTimer === null && mesh.report().every((r) => r.status === 'disconnected')) {
+      graceTimer = setTimeout(() => end({ reason: endReason(peer), peer }), leaveGraceMs);
+    }
   });
 
   return {
@@ -232,6 +286,10 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     links: () => mesh.report(),
     timings: { assignedMs, openMs },
     onEnded: (handler) => endEvents.on('ended', handler),
+    async dropPlayer(player: number) {
+      explicitDrops.add(player);
+      return drop(player);
+    },
     get ended() {
       return ended;
     },

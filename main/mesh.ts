@@ -67,6 +67,34 @@ export interface RouteCounters {
   receivedViaRelay: number;
 }
 
+/** Reliable engine messages per route, each way, and relay frames dropped as malformed. */
+export interface ReliableCounters {
+  sentViaP2P: number;
+  sentViaRelay: number;
+  /** Reliable messages that found neither an open control channel nor the relay (dropped). */
+  unsent: number;
+  received: number;
+  /** Relay frames whose kind byte is unknown, or that are empty: counted and dropped. */
+  badRelayFrames: number;
+}
+
+/**
+ * Relay framing: every packet the mesh sends through the server relay is
+ * `[kind][bytes]`, kind {@link RELAY_ENGINE} for an engine packet,
+ * {@link RELAY_RELIABLE} for a reliable engine message (the relay is
+ * ordered and reliable). The engine bytes themselves are never looked at.
+ */
+export const RELAY_ENGINE = 0;
+/** Relay frame kind of a reliable engine message (see {@link RELAY_ENGINE}). */
+export const RELAY_RELIABLE = 1;
+
+function relayFrame(kind: number, packet: ArrayBuffer): ArrayBuffer {
+  const out = new Uint8Array(packet.byteLength + 1);
+  out[0] = kind;
+  out.set(new Uint8Array(packet), 1);
+  return out.buffer;
+}
+
 /** Everything known about one remote peer's link. */
 export interface LinkReport {
   readonly peer: number;
@@ -80,6 +108,8 @@ export interface LinkReport {
   readonly failovers: number;
   readonly recoveries: number;
   readonly counters: Readonly<RouteCounters>;
+  /** Reliable engine messages (resync chunks) this link carried. */
+  readonly reliable: Readonly<ReliableCounters>;
   /** Route changes: time (page ms) and new route. */
   readonly routeHistory: readonly { at: number; route: Route; reason: string }[];
   /** Time the first packet went over the relay after the last switch to it, ms after the switch. */
@@ -114,6 +144,7 @@ interface PeerState {
   switchedAt: number;
   lastFailoverMs: number | null;
   counters: RouteCounters;
+  reliable: ReliableCounters;
   routeHistory: { at: number; route: Route; reason: string }[];
 }
 
@@ -127,6 +158,7 @@ export class MeshTransport implements PacketTransport {
   private readonly peers = new Map<number, PeerState>();
   private readonly events = new Emitter<MeshEvents>();
   private packetHandler: ((peer: number, packet: ArrayBuffer) => void) | null = null;
+  private reliableHandler: ((peer: number, packet: ArrayBuffer) => void) | null = null;
   private statusHandler: ((peer: number, status: PeerStatus) => void) | null = null;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly config: Required<MeshConfig>;
@@ -161,10 +193,12 @@ export class MeshTransport implements PacketTransport {
         switchedAt: 0,
         lastFailoverMs: null,
         counters: { packetsViaP2P: 0, packetsViaRelay: 0, receivedViaP2P: 0, receivedViaRelay: 0 },
+        reliable: { sentViaP2P: 0, sentViaRelay: 0, unsent: 0, received: 0, badRelayFrames: 0 },
         routeHistory: [],
       };
       this.peers.set(peer, state);
       link.on('packet', (buf) => this.receive(peer, buf, 'p2p'));
+      link.on('control', (buf) => this.receiveReliable(peer, buf));
       link.on('open', () => this.update(peer, 'channel open'));
       link.on('close', () => this.update(peer, 'channel closed'));
       link.on('ice', () => this.update(peer, 'ice state'));
@@ -177,7 +211,7 @@ export class MeshTransport implements PacketTransport {
     }
     this.offs.push(
       signaling.on('signal', (m) => void this.peers.get(m.from)?.link.handleSignal(m.kind, m.data)),
-      signaling.on('relay', ({ from, packet }) => this.receive(from, packet, 'relay')),
+      signaling.on('relay', ({ from, packet }) => this.receiveRelayFrame(from, packet)),
       signaling.on('peer-left', ({ playerIndex, reason }) => {
         const s = this.peers.get(playerIndex);
         if (!s) return;
@@ -210,8 +244,34 @@ export class MeshTransport implements PacketTransport {
     if (!this.config.relay || s.relayGone) return;
     if (s.route === 'p2p' && s.status !== 'connecting') this.setRoute(peer, s, 'relay', 'send failed on P2P');
     if (s.route === 'relay' && s.lastFailoverMs === null) s.lastFailoverMs = now() - s.switchedAt;
-    this.signaling.relay(peer, packet);
+    this.signaling.relay(peer, relayFrame(RELAY_ENGINE, packet));
     s.counters.packetsViaRelay++;
+  }
+
+  /**
+   * Send a reliable engine message (e.g. a resync chunk) to `peer`: on the
+   * PeerLink's reliable control channel while the route is P2P and that
+   * channel is open, else through the (ordered, reliable) server relay. The
+   * bytes are not looked at.
+   */
+  sendReliable(peer: number, packet: ArrayBuffer): void {
+    const s = this.peers.get(peer);
+    if (!s || s.left) return;
+    if ((s.route === 'p2p' || s.relayGone) && s.link.sendControl(packet)) {
+      s.reliable.sentViaP2P++;
+      return;
+    }
+    if (!this.config.relay || s.relayGone) {
+      s.reliable.unsent++;
+      return;
+    }
+    this.signaling.relay(peer, relayFrame(RELAY_RELIABLE, packet));
+    s.reliable.sentViaRelay++;
+  }
+
+  /** Set the handler for incoming reliable engine messages. */
+  onReliable(handler: (peer: number, packet: ArrayBuffer) => void): void {
+    this.reliableHandler = handler;
   }
 
   /** Set the handler for incoming engine packets. */
@@ -255,6 +315,7 @@ export class MeshTransport implements PacketTransport {
       failovers: s.failovers,
       recoveries: s.recoveries,
       counters: { ...s.counters },
+      reliable: { ...s.reliable },
       routeHistory: s.routeHistory.slice(),
       lastFailoverMs: s.lastFailoverMs,
     }));
@@ -265,6 +326,24 @@ export class MeshTransport implements PacketTransport {
     clearInterval(this.timer);
     for (const off of this.offs) off();
     for (const s of this.peers.values()) s.link.close();
+  }
+
+  /** One relay frame: `[kind][bytes]` (see {@link RELAY_ENGINE}); an unknown kind is counted and dropped. */
+  private receiveRelayFrame(peer: number, frame: ArrayBuffer): void {
+    const s = this.peers.get(peer);
+    if (!s) return;
+    const kind = frame.byteLength > 1 ? new Uint8Array(frame, 0, 1)[0] : -1;
+    if (kind === RELAY_ENGINE) this.receive(peer, frame.slice(1), 'relay');
+    else if (kind === RELAY_RELIABLE) this.receiveReliable(peer, frame.slice(1));
+    else s.reliable.badRelayFrames++;
+  }
+
+  private receiveReliable(peer: number, packet: ArrayBuffer): void {
+    const s = this.peers.get(peer);
+    if (!s || s.left) return;
+    s.lastHeard = now();
+    s.reliable.received++;
+    this.reliableHandler?.(peer, packet);
   }
 
   private receive(peer: number, packet: ArrayBuffer, via: Route): void {

@@ -5,7 +5,19 @@
  * Node against the same schemas the server validates with.
  */
 import { connectionTypeOf } from '../src/contracts/vocabulary.ts';
-import type { ConnectionChange, LinkReportData } from '../src/research/report.ts';
+import { decodeInputLog, encodeInputLog } from '../src/engine/input-log.ts';
+import {
+  type ConnectionChange,
+  type DepartureRecord,
+  type DesyncRecord,
+  type LinkReportData,
+  type ReportAck,
+  MAX_DEPARTURE_RECORDS,
+  MAX_DESYNC_RECORDS,
+  MAX_RESYNC_RECORDS,
+  type ResyncRecord,
+  toBase64,
+} from '../src/research/report.ts';
 import type { LiveStats } from '../src/signaling/events.ts';
 import type { LinkReport } from './mesh.ts';
 
@@ -53,3 +65,69 @@ export function linkReportData(r: LinkReport, connectionHistory: readonly Connec
   };
 }
 
+
+/** The host's integrity records (desyncs, departures, resyncs), as in its metrics. */
+export interface IntegritySource {
+  readonly desyncs: readonly { frame: number; peer: number; localHash: number; remoteHash: number; policy: 'report' | 'resync' }[];
+  readonly departures: readonly { player: number; frame: number }[];
+  readonly resyncs: readonly { frame: number; from: number; bytes: number }[];
+}
+
+/**
+ * The report's integrity records from the host metrics: each desync with
+ * its policy, the departures and the resyncs, each list cut to the
+ * report's bound (the first records are kept: the first desync is the one
+ * a researcher needs).
+ */
+export function integrityRecords(m: IntegritySource): { desyncs: DesyncRecord[]; departures: DepartureRecord[]; resyncs: ResyncRecord[] } {
+  return {
+    desyncs: m.desyncs.slice(0, MAX_DESYNC_RECORDS).map((d) => ({ frame: d.frame, peer: d.peer, localHash: d.localHash, remoteHash: d.remoteHash, policy: d.policy })),
+    departures: m.departures.slice(0, MAX_DEPARTURE_RECORDS).map((d) => ({ player: d.player, frame: d.frame })),
+    resyncs: m.resyncs.slice(0, MAX_RESYNC_RECORDS).map((r) => ({ frame: r.frame, from: r.from, bytes: r.bytes })),
+  };
+}
+
+/** Most reports awaiting an answer whose range end is remembered. */
+const MAX_PENDING_RANGES = 64;
+
+/**
+ * Incremental input-log uploads, page side: each report carries the input
+ * log from the frames the server acknowledged holding (`logFrom`) to the
+ * end, as an input log of its own (departures travel in the report), so
+ * upload bytes grow linearly with the session. A `conflict` answer (the
+ * server lost or refused what came before) starts the next report over
+ * from frame 0.
+ */
+export class LogRanges {
+  /** Input-log frames the server acknowledged holding. */
+  private acked = 0;
+  /** Upload id → end frame of the range it carries (reports not answered yet; bounded). */
+  private readonly ends = new Map<string, number>();
+
+  /** Frames the server acknowledged holding. */
+  get ackedFrames(): number {
+    return this.acked;
+  }
+
+  /** The range of the encoded `full` log for the report `uploadId`, base64. */
+  range(uploadId: string, full: Uint8Array): { logFrom: number; inputLog: string } {
+    const d = decodeInputLog(full);
+    if (!d.ok) return { logFrom: 0, inputLog: toBase64(full) }; // not ours to judge: the server answers bad-input-log
+    const log = d.log;
+    const from = Math.min(this.acked, log.frames);
+    const stride = log.players * log.inputSize;
+    this.ends.set(uploadId, log.frames);
+    while (this.ends.size > MAX_PENDING_RANGES) this.ends.delete(this.ends.keys().next().value!);
+    const range = encodeInputLog({ ...log, frames: log.frames - from, inputs: log.inputs.subarray(from * stride), departures: [] });
+    return { logFrom: from, inputLog: toBase64(range) };
+  }
+
+  /** The server answered the report `uploadId`. */
+  answered(uploadId: string, ack: ReportAck): void {
+    const end = this.ends.get(uploadId);
+    this.ends.delete(uploadId);
+    if (ack.ok) {
+      if (end !== undefined && (ack.stored || ack.duplicate)) this.acked = Math.max(this.acked, end);
+    } else if (ack.error.code === 'conflict') this.acked = 0;
+  }
+}

@@ -8,13 +8,13 @@
  */
 import { connectionTypeOf } from '../src/contracts/vocabulary.ts';
 import { episodeSeed } from '../src/engine/simulation.ts';
-import type { ConnectionChange, LinkReportData, ReportKind, SessionReport } from '../src/research/report.ts';
+import type { ConnectionChange, LinkReportData, ReportAck, ReportKind, SessionReport } from '../src/research/report.ts';
 import { toBase64 } from '../src/research/report.ts';
 import type { Assignment, LiveStats } from '../src/signaling/events.ts';
 import type { HostMetrics } from '../worker/api.ts';
 import type { ConnectionInfo } from './connection-type.ts';
 import type { LinkReport, MeshEvents } from './mesh.ts';
-import { linkReportData, type LiveStatsSource, liveStatsOf } from './research-format.ts';
+import { integrityRecords, LogRanges, linkReportData, type LiveStatsSource, liveStatsOf } from './research-format.ts';
 
 export type { LiveStatsSource } from './research-format.ts';
 
@@ -59,6 +59,8 @@ export class ResearchRecorder {
   private readonly hidden: { start: number; end: number | null }[] = [];
   private readonly history = new Map<number, ConnectionChange[]>();
   private seq = 0;
+  /** Incremental input-log uploads: what the server acknowledged holding. */
+  private readonly ranges = new LogRanges();
   private readonly offs: (() => void)[] = [];
   private liveTimer: ReturnType<typeof setInterval> | null = null;
 
@@ -133,14 +135,21 @@ export class ResearchRecorder {
     };
   }
 
-  /** A report of everything so far, for upload. */
+  /**
+   * A report of everything so far, for upload. The input log is the range
+   * after the frames the server acknowledged (`logFrom`; see
+   * {@link ResearchRecorder.answered}), so upload bytes grow linearly with
+   * the session.
+   */
   async report(kind: ReportKind): Promise<SessionReport> {
     const m = await this.metrics();
     const seq = this.seq++;
+    const uploadId = `${m.sessionId}:${m.playerIndex}:${seq}`;
+    const { logFrom, inputLog } = this.ranges.range(uploadId, m.inputLog);
     const counters: Record<string, number> = {};
     for (const [k, v] of Object.entries(m.stats)) if (typeof v === 'number' && Number.isFinite(v)) counters[k] = v;
     return {
-      uploadId: `${m.sessionId}:${m.playerIndex}:${seq}`,
+      uploadId,
       kind,
       seq,
       sessionId: m.sessionId,
@@ -154,14 +163,24 @@ export class ResearchRecorder {
       links: m.links,
       rollbacks: m.rollbacks,
       stalls: m.stats.stalls,
-      desyncs: m.desyncs,
+      ...integrityRecords(m),
       hiddenPeriods: m.hiddenPeriods,
       hashes: m.hashes,
       confirmedHash: m.confirmedHash,
-      inputLog: toBase64(m.inputLog),
+      inputLog,
+      logFrom,
       counters,
       createdAt: new Date().toISOString(),
     };
+  }
+
+  /**
+   * The server answered a report (the uploader's `onAnswer`): once it holds
+   * a range, later reports start after it; a `conflict` (it lost or refused
+   * what we sent) starts them over from frame 0.
+   */
+  answered(report: SessionReport, ack: ReportAck): void {
+    this.ranges.answered(report.uploadId, ack);
   }
 
   close(): void {

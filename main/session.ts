@@ -70,8 +70,18 @@ export interface Session {
   stop(): Promise<void>;
   /** Stop the engine, release the packet port and the transport. Terminates a worker it was given. */
   close(): Promise<void>;
-  /** Packets piped each way (main-thread side counts). */
-  readonly packets: { toEngine: number; fromEngine: number };
+  /**
+   * Player `player` is gone: the remaining peers agree on its departure
+   * frame and continue with its neutral input (`peer-left` event). Resolves
+   * false when it already left or is this peer.
+   */
+  dropPlayer(player: number): Promise<boolean>;
+  /**
+   * Packets piped each way (main-thread side counts). `reliable*`: messages
+   * of the reliable channel (resync chunks); `reliableUnsent`: ones the
+   * transport could not carry (it has no `sendReliable`).
+   */
+  readonly packets: { toEngine: number; fromEngine: number; reliableToEngine: number; reliableFromEngine: number; reliableUnsent: number };
 }
 
 /** Create a session: configure the host, wire the transport, start ticking. */
@@ -97,14 +107,26 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   };
 
   const packets = new MessageChannel();
-  const counts = { toEngine: 0, fromEngine: 0 };
+  const counts = { toEngine: 0, fromEngine: 0, reliableToEngine: 0, reliableFromEngine: 0, reliableUnsent: 0 };
   packets.port1.onmessage = (ev: MessageEvent<PortPacket>) => {
+    const { peer, buf, reliable } = ev.data;
+    if (reliable) {
+      counts.reliableFromEngine++;
+      if (transport.sendReliable) transport.sendReliable(peer, buf);
+      else counts.reliableUnsent++;
+      return;
+    }
     counts.fromEngine++;
-    transport.send(ev.data.peer, ev.data.buf);
+    transport.send(peer, buf);
   };
   transport.onPacket((peer, buf) => {
     counts.toEngine++;
     const packet: PortPacket = { peer, buf };
+    packets.port1.postMessage(packet, [buf]);
+  });
+  transport.onReliable?.((peer, buf) => {
+    counts.reliableToEngine++;
+    const packet: PortPacket = { peer, buf, reliable: true };
     packets.port1.postMessage(packet, [buf]);
   });
   transport.onStatus?.((peer, status) => emit({ type: 'peer', peer, status }));
@@ -141,6 +163,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     stats: () => host.stats(),
     exportSessionMetrics: () => host.metrics(),
     setInputDelay: (frames) => host.setInputDelay(frames),
+    dropPlayer: async (player) => (closed ? false : host.dropPlayer(player)),
     tickHistory: () => host.tickHistory(),
     measures: () => host.measures(),
     start: () => host.start(),

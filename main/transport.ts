@@ -15,6 +15,14 @@ export interface PacketTransport {
   send(peer: number, packet: ArrayBuffer): void;
   /** Set the handler for incoming packets (one handler; a later call replaces it). */
   onPacket(handler: (peer: number, packet: ArrayBuffer) => void): void;
+  /**
+   * Optional: send one message on `peer`'s reliable, ordered channel (the
+   * engine's resync chunks; port packets marked `reliable: true`). A
+   * transport without it cannot carry `desyncPolicy: 'resync'` snapshots.
+   */
+  sendReliable?(peer: number, packet: ArrayBuffer): void;
+  /** Optional: set the handler for messages from a peer's reliable channel. */
+  onReliable?(handler: (peer: number, packet: ArrayBuffer) => void): void;
   /** Optional: peer status changes. */
   onStatus?(handler: (peer: number, status: PeerStatus) => void): void;
   /** Optional: stop sending and delivering packets and release what the transport holds. */
@@ -48,6 +56,7 @@ export function createMemoryNetwork(players: number, options: MemoryLinkOptions 
   const model = new ImpairmentModel(seed);
   const conditions = linkConditions(impairment);
   const handlers: ((peer: number, packet: ArrayBuffer) => void)[] = [];
+  const reliableHandlers: ((peer: number, packet: ArrayBuffer) => void)[] = [];
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let closed = false;
   return Array.from({ length: players }, (_, from) => ({
@@ -66,6 +75,19 @@ export function createMemoryNetwork(players: number, options: MemoryLinkOptions 
     },
     onPacket(handler: (peer: number, packet: ArrayBuffer) => void) {
       handlers[from] = handler;
+    },
+    /** Reliable and ordered: never lost, delivered after the base latency (no jitter, so in order). */
+    sendReliable(to: number, packet: ArrayBuffer) {
+      if (closed || to < 0 || to >= players || to === from) return;
+      const copy = packet.slice(0);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!closed) reliableHandlers[to]?.(from, copy);
+      }, conditions.latencyMs);
+      timers.add(timer);
+    },
+    onReliable(handler: (peer: number, packet: ArrayBuffer) => void) {
+      reliableHandlers[from] = handler;
     },
     close() {
       closed = true;

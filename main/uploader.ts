@@ -15,6 +15,8 @@ export interface UploaderOptions {
   giveUpAfterMs?: number;
   /** fetch to use (tests). */
   fetch?: typeof fetch;
+  /** Called when the server answered a report: acknowledged (`ok: true`) or refused for good. */
+  onAnswer?: (report: SessionReport, ack: ReportAck) => void;
 }
 
 /** Where a session's research report uploads stand: sent, acknowledged, pending, last error. */
@@ -104,10 +106,14 @@ export class ReportUploader {
           this.status.acked++;
           this.status.lastAck = ack;
           this.status.lastError = null;
+          this.options.onAnswer?.(report, ack);
           return true;
         }
         this.status.lastError = ack && !ack.ok ? `${ack.error.code}: ${ack.error.message}` : `HTTP ${res.status}${parsed.success ? '' : ' (no valid acknowledgement)'}`;
-        if (res.status < 500 && res.status !== 408 && res.status !== 429) return false; // the report is wrong: retrying won't help
+        if (res.status < 500 && res.status !== 408 && res.status !== 429) {
+          if (ack && !ack.ok) this.options.onAnswer?.(report, ack);
+          return false; // the report is wrong: retrying won't help
+        }
       } catch (e) {
         this.status.lastError = e instanceof Error ? e.message : String(e);
       }

@@ -13,6 +13,7 @@ let current: NetSession | null = null;
 /** The links of the current session, by remote player (made here, so a test can close a channel). */
 const peerLinks = new Map<number, PeerLink>();
 const statuses: PlayResult['statuses'] = [];
+const departures: PlayResult['peerLeft'] = [];
 let inputTimer: ReturnType<typeof setInterval> | null = null;
 
 const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('');
@@ -20,6 +21,7 @@ const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '
 async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: number | null }> {
   if (inputTimer) clearInterval(inputTimer);
   statuses.length = 0;
+  departures.length = 0;
   peerLinks.clear();
   const link: LinkConfig = { ...o.link, connection: { iceTransportPolicy: o.iceTransportPolicy ?? 'all' } };
   current = await joinGame({
@@ -40,8 +42,10 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     ...(o.p2pTimeoutMs !== undefined ? { p2pTimeoutMs: o.p2pTimeoutMs } : {}),
     ...(o.research ? { research: o.research } : {}),
     ...(o.mesh ? { mesh: o.mesh } : {}),
+    ...(o.minPlayers !== undefined ? { minPlayers: o.minPlayers } : {}),
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
+  current.on('peer-left', (e) => departures.push({ player: e.player, frame: e.frame, remaining: e.remaining }));
   const rng = new Prng(o.inputSeed);
   inputTimer = setInterval(() => {
     current?.setInput(Uint8Array.of(rng.nextInt(32)));
@@ -72,6 +76,8 @@ async function result(): Promise<PlayResult> {
     links: current!.links(),
     timings: current!.timings,
     statuses: statuses.slice(),
+    peerLeft: departures.slice(),
+    departures: m.departures.map((d) => ({ ...d })),
     ended: current!.ended,
     iceServers: current!.assignment.iceServers.map((s) => ({ ...s })),
     turn: current!.assignment.turn,

@@ -5,6 +5,7 @@
  * repeated upload id is stored once; an older report never replaces a newer
  * one); parity is re-checked whenever every peer of a session has reported.
  */
+import { appendInputLog } from './log-append.ts';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -185,9 +186,11 @@ export class ResearchStore {
     if (l.spec !== report.game) throw new StoreError('bad-report', `inputLog is of game ${JSON.stringify(l.spec.slice(0, 80))}, the report says ${JSON.stringify(report.game.slice(0, 80))}`);
     if (l.seed !== target.seed) throw new StoreError('bad-report', `inputLog seed ${l.seed} ≠ session's ${target.seed}`);
     if (l.players !== target.players) throw new StoreError('bad-report', `inputLog has ${l.players} players, the session ${target.players}`);
-    if (l.frames !== report.frames) throw new StoreError('bad-report', `inputLog holds ${l.frames} frames, the report says ${report.frames}`);
+    // an incremental report's log is the range from `logFrom` (server/research/log-append.ts)
+    const logEnd = (report.logFrom ?? 0) + l.frames;
+    if (logEnd !== report.frames) throw new StoreError('bad-report', `inputLog holds frames up to ${logEnd}, the report says ${report.frames}`);
     const maxFrames = this.maxFrames(target, receivedAt);
-    if (l.frames > maxFrames) throw new StoreError('bad-report', `${l.frames} frames is more than a session this old can have (${maxFrames})`);
+    if (logEnd > maxFrames) throw new StoreError('bad-report', `${logEnd} frames is more than a session this old can have (${maxFrames})`);
     if (target.game !== null && target.game !== l.spec) {
       throw new StoreError('conflict', `session ${target.id} is a game of ${JSON.stringify(target.game)}, not ${JSON.stringify(l.spec.slice(0, 80))}`);
     }
@@ -200,11 +203,20 @@ export class ResearchStore {
       this.db
         .prepare('INSERT INTO uploads (upload_id, session_id, player_index, seq, kind, received_at, bytes, applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(report.uploadId, report.sessionId, report.playerIndex, report.seq, report.kind, receivedAt, bytes, newer ? 1 : 0);
-      if (newer) this.replaceParticipantData(report, log, receivedAt);
+      if (newer) this.replaceParticipantData(report, report.logFrom === undefined ? log : this.appendRange(report, log), receivedAt);
       result = { stored: newer, duplicate: false, superseded: !newer, parity: null };
     })();
     if (result.stored) result = { ...result, parity: this.checkParity(report.sessionId) };
     return result;
+  }
+
+  /** The stored log with the report's input-log range appended (server/research/log-append.ts). */
+  private appendRange(r: SessionReport, range: Uint8Array): Uint8Array {
+    const row = this.db.prepare('SELECT log FROM input_logs WHERE session_id = ? AND player_index = ?').get(r.sessionId, r.playerIndex) as { log: Buffer } | undefined;
+    const stored = row ? new Uint8Array(row.log.buffer, row.log.byteOffset, row.log.byteLength) : null;
+    const appended = appendInputLog(stored, r.logFrom ?? 0, range, r.departures ?? []);
+    if (!appended.ok) throw new StoreError(appended.error.code === 'conflict' ? 'conflict' : 'bad-report', appended.error.message);
+    return appended.log;
   }
 
   private replaceParticipantData(r: SessionReport, log: Uint8Array, receivedAt: number): void {
@@ -237,6 +249,8 @@ export class ResearchStore {
         r.stalls, r.desyncs.length, r.confirmedHash.hash, r.confirmedHash.frame, JSON.stringify(r.hiddenPeriods), JSON.stringify(r.counters));
     const event = this.db.prepare('INSERT INTO events (session_id, player_index, type, frame, at, data) VALUES (?, ?, ?, ?, ?, ?)');
     for (const d of r.desyncs) event.run(...key, 'desync', d.frame, null, JSON.stringify(d));
+    for (const d of r.departures ?? []) event.run(...key, 'departure', d.frame, null, JSON.stringify(d));
+    for (const x of r.resyncs ?? []) event.run(...key, 'resync', x.frame, null, JSON.stringify(x));
     for (const h of r.hiddenPeriods) event.run(...key, 'hidden', null, h.start, JSON.stringify(h));
     for (const l of r.links) {
       for (const c of l.connectionHistory) event.run(...key, 'connection', null, c.at, JSON.stringify({ peer: l.peer, ...c }));

@@ -1,9 +1,10 @@
 /**
  * The research report a peer uploads: everything a researcher needs to trust
  * and replay a session, from this peer's point of view. Reports are
- * cumulative (each one holds the whole session so far), so the newest one of
- * a peer replaces the older ones, and a repeated upload (same `uploadId`) is
- * stored once. Shared by the browser (builds it) and the server (validates
+ * cumulative (each one holds the whole session so far) except for the input
+ * log, which may come as the range after the last acknowledged one
+ * (`logFrom`); the newest report of a peer replaces the older ones, and a
+ * repeated upload (same `uploadId`) is stored once. Shared by the browser (builds it) and the server (validates
  * it with the zod schema below).
  */
 import { z } from 'zod';
@@ -54,6 +55,31 @@ export const linkReportSchema = z.object({
   iceRestarts: nonNegInt,
 });
 
+/** Desync policies (see the engine's `desyncPolicy`). */
+export const DESYNC_POLICIES = ['report', 'resync'] as const;
+/** Most desync records a report carries. */
+export const MAX_DESYNC_RECORDS = 100_000;
+/** Most resync records a report carries. */
+export const MAX_RESYNC_RECORDS = 10_000;
+/** Most departure records a report carries (every other player of an 8-player session). */
+export const MAX_DEPARTURE_RECORDS = 7;
+
+/** A desync this peer saw, and the policy it applied. */
+export const desyncRecordSchema = z.object({
+  frame: nonNegInt,
+  peer: int.min(0).max(7),
+  localHash: nonNegInt,
+  remoteHash: nonNegInt,
+  /** `report`: recorded only; `resync`: a snapshot was also sent or loaded (see `resyncs`). Older reports: `report`. */
+  policy: z.enum(DESYNC_POLICIES).default('report'),
+});
+
+/** A player who left, and the departure frame every remaining peer agreed on. */
+export const departureRecordSchema = z.object({ player: int.min(0).max(7), frame: nonNegInt });
+
+/** A resync snapshot this peer sent (`from` is itself) or loaded (`from` the authority), naming its frame. */
+export const resyncRecordSchema = z.object({ frame: nonNegInt, from: int.min(0).max(7), bytes: nonNegInt });
+
 /** A research report (see the module comment); the server validates every upload with it. */
 export const reportSchema = z.object({
   /** Unique per upload attempt content: `${sessionId}:${playerIndex}:${seq}`. */
@@ -80,14 +106,29 @@ export const reportSchema = z.object({
     maxDepth: nonNegInt,
   }),
   stalls: nonNegInt,
-  desyncs: z.array(z.object({ frame: nonNegInt, peer: int.min(0).max(7), localHash: nonNegInt, remoteHash: nonNegInt })).max(100_000),
+  desyncs: z.array(desyncRecordSchema).max(MAX_DESYNC_RECORDS),
+  /** Players who left, with their agreed departure frames (older reports: none). */
+  departures: z.array(departureRecordSchema).max(MAX_DEPARTURE_RECORDS).optional(),
+  /** Resync snapshots sent or loaded under the `resync` policy (older reports: none). */
+  resyncs: z.array(resyncRecordSchema).max(MAX_RESYNC_RECORDS).optional(),
   /** Periods the tab was hidden, ms since the session started (`end` null while still hidden). */
   hiddenPeriods: z.array(z.object({ start: finite, end: finite.nullable() })).max(100_000),
   /** Periodic confirmed state hashes. */
   hashes: z.array(z.object({ frame: nonNegInt, hash: nonNegInt.max(0xffff_ffff) })).max(10_000_000),
   confirmedHash: z.object({ frame: nonNegInt, hash: nonNegInt.max(0xffff_ffff) }),
-  /** The confirmed input log (src/engine/input-log.ts), base64. */
+  /**
+   * The confirmed input log (src/engine/input-log.ts), base64: the whole log,
+   * or, when `logFrom` is set, only its frames from `logFrom` on (an input
+   * log of its own, without departures: those are in `departures`).
+   */
   inputLog: z.string().max(MAX_REPORT_BYTES),
+  /**
+   * Incremental upload: `inputLog` is the range starting at this frame (the
+   * end of the last range the server acknowledged). The server appends it;
+   * a re-sent range is a no-op, a gap or a disagreeing overlap is refused
+   * with `conflict`. Absent: `inputLog` is the whole log.
+   */
+  logFrom: nonNegInt.optional(),
   /** Engine counters at report time (free-form numbers). */
   counters: z.record(z.string().max(64), finite),
   /** Client wall clock when the report was made (ISO 8601), informative only. */
@@ -96,6 +137,12 @@ export const reportSchema = z.object({
 
 /** A research report (from {@link reportSchema}). */
 export type SessionReport = z.infer<typeof reportSchema>;
+/** One desync record (from {@link desyncRecordSchema}). */
+export type DesyncRecord = z.infer<typeof desyncRecordSchema>;
+/** One departure record (from {@link departureRecordSchema}). */
+export type DepartureRecord = z.infer<typeof departureRecordSchema>;
+/** One resync record (from {@link resyncRecordSchema}). */
+export type ResyncRecord = z.infer<typeof resyncRecordSchema>;
 /** One link of a report (from {@link linkReportSchema}). */
 export type LinkReportData = z.infer<typeof linkReportSchema>;
 /** One connection change of a link (from {@link connectionChangeSchema}). */

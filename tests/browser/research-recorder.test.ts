@@ -21,6 +21,7 @@ function link(peer: number, over: Partial<LinkReport> = {}): LinkReport {
     failovers: 0,
     recoveries: 0,
     counters: { packetsViaP2P: 10, packetsViaRelay: 2, receivedViaP2P: 9, receivedViaRelay: 1 },
+    reliable: { sentViaP2P: 0, sentViaRelay: 0, unsent: 0, received: 0, badRelayFrames: 0 },
     routeHistory: [],
     lastFailoverMs: null,
     ...over,

@@ -31,7 +31,11 @@ describe('a peer goes away in real Chromium', () => {
     }
     const after = r.statuses.filter((s) => s.at >= closedAt).map((s) => s.status);
     console.log(`survivor statuses after the close: ${r.statuses.filter((s) => s.at >= closedAt).map((s) => `${s.status}@+${Math.round(s.at - closedAt)}ms`).join(', ')}; ended ${JSON.stringify(r.ended)}`);
-    expect(r.ended).toEqual({ reason: 'peer-disconnected', peer: 1 - r.playerIndex });
+    // it ends at the departure frame both sides agreed (here: this page alone), announced by peer-left
+    expect(r.ended).toEqual({ reason: 'peer-disconnected', peer: 1 - r.playerIndex, frame: r.peerLeft[0]?.frame });
+    expect(r.peerLeft.map(({ player, remaining }) => ({ player, remaining }))).toEqual([{ player: 1 - r.playerIndex, remaining: 1 }]);
+    expect(r.peerLeft[0]!.frame).toBeGreaterThanOrEqual(239);
+    expect(r.departures).toEqual([{ player: 1 - r.playerIndex, frame: r.peerLeft[0]!.frame }]);
     expect(after).toContain('interrupted');
     expect(after).toContain('disconnected');
     expect(after.indexOf('interrupted')).toBeLessThan(after.indexOf('disconnected'));

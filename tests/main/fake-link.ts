@@ -16,6 +16,8 @@ export class FakeLink implements Link {
   readonly events = new Emitter<LinkEvents>();
   readonly monitor: HealthMonitor;
   readonly sent: ArrayBuffer[] = [];
+  /** Messages sent on the reliable control channel. */
+  readonly controlSent: ArrayBuffer[] = [];
   readonly signals: { kind: SignalKind; data: unknown }[] = [];
   readonly connectionHistory: ConnectionInfo[] = [];
   started = false;
@@ -53,8 +55,10 @@ export class FakeLink implements Link {
     return true;
   }
 
-  sendControl(): boolean {
-    return this.isOpen;
+  sendControl(payload: ArrayBuffer): boolean {
+    if (!this.isOpen) return false;
+    this.controlSent.push(payload);
+    return true;
   }
 
   health(): LinkHealth {

@@ -114,7 +114,7 @@ describe('MeshTransport with fake links', () => {
     expect(routes).toEqual([{ peer: 1, route: 'relay', reason: 'health: link critical' }]);
     m.send(1, packet(2));
     expect(link.sent).toHaveLength(1);
-    expect(signaling.relayed.map((r) => [r.to, [...new Uint8Array(r.packet)]])).toEqual([[1, [2]]]);
+    expect(signaling.relayed.map((r) => [r.to, [...new Uint8Array(r.packet)]])).toEqual([[1, [0, 2]]]); // relay frame: [engine][bytes]
     expect(report(1)).toMatchObject({ failovers: 1, counters: { packetsViaP2P: 1, packetsViaRelay: 1 } });
     expect(report(1).lastFailoverMs).not.toBeNull();
   });
@@ -212,10 +212,36 @@ describe('MeshTransport with fake links', () => {
 
   it('counts relayed packets as heard and connects a peer reached only through the relay', () => {
     const { signaling, received, report, statuses } = setup();
-    signaling.events.emit('relay', { from: 1, packet: packet(9) });
+    signaling.events.emit('relay', { from: 1, packet: packet(0, 9) });
     expect(received).toEqual([{ peer: 1, bytes: [9] }]);
     expect(statuses).toEqual([{ peer: 1, status: 'connected' }]);
     expect(report(1).counters.receivedViaRelay).toBe(1);
+  });
+
+  it('carries reliable engine messages on the control channel over P2P and as kind-1 relay frames on the relay, and hands incoming ones to the reliable handler', () => {
+    const { m, links, signaling, received, report } = setup();
+    const reliable: { peer: number; bytes: number[] }[] = [];
+    m.onReliable((peer, p) => reliable.push({ peer, bytes: [...new Uint8Array(p)] }));
+    const link = links.get(1)!;
+    connect(link);
+    m.sendReliable(1, packet(7, 8));
+    expect(link.controlSent.map((p) => [...new Uint8Array(p)])).toEqual([[7, 8]]);
+    expect(link.sent).toHaveLength(0); // never on the unreliable inputs channel
+    link.events.emit('control', packet(5));
+    expect(reliable).toEqual([{ peer: 1, bytes: [5] }]);
+
+    link.setOpen(false); // the relay takes over: reliable messages go there, framed as kind 1
+    m.sendReliable(1, packet(7, 9));
+    expect(signaling.relayed.map((r) => [...new Uint8Array(r.packet)])).toEqual([[1, 7, 9]]);
+    expect(report(1).reliable).toMatchObject({ sentViaP2P: 1, sentViaRelay: 1, received: 1 });
+
+    signaling.events.emit('relay', { from: 1, packet: packet(1, 6) });
+    signaling.events.emit('relay', { from: 1, packet: packet(0, 4) });
+    signaling.events.emit('relay', { from: 1, packet: packet(9, 4) }); // unknown kind
+    signaling.events.emit('relay', { from: 1, packet: packet(0) }); // no payload
+    expect(reliable).toEqual([{ peer: 1, bytes: [5] }, { peer: 1, bytes: [6] }]);
+    expect(received).toEqual([{ peer: 1, bytes: [4] }]);
+    expect(report(1).reliable).toMatchObject({ received: 2, badRelayFrames: 2 });
   });
 
   it('a peer that left is disconnected at once; one that only lost its server connection keeps playing P2P and stops using the relay', () => {
@@ -271,7 +297,7 @@ describe('MeshTransport with fake links', () => {
     m.close();
     mesh = null;
     for (const l of links.values()) expect(l.closed).toBe(true);
-    signaling.events.emit('relay', { from: 1, packet: packet(1) });
+    signaling.events.emit('relay', { from: 1, packet: packet(0, 1) });
     expect(received).toEqual([]);
   });
 

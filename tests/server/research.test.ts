@@ -11,10 +11,12 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import { createArena } from '../../src/games/arena.ts';
-import { toBase64, type SessionReport } from '../../src/research/report.ts';
+import { decodeInputLog, encodeInputLog } from '../../src/engine/input-log.ts';
+import { fromBase64, toBase64, type SessionReport } from '../../src/research/report.ts';
 import type { Assignment } from '../../src/signaling/events.ts';
 import { Prng } from '../../src/util/prng.ts';
 import { ReportUploader } from '../../main/uploader.ts';
+import { LogRanges } from '../../main/research-format.ts';
 import { mesh } from '../engine/harness.ts';
 import { harnessPerTest } from './helpers.ts';
 
@@ -183,6 +185,95 @@ describe('research store, uploads and parity', () => {
     const [shorter] = playAndReport(assignments, 60); // a real, shorter report: as an older upload would be
     expect((await post(server, { ...shorter!, uploadId: 'x:0', seq: 0 })).body).toMatchObject({ stored: false, superseded: true });
     expect(server.store!.rows('metrics', assignments[0]!.sessionId)[0]!.frames).toBe(120);
+  });
+
+  it('appends incremental input-log ranges: the stored log is the whole log, a re-sent range is a no-op, a gap is refused with conflict', async () => {
+    const server = await h.start();
+    const assignments = await formSession();
+    const reports = playAndReport(assignments, 240);
+    const id = assignments[0]!.sessionId;
+    const store = server.store!;
+    const rangeOf = (r: SessionReport, from: number, to: number) => {
+      const d = decodeInputLog(fromBase64(r.inputLog)!);
+      if (!d.ok) throw new Error(d.error.message);
+      const stride = d.log.players * d.log.inputSize;
+      return toBase64(encodeInputLog({ ...d.log, frames: to - from, inputs: d.log.inputs.slice(from * stride, to * stride), departures: [] }));
+    };
+    for (const r of reports) {
+      const part = (seq: number, from: number, to: number) => ({ ...r, uploadId: `${r.uploadId}:${seq}`, seq, kind: 'partial' as const, frames: to, logFrom: from, inputLog: rangeOf(r, from, to) });
+      expect((await post(server, part(1, 0, 100))).body).toMatchObject({ ok: true, stored: true });
+      expect(store.inputLogs(id).find((l) => l.playerIndex === r.playerIndex)!.frames).toBe(100);
+      // a gap (frames 100..149 never arrived): refused, nothing changes
+      const gap = await post(server, part(2, 150, 200));
+      expect(gap).toMatchObject({ status: 409, body: { ok: false, error: { code: 'conflict' } } });
+      expect(String((gap.body.error as { message?: unknown }).message)).toContain('gap');
+      expect((await post(server, part(3, 100, 200))).body).toMatchObject({ ok: true, stored: true });
+      // the same range again, under a new upload id (a retry after a lost ack): stored, appends nothing
+      expect((await post(server, part(4, 100, 200))).body).toMatchObject({ ok: true, stored: true });
+      expect((await post(server, { ...part(5, 200, 240), kind: 'final' })).body).toMatchObject({ ok: true, stored: true });
+      const stored = store.inputLogs(id).find((l) => l.playerIndex === r.playerIndex)!;
+      expect(toBase64(stored.log)).toBe(r.inputLog); // byte for byte the whole log
+    }
+    const session = store.session(id)!;
+    expect(session.parity_status).toBe('fullySynced');
+    expect(session.parity_frames).toBe(240);
+  });
+
+  it('the page side (LogRanges + ReportUploader) sends each report with only the log range after the acknowledged one; the server ends up with the whole log', async () => {
+    const server = await h.start();
+    const assignments = await formSession();
+    const [full] = playAndReport(assignments, 600);
+    const whole = decodeInputLog(fromBase64(full!.inputLog)!);
+    if (!whole.ok) throw new Error(whole.error.message);
+    const stride = whole.log.players * whole.log.inputSize;
+    // the log as the page held it after `frames` confirmed frames
+    const logAt = (frames: number) => encodeInputLog({ ...whole.log, frames, inputs: whole.log.inputs.slice(0, frames * stride), departures: [] });
+    const ranges = new LogRanges();
+    const uploader = new ReportUploader({ server: server.url, onAnswer: (r, ack) => ranges.answered(r.uploadId, ack) });
+    const sent: { logFrom: number; chars: number }[] = [];
+    for (const [k, frames] of [150, 300, 450, 600].entries()) {
+      const uploadId = `${full!.uploadId}:${k}`;
+      const { logFrom, inputLog } = ranges.range(uploadId, logAt(frames));
+      sent.push({ logFrom, chars: inputLog.length });
+      uploader.enqueue({ ...full!, uploadId, seq: k, kind: frames === 600 ? 'final' : 'partial', frames, logFrom, inputLog });
+      expect(await uploader.flush(10_000)).toBe(true);
+    }
+    uploader.stop();
+    expect(uploader.state.lastError).toBeNull();
+    expect(sent.map((x) => x.logFrom)).toEqual([0, 150, 300, 450]);
+    for (const x of sent.slice(1)) expect(x.chars).toBe(sent[0]!.chars); // 150 frames each, not the whole log
+    const stored = server.store!.inputLogs(assignments[0]!.sessionId).find((l) => l.playerIndex === 0)!;
+    expect(toBase64(stored.log)).toBe(full!.inputLog);
+    // the server lost track (a conflict): the next report starts over from frame 0
+    ranges.answered('x', { ok: false, error: { code: 'conflict', message: 'gap' } });
+    expect(ranges.range('y', logAt(600)).logFrom).toBe(0);
+  });
+
+  it('stores the integrity records: each desync with its policy, departures and resyncs; a report without them reads as policy report, none left', async () => {
+    const server = await h.start();
+    const assignments = await formSession();
+    const [r0, r1] = playAndReport(assignments, 120);
+    const withRecords = {
+      ...r0!,
+      desyncs: [{ frame: 60, peer: 1, localHash: 7, remoteHash: 9, policy: 'resync' as const }],
+      departures: [{ player: 1, frame: 100 }],
+      resyncs: [{ frame: 61, from: 0, bytes: 4096 }],
+    };
+    expect((await post(server, withRecords)).body).toMatchObject({ ok: true, stored: true });
+    const { departures: _d, resyncs: _r, ...older } = { ...r1!, desyncs: [{ frame: 60, peer: 0, localHash: 9, remoteHash: 7 }] };
+    expect((await post(server, older)).body).toMatchObject({ ok: true, stored: true });
+    const id = assignments[0]!.sessionId;
+    const events = (server.store!.rows('events', id) as { player_index: number; type: string; frame: number | null; data: string }[])
+      .filter((e) => ['desync', 'departure', 'resync'].includes(e.type))
+      .map((e) => ({ player: e.player_index, type: e.type, frame: e.frame, data: JSON.parse(e.data) as unknown }));
+    expect(events).toEqual([
+      { player: 0, type: 'desync', frame: 60, data: { frame: 60, peer: 1, localHash: 7, remoteHash: 9, policy: 'resync' } },
+      { player: 0, type: 'departure', frame: 100, data: { player: 1, frame: 100 } },
+      { player: 0, type: 'resync', frame: 61, data: { frame: 61, from: 0, bytes: 4096 } },
+      { player: 1, type: 'desync', frame: 60, data: { frame: 60, peer: 0, localHash: 9, remoteHash: 7, policy: 'report' } },
+    ]);
+    const tooMany = { ...r0!, uploadId: 'x:9', seq: 9, departures: Array.from({ length: 8 }, (_, player) => ({ player, frame: 1 })) };
+    expect((await post(server, tooMany)).body).toMatchObject({ ok: false, error: { code: 'bad-report' } });
   });
 });
 

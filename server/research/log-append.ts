@@ -1,0 +1,77 @@
+/**
+ * Incremental input-log uploads: a report may carry only the range of the
+ * confirmed input log after the last range the server acknowledged, as an
+ * input log of its own (src/engine/input-log.ts) whose frames start at
+ * `from`. The server appends it to what it holds, idempotently per range:
+ *
+ * - a range the server already holds in full, with the same bytes, is a
+ *   no-op (`duplicate`);
+ * - a range that overlaps the stored end must agree on the overlap, and
+ *   only the new frames are appended;
+ * - a range that starts past the stored end (a gap), or disagrees on the
+ *   overlap, or logs another game, is refused with `conflict`; a chunk that
+ *   is not an input log, with `bad-input-log`.
+ *
+ * Departures come with the report (its `departures`), not with the chunk,
+ * so a departure frame may lie beyond a chunk's own frames. Pure: the store
+ * reads and writes the bytes.
+ */
+import { type ErrorInfo, errorInfo } from '../../src/contracts/errors.ts';
+import { decodeInputLog, encodeInputLog, type InputLog } from '../../src/engine/input-log.ts';
+
+/** The outcome of {@link appendInputLog}. */
+export type AppendResult =
+  | { ok: true; log: Uint8Array; frames: number; appended: number; duplicate: boolean }
+  | { ok: false; error: ErrorInfo };
+
+const conflict = (message: string): AppendResult => ({ ok: false, error: errorInfo('conflict', message) });
+
+/**
+ * Append the range `chunk` (an encoded input log of frames `from` …) to the
+ * `stored` full log (null: nothing stored yet). `departures` is the
+ * report's list; the result's log carries it.
+ */
+export function appendInputLog(
+  stored: Uint8Array | null,
+  from: number,
+  chunk: Uint8Array,
+  departures: readonly { player: number; frame: number }[],
+): AppendResult {
+  const c = decodeInputLog(chunk);
+  if (!c.ok) return { ok: false, error: c.error };
+  const range = c.log;
+  if (!Number.isInteger(from) || from < 0) return { ok: false, error: errorInfo('bad-report', `log range start ${from} is not a frame`) };
+  let base: InputLog;
+  if (stored === null) {
+    if (from !== 0) return conflict(`log range starts at frame ${from}, but the server holds no frames of this log: re-send from frame 0`);
+    base = { ...range, frames: 0, inputs: new Uint8Array(0), departures: [] };
+  } else {
+    const s = decodeInputLog(stored);
+    if (!s.ok) return { ok: false, error: s.error };
+    base = s.log;
+  }
+  if (base.spec !== range.spec || base.seed !== range.seed || base.players !== range.players || base.inputSize !== range.inputSize) {
+    return conflict('log range is of another game, seed, player count or input size than the stored log');
+  }
+  const held = base.frames;
+  if (from > held) return conflict(`gap: the server holds frames 0..${held - 1}, the log range starts at frame ${from}`);
+  const stride = base.players * base.inputSize;
+  const end = from + range.frames;
+  const overlap = Math.min(held, end) - from;
+  for (let i = 0; i < overlap * stride; i++) {
+    if (base.inputs[from * stride + i] !== range.inputs[i]) {
+      return conflict(`log range disagrees with the stored log at frame ${from + Math.floor(i / stride)}`);
+    }
+  }
+  const frames = Math.max(held, end);
+  for (const d of departures) {
+    if (d.player >= base.players || d.frame > frames) return { ok: false, error: errorInfo('bad-report', `departure of player ${d.player} at frame ${d.frame} does not fit the log`) };
+  }
+  const sameDepartures = JSON.stringify(base.departures ?? []) === JSON.stringify(departures.map((d) => ({ player: d.player, frame: d.frame })));
+  if (end <= held && sameDepartures && stored !== null) return { ok: true, log: stored, frames: held, appended: 0, duplicate: true };
+  const inputs = new Uint8Array(frames * stride);
+  inputs.set(base.inputs.subarray(0, held * stride));
+  if (end > held) inputs.set(range.inputs.subarray(overlap * stride), held * stride);
+  const log = encodeInputLog({ spec: base.spec, seed: base.seed, players: base.players, inputSize: base.inputSize, frames, inputs, departures });
+  return { ok: true, log, frames, appended: Math.max(0, end - held), duplicate: false };
+}

@@ -1,0 +1,85 @@
+/**
+ * E2E players leaving: three real pages play one room; one page is closed
+ * with no goodbye. The other two drop it once their transport reports it
+ * disconnected, agree on its departure frame (the same `peer-left` frame on
+ * both), and play on with its neutral input for at least 600 more confirmed
+ * frames, to the end frame. Their input logs are identical and record the
+ * departure, and the server's research parity for the session is
+ * `fullySynced`.
+ */
+import { describe, expect, it } from 'vitest';
+import { call, joinRoom, leaveAll, openPages, results, until, waitFrames } from '../../harness/e2e.ts';
+import { decodeInputLog } from '../../src/engine/input-log.ts';
+import { e2ePerTest } from '../support/per-test.ts';
+
+const env = e2ePerTest();
+
+describe('a player leaves a 3-player game in real Chromium', () => {
+  it('the other two agree on the departure frame and play on with identical logs; parity fullySynced', async () => {
+    const e2e = await env.start({ adminToken: 'e2e-admin-token-0123456789' });
+    const pages = await openPages(e2e, 3);
+    const frames = 1500;
+    const joined = await joinRoom(pages, {
+      server: e2e.serverUrl,
+      room: 'leave-e2e',
+      players: 3,
+      frames,
+      // a page gone silent counts as disconnected after 2 s (default 5 s), so the test stays short
+      mesh: { interruptedMs: 500, disconnectedMs: 2000 },
+      research: { reportIntervalMs: 1000 },
+    });
+    await waitFrames(pages, 240);
+    const leaver = pages[2]!;
+    const gone = joined[2]!.playerIndex;
+    const stay = pages.slice(0, 2);
+    await leaver.context().close();
+
+    const left = await until(async () => {
+      const rs = await results(stay);
+      return rs.every((r) => r.peerLeft.length > 0) ? rs.map((r) => r.peerLeft) : null;
+    }, 30_000, 'peer-left on both remaining pages');
+    const frame = left[0]![0]!.frame;
+    expect(left).toEqual([
+      [{ player: gone, frame, remaining: 2 }],
+      [{ player: gone, frame, remaining: 2 }],
+    ]);
+    expect(frame).toBeGreaterThanOrEqual(240);
+    expect(frames - frame).toBeGreaterThanOrEqual(600);
+
+    const confirmed = await waitFrames(stay, frames);
+    for (const c of confirmed) expect(c).toBeGreaterThanOrEqual(frames - 1);
+    const [a, b] = await results(stay);
+    for (const r of [a!, b!]) {
+      expect(r.confirmedFrame - frame).toBeGreaterThanOrEqual(600);
+      expect(r.desyncs).toBe(0);
+      expect(r.departures).toEqual([{ player: gone, frame }]);
+      expect(r.ended).toBeNull(); // two players remain: the session goes on to its end frame
+    }
+    expect(a!.inputLogHex).toBe(b!.inputLogHex);
+    expect(a!.confirmedHash).toBe(b!.confirmedHash);
+    const log = decodeInputLog(Uint8Array.from(Buffer.from(a!.inputLogHex, 'hex')));
+    if (!log.ok) throw new Error(log.error.message);
+    expect(log.log.departures).toEqual([{ player: gone, frame }]);
+
+    const store = e2e.server.store!;
+    const sessionId = a!.sessionId;
+    await until(() => store.inputLogs(sessionId).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
+    const session = await until(() => {
+      const s = store.session(sessionId);
+      return s?.parity_checked_at ? s : null;
+    }, 20_000, 'the parity check');
+    console.log(`departure frame ${frame}; parity ${session.parity_status} over ${session.parity_frames} frames`);
+    expect(session.parity_status).toBe('fullySynced');
+    // compared over the frames every peer confirmed: the leaver's stored log ends before its departure
+    const leaverFrames = store.inputLogs(sessionId).find((l) => l.playerIndex === gone)!.frames;
+    expect(leaverFrames).toBeGreaterThan(0);
+    expect(leaverFrames).toBeLessThanOrEqual(frame);
+    expect(session.parity_frames).toBe(leaverFrames);
+    // and past the departure, the two remaining peers' stored logs (appended range by range) are the same bytes, to the end
+    const remaining = store.inputLogs(sessionId).filter((l) => l.playerIndex !== gone);
+    expect(remaining.map((l) => l.frames)).toEqual([frames, frames]);
+    expect(Buffer.from(remaining[0]!.log).equals(Buffer.from(remaining[1]!.log))).toBe(true);
+    expect(Buffer.from(remaining[0]!.log).toString('hex')).toBe(a!.inputLogHex);
+    await leaveAll(stay);
+  });
+});
