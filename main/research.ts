@@ -165,7 +165,8 @@ export class ResearchRecorder {
       stalls: m.stats.stalls,
       ...integrityRecords(m),
       hiddenPeriods: m.hiddenPeriods,
-      hashes: m.hashes,
+      // like the log, only the samples the server does not hold yet
+      hashes: logFrom === undefined ? m.hashes : m.hashes.filter((h) => h.frame >= logFrom),
       confirmedHash: m.confirmedHash,
       inputLog,
       logFrom,

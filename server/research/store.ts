@@ -203,23 +203,37 @@ export class ResearchStore {
       this.db
         .prepare('INSERT INTO uploads (upload_id, session_id, player_index, seq, kind, received_at, bytes, applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(report.uploadId, report.sessionId, report.playerIndex, report.seq, report.kind, receivedAt, bytes, newer ? 1 : 0);
-      if (newer) this.replaceParticipantData(report, report.logFrom === undefined ? log : this.appendRange(report, log), receivedAt);
+      if (newer) {
+        const data = report.logFrom === undefined ? { log, hashes: report.hashes } : this.appendRange(report, log);
+        this.replaceParticipantData(report, data.log, data.hashes, receivedAt);
+      }
       result = { stored: newer, duplicate: false, superseded: !newer, parity: null };
     })();
     if (result.stored) result = { ...result, parity: this.checkParity(report.sessionId) };
     return result;
   }
 
-  /** The stored log with the report's input-log range appended (server/research/log-append.ts). */
-  private appendRange(r: SessionReport, range: Uint8Array): Uint8Array {
-    const row = this.db.prepare('SELECT log FROM input_logs WHERE session_id = ? AND player_index = ?').get(r.sessionId, r.playerIndex) as { log: Buffer } | undefined;
+  /**
+   * The stored log with the report's input-log range appended
+   * (server/research/log-append.ts), and the stored hash samples before the
+   * range merged with the report's (an incremental report carries only the
+   * samples from `logFrom` on; where both have a frame, the report's wins).
+   */
+  private appendRange(r: SessionReport, range: Uint8Array): { log: Uint8Array; hashes: SessionReport['hashes'] } {
+    const row = this.db.prepare('SELECT log, hashes FROM input_logs WHERE session_id = ? AND player_index = ?').get(r.sessionId, r.playerIndex) as
+      | { log: Buffer; hashes: string }
+      | undefined;
     const stored = row ? new Uint8Array(row.log.buffer, row.log.byteOffset, row.log.byteLength) : null;
     const appended = appendInputLog(stored, r.logFrom ?? 0, range, r.departures ?? []);
     if (!appended.ok) throw new StoreError(appended.error.code === 'conflict' ? 'conflict' : 'bad-report', appended.error.message);
-    return appended.log;
+    const byFrame = new Map<number, number>();
+    if (row) for (const h of JSON.parse(row.hashes) as SessionReport['hashes']) byFrame.set(h.frame, h.hash);
+    for (const h of r.hashes) byFrame.set(h.frame, h.hash);
+    const hashes = [...byFrame].filter(([frame]) => frame <= appended.frames).sort((a, b) => a[0] - b[0]).map(([frame, hash]) => ({ frame, hash }));
+    return { log: appended.log, hashes };
   }
 
-  private replaceParticipantData(r: SessionReport, log: Uint8Array, receivedAt: number): void {
+  private replaceParticipantData(r: SessionReport, log: Uint8Array, hashes: SessionReport['hashes'], receivedAt: number): void {
     const key = [r.sessionId, r.playerIndex] as const;
     for (const table of ['links', 'episodes', 'metrics', 'events', 'input_logs']) {
       this.db.prepare(`DELETE FROM ${table} WHERE session_id = ? AND player_index = ?`).run(...key);
@@ -259,7 +273,7 @@ export class ResearchStore {
       ...key,
       r.frames,
       Buffer.from(log.buffer, log.byteOffset, log.byteLength),
-      JSON.stringify(r.hashes),
+      JSON.stringify(hashes),
     );
   }
 

@@ -113,7 +113,11 @@ export const reportSchema = z.object({
   resyncs: z.array(resyncRecordSchema).max(MAX_RESYNC_RECORDS).optional(),
   /** Periods the tab was hidden, ms since the session started (`end` null while still hidden). */
   hiddenPeriods: z.array(z.object({ start: finite, end: finite.nullable() })).max(100_000),
-  /** Periodic confirmed state hashes. */
+  /**
+   * Confirmed state-hash samples. With `logFrom`, only those at frames from
+   * `logFrom` on: the server keeps the earlier ones it holds, so these too
+   * are sent once.
+   */
   hashes: z.array(z.object({ frame: nonNegInt, hash: nonNegInt.max(0xffff_ffff) })).max(10_000_000),
   confirmedHash: z.object({ frame: nonNegInt, hash: nonNegInt.max(0xffff_ffff) }),
   /**

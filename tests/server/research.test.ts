@@ -200,7 +200,11 @@ describe('research store, uploads and parity', () => {
       return toBase64(encodeInputLog({ ...d.log, frames: to - from, inputs: d.log.inputs.slice(from * stride, to * stride), departures: [] }));
     };
     for (const r of reports) {
-      const part = (seq: number, from: number, to: number) => ({ ...r, uploadId: `${r.uploadId}:${seq}`, seq, kind: 'partial' as const, frames: to, logFrom: from, inputLog: rangeOf(r, from, to) });
+      const part = (seq: number, from: number, to: number) => ({
+        ...r, uploadId: `${r.uploadId}:${seq}`, seq, kind: 'partial' as const, frames: to, logFrom: from, inputLog: rangeOf(r, from, to),
+        // hash samples are incremental too: only those in this range
+        hashes: r.hashes.filter((x) => x.frame >= from && x.frame <= to),
+      });
       expect((await post(server, part(1, 0, 100))).body).toMatchObject({ ok: true, stored: true });
       expect(store.inputLogs(id).find((l) => l.playerIndex === r.playerIndex)!.frames).toBe(100);
       // a gap (frames 100..149 never arrived): refused, nothing changes
@@ -213,6 +217,8 @@ describe('research store, uploads and parity', () => {
       expect((await post(server, { ...part(5, 200, 240), kind: 'final' })).body).toMatchObject({ ok: true, stored: true });
       const stored = store.inputLogs(id).find((l) => l.playerIndex === r.playerIndex)!;
       expect(toBase64(stored.log)).toBe(r.inputLog); // byte for byte the whole log
+      expect(r.hashes.length).toBeGreaterThan(2);
+      expect(stored.hashes).toEqual(r.hashes); // every sample, each sent once
     }
     const session = store.session(id)!;
     expect(session.parity_status).toBe('fullySynced');
