@@ -61,18 +61,25 @@ export function meshConfig(config: MeshConfig = {}): Required<MeshConfig> {
 
 /** Engine packets per route, each way. */
 export interface RouteCounters {
+  /** Engine packets sent to this peer on the P2P data channel. */
   packetsViaP2P: number;
+  /** Engine packets sent to this peer through the server relay. */
   packetsViaRelay: number;
+  /** Engine packets received from this peer on the P2P data channel. */
   receivedViaP2P: number;
+  /** Engine packets received from this peer through the server relay. */
   receivedViaRelay: number;
 }
 
 /** Reliable engine messages per route, each way, and relay frames dropped as malformed. */
 export interface ReliableCounters {
+  /** Reliable messages sent to this peer on the P2P reliable control channel. */
   sentViaP2P: number;
+  /** Reliable messages sent to this peer through the server relay. */
   sentViaRelay: number;
   /** Reliable messages that found neither an open control channel nor the relay (dropped). */
   unsent: number;
+  /** Reliable messages received from this peer (either route). */
   received: number;
   /** Relay frames whose kind byte is unknown, or that are empty: counted and dropped. */
   badRelayFrames: number;
