@@ -104,16 +104,27 @@ function relayFrame(kind: number, packet: ArrayBuffer): ArrayBuffer {
 
 /** Everything known about one remote peer's link. */
 export interface LinkReport {
+  /** The remote peer's player index. */
   readonly peer: number;
+  /** The remote peer's status. */
   readonly status: PeerStatus;
+  /** The route engine packets take now: P2P or the server relay. */
   readonly route: Route;
+  /** True when the link's inputs channel is open. */
   readonly open: boolean;
+  /** The last connection type read (null before the first). */
   readonly connection: ConnectionInfo | null;
+  /** Every connection type read, in order (changes only). */
   readonly connectionHistory: readonly ConnectionInfo[];
+  /** The link's health. */
   readonly health: LinkHealth;
+  /** ICE restarts on this link so far. */
   readonly iceRestarts: number;
+  /** Switches of the route to the relay. */
   readonly failovers: number;
+  /** Switches back from the relay to P2P once P2P was healthy again. */
   readonly recoveries: number;
+  /** Engine packets per route, each way. */
   readonly counters: Readonly<RouteCounters>;
   /** Reliable engine messages (resync chunks) this link carried. */
   readonly reliable: Readonly<ReliableCounters>;
