@@ -46,6 +46,7 @@ export interface JoinGameOptions extends EngineSettings {
   queue?: string;
   /** Players in the session, 2..8. */
   players: number;
+  /** Display name sent when joining (at most 64 characters, no control characters); the server defaults it to `Player <index+1>`. */
   name?: string;
   /** Where the engine runs: a Worker, or a function making one once the session is known. */
   engine: EngineThread | ((assignment: Assignment) => EngineThread);
@@ -109,8 +110,11 @@ export interface NetSession extends Omit<Session, 'exportSessionMetrics'> {
   exportSessionMetrics(): Promise<SessionMetrics>;
   /** Upload progress of research reports (null when research is off). */
   uploads(): UploadStatus | null;
+  /** The server's assignment: session, this peer's player index, the players. */
   readonly assignment: Assignment;
+  /** The mesh carrying engine packets to the other peers. */
   readonly mesh: MeshTransport;
+  /** The signaling connection to the server. */
   readonly signaling: SignalingClient;
   /** Per-link reports: route, connection type, health, counters. */
   links(): LinkReport[];
@@ -123,6 +127,7 @@ export interface NetSession extends Omit<Session, 'exportSessionMetrics'> {
    * Its data is kept.
    */
   onEnded(handler: (e: SessionEnded) => void): () => void;
+  /** How the session ended, or null while it is running. */
   readonly ended: SessionEnded | null;
 }
 

@@ -21,7 +21,9 @@ import { Emitter } from '../src/engine/events.ts';
 export interface ConnectionInfo {
   /** The link's type: `relay` if either side relays, else the "most indirect" of the two. */
   readonly type: CandidateType;
+  /** Candidate type of the local end of the selected pair. */
   readonly localType: CandidateType;
+  /** Candidate type of the remote end of the selected pair. */
   readonly remoteType: CandidateType;
   /** Transport protocol of the local candidate (`udp` / `tcp`). */
   readonly protocol: string;

@@ -19,7 +19,7 @@ export {
   type SessionEnded,
 } from './connect.ts';
 export type { SignalingOptions } from './signaling.ts';
-export type { LinkReport, MeshConfig } from './mesh.ts';
+export type { LinkReport, MeshConfig, ReliableCounters, RouteCounters } from './mesh.ts';
 export type { ConnectionConfig, LinkConfig } from './peer-link.ts';
 export type { HealthConfig, LinkHealth } from './link-health.ts';
 export type { ConnectionInfo, ConnectionTypeConfig } from './connection-type.ts';
@@ -40,7 +40,9 @@ export type { SessionMetrics } from './research.ts';
 export type { UploadStatus } from './uploader.ts';
 export type { Assignment } from '../src/signaling/events.ts';
 export type { HostConfig, HostEvent, HostMetrics, HostStats, RenderFrame, TickSample } from '../worker/api.ts';
-export type { EngineStats, PeerStats } from '../src/engine/types.ts';
+export type { EngineStats, MalformedReason, PeerStats } from '../src/engine/types.ts';
+export type { DecodeErrorCode } from '../src/protocol/messages.ts';
+export type { LinkReportData, ReportAck, SessionReport } from '../src/research/report.ts';
 export type { GameResolver } from '../worker/engine-host.ts';
 export type { Game } from '../src/engine/game.ts';
 export { NetrollError, ErrorCode, type ErrorInfo } from '../src/contracts/errors.ts';

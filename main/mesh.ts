@@ -61,18 +61,25 @@ export function meshConfig(config: MeshConfig = {}): Required<MeshConfig> {
 
 /** Engine packets per route, each way. */
 export interface RouteCounters {
+  /** Engine packets sent to this peer on the P2P data channel. */
   packetsViaP2P: number;
+  /** Engine packets sent to this peer through the server relay. */
   packetsViaRelay: number;
+  /** Engine packets received from this peer on the P2P data channel. */
   receivedViaP2P: number;
+  /** Engine packets received from this peer through the server relay. */
   receivedViaRelay: number;
 }
 
 /** Reliable engine messages per route, each way, and relay frames dropped as malformed. */
 export interface ReliableCounters {
+  /** Reliable messages sent to this peer on the P2P reliable control channel. */
   sentViaP2P: number;
+  /** Reliable messages sent to this peer through the server relay. */
   sentViaRelay: number;
   /** Reliable messages that found neither an open control channel nor the relay (dropped). */
   unsent: number;
+  /** Reliable messages received from this peer (either route). */
   received: number;
   /** Relay frames whose kind byte is unknown, or that are empty: counted and dropped. */
   badRelayFrames: number;
@@ -97,16 +104,27 @@ function relayFrame(kind: number, packet: ArrayBuffer): ArrayBuffer {
 
 /** Everything known about one remote peer's link. */
 export interface LinkReport {
+  /** The remote peer's player index. */
   readonly peer: number;
+  /** The remote peer's status. */
   readonly status: PeerStatus;
+  /** The route engine packets take now: P2P or the server relay. */
   readonly route: Route;
+  /** True when the link's inputs channel is open. */
   readonly open: boolean;
+  /** The last connection type read (null before the first). */
   readonly connection: ConnectionInfo | null;
+  /** Every connection type read, in order (changes only). */
   readonly connectionHistory: readonly ConnectionInfo[];
+  /** The link's health. */
   readonly health: LinkHealth;
+  /** ICE restarts on this link so far. */
   readonly iceRestarts: number;
+  /** Switches of the route to the relay. */
   readonly failovers: number;
+  /** Switches back from the relay to P2P once P2P was healthy again. */
   readonly recoveries: number;
+  /** Engine packets per route, each way. */
   readonly counters: Readonly<RouteCounters>;
   /** Reliable engine messages (resync chunks) this link carried. */
   readonly reliable: Readonly<ReliableCounters>;

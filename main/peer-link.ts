@@ -30,8 +30,11 @@ export interface ConnectionConfig {
 
 /** Settings of every link, one small config per layer. */
 export interface LinkConfig {
+  /** ICE transport policy, ICE restarts and channel re-opening. */
   connection?: ConnectionConfig;
+  /** Link-health monitoring settings. */
   health?: HealthConfig;
+  /** How the connection type is read from `getStats()`. */
   connectionType?: ConnectionTypeConfig;
 }
 

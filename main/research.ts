@@ -22,14 +22,21 @@ export { ReportUploader, type UploadStatus } from './uploader.ts';
 
 /** Everything this peer knows about its session (`exportSessionMetrics()` of a networked session). */
 export interface SessionMetrics extends HostMetrics {
+  /** The session's id, from the assignment. */
   readonly sessionId: string;
+  /** This peer's player index, from the assignment. */
   readonly playerIndex: number;
+  /** One report per link to a remote peer, with its history. */
   readonly links: LinkReportData[];
   /** Tab-hidden periods, ms since the session started (`end` null while hidden). */
   readonly hiddenPeriods: { start: number; end: number | null }[];
+  /** Episodes played, with their frame ranges and seeds. */
   readonly episodesWithSeeds: { episode: number; startFrame: number; endFrame: number; seed: number }[];
+  /** Rollback count, depth histogram, total time (ms) and deepest rollback. */
   readonly rollbacks: SessionReport['rollbacks'];
+  /** Relay failovers, summed over the links. */
   readonly relayFailovers: number;
+  /** ICE restarts, summed over the links. */
   readonly iceRestarts: number;
 }
 

@@ -21,10 +21,15 @@ export interface UploaderOptions {
 
 /** Where a session's research report uploads stand: sent, acknowledged, pending, last error. */
 export interface UploadStatus {
+  /** Uploads the server acknowledged as accepted. */
   readonly acked: number;
+  /** HTTP attempts made so far, retries included. */
   readonly attempts: number;
+  /** True while a report is still queued for upload. */
   readonly pending: boolean;
+  /** Why the latest attempt failed (the server's error, the HTTP status or the exception message); null after a success. */
   readonly lastError: string | null;
+  /** The server's most recent accepting acknowledgement, or null before the first. */
   readonly lastAck: ReportAck | null;
 }
 
