@@ -19,7 +19,7 @@ step('node', ['scripts/ensure-system.mjs']);
 step('npm', ['run', '--silent', 'typecheck']);
 step('node', ['scripts/lint.mjs']);
 step('node', ['scripts/build.mjs']);
-step('node', ['scripts/api-report.mjs']);
+step('node', ['scripts/api-report.mjs', '--strict-members']);
 step('npx', ['vitest', 'run']);
 
 let canNamespace = false;
