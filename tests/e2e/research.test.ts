@@ -147,7 +147,11 @@ describe('uploads during a session', () => {
     const hidden = JSON.parse(metrics.find((m) => m.player_index === stay)!.hidden_periods) as { start: number; end: number }[];
     expect(hidden).toHaveLength(1);
     expect(hidden[0]!.end - hidden[0]!.start).toBeGreaterThanOrEqual(590);
-    expect(JSON.parse(metrics.find((m) => m.player_index === gone)!.hidden_periods)).toEqual([]);
+    // The closed page was never hidden while it played. Closing a tab hides it first, and the
+    // upload it sends on that hide may record the start of that last, never-ending period.
+    const goneHidden = JSON.parse(metrics.find((m) => m.player_index === gone)!.hidden_periods) as { start: number; end: number | null }[];
+    expect(goneHidden.filter((h) => h.end !== null)).toEqual([]);
+    expect(goneHidden.length).toBeLessThanOrEqual(1);
     // Links: connected host-to-host; the stayer's link then failed over to the server relay when its peer vanished.
     const links = store.rows('links', sessionId) as { player_index: number; connection_type: string; connection_history: string }[];
     const history = (player: number) => (JSON.parse(links.find((l) => l.player_index === player)!.connection_history) as { type: string }[]).map((c) => c.type);
