@@ -4,9 +4,10 @@
  * Controlled over the IPC channel: `{ id, cmd, ...args }` → `{ id, ok, result | error }`.
  * Exits when the parent goes away.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Session as InspectorSession } from 'node:inspector';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { startServer, type RunningServer } from '../server/app.ts';
 import type { ServerOptions } from '../server/config.ts';
@@ -18,6 +19,7 @@ type Request = { id: number; cmd: string; [k: string]: unknown };
 let server: RunningServer | undefined;
 let dataDir: string | undefined;
 let lag: IntervalHistogram | undefined;
+let profiler: InspectorSession | undefined;
 let lagSince: { cpu: NodeJS.CpuUsage; at: number; elu: ReturnType<typeof performance.eventLoopUtilization> } | undefined;
 
 const ms = (ns: number): number => Math.round((ns / 1e6) * 10) / 10;
@@ -64,6 +66,28 @@ const commands: Record<string, (r: Request) => unknown> = {
     };
     lag = undefined;
     return result;
+  },
+  /** Starts the V8 CPU profiler (the `--cpu-prof` option of bench/abuse.ts). */
+  async profileStart() {
+    profiler = new InspectorSession();
+    profiler.connect();
+    const post = (method: string, params?: object) =>
+      new Promise<unknown>((res, rej) => profiler!.post(method, params, (err, out) => (err ? rej(err) : res(out))));
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 250 });
+    await post('Profiler.start');
+  },
+  /** Stops the profiler and writes the profile (a `.cpuprofile` for DevTools) to `file`. */
+  async profileStop(r) {
+    const session = profiler;
+    if (!session) throw new Error('profileStart first');
+    const out = await new Promise<{ profile: unknown }>((res, rej) =>
+      session.post('Profiler.stop', (err, o) => (err ? rej(err) : res(o as { profile: unknown }))),
+    );
+    session.disconnect();
+    profiler = undefined;
+    writeFileSync(String(r['file']), JSON.stringify(out.profile));
+    return { file: r['file'] };
   },
   mem() {
     const m = process.memoryUsage();

@@ -137,6 +137,9 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   const drops: { current?: DropCounters } = {};
   const io: NetrollServer = new Server(httpServer, {
     serveClient: false,
+    // No per-message compression (also engine.io's default): relay packets are small and
+    // binary, and deflating each message would cost CPU (and memory per connection) for nothing.
+    perMessageDeflate: false,
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     ...(cors ? { cors } : {}),
     // Runs at every handshake (WebSocket and long-polling), before any state is made.

@@ -11,6 +11,7 @@ import {
   ErrorCode,
   errorFromIssues,
   joinRequestSchema,
+  isRelayArgs,
   relayArgsSchema,
   signalRequestSchema,
   type Assignment,
@@ -28,6 +29,7 @@ import type { GroupTarget, Lobby, WaitingClient } from './lobby.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { Session, SessionRegistry } from './sessions.ts';
 import type { RejectionCounter } from './stats.ts';
+import { pendingBytes, writeRelay } from './relay-write.ts';
 import { iceServersFor, turnUserId, type IceConfig } from './turn.ts';
 
 /** Events between server instances (none: netroll runs one process). */
@@ -61,29 +63,6 @@ export interface SignalingDeps {
 }
 
 const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave', 'live-stats', 'turn-credentials']);
-
-/** Beyond this many packets waiting in a connection's write buffer it counts as over any byte threshold. */
-const MAX_COUNTED_PACKETS = 2048;
-
-/**
- * Bytes waiting to be written to `socket`'s client: engine.io's write buffer
- * plus what the WebSocket has not handed to the kernel yet.
- */
-export function pendingBytes(socket: NetrollSocket): number {
-  // engine.io keeps these internals untyped: read them as unknown and check each.
-  const writeBuffer: unknown = Reflect.get(socket.conn, 'writeBuffer');
-  const buffer: readonly unknown[] = Array.isArray(writeBuffer) ? writeBuffer : [];
-  if (buffer.length >= MAX_COUNTED_PACKETS) return Infinity;
-  const transport: unknown = Reflect.get(socket.conn, 'transport');
-  const ws: unknown = transport !== null && typeof transport === 'object' ? Reflect.get(transport, 'socket') : undefined;
-  const buffered: unknown = ws !== null && typeof ws === 'object' ? Reflect.get(ws, 'bufferedAmount') : undefined;
-  let bytes = typeof buffered === 'number' ? buffered : 0;
-  for (const p of buffer) {
-    const d: unknown = p !== null && typeof p === 'object' ? Reflect.get(p, 'data') : undefined;
-    bytes += typeof d === 'string' ? d.length : d instanceof ArrayBuffer || ArrayBuffer.isView(d) ? d.byteLength : 16;
-  }
-  return bytes;
-}
 
 /** Counters of what backpressure and byte budgets dropped (for stats). */
 export interface DropCounters {
@@ -280,12 +259,19 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
 
     const handleRelay = (args: unknown[]): void => {
       if (!allowed('relay')) return;
-      const parsed = relayArgsSchema.safeParse(args);
-      if (!parsed.success) {
-        reject(errorFromIssues('relay', parsed.error.issues, ['to', 'packet']));
-        return;
+      let to: number;
+      let packet: ArrayBuffer | Uint8Array;
+      if (isRelayArgs(args)) {
+        // The usual case, checked without building a zod result for each packet.
+        [to, packet] = args;
+      } else {
+        const parsed = relayArgsSchema.safeParse(args);
+        if (!parsed.success) {
+          reject(errorFromIssues('relay', parsed.error.issues, ['to', 'packet']));
+          return;
+        }
+        [to, packet] = parsed.data;
       }
-      const [to, packet] = parsed.data;
       const route = peer('relay', to);
       if ('code' in route) {
         reject(route);
@@ -321,7 +307,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         drops.relayBackpressure++;
         return;
       }
-      route.target.emit('relay', route.from, toArrayBuffer(packet));
+      writeRelay(route.target, route.from, ownedBytes(packet));
       sessions.recordRelay(route.session, bytes);
     };
 
@@ -400,10 +386,14 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
   return drops;
 }
 
-/** The bytes of `packet` as an ArrayBuffer of exactly that length (copied from views). */
-function toArrayBuffer(packet: ArrayBuffer | Uint8Array): ArrayBuffer {
-  if (packet instanceof ArrayBuffer) return packet;
-  const copy = new Uint8Array(packet.byteLength);
+/**
+ * The bytes of `packet` in a buffer of their own: a packet received is often a
+ * view into the larger chunk read from the network, which a queued packet
+ * would otherwise keep alive. Small copies come from Node's buffer pool.
+ */
+function ownedBytes(packet: ArrayBuffer | Uint8Array): Uint8Array {
+  if (packet instanceof ArrayBuffer) return new Uint8Array(packet);
+  const copy = Buffer.allocUnsafe(packet.byteLength);
   copy.set(packet);
-  return copy.buffer;
+  return copy;
 }

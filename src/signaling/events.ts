@@ -151,6 +151,21 @@ export const relayArgsSchema = z.tuple([playerIndexSchema, relayPacketSchema], {
   error: 'relay takes exactly (to, packet)',
 });
 
+/**
+ * The cheap check of the server's relay hot path: true exactly when `args`
+ * is `(to, packet)` with `to` an integer player index and `packet` binary of
+ * 1..{@link MAX_RELAY_PACKET_BYTES} bytes, which {@link relayArgsSchema}
+ * accepts too. Anything else goes through the schema, for its error message.
+ */
+export function isRelayArgs(args: readonly unknown[]): args is readonly [number, ArrayBuffer | Uint8Array] {
+  if (args.length !== 2) return false;
+  const to = args[0];
+  const packet = args[1];
+  if (typeof to !== 'number' || !Number.isInteger(to) || to < 0 || to > MAX_SESSION_PLAYERS - 1) return false;
+  if (!(packet instanceof Uint8Array) && !(packet instanceof ArrayBuffer)) return false;
+  return packet.byteLength > 0 && packet.byteLength <= MAX_RELAY_PACKET_BYTES;
+}
+
 /** `live-stats`: what a playing client reports every few seconds (for the live dashboard). */
 export const liveStatsSchema = z.strictObject({
   frame: z.number().int().nonnegative(),
