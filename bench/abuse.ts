@@ -152,6 +152,10 @@ interface Lag {
   meanMs: number;
   cpuShare: number;
   elu: number;
+  userUs: number;
+  systemUs: number;
+  readSyscalls?: number;
+  writeSyscalls?: number;
 }
 interface Stats {
   clients: number;
@@ -674,6 +678,13 @@ async function load(): Promise<void> {
         lagMaxMs: lag.maxMs,
         serverCpuShare: lag.cpuShare,
         serverCpuUsPerMessage: messages > 0 ? Math.round((serverCpuUs / messages) * 10) / 10 : null,
+        // User time is the server's own work; system time also depends on how the kernel
+        // accounts loopback delivery (on a busy machine more of it runs in ksoftirqd, not here).
+        serverUserUsPerMessage: messages > 0 ? Math.round((lag.userUs / messages) * 10) / 10 : null,
+        serverSystemUsPerMessage: messages > 0 ? Math.round((lag.systemUs / messages) * 10) / 10 : null,
+        ...(lag.writeSyscalls !== undefined && messages > 0
+          ? { serverWriteSyscallsPerMessage: round2(lag.writeSyscalls / messages), serverReadSyscallsPerMessage: round2((lag.readSyscalls ?? 0) / messages) }
+          : {}),
         messagesPerSecond: Math.round(messages / seconds),
         loadGeneratorCpuShare: genRun.cpuShare,
         ...(machineCores !== undefined
@@ -711,6 +722,9 @@ async function load(): Promise<void> {
       load1000ServerCpuShare: median(lags.map((l) => l.cpuShare)),
       load1000ServerElu: median(lags.map((l) => l.elu)),
       load1000LoadGeneratorCpuShare: median(perRun.map((r) => Number(r['loadGeneratorCpuShare']))),
+      load1000ServerUserUsPerMessage: median(perRun.map((r) => Number(r['serverUserUsPerMessage']))),
+      load1000ServerWriteSyscallsPerMessage: median(perRun.map((r) => Number(r['serverWriteSyscallsPerMessage']))),
+      load1000OtherCpuCores: median(perRun.map((r) => Number(r['otherCpuCores']))),
       load1000ServerLogLines: serverLog.length - logLines0,
       load1000PerRun: perRun,
     });

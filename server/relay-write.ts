@@ -8,8 +8,9 @@
  * attachment. Emitted the usual way, engine.io writes the header at once and
  * the attachment only after that write completes: two WebSocket frames in two
  * `writev` system calls, which were half of the server's CPU time under load.
- * {@link writeRelay} queues both packets before engine.io flushes, and corks
- * the TCP socket around that flush, so both frames leave in one `writev`.
+ * {@link writeRelay} queues both packets before engine.io flushes, and
+ * {@link coalesceFlushes} corks the TCP socket around every flush, so both
+ * frames (and anything else queued with them) leave in one `writev`.
  * The frames on the wire are exactly those `socket.emit('relay', from, bytes)`
  * sends (socket.io protocol 5, main namespace, no ack).
  *
@@ -36,9 +37,9 @@ interface EngineConn {
 interface TransportParts {
   /** The `ws` WebSocket (`bufferedAmount`), if this is the websocket transport. */
   readonly ws: { readonly bufferedAmount: number } | undefined;
-  /** The TCP socket under it, for corking, if reachable. */
+  /** The TCP socket under the WebSocket, for corking, if reachable. */
   readonly tcp: NetSocket | undefined;
-  /** Whether `writable` can be toggled and `flush` called to write several packets at once. */
+  /** Whether `writable` can be toggled and `flush` called to write several packets at once (a WebSocket only). */
   readonly canBatch: boolean;
 }
 
@@ -53,7 +54,7 @@ function transportParts(conn: object, transport: object): TransportParts {
   const ws = t['name'] === 'websocket' && isObject(t['socket']) ? (t['socket'] as Record<string, unknown>) : undefined;
   const wsOk = ws !== undefined && typeof ws['bufferedAmount'] === 'number';
   const tcp = ws !== undefined && isObject(ws['_socket']) && typeof (ws['_socket'] as Record<string, unknown>)['cork'] === 'function' ? (ws['_socket'] as unknown as NetSocket) : undefined;
-  const canBatch = typeof t['writable'] === 'boolean' && typeof (conn as Record<string, unknown>)['flush'] === 'function' && Array.isArray((conn as Record<string, unknown>)['writeBuffer']);
+  const canBatch = wsOk && typeof t['writable'] === 'boolean' && typeof (conn as Record<string, unknown>)['flush'] === 'function' && Array.isArray((conn as Record<string, unknown>)['writeBuffer']);
   parts = { ws: wsOk ? (ws as { bufferedAmount: number }) : undefined, tcp, canBatch };
   partsByTransport.set(transport, parts);
   return parts;
@@ -85,27 +86,46 @@ export function pendingBytes(socket: NetrollSocket): number {
 const RELAY_HEADERS: readonly string[] = Array.from({ length: 8 }, (_, from) => `51-${JSON.stringify(['relay', from, { _placeholder: true, num: 0 }])}`);
 
 /**
+ * Makes every flush of `socket`'s engine.io write buffer one `writev`: the
+ * TCP socket is corked on engine.io's `flush` event (emitted just before the
+ * buffered packets go to the transport) and uncorked on its `drain` event
+ * (emitted just after). Without this each WebSocket frame is its own system
+ * call. Call once per connection.
+ */
+export function coalesceFlushes(socket: NetrollSocket): void {
+  const conn = socket.conn as unknown as EngineConn & { on(event: 'flush' | 'drain', listener: () => void): unknown };
+  let corked: NetSocket | undefined;
+  conn.on('flush', () => {
+    corked = transportParts(conn, conn.transport).tcp;
+    corked?.cork();
+  });
+  conn.on('drain', () => {
+    corked?.uncork();
+    corked = undefined;
+  });
+}
+
+/**
  * Sends `relay(from, packet)` to `socket`'s client: the same frames as
- * `socket.emit('relay', from, packet)`, in one write when the connection is
- * a WebSocket that is not busy writing (otherwise as `emit` would).
+ * `socket.emit('relay', from, packet)`, flushed together (with
+ * {@link coalesceFlushes}: in one write) instead of one after the other.
  */
 export function writeRelay(socket: NetrollSocket, from: number, packet: Uint8Array): void {
-  const conn = socket.conn as unknown as EngineConn & { flush?: () => void };
+  const conn = socket.conn as unknown as EngineConn;
   const header = RELAY_HEADERS[from];
   // socket.io drops what is emitted to a connection that is not open; so does this.
   if (conn.readyState !== 'open') return;
   if (header === undefined) throw new RangeError(`relay: no player ${from}`);
   const transport = conn.transport as { writable?: boolean };
   const parts = transportParts(conn, transport);
-  if (!parts.canBatch || !parts.tcp || transport.writable !== true) {
-    // Not a WebSocket, or a write is in progress (engine.io then queues both
-    // packets and writes them together once it completes).
+  if (!parts.canBatch || transport.writable !== true) {
+    // Not batchable, or a write is in progress: engine.io queues both packets
+    // and writes them with whatever else waits once that write completes.
     conn.write(header);
     conn.write(packet);
     return;
   }
-  // Queue both packets (engine.io flushes only a writable transport), then
-  // flush them together into the corked TCP socket: one writev.
+  // Queue both packets (engine.io flushes only a writable transport), then flush them together.
   transport.writable = false;
   try {
     conn.write(header);
@@ -113,10 +133,5 @@ export function writeRelay(socket: NetrollSocket, from: number, packet: Uint8Arr
   } finally {
     transport.writable = true;
   }
-  parts.tcp.cork();
-  try {
-    conn.flush!();
-  } finally {
-    parts.tcp.uncork();
-  }
+  (conn as unknown as { flush(): void }).flush();
 }

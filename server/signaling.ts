@@ -29,7 +29,7 @@ import type { GroupTarget, Lobby, WaitingClient } from './lobby.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { Session, SessionRegistry } from './sessions.ts';
 import type { RejectionCounter } from './stats.ts';
-import { pendingBytes, writeRelay } from './relay-write.ts';
+import { coalesceFlushes, pendingBytes, writeRelay } from './relay-write.ts';
 import { iceServersFor, turnUserId, type IceConfig } from './turn.ts';
 
 /** Events between server instances (none: netroll runs one process). */
@@ -100,6 +100,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       socket.disconnect(true);
       return;
     }
+    coalesceFlushes(socket);
     const relayBytes = new TokenBucket(config.limits.relayBytesPerSocket, now());
     /** Relay bytes of this connection dropped by its own budget since its last accepted packet. */
     let overBudgetBytes = 0;
