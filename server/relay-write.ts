@@ -15,47 +15,48 @@
  * sends (socket.io protocol 5, main namespace, no ack).
  *
  * This reads engine.io 6 and ws 8 internals that their typings do not
- * declare. Every field is checked when first seen on a transport and cached
- * per transport object (a connection that upgrades gets a new one); when one
- * is missing the code falls back to the documented path (`emit`), so an
- * upgrade of either library can only make this slower, never wrong.
+ * declare (`flush`, `writeBuffer`, the WebSocket and its TCP socket). Each is
+ * checked when first seen on a transport and cached per transport object (a
+ * connection that upgrades gets a new one); when one is missing, the packets
+ * go through engine.io's public `write` one after the other, so an upgrade of
+ * either library can only make this slower, never wrong.
  */
-import type { Socket as NetSocket } from 'node:net';
+import { Socket as NetSocket } from 'node:net';
 import type { NetrollSocket } from './signaling.ts';
 
 /** Beyond this many packets waiting in a connection's write buffer it counts as over any byte threshold. */
 const MAX_COUNTED_PACKETS = 2048;
 
-/** What this module uses of an engine.io connection (`socket.conn`). */
-interface EngineConn {
-  readonly readyState: string;
-  readonly transport: object;
-  write(data: string | Uint8Array, options?: { compress?: boolean }): unknown;
-}
+/** The engine.io connection under a socket.io socket. */
+type EngineConn = NetrollSocket['conn'];
+/** One engine.io transport (websocket or polling). */
+type Transport = EngineConn['transport'];
 
-/** The internals of one transport, looked up once. */
+/** The internals of one transport, looked up and checked once. */
 interface TransportParts {
-  /** The `ws` WebSocket (`bufferedAmount`), if this is the websocket transport. */
-  readonly ws: { readonly bufferedAmount: number } | undefined;
+  /** The `ws` WebSocket (for `bufferedAmount`), if this is the websocket transport. */
+  readonly ws: object | undefined;
   /** The TCP socket under the WebSocket, for corking, if reachable. */
   readonly tcp: NetSocket | undefined;
-  /** Whether `writable` can be toggled and `flush` called to write several packets at once (a WebSocket only). */
-  readonly canBatch: boolean;
+  /** engine.io's (untyped) `flush` of this connection, if several packets can be queued and written at once (a WebSocket only). */
+  readonly flush: (() => void) | undefined;
 }
 
-const partsByTransport = new WeakMap<object, TransportParts>();
+const partsByTransport = new WeakMap<Transport, TransportParts>();
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
-
-function transportParts(conn: object, transport: object): TransportParts {
+function transportParts(conn: EngineConn, transport: Transport): TransportParts {
   let parts = partsByTransport.get(transport);
   if (parts) return parts;
-  const t = transport as Record<string, unknown>;
-  const ws = t['name'] === 'websocket' && isObject(t['socket']) ? (t['socket'] as Record<string, unknown>) : undefined;
-  const wsOk = ws !== undefined && typeof ws['bufferedAmount'] === 'number';
-  const tcp = ws !== undefined && isObject(ws['_socket']) && typeof (ws['_socket'] as Record<string, unknown>)['cork'] === 'function' ? (ws['_socket'] as unknown as NetSocket) : undefined;
-  const canBatch = wsOk && typeof t['writable'] === 'boolean' && typeof (conn as Record<string, unknown>)['flush'] === 'function' && Array.isArray((conn as Record<string, unknown>)['writeBuffer']);
-  parts = { ws: wsOk ? (ws as { bufferedAmount: number }) : undefined, tcp, canBatch };
+  const socket: unknown = transport.name === 'websocket' ? Reflect.get(transport, 'socket') : undefined;
+  const ws = socket !== null && typeof socket === 'object' && typeof Reflect.get(socket, 'bufferedAmount') === 'number' ? socket : undefined;
+  const tcp: unknown = ws ? Reflect.get(ws, '_socket') : undefined;
+  const flush: unknown = Reflect.get(conn, 'flush');
+  const canBatch = ws !== undefined && typeof transport.writable === 'boolean' && Array.isArray(Reflect.get(conn, 'writeBuffer')) && typeof flush === 'function';
+  parts = {
+    ws,
+    tcp: tcp instanceof NetSocket ? tcp : undefined,
+    flush: canBatch ? (): void => void Reflect.apply(flush, conn, []) : undefined,
+  };
   partsByTransport.set(transport, parts);
   return parts;
 }
@@ -65,14 +66,15 @@ function transportParts(conn: object, transport: object): TransportParts {
  * plus what the WebSocket has not handed to the kernel yet.
  */
 export function pendingBytes(socket: NetrollSocket): number {
-  const conn = socket.conn as unknown as EngineConn & { writeBuffer?: unknown };
-  const buffer = conn.writeBuffer;
+  const conn = socket.conn;
+  const buffer: unknown = Reflect.get(conn, 'writeBuffer');
   const packets: readonly unknown[] = Array.isArray(buffer) ? buffer : [];
   if (packets.length >= MAX_COUNTED_PACKETS) return Infinity;
   const { ws } = transportParts(conn, conn.transport);
-  let bytes = ws ? ws.bufferedAmount : 0;
+  const buffered: unknown = ws ? Reflect.get(ws, 'bufferedAmount') : 0;
+  let bytes = typeof buffered === 'number' ? buffered : 0;
   for (const p of packets) {
-    const d: unknown = isObject(p) ? p['data'] : undefined;
+    const d: unknown = p !== null && typeof p === 'object' ? Reflect.get(p, 'data') : undefined;
     bytes += typeof d === 'string' ? d.length : d instanceof ArrayBuffer || ArrayBuffer.isView(d) ? d.byteLength : 16;
   }
   return bytes;
@@ -93,7 +95,7 @@ const RELAY_HEADERS: readonly string[] = Array.from({ length: 8 }, (_, from) => 
  * call. Call once per connection.
  */
 export function coalesceFlushes(socket: NetrollSocket): void {
-  const conn = socket.conn as unknown as EngineConn & { on(event: 'flush' | 'drain', listener: () => void): unknown };
+  const conn = socket.conn;
   let corked: NetSocket | undefined;
   conn.on('flush', () => {
     corked = transportParts(conn, conn.transport).tcp;
@@ -111,15 +113,15 @@ export function coalesceFlushes(socket: NetrollSocket): void {
  * {@link coalesceFlushes}: in one write) instead of one after the other.
  */
 export function writeRelay(socket: NetrollSocket, from: number, packet: Uint8Array): void {
-  const conn = socket.conn as unknown as EngineConn;
+  const conn = socket.conn;
   const header = RELAY_HEADERS[from];
   // socket.io drops what is emitted to a connection that is not open; so does this.
   if (conn.readyState !== 'open') return;
   if (header === undefined) throw new RangeError(`relay: no player ${from}`);
-  const transport = conn.transport as { writable?: boolean };
-  const parts = transportParts(conn, transport);
-  if (!parts.canBatch || transport.writable !== true) {
-    // Not batchable, or a write is in progress: engine.io queues both packets
+  const transport = conn.transport;
+  const { flush } = transportParts(conn, transport);
+  if (!flush || !transport.writable) {
+    // Not a WebSocket, or a write is in progress: engine.io queues both packets
     // and writes them with whatever else waits once that write completes.
     conn.write(header);
     conn.write(packet);
@@ -133,5 +135,5 @@ export function writeRelay(socket: NetrollSocket, from: number, packet: Uint8Arr
   } finally {
     transport.writable = true;
   }
-  (conn as unknown as { flush(): void }).flush();
+  flush();
 }

@@ -6,7 +6,7 @@
  */
 import { io as ioClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import { isRelayArgs, MAX_RELAY_PACKET_BYTES, relayArgsSchema } from '../../src/signaling/events.ts';
+import { isRelayArgs, MAX_RELAY_PACKET_BYTES, relayArgsSchema, type JoinReply } from '../../src/signaling/events.ts';
 import { joinAll, serverPerTest, until, type ClientSocket } from './helpers.ts';
 
 describe('relay writes (real server)', () => {
@@ -43,7 +43,7 @@ describe('relay writes (real server)', () => {
     try {
       const assigned = [a, b].map((s) => new Promise<{ playerIndex: number }>((r) => s.once('assigned', r)));
       for (const s of [a, b]) {
-        const reply = await s.timeout(3000).emitWithAck('join', { queue: 'poll', players: 2 });
+        const reply = await new Promise<JoinReply>((r) => s.emit('join', { queue: 'poll', players: 2 }, r));
         expect(reply.ok).toBe(true);
       }
       const [pa, pb] = await Promise.all(assigned);
