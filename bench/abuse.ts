@@ -665,7 +665,7 @@ async function load(): Promise<void> {
       const after = await stats();
       const messages = after.relayedPackets - before.relayedPackets + (after.signalsForwarded - before.signalsForwarded);
       const seconds = genRun.wallMs / 1000;
-      const serverCpuUs = lag.cpuShare * seconds * 1e6;
+      const serverCpuUs = lag.userUs + lag.systemUs;
       messagesTotal += messages;
       serverCpuUsTotal += serverCpuUs;
       // The machine's busy cores over the run, and what was left after the server, the
