@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Server } from 'socket.io';
 import { MAX_RELAY_PACKET_BYTES, MAX_SIGNAL_DATA_BYTES } from '../src/signaling/events.ts';
 import { ConfigError, resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
@@ -22,6 +22,9 @@ import { addResearchRoutes, type ResearchRouteDeps } from './research/routes.ts'
 import { ResearchStore } from './research/store.ts';
 
 /** A started server. */
+
+/** How long close() waits for WebSocket close handshakes before ending the connections left. */
+const CLOSE_GRACE_MS = 500;
 export interface RunningServer {
   /** Base URL to reach it, e.g. `http://127.0.0.1:8080` (loopback when listening on all interfaces). */
   readonly url: string;
@@ -135,6 +138,13 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   const cors =
     cfg.corsOrigins.length === 0 ? undefined : { origin: cfg.corsOrigins.includes('*') ? '*' : [...cfg.corsOrigins] };
   const drops: { current?: DropCounters } = {};
+  // Every TCP connection, upgraded ones included, so close() can end those whose peer stopped
+  // reading (a WebSocket close handshake would otherwise wait for it).
+  const connections = new Set<Socket>();
+  httpServer.on('connection', (socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   const io: NetrollServer = new Server(httpServer, {
     serveClient: false,
     // No per-message compression (also engine.io's default): relay packets are small and
@@ -235,6 +245,10 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
           resolve();
         });
         httpServer.closeAllConnections();
+        // Give close handshakes a moment, then end what is left.
+        setTimeout(() => {
+          for (const socket of connections) socket.destroy();
+        }, CLOSE_GRACE_MS).unref();
       })),
   };
 }
