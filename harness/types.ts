@@ -17,7 +17,7 @@ export interface PlayOptions {
   /** joinGame `link` (health, connection type, ICE restarts; the ICE policy is `iceTransportPolicy`). */
   link?: {
     health?: { rttWindow?: number; warnRttMs?: number; criticalRttMs?: number; pingIntervalMs?: number };
-    connection?: { maxIceRestarts?: number; iceRestartTimeoutMs?: number };
+    connection?: { maxIceRestarts?: number; iceRestartTimeoutMs?: number; disconnectedRestartMs?: number; stallRestartMs?: number };
   };
   /** Use this TURN url instead of the assigned ones (same credentials): e.g. a per-page UDP proxy that a test can cut. */
   turnUrl?: string;

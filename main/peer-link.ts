@@ -9,7 +9,7 @@
  * - Two DataChannels: `inputs` (unordered, `maxRetransmits: 0`) carries
  *   engine packets and nothing else; `control` (reliable, ordered) carries
  *   the link's health pings and application control messages.
- * - ICE restart on `failed` (or `disconnected` for 2 s), at most
+ * - ICE restart on `failed` (or `disconnected` for `disconnectedRestartMs`, 2 s), at most
  *   `maxIceRestarts` (3) times. An attempt that has not reconnected within
  *   `iceRestartTimeoutMs` counts as failed and the next one starts; after the
  *   last, the link gives up (`gave-up`, with the reason; it stays on the
@@ -32,6 +32,14 @@ export interface ConnectionConfig {
   maxIceRestarts?: number;
   /** How long one ICE restart attempt may take to reconnect before the next one starts, ms. Default 10,000. */
   iceRestartTimeoutMs?: number;
+  /** How long ICE may stay `disconnected` before a restart, ms (`failed` restarts at once). Default 2,000. */
+  disconnectedRestartMs?: number;
+  /**
+   * Also restart ICE when no pong came back on the control channel for this
+   * long, ms, although ICE still says `connected` (Chromium takes about 5 s of
+   * silence on a TURN path to call it disconnected). 0 = off (default).
+   */
+  stallRestartMs?: number;
   /** Delay before the initiator re-opens a channel that closed, ms. Default 2,000. */
   reopenDelayMs?: number;
 }
@@ -52,7 +60,7 @@ export interface PeerLinkOptions extends LinkSpec, LinkConfig {}
 const now = () => performance.now();
 
 function checkConnection(c: ConnectionConfig): Required<ConnectionConfig> {
-  const out = { iceTransportPolicy: 'all' as RTCIceTransportPolicy, maxIceRestarts: 3, iceRestartTimeoutMs: 10_000, reopenDelayMs: 2000, ...c };
+  const out = { iceTransportPolicy: 'all' as RTCIceTransportPolicy, maxIceRestarts: 3, iceRestartTimeoutMs: 10_000, disconnectedRestartMs: 2000, stallRestartMs: 0, reopenDelayMs: 2000, ...c };
   if (out.iceTransportPolicy !== 'all' && out.iceTransportPolicy !== 'relay') {
     throw new NetrollError(ErrorCode.InvalidOption, `connection.iceTransportPolicy must be 'all' or 'relay', got ${String(out.iceTransportPolicy)}`);
   }
@@ -61,6 +69,12 @@ function checkConnection(c: ConnectionConfig): Required<ConnectionConfig> {
   }
   if (!(Number.isFinite(out.iceRestartTimeoutMs) && out.iceRestartTimeoutMs >= 100)) {
     throw new NetrollError(ErrorCode.InvalidOption, `connection.iceRestartTimeoutMs must be a number of ms >= 100, got ${out.iceRestartTimeoutMs}`);
+  }
+  if (!(Number.isFinite(out.stallRestartMs) && out.stallRestartMs >= 0)) {
+    throw new NetrollError(ErrorCode.InvalidOption, `connection.stallRestartMs must be a number of ms >= 0 (0 = off), got ${out.stallRestartMs}`);
+  }
+  if (!(Number.isFinite(out.disconnectedRestartMs) && out.disconnectedRestartMs >= 0)) {
+    throw new NetrollError(ErrorCode.InvalidOption, `connection.disconnectedRestartMs must be a number of ms >= 0, got ${out.disconnectedRestartMs}`);
   }
   if (!(Number.isFinite(out.reopenDelayMs) && out.reopenDelayMs >= 0)) {
     throw new NetrollError(ErrorCode.InvalidOption, `connection.reopenDelayMs must be a number of ms >= 0, got ${out.reopenDelayMs}`);
@@ -370,7 +384,10 @@ export class PeerLink implements Link {
       return;
     }
     this.sendOnControl(encodePing('ping', this.monitor.nextPing()));
-    this.events.emit('health', this.health());
+    const health = this.health();
+    this.events.emit('health', health);
+    // A path gone silent while ICE still says connected: restart early when configured.
+    if (this.config.stallRestartMs > 0 && health.sincePongMs >= this.config.stallRestartMs && Number.isFinite(health.sincePongMs)) void this.requestRestart();
   }
 
   private onIceState(): void {
@@ -388,7 +405,7 @@ export class PeerLink implements Link {
       this.disconnectTimer = setTimeout(() => {
         this.disconnectTimer = null;
         if (this.pc.iceConnectionState === 'disconnected') void this.requestRestart();
-      }, 2000);
+      }, this.config.disconnectedRestartMs);
     }
   }
 
