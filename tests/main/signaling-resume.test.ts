@@ -130,6 +130,25 @@ describe('SignalingClient resume (real server)', () => {
     expect(a.seated).toBe(false);
   });
 
+  it('a connection the server closed itself (not retried by socket.io) is reconnected and resumed too', async () => {
+    const server = await start();
+    const [a, b] = [client(server.url, 'a'), client(server.url, 'b')];
+    await Promise.all([a.join({ room: 'r', players: 2 }), b.join({ room: 'r', players: 2 })]);
+    const [sa, sb] = [states(a), states(b)];
+    const resumed: number[] = [];
+    for (const c of [a, b]) c.on('peer-resumed', (e) => resumed.push(e.playerIndex));
+    // The server closes one connection (as it does for a relay flood): socket.io does not reconnect such a socket by itself.
+    server.io.sockets.sockets.values().next().value!.disconnect(true);
+    const closedByServer = (seen: SignalingStateChange[]) => seen.some((s) => s.state === 'lost' && s.reason === 'io server disconnect');
+    await until(() => closedByServer(sa) || closedByServer(sb), 'a client to see the server close its connection');
+    const [closed, kept] = closedByServer(sa) ? [a, b] : [b, a];
+    await until(() => closed.state === 'resumed', 'the closed client to resume', 5000);
+    expect(kept.state).toBe('connected'); // the other kept its connection
+    expect(server.stats().sessionList.map((s) => s.present)).toEqual([[0, 1]]);
+    await until(() => resumed.length === 1, 'the other to hear it came back');
+    expect(resumed).toEqual([closed.current!.playerIndex]);
+  });
+
   it('checks its reconnection options', () => {
     expect(() => new SignalingClient({ url: 'http://127.0.0.1:1', reconnectDelayMs: 0 })).toThrow(/reconnectDelayMs/);
     expect(RESUME_STORAGE_KEY).toBe('netroll.resume');
