@@ -12,6 +12,7 @@ import { ConfigError, resolveConfig, type ServerConfig, type ServerOptions } fro
 import { clientIp, IpBudgets } from './ip-budgets.ts';
 import { Router, sendJson, sendText, type RouteHandler } from './http-router.ts';
 import { Lobby } from './lobby.ts';
+import { ResumeTokens } from './resume.ts';
 import { SessionRegistry } from './sessions.ts';
 import { attachSignaling, type DropCounters, type NetrollServer } from './signaling.ts';
 import { createStaticHandler } from './static-files.ts';
@@ -165,12 +166,16 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   const lobby = new Lobby();
   const sessions = new SessionRegistry();
   const rejections = new RejectionCounter();
+  // Resume secrets survive a restart when the key does: configured, or kept in the research store.
+  const resumeTokens = new ResumeTokens(cfg.resumeKey ?? store?.storedSecret('resume-key') ?? ResumeTokens.generateKey());
   drops.current = attachSignaling(io, {
     config: cfg,
     ipBudgets,
     lobby,
     sessions,
     rejections,
+    resumeTokens,
+    sessionTtlMs: cfg.sessionTtl * 1000,
     ...(store
       ? {
           research: {
@@ -179,6 +184,16 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
               store.recordSession({ id: session.id, createdAt: Date.now(), seed: session.seed, players, room: `${target.kind}:${target.name}` });
               live.add(session.id, Date.now(), `${target.kind}:${target.name}`, players);
             },
+            onSessionRestored: (session) => {
+              const players = session.players.map((p) => ({ index: p.index, clientId: p.clientId, name: p.name }));
+              // Already recorded when it formed (the insert is ignored then); recorded now if this store never saw it.
+              store.recordSession({ id: session.id, createdAt: session.createdAt, seed: session.seed, players, room: session.target });
+              if (!live.has(session.id)) {
+                live.add(session.id, session.createdAt, session.target, players);
+                for (const p of players) live.left(session.id, p.index, Date.now());
+              }
+            },
+            onMemberResumed: (sessionId, index) => live.resumed(sessionId, index),
             reportToken: (sessionId, index) => store.reportToken(sessionId, index),
             onLiveStats: (sessionId, index, stats) => live.update(sessionId, index, stats, Date.now()),
             onMemberLeft: (sessionId, index) => live.left(sessionId, index, Date.now()),

@@ -27,6 +27,8 @@ import type { AbuseLimits, RateLimits } from './config.ts';
 import type { IpBudgets } from './ip-budgets.ts';
 import type { GroupTarget, Lobby, WaitingClient } from './lobby.ts';
 import { TokenBucket } from './rate-limit.ts';
+import { resumeHandler } from './resume-handler.ts';
+import { RevokedSeats, ResumeTokens } from './resume.ts';
 import type { Session, SessionRegistry } from './sessions.ts';
 import type { RejectionCounter } from './stats.ts';
 import { coalesceFlushes, pendingBytes, writeRelay } from './relay-write.ts';
@@ -53,16 +55,30 @@ export interface SignalingDeps {
   readonly now?: () => number;
   /** Where unexpected handler failures are reported; defaults to `console.error`. */
   readonly onInternalError?: (err: unknown) => void;
+  /**
+   * Signs and checks resume secrets (see server/resume.ts). Default: a key
+   * generated for this call (secrets then die with the process).
+   */
+  readonly resumeTokens?: ResumeTokens;
+  /** How long after forming a session can be resumed, ms. Default 4 hours. */
+  readonly sessionTtlMs?: number;
   /** Research hooks: record formed sessions, sign report tokens, take live stats. */
   readonly research?: {
     onSessionCreated(session: Session, target: GroupTarget): void;
+    /** A session's registry entry was re-created from a resume secret (e.g. after a restart). */
+    onSessionRestored?(session: Session): void;
+    /** A member took its seat back on a new connection. */
+    onMemberResumed?(sessionId: string, playerIndex: number): void;
     reportToken(sessionId: string, playerIndex: number): string;
     onLiveStats(sessionId: string, playerIndex: number, stats: LiveStats): void;
     onMemberLeft(sessionId: string, playerIndex: number): void;
   };
 }
 
-const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave', 'live-stats', 'turn-credentials']);
+const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave', 'live-stats', 'turn-credentials', 'resume']);
+
+/** Default session lifetime for resume secrets, ms. */
+const DEFAULT_SESSION_TTL_MS = 4 * 3600 * 1000;
 
 /** Counters of what backpressure and byte budgets dropped (for stats). */
 export interface DropCounters {
@@ -76,6 +92,8 @@ export interface DropCounters {
   connectionsRefused: number;
   /** Connections closed for relaying on past their byte budget (`relayFloodDisconnectBytes`). */
   floodDisconnects: number;
+  /** Relay packets dropped because the target seat had no connection (its member is away or resuming). */
+  relayToAbsent: number;
 }
 
 /** Minimum time between two `rate-limited` error events to one client, in ms (drops are always counted). */
@@ -86,7 +104,33 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
   const now = deps.now ?? Date.now;
   const onInternalError = deps.onInternalError ?? ((err: unknown) => console.error('netroll server: handler failed', err instanceof Error ? err.message : err));
   const { lobby, sessions, rejections, config, ipBudgets } = deps;
-  const drops: DropCounters = { relayBackpressure: 0, signalBackpressure: 0, relayOverBudget: 0, connectionsRefused: 0, floodDisconnects: 0 };
+  const drops: DropCounters = { relayBackpressure: 0, signalBackpressure: 0, relayOverBudget: 0, connectionsRefused: 0, floodDisconnects: 0, relayToAbsent: 0 };
+  const tokens = deps.resumeTokens ?? new ResumeTokens(ResumeTokens.generateKey());
+  const sessionTtlMs = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const revoked = new RevokedSeats();
+  /** The assignment of seat `index` of `session`: fresh TURN credentials, its report token and resume secret. */
+  const assignmentFor = (session: Session, index: number): Assignment => {
+    const { iceServers, turn, expiresAt } = iceServersFor(config, turnUserId(session.id, index), now());
+    return {
+      sessionId: session.id,
+      playerIndex: index,
+      players: session.players,
+      seed: session.seed,
+      iceServers,
+      turn,
+      ...(expiresAt !== undefined ? { turnExpiresAt: expiresAt } : {}),
+      ...(deps.research ? { reportToken: deps.research.reportToken(session.id, index) } : {}),
+      resume: tokens.issue({
+        sessionId: session.id,
+        playerIndex: index,
+        seed: session.seed,
+        players: session.players,
+        target: session.target,
+        createdAt: session.createdAt,
+        expiresAt: session.expiresAt,
+      }),
+    };
+  };
   // Room secrets are kept only as salted digests, so stats and memory never hold them.
   const secretSalt = randomBytes(16);
   const secretDigest = (secret: string): string => createHash('sha256').update(secretSalt).update(secret).digest('base64url');
@@ -114,6 +158,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
             relay: new TokenBucket(limits.relay, now()),
           };
     let lastRateNotice = -Infinity;
+    let lastAbsentNotice = -Infinity;
 
     const reject = (error: ErrorInfo): void => {
       rejections.add(error.code);
@@ -215,21 +260,11 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     };
 
     const startSession = (formed: readonly WaitingClient[], target: GroupTarget): void => {
-      const session = sessions.create(formed, now());
+      const t = now();
+      const session = sessions.create(formed, t, { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs });
       deps.research?.onSessionCreated(session, target);
       for (const [index, member] of session.members) {
-        const { iceServers, turn, expiresAt } = iceServersFor(config, turnUserId(session.id, index), now());
-        const assignment: Assignment = {
-          sessionId: session.id,
-          playerIndex: index,
-          players: session.players,
-          seed: session.seed,
-          iceServers,
-          turn,
-          ...(expiresAt !== undefined ? { turnExpiresAt: expiresAt } : {}),
-          ...(deps.research ? { reportToken: deps.research.reportToken(session.id, index) } : {}),
-        };
-        io.sockets.sockets.get(member.socketId)?.emit('assigned', assignment);
+        io.sockets.sockets.get(member.socketId)?.emit('assigned', assignmentFor(session, index));
       }
     };
 
@@ -275,6 +310,15 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       }
       const route = peer('relay', to);
       if ('code' in route) {
+        const me = sessions.memberOf(socket.id);
+        if (me && to !== me.index && to < me.session.players.length) {
+          // A seat of this session with no connection right now (away, or not resumed yet after a
+          // server restart): a datagram to nobody. Counted; the sender is told at most once a second.
+          drops.relayToAbsent++;
+          const t = now();
+          if (t - lastAbsentNotice < RATE_LIMIT_NOTICE_MS) return;
+          lastAbsentNotice = t;
+        }
         reject(route);
         return;
       }
@@ -355,6 +399,8 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       if (lobby.leave(socket.id)) return;
       const left = sessions.removeMember(socket.id);
       if (!left) return;
+      // Leaving is final: the seat's resume secret stops working. A dropped connection may resume.
+      if (reason === 'left') revoked.revoke(left.session.id, left.index, left.session.expiresAt, now());
       deps.research?.onMemberLeft(left.session.id, left.index);
       for (const m of left.remaining) {
         io.sockets.sockets.get(m.socketId)?.emit('peer-left', { playerIndex: left.index, reason });
@@ -367,6 +413,26 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     socket.on('leave', guarded('leave', () => depart('left')));
     socket.on('live-stats', guarded('live-stats', handleLiveStats));
     socket.on('turn-credentials', guarded('turn-credentials', handleTurn));
+    socket.on(
+      'resume',
+      guarded(
+        'resume',
+        resumeHandler({
+          io,
+          socket,
+          lobby,
+          sessions,
+          tokens,
+          revoked,
+          now,
+          allowed: () => allowed('join'),
+          reject,
+          assignmentFor,
+          ...(deps.research?.onSessionRestored ? { onRestored: deps.research.onSessionRestored } : {}),
+          onResumed: (session, index) => deps.research?.onMemberResumed?.(session.id, index),
+        }),
+      ),
+    );
     socket.on('disconnect', () => {
       ipBudgets.disconnected(ip);
       try {

@@ -7,7 +7,7 @@ import type { HostMetrics } from '../../worker/api.ts';
 import type { LinkConfig } from '../../main/peer-link.ts';
 import { PeerLink } from '../../main/peer-link.ts';
 import { Prng } from '../../src/util/prng.ts';
-import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, UploadSummary } from '../types.ts';
+import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SignalingSummary, UploadSummary } from '../types.ts';
 
 let current: NetSession | null = null;
 /** The links of the current session, by remote player (made here, so a test can close a channel). */
@@ -15,6 +15,10 @@ const peerLinks = new Map<number, PeerLink>();
 const statuses: PlayResult['statuses'] = [];
 const departures: PlayResult['peerLeft'] = [];
 let inputTimer: ReturnType<typeof setInterval> | null = null;
+/** Signaling state changes (wall clock), and relay receipts since the last `markRelay`. */
+const signalingStates: SignalingSummary['states'] = [];
+let relayMark = { first: null as number | null, count: 0 };
+const wallNow = () => performance.timeOrigin + performance.now();
 
 const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('');
 
@@ -23,7 +27,10 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   statuses.length = 0;
   departures.length = 0;
   peerLinks.clear();
-  const link: LinkConfig = { ...o.link, connection: { iceTransportPolicy: o.iceTransportPolicy ?? 'all' } };
+  signalingStates.length = 0;
+  relayMark = { first: null, count: 0 };
+  const link: LinkConfig = { ...o.link, connection: { ...o.link?.connection, iceTransportPolicy: o.iceTransportPolicy ?? 'all' } };
+  const turnUrl = o.turnUrl;
   current = await joinGame({
     server: o.server,
     room: o.room,
@@ -35,7 +42,8 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     hashInterval: 60,
     engine: new Worker(new URL('../../worker/builtin.ts', import.meta.url), { type: 'module' }),
     links: (spec) => {
-      const l = new PeerLink({ ...link, ...spec });
+      const iceServers = turnUrl === undefined ? spec.iceServers : spec.iceServers.map((s) => (s.username !== undefined ? { ...s, urls: turnUrl } : s));
+      const l = new PeerLink({ ...link, ...spec, iceServers });
       peerLinks.set(spec.remotePlayer, l);
       return l;
     },
@@ -45,6 +53,11 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     ...(o.minPlayers !== undefined ? { minPlayers: o.minPlayers } : {}),
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
+  current.signaling.on('state', (e) => signalingStates.push({ state: e.state, at: wallNow() }));
+  current.signaling.on('relay', () => {
+    relayMark.count++;
+    relayMark.first ??= wallNow();
+  });
   current.on('peer-left', (e) => departures.push({ player: e.player, frame: e.frame, remaining: e.remaining }));
   const rng = new Prng(o.inputSeed);
   inputTimer = setInterval(() => {
@@ -98,6 +111,16 @@ function closeChannel(peer: number): number {
 function dropSignaling(): number {
   current!.signaling.close();
   return performance.now();
+}
+
+function signalingInfo(): SignalingSummary {
+  const s = current!.signaling;
+  return { state: s.state, seated: s.seated, relayDropped: s.relayDropped, states: signalingStates.slice(), firstRelayAfterMark: relayMark.first, relaySinceMark: relayMark.count };
+}
+
+/** Start counting relay receipts afresh (see `signalingInfo`). */
+function markRelay(): void {
+  relayMark = { first: null, count: 0 };
 }
 
 async function stats() {
@@ -172,5 +195,5 @@ async function leave(): Promise<void> {
   await current?.close();
 }
 
-Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, now: () => performance.now() } });
+Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, now: () => performance.now(), signalingInfo, markRelay } });
 document.title = 'netroll e2e ready';
