@@ -9,8 +9,15 @@
  * `frames × players × inputSize` input bytes, frame-major (frame 0 of
  * players 0..n-1, then frame 1, ...). A departed player's inputs from its
  * departure frame on are the neutral input the engine used, so replay
- * reproduces the session without special cases. Version 1 logs (no
- * departures; byte 7 reserved) are still read.
+ * reproduces the session without special cases.
+ *
+ * Version 3 adds absences (players whose seat was kept while they were
+ * away, `rejoin.ts`): after the departures, `absences u16`, then
+ * `absences × (player u8, from u32, to u32)` (`to` 0xffffffff: still
+ * absent at the log's end). Over `from..to − 1` the logged inputs are the
+ * neutral ones every peer used, so replay needs no special case either.
+ * Versions 1 (no departures; byte 7 reserved) and 2 (no absences) are still
+ * read.
  */
 import { type ErrorInfo, errorInfo, NetrollError } from '../contracts/errors.ts';
 import { isSampleFrame } from './desync-detector.ts';
@@ -19,7 +26,8 @@ import { xxh32 } from './hash.ts';
 import { Simulation } from './simulation.ts';
 
 const MAGIC = [0x4e, 0x52, 0x4c, 0x47]; // "NRLG"
-const LOG_VERSION = 2;
+const LOG_VERSION = 3;
+const OPEN = 0xffff_ffff;
 const HEADER_BYTES = 18;
 
 /** A player who left: from `frame` on, its inputs in the log are neutral. */
@@ -28,6 +36,16 @@ export interface LoggedDeparture {
   readonly player: number;
   /** The agreed departure frame. */
   readonly frame: number;
+}
+
+/** A player whose seat was kept while away: its logged inputs over `from..to − 1` are neutral. */
+export interface LoggedAbsence {
+  /** The player index. */
+  readonly player: number;
+  /** The agreed first frame of neutral input. */
+  readonly from: number;
+  /** The agreed frame its real inputs counted again (undefined: still absent at the log's end). */
+  readonly to: number | undefined;
 }
 
 /** A session's confirmed inputs: the game spec, seed and players, and every player's input for every confirmed frame. */
@@ -46,6 +64,8 @@ export interface InputLog {
   readonly inputs: Uint8Array;
   /** Players who left during the logged frames. */
   readonly departures?: readonly LoggedDeparture[];
+  /** Absences during the logged frames, in the order they began. */
+  readonly absences?: readonly LoggedAbsence[];
 }
 
 /** What {@link decodeInputLog} returns: the log, or why the bytes are not one. */
@@ -63,8 +83,11 @@ export function encodeInputLog(log: InputLog): Uint8Array {
   }
   const departures = log.departures ?? [];
   if (departures.length > 255) throw new NetrollError('invalid-option', 'too many departures');
+  const absences = log.absences ?? [];
+  if (absences.length > 0xffff) throw new NetrollError('invalid-option', 'too many absences');
   const depStart = HEADER_BYTES + spec.length;
-  const out = new Uint8Array(depStart + departures.length * 5 + log.inputs.length);
+  const absStart = depStart + departures.length * 5;
+  const out = new Uint8Array(absStart + 2 + absences.length * 9 + log.inputs.length);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
   out[4] = LOG_VERSION;
@@ -79,7 +102,14 @@ export function encodeInputLog(log: InputLog): Uint8Array {
     out[depStart + i * 5] = d.player;
     view.setUint32(depStart + i * 5 + 1, d.frame);
   });
-  out.set(log.inputs, depStart + departures.length * 5);
+  view.setUint16(absStart, absences.length);
+  absences.forEach((a, i) => {
+    const o = absStart + 2 + i * 9;
+    out[o] = a.player;
+    view.setUint32(o + 1, a.from);
+    view.setUint32(o + 5, a.to ?? OPEN);
+  });
+  out.set(log.inputs, absStart + 2 + absences.length * 9);
   return out;
 }
 
@@ -89,7 +119,7 @@ export function decodeInputLog(bytes: Uint8Array): InputLogResult {
   if (bytes.length < HEADER_BYTES) return bad('input log is truncated');
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) return bad('not a netroll input log');
   const version = bytes[4]!;
-  if (version !== 1 && version !== LOG_VERSION) return bad(`input log version ${version} is not supported`);
+  if (version < 1 || version > LOG_VERSION) return bad(`input log version ${version} is not supported`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const players = bytes[5]!;
   const inputSize = bytes[6]!;
@@ -101,7 +131,10 @@ export function decodeInputLog(bytes: Uint8Array): InputLogResult {
   const frames = view.getUint32(12);
   const specLength = view.getUint16(16);
   const depStart = HEADER_BYTES + specLength;
-  const inputsStart = depStart + departureCount * 5;
+  const absStart = depStart + departureCount * 5;
+  if (version >= 3 && bytes.length < absStart + 2) return bad('input log is truncated');
+  const absenceCount = version >= 3 ? view.getUint16(absStart) : 0;
+  const inputsStart = version >= 3 ? absStart + 2 + absenceCount * 9 : absStart;
   const expected = inputsStart + frames * players * inputSize;
   if (bytes.length !== expected) return bad(`input log is ${bytes.length} bytes, expected ${expected}`);
   const spec = new TextDecoder().decode(bytes.subarray(HEADER_BYTES, depStart));
@@ -112,7 +145,18 @@ export function decodeInputLog(bytes: Uint8Array): InputLogResult {
     if (player >= players || frame > frames) return bad(`departure of player ${player} at frame ${frame} does not fit the log`);
     departures.push({ player, frame });
   }
-  return { ok: true, log: { spec, seed, players, inputSize, frames, inputs: bytes.subarray(inputsStart), departures } };
+  const absences: LoggedAbsence[] = [];
+  for (let i = 0; i < absenceCount; i++) {
+    const o = absStart + 2 + i * 9;
+    const player = bytes[o]!;
+    const from = view.getUint32(o + 1);
+    const to = view.getUint32(o + 5);
+    if (player >= players || from > frames || (to !== OPEN && (to < from || to > frames))) {
+      return bad(`absence of player ${player} over frames ${from}..${to} does not fit the log`);
+    }
+    absences.push({ player, from, to: to === OPEN ? undefined : to });
+  }
+  return { ok: true, log: { spec, seed, players, inputSize, frames, inputs: bytes.subarray(inputsStart), departures, absences } };
 }
 
 /**
