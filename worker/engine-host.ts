@@ -103,6 +103,10 @@ export class EngineHost implements EngineHostApi {
       send: (peer, bytes) => this.sendPacket(peer, bytes, false),
       sendReliable: (peer, bytes) => this.sendPacket(peer, bytes, true),
       desyncPolicy,
+      rejoinable: config.rejoinable,
+      joining: config.joining,
+      seated: config.seated,
+      rejoinLeadFrames: config.rejoinLeadFrames,
       trace: this.devtools ? (span) => this.devtools!.measure(span) : undefined,
       profile: profile === 'detailed' ? 'detailed' : 'default',
     });
@@ -133,6 +137,10 @@ export class EngineHost implements EngineHostApi {
       this.departures.push({ player: e.player, frame: e.frame });
       this.emit({ type: 'peer-left', ...e });
     });
+    engine.on('peer-absent', (e) => this.emit({ type: 'peer-absent', ...e }));
+    engine.on('peer-returned', (e) => this.emit({ type: 'peer-returned', ...e }));
+    engine.on('transfer', (e) => this.emit({ type: 'transfer', ...e }));
+    engine.on('rejoining', (e) => this.emit({ type: 'rejoining', ...e }));
     packets.onmessage = (ev: MessageEvent<unknown>) => {
       if (!isPortPacket(ev.data)) {
         this.badPortMessages++;
@@ -176,6 +184,14 @@ export class EngineHost implements EngineHostApi {
     return this.requireEngine().dropPlayer(player);
   }
 
+  markAbsent(player: number): boolean {
+    return this.requireEngine().markAbsent(player);
+  }
+
+  linkUp(player: number): void {
+    this.requireEngine().linkUp(player);
+  }
+
   stats(): HostStats {
     const engine = this.requireEngine();
     const sorted = this.intervals.slice().sort((a, b) => a - b);
@@ -206,6 +222,7 @@ export class EngineHost implements EngineHostApi {
       desyncs: this.desyncs.slice(),
       departures: this.departures.slice(),
       resyncs: this.resyncs.slice(),
+      absences: (engine.inputLog().absences ?? []).map((a) => ({ player: a.player, from: a.from, to: a.to ?? null })),
       inputLog: engine.exportInputLog(),
       confirmedHash: engine.confirmedStateHash(),
     };

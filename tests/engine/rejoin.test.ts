@@ -82,7 +82,7 @@ describe('absence and return', () => {
   });
 
   it('in a 3-player session one player leaves for good and another reloads and rejoins; a lossy link changes nothing', () => {
-    const m = rejoinMesh(game, 3, { hashInterval: 30, minPlayers: 2 }, { latencyMs: 30, jitterMs: 10, loss: 0.05 });
+    const m = rejoinMesh(game, 3, { hashInterval: 30, minPlayers: 2 }, { latencyMs: 30, jitterMs: 10, loss: 0.05, dup: 0.02, reorder: 0.05 });
     const left: number[] = [];
     m.engines[0]!.on('peer-left', (e) => left.push(e.player));
     m.run(150, input);
