@@ -13,11 +13,13 @@
  *   is not an input log, with `bad-input-log`.
  *
  * Departures come with the report (its `departures`), not with the chunk,
- * so a departure frame may lie beyond a chunk's own frames. Pure: the store
+ * so a departure frame may lie beyond a chunk's own frames. Pauses come
+ * with the chunk (session frames) and are merged into the stored ones. Pure: the store
  * reads and writes the bytes.
  */
 import { type ErrorInfo, errorInfo } from '../../src/contracts/errors.ts';
 import { decodeInputLog, encodeInputLog, type InputLog } from '../../src/engine/input-log.ts';
+import type { PauseRecord } from '../../src/engine/pause.ts';
 
 /** The outcome of {@link appendInputLog}. */
 export type AppendResult =
@@ -68,10 +70,19 @@ export function appendInputLog(
     if (d.player >= base.players || d.frame > frames) return { ok: false, error: errorInfo('bad-report', `departure of player ${d.player} at frame ${d.frame} does not fit the log`) };
   }
   const sameDepartures = JSON.stringify(base.departures ?? []) === JSON.stringify(departures.map((d) => ({ player: d.player, frame: d.frame })));
-  if (end <= held && sameDepartures && stored !== null) return { ok: true, log: stored, frames: held, appended: 0, duplicate: true };
+  const pauses = mergePauses(base.pauses ?? [], range.pauses ?? []);
+  const samePauses = pauses.length === (base.pauses ?? []).length;
+  if (end <= held && sameDepartures && samePauses && stored !== null) return { ok: true, log: stored, frames: held, appended: 0, duplicate: true };
   const inputs = new Uint8Array(frames * stride);
   inputs.set(base.inputs.subarray(0, held * stride));
   if (end > held) inputs.set(range.inputs.subarray(overlap * stride), held * stride);
-  const log = encodeInputLog({ spec: base.spec, seed: base.seed, players: base.players, inputSize: base.inputSize, frames, inputs, departures });
+  const log = encodeInputLog({ spec: base.spec, seed: base.seed, players: base.players, inputSize: base.inputSize, frames, inputs, departures, pauses });
   return { ok: true, log, frames, appended: Math.max(0, end - held), duplicate: false };
+}
+
+/** The stored pauses plus the range's new ones (by player and id), by frame. */
+function mergePauses(stored: readonly PauseRecord[], added: readonly PauseRecord[]): PauseRecord[] {
+  const out = stored.slice();
+  for (const p of added) if (!out.some((q) => q.player === p.player && q.id === p.id)) out.push(p);
+  return out.sort((a, b) => a.frame - b.frame || a.player - b.player || a.id - b.id);
 }

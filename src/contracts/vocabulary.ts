@@ -41,6 +41,17 @@ export const END_REASONS = ['completed', 'peer-disconnected', 'peer-left', 'clos
 export type EndReason = (typeof END_REASONS)[number];
 
 /**
+ * Why the engine holds every peer at an agreed frame (see
+ * `src/engine/pause.ts`): a player's page is hidden, a between-round
+ * countdown, an absent (disconnected) player, a session that ends because a
+ * player stayed hidden too long, or the application's own reason. The wire
+ * and the input log carry the index into this tuple: append only.
+ */
+export const PAUSE_REASONS = ['peer-hidden', 'countdown', 'absent', 'focus-timeout', 'host'] as const;
+/** One of {@link PAUSE_REASONS}. */
+export type PauseReason = (typeof PAUSE_REASONS)[number];
+
+/**
  * The connection type a link reports, from its route and its last reading:
  * `relay-server` on the relay, else the DataChannel's candidate type, else
  * `unknown`. The one place this mapping is written.

@@ -1,4 +1,5 @@
 import type { DecodeErrorCode } from '../protocol/messages.ts';
+import type { PauseRecord } from './pause.ts';
 
 /** Why the engine dropped a packet. */
 export type MalformedReason =
@@ -13,7 +14,8 @@ export type MalformedReason =
   | 'frame-window'
   | 'bad-sender-frame'
   | 'departed'
-  | 'bad-resync';
+  | 'bad-resync'
+  | 'bad-pause';
 
 /** Events the engine emits (subscribe with `engine.on(type, handler)`). */
 export interface EngineEvents {
@@ -41,6 +43,13 @@ export interface EngineEvents {
    * remaining peer. `remaining` counts the players left, this one included.
    */
   'peer-left': { player: number; frame: number; remaining: number };
+  /**
+   * A pause was requested (here or by a peer): every peer stops at
+   * `frame`. A `final` one ends the session there.
+   */
+  pause: PauseRecord;
+  /** A pause is over: play goes on from its frame. */
+  resume: PauseRecord;
 }
 
 /** Per-link figures. */
@@ -83,6 +92,8 @@ export interface EngineStats {
   readonly rollbackMs: number;
   /** Ticks that did not advance because the frame was `maxPrediction` past the confirmed frame. */
   readonly stalls: number;
+  /** Ticks that did not advance because an agreed pause held the current frame. */
+  readonly pausedTicks: number;
   /** Desyncs detected (state hashes that differed from a peer's). */
   readonly desyncs: number;
   /** Our advantage over the slowest peer, frames. */
