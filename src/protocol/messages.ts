@@ -15,7 +15,9 @@ export const MessageType = {
   StateHash: 4,
   Close: 5,
   Resync: 6,
-  Pause: 7,
+  Hello: 7,
+  Transfer: 8,
+  Pause: 9,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -44,6 +46,19 @@ export interface LeaveNotice {
   readonly frozenFrame: number;
   /** Last frame of that player's inputs the sender holds now (relays can raise it; -1: none). */
   readonly heldFrame: number;
+}
+
+/**
+ * The resync authority's word that an absent player plays again from
+ * `frame` (its input is neutral before), riding on Input packets until the
+ * receiver acknowledges an input frame at or past it (see
+ * `src/engine/rejoin.ts`).
+ */
+export interface ReturnNotice {
+  /** The returning player (0..7). */
+  readonly player: number;
+  /** First frame of its real inputs. */
+  readonly frame: number;
 }
 
 /**
@@ -85,6 +100,8 @@ export interface InputMessage {
   readonly hashAcks?: readonly number[];
   /** Departure notices (at most 7). */
   readonly leaves?: readonly LeaveNotice[];
+  /** Return notices (at most 7). */
+  readonly returns?: readonly ReturnNotice[];
 }
 
 /** Round-trip probe; `id` is echoed back in a Pong. */
@@ -157,6 +174,29 @@ export interface ResyncMessage {
   readonly data: Uint8Array;
 }
 
+/**
+ * Sent on the reliable channel when it opens (and repeated while joining):
+ * who this peer believes is absent, and whether it wants a state transfer.
+ */
+export interface HelloMessage {
+  readonly type: typeof MessageType.Hello;
+  /** Session tag (uint8). */
+  readonly tag: number;
+  /** The sender has no live state and asks for a transfer (a reload, a late join, the losing side of a cut). */
+  readonly joining: boolean;
+  /** Bit p: the sender counts player p absent or gone. */
+  readonly absentMask: number;
+}
+
+/**
+ * One chunk of a state transfer (`src/engine/state-transfer.ts`), on the
+ * reliable channel; the same fields as {@link ResyncMessage}, `frame` being
+ * the transferred snapshot's frame.
+ */
+export interface TransferMessage extends Omit<ResyncMessage, 'type'> {
+  readonly type: typeof MessageType.Transfer;
+}
+
 /** What a {@link PauseMessage} says (see `src/engine/pause.ts`). */
 export const PauseKind = {
   /** The sender holds every peer at `frame` (it sends no input for `frame` or later until it resumes). */
@@ -198,6 +238,8 @@ export type Message =
   | StateHashMessage
   | CloseMessage
   | ResyncMessage
+  | HelloMessage
+  | TransferMessage
   | PauseMessage;
 
 /** Why a packet could not be decoded. */

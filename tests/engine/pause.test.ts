@@ -229,7 +229,7 @@ describe('agreed pause: hostile and malformed messages', () => {
 });
 
 describe('input log with pauses', () => {
-  it('round-trips the pauses and still reads a version 2 log', () => {
+  it('round-trips the pauses and still reads a version 3 log', () => {
     const log = {
       spec: 'counter',
       seed: 3,
@@ -238,6 +238,7 @@ describe('input log with pauses', () => {
       frames: 4,
       inputs: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
       departures: [{ player: 1, frame: 3 }],
+      absences: [],
       pauses: [
         { player: 0, id: 1, frame: 2, reason: 'countdown', final: false },
         { player: 1, id: 1, frame: 4, reason: 'focus-timeout', final: true },
@@ -246,12 +247,12 @@ describe('input log with pauses', () => {
     const bytes = encodeInputLog(log);
     const back = decodeInputLog(bytes);
     expect(back.ok && back.log).toEqual(log);
-    // Version 2: no pause section.
+    // Version 3: no pause section (the absence count, 0, is the last thing before the inputs).
     const spec = 7;
-    const pauseStart = 18 + spec + 5;
-    const v2 = Uint8Array.from([...bytes.subarray(0, pauseStart), ...bytes.subarray(pauseStart + 2 + 2 * 9)]);
-    v2[4] = 2;
-    const old = decodeInputLog(v2);
+    const pauseStart = 18 + spec + 5 + 2;
+    const v3 = Uint8Array.from([...bytes.subarray(0, pauseStart), ...bytes.subarray(pauseStart + 2 + 2 * 9)]);
+    v3[4] = 3;
+    const old = decodeInputLog(v3);
     expect(old.ok && old.log.pauses).toEqual([]);
     expect(old.ok && old.log.inputs).toEqual(log.inputs);
     const corrupt = bytes.slice();
