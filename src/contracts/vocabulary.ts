@@ -35,7 +35,15 @@ export const HEALTH_LEVELS = ['ok', 'warning', 'critical'] as const;
 /** One of {@link HEALTH_LEVELS}. */
 export type HealthLevel = (typeof HEALTH_LEVELS)[number];
 
-/** Why a session ended. */
+/**
+ * Why a session ended, for one player (its research row stores it as
+ * `end_reason`): `completed` (it reached its end: `endFrame`, the episodes),
+ * `peer-left` (another player left it, e.g. closed the page, and too few
+ * remained), `peer-disconnected` (another player's connection was lost and
+ * too few remained), `closed` (this player closed it), `server-lost` (this
+ * player's server connection dropped before it reported an end),
+ * `focus-timeout` (a player's tab stayed hidden too long), `error`.
+ */
 export const END_REASONS = ['completed', 'peer-disconnected', 'peer-left', 'closed', 'server-lost', 'focus-timeout', 'error'] as const;
 /** One of {@link END_REASONS}. */
 export type EndReason = (typeof END_REASONS)[number];
