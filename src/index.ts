@@ -21,6 +21,8 @@ export {
 } from './engine/input-log.ts';
 export { runSyncTest, type SyncTestOptions, type SyncTestReport, type SyncTestMismatch } from './engine/sync-test.ts';
 export type { TimeSyncOptions } from './engine/time-sync.ts';
+export type { PauseRecord } from './engine/pause.ts';
+export { PAUSE_REASONS, type PauseReason } from './contracts/vocabulary.ts';
 export {
   createArena,
   createSwarm,

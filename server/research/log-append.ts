@@ -14,11 +14,13 @@
  *
  * Departures and absences come with the report (its `departures`,
  * `absences`), not with the chunk, so their frames may lie beyond a chunk's
- * own frames. Pure: the store
+ * own frames. Pauses come with the chunk (session frames) and are merged
+ * into the stored ones. Pure: the store
  * reads and writes the bytes.
  */
 import { type ErrorInfo, errorInfo } from '../../src/contracts/errors.ts';
 import { decodeInputLog, encodeInputLog, type InputLog } from '../../src/engine/input-log.ts';
+import type { PauseRecord } from '../../src/engine/pause.ts';
 
 /** The outcome of {@link appendInputLog}. */
 export type AppendResult =
@@ -76,10 +78,19 @@ export function appendInputLog(
   }
   const sameDepartures = JSON.stringify(base.departures ?? []) === JSON.stringify(departures.map((d) => ({ player: d.player, frame: d.frame })));
   const sameAbsences = JSON.stringify(base.absences ?? []) === JSON.stringify(logged);
-  if (end <= held && sameDepartures && sameAbsences && stored !== null) return { ok: true, log: stored, frames: held, appended: 0, duplicate: true };
+  const pauses = mergePauses(base.pauses ?? [], range.pauses ?? []);
+  const samePauses = pauses.length === (base.pauses ?? []).length;
+  if (end <= held && sameDepartures && sameAbsences && samePauses && stored !== null) return { ok: true, log: stored, frames: held, appended: 0, duplicate: true };
   const inputs = new Uint8Array(frames * stride);
   inputs.set(base.inputs.subarray(0, held * stride));
   if (end > held) inputs.set(range.inputs.subarray(overlap * stride), held * stride);
-  const log = encodeInputLog({ spec: base.spec, seed: base.seed, players: base.players, inputSize: base.inputSize, frames, inputs, departures, absences: logged });
+  const log = encodeInputLog({ spec: base.spec, seed: base.seed, players: base.players, inputSize: base.inputSize, frames, inputs, departures, pauses, absences: logged });
   return { ok: true, log, frames, appended: Math.max(0, end - held), duplicate: false };
+}
+
+/** The stored pauses plus the range's new ones (by player and id), by frame. */
+function mergePauses(stored: readonly PauseRecord[], added: readonly PauseRecord[]): PauseRecord[] {
+  const out = stored.slice();
+  for (const p of added) if (!out.some((q) => q.player === p.player && q.id === p.id)) out.push(p);
+  return out.sort((a, b) => a.frame - b.frame || a.player - b.player || a.id - b.id);
 }

@@ -10,7 +10,8 @@
  * in `peer-endpoint.ts`, the hash samples and their exchange in
  * `desync-detector.ts`, episode boundaries in `episodes.ts`, players
  * leaving in `departures.ts`, and absent players returning (and late
- * joiners) in `rejoin.ts` with the state they load in `state-transfer.ts`.
+ * joiners) in `rejoin.ts` with the state they load in `state-transfer.ts`,
+ * and agreed pauses in `pause.ts`.
  */
 import { NetrollError } from '../contracts/errors.ts';
 import { decode, encode, encodeInput, INPUT_HEADER_BYTES, MAX_FRAMES_PER_PACKET } from '../protocol/codec.ts';
@@ -19,10 +20,12 @@ import {
   type InputMessage,
   type LeaveNotice,
   MessageType,
+  type PauseMessage,
   type ResyncMessage,
   type ReturnNotice,
   type TransferMessage,
 } from '../protocol/messages.ts';
+import type { PauseReason } from '../contracts/vocabulary.ts';
 import { Departures } from './departures.ts';
 import { DesyncDetector, isSampleFrame } from './desync-detector.ts';
 import { EpisodeTracker } from './episodes.ts';
@@ -34,6 +37,7 @@ import { xxh32 } from './hash.ts';
 import { encodeInputLog, type InputLog } from './input-log.ts';
 import { InputQueue } from './input-queue.ts';
 import { PeerEndpoint } from './peer-endpoint.ts';
+import { type PauseRecord, Pauses } from './pause.ts';
 import { DEFAULT_REJOIN_LEAD_FRAMES, HELLO_INTERVAL_TICKS, MAX_CATCHUP_FRAMES, maskOf, Rejoins, rejoinsAfterHello, TRANSFER_RESEND_TICKS } from './rejoin.ts';
 import { ChunkAssembler, decodeTransfer, encodeTransfer, MAX_TAIL_FRAMES, MAX_TRANSFER_BYTES, splitChunks, type TransferState } from './state-transfer.ts';
 import { Simulation, SNAPSHOT_HEADER_BYTES, snapshotEpisode, snapshotEpisodeStart } from './simulation.ts';
@@ -120,7 +124,7 @@ export interface EngineOptions<S> {
   rejoinLeadFrames?: number;
   /** Largest state transfer taken, bytes. Default 32 MiB. */
   maxTransferBytes?: number;
-  /** Sends one message on the reliable, ordered channel to a peer (needed by `desyncPolicy: 'resync'`, `joining` and `rejoinable`). */
+  /** Sends one message on the reliable, ordered channel to a peer (needed by `desyncPolicy: 'resync'`, `joining`, `rejoinable` and `pause`). */
   sendReliable?: (peer: number, bytes: Uint8Array) => void;
   /** Time synchronisation tuning (see `TimeSyncOptions`). Default: its defaults. */
   timeSync?: TimeSyncOptions;
@@ -152,6 +156,8 @@ export interface TickResult {
   readonly advanced: boolean;
   /** The tick stalled (too far past the confirmed frame). */
   readonly stalled: boolean;
+  /** The tick did not advance because an agreed pause holds the current frame (see {@link Engine.pause}). */
+  readonly paused: boolean;
   /** Frames re-simulated by a rollback this tick (0 for none). */
   readonly rollbackDepth: number;
   /** The confirmed frame moved forward. */
@@ -235,6 +241,7 @@ export class Engine<S> {
   private readonly detector: DesyncDetector;
   private readonly episodes = new EpisodeTracker();
   private readonly departures: Departures;
+  private readonly pauses: Pauses;
   /** Final state (bytes) of an episode that ended right before frame `f`, kept until `f` is confirmed. */
   private readonly finals = new Map<number, Uint8Array>();
 
@@ -273,6 +280,7 @@ export class Engine<S> {
     rollbackFrames: 0,
     rollbackMs: 0,
     stalls: 0,
+    pausedTicks: 0,
     desyncs: 0,
     inputsSent: 0,
     inputsResent: 0,
@@ -362,6 +370,7 @@ export class Engine<S> {
       if (this.desyncPolicy === 'resync' && d.frame > this.lastResyncFrame) this.resyncWanted = true;
     });
     this.departures = new Departures(this.players, this.localPlayer);
+    this.pauses = new Pauses(this.players, this.localPlayer, this.sessionTag);
     this.heardAt = new Float64Array(this.players);
     this.rejoinable = options.rejoinable ?? false;
     this.joiningNow = options.joining ?? false;
@@ -515,6 +524,44 @@ export class Engine<S> {
     return this.joiningNow;
   }
 
+  /**
+   * Hold every peer at one agreed frame, for `reason` (see `pause.ts`): the
+   * frame is one past this peer's last input; peers that predicted past it
+   * rewind to it. `final`: the pause never resumes and the session ends at
+   * that frame on every peer. Returns the pause (its `id` resumes it).
+   * @throws NetrollError `invalid-option` without `sendReliable` in a
+   *   session of 2 or more players, or when this peer's pause budget is used up.
+   */
+  pause(reason: PauseReason, options: { final?: boolean } = {}): PauseRecord {
+    if (this.players > 1 && !this.sendReliable) throw new NetrollError('invalid-option', 'pause needs a sendReliable callback');
+    const final = options.final === true;
+    const frame = this.queues[this.localPlayer]!.lastFrame + 1;
+    const record = this.pauses.request(reason, final, frame);
+    if (!record) throw new NetrollError('invalid-option', 'too many pauses open or requested by this peer');
+    if (final && frame < this.end) this.end = frame;
+    this.events.emit('pause', record);
+    return record;
+  }
+
+  /**
+   * End this peer's pause `id`. Play goes on once every remaining peer has
+   * acknowledged the pause (the `resume` event says when). False for an
+   * unknown, final or already resumed pause.
+   */
+  resume(id: number): boolean {
+    return this.pauses.resume(id);
+  }
+
+  /** The open pause holding the current frame, if one does (play stands still). */
+  get pausedBy(): PauseRecord | undefined {
+    return this.pauses.holding(this.currentFrame);
+  }
+
+  /** Every pause known to this peer (open or over), by frame. */
+  pauseRecords(): PauseRecord[] {
+    return this.pauses.all();
+  }
+
   /** How long the host should wait before the next tick, ms (time sync stretch applied). */
   tickInterval(): number {
     return this.tickMs * (1 + this.timeSync.stretch());
@@ -534,6 +581,7 @@ export class Engine<S> {
     let firstIncorrect = this.drainInbox();
     if (this.joiningNow) return this.tickJoining(); // a Hello told us to start over
     if (this.departures.pending) firstIncorrect = Math.min(firstIncorrect, this.settleDepartures());
+    this.settlePauses();
     if (this.rejoins.wanted.size > 0) this.startReturns();
     let rollbackDepth = 0;
     const resync = this.pendingResync;
@@ -548,12 +596,21 @@ export class Engine<S> {
       rollbackDepth = this.currentFrame - firstIncorrect;
       this.rollback(firstIncorrect);
     }
+    // An agreed pause below the present: rewind to it (a rollback that stops there).
+    const stop = this.pauses.stopFrame();
+    if (stop < this.currentFrame && stop > this.confirmed) {
+      rollbackDepth = Math.max(rollbackDepth, this.currentFrame - stop);
+      this.rollback(stop, undefined, stop);
+    }
     const atEnd = this.currentFrame >= this.end;
-    const stalled = !atEnd && this.currentFrame - (this.confirmed + 1) >= this.maxPrediction;
-    if (!atEnd && !stalled) this.addLocalInput();
+    const paused = !atEnd && this.currentFrame >= stop;
+    const stalled = !atEnd && !paused && this.currentFrame - (this.confirmed + 1) >= this.maxPrediction;
+    if (!atEnd && !stalled && !paused) this.addLocalInput();
     this.sendInputs();
+    this.sendPauseMessages();
     let advanced = false;
-    if (stalled) {
+    if (paused) this.counters.pausedTicks++;
+    else if (stalled) {
       this.counters.stalls++;
       if (this.events.has('stall')) this.events.emit('stall', { frame: this.currentFrame, confirmedFrame: this.confirmed });
     } else if (!atEnd) {
@@ -566,7 +623,7 @@ export class Engine<S> {
     if (this.catchingUp) this.catchUp();
     if (this.resyncWanted) this.sendResync();
     if (this.trace) this.trace({ name: 'tick', start: t0, end: this.clock(), frame: tickFrame });
-    return { advanced, stalled, rollbackDepth, confirmedAdvanced: this.confirmed > confirmedBefore };
+    return { advanced, stalled, paused, rollbackDepth, confirmedAdvanced: this.confirmed > confirmedBefore };
   }
 
   /**
@@ -600,7 +657,8 @@ export class Engine<S> {
       if (d?.complete && !d.absent && d.frame! <= frames) departures.push({ player: p, frame: d.frame! });
     }
     const absences = this.rejoins.logged(frames);
-    return { spec: this.game.spec, seed: this.seed, players: this.players, inputSize: size, frames, inputs, departures, absences };
+    const pauses = this.pauses.log(frames);
+    return { spec: this.game.spec, seed: this.seed, players: this.players, inputSize: size, frames, inputs, departures, absences, pauses };
   }
 
   /** The confirmed input log, serialized (see `input-log.ts`). */
@@ -678,6 +736,10 @@ export class Engine<S> {
       }
       if (msg.type === MessageType.Resync && reliable) {
         this.onResyncChunk(peer, msg);
+        continue;
+      }
+      if (msg.type === MessageType.Pause && reliable) {
+        this.onPauseMessage(peer, msg);
         continue;
       }
       if (msg.type !== MessageType.Input || reliable) {
@@ -846,6 +908,43 @@ export class Engine<S> {
     }
   }
 
+  // ---------------------------------------------------------------- pauses
+
+  /** Bitmask of the players not leaving (this one included). */
+  private remainingMask(): number {
+    let mask = 0;
+    for (const p of this.departures.remaining()) mask |= 1 << p;
+    return mask;
+  }
+
+  /** A pause message from `peer` (a new pause takes effect at the tick's rewind and stall checks). */
+  private onPauseMessage(peer: number, msg: PauseMessage): void {
+    if (this.departures.get(peer)) {
+      this.malformed(peer, 'departed', `player ${peer} left the session`);
+      return;
+    }
+    const window = this.currentFrame + this.frameWindow;
+    const update = this.pauses.onMessage(peer, msg, { confirmed: this.confirmed, window, held: this.queues[peer]!.lastFrame });
+    if (update.kind === 'bad') this.malformed(peer, 'bad-pause', update.detail);
+    else if (update.kind === 'new') {
+      if (update.record.final && update.record.frame < this.end) this.end = update.record.frame;
+      this.events.emit('pause', update.record);
+    } else if (update.kind === 'resumed') this.events.emit('resume', update.record);
+  }
+
+  /** Resume our pauses every remaining peer acknowledged. */
+  private settlePauses(): void {
+    for (const record of this.pauses.settle(this.remainingMask())) this.events.emit('resume', record);
+  }
+
+  private sendPauseMessages(): void {
+    if (!this.sendReliable) return;
+    for (const { peer, message } of this.pauses.outgoing(this.ticks, this.remainingMask())) {
+      if (this.departures.get(peer)) continue;
+      this.sendReliable(peer, encode(message));
+    }
+  }
+
   // ---------------------------------------------------------------- departures
 
   private beginDeparture(player: number, absent = false): boolean {
@@ -882,6 +981,7 @@ export class Engine<S> {
           break;
         }
       }
+      this.pauses.dropPlayer(d.player, D);
       if (!d.absent) this.finishLeave(d.player, D);
       else {
         this.rejoins.absent(d.player, D);
@@ -915,7 +1015,7 @@ export class Engine<S> {
     } else if (this.joiningNow && this.ticks % HELLO_INTERVAL_TICKS === 1) {
       for (let p = 0; p < this.players; p++) if (p !== this.localPlayer) this.sendHello(p);
     }
-    return { advanced: false, stalled: false, rollbackDepth: 0, confirmedAdvanced: false };
+    return { advanced: false, stalled: false, paused: false, rollbackDepth: 0, confirmedAdvanced: false };
   }
 
   /** Players this peer counts absent or gone (a joiner: everybody else). */
@@ -1191,12 +1291,17 @@ export class Engine<S> {
     if (trace) trace({ name: 'step', start: t1, end: this.clock(), frame });
   }
 
-  /** Load the snapshot of `to` (the ring's, or `loaded` from a resync) and re-simulate up to the current frame. */
-  private rollback(to: number, loaded?: Uint8Array): void {
+  /**
+   * Load the snapshot of `to` (the ring's, or `loaded` from a resync) and
+   * re-simulate up to `until` (default: the current frame), which becomes
+   * the current frame (below it for a rewind to an agreed pause).
+   */
+  private rollback(to: number, loaded?: Uint8Array, until = this.currentFrame): void {
     const snapshot = loaded ?? this.ring.get(to);
     if (!snapshot) throw new Error(`internal: snapshot of frame ${to} is gone (frame ${this.currentFrame})`);
     if (loaded) this.ring.put(to, loaded.slice());
     const depth = this.currentFrame - to;
+    this.currentFrame = until;
     const start = this.clock();
     this.sim.load(snapshot);
     const loadedAt = this.detailed ? this.clock() : 0;
@@ -1220,7 +1325,8 @@ export class Engine<S> {
   private addLocalInput(): void {
     const previous = this.lastTickInput;
     this.lastTickInput = this.localInput;
-    addLocalInput(this.queues[this.localPlayer]!, this.localInput, previous, this.currentFrame, this.delay, this.end - 1);
+    const last = Math.min(this.end - 1, this.pauses.inputLimit());
+    addLocalInput(this.queues[this.localPlayer]!, this.localInput, previous, this.currentFrame, this.delay, last);
   }
 
   private sendInputs(): void {

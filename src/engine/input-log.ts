@@ -3,7 +3,7 @@
  * the players who left and when, plus what is needed to replay it. Compact
  * binary, big-endian header:
  *
- * `0 magic "NRLG"`, `4 version u8` (2), `5 players u8`, `6 inputSize u8`,
+ * `0 magic "NRLG"`, `4 version u8` (4), `5 players u8`, `6 inputSize u8`,
  * `7 departures u8`, `8 seed u32`, `12 frames u32`, `16 specLength u16`,
  * `18 spec utf-8`, then `departures × (player u8, frame u32)`, then
  * `frames × players × inputSize` input bytes, frame-major (frame 0 of
@@ -16,17 +16,30 @@
  * `absences × (player u8, from u32, to u32)` (`to` 0xffffffff: still
  * absent at the log's end). Over `from..to − 1` the logged inputs are the
  * neutral ones every peer used, so replay needs no special case either.
- * Versions 1 (no departures; byte 7 reserved) and 2 (no absences) are still
- * read.
+ *
+ * Version 4 adds agreed pauses (`pause.ts`): after the absences, `pauses
+ * u16`, then `pauses × (player u8, id u16, frame u32, reason u8, flags u8)`
+ * (flags bit 0: final; reason: index into `PAUSE_REASONS`). Frames are
+ * session frames, so a range of a log carries the whole log's pauses.
+ * Pauses only say when frames were simulated, never what: replay ignores
+ * them.
+ *
+ * Versions 1 (no departures; byte 7 reserved), 2 (no absences) and 3 (no
+ * pauses) are still read.
  */
 import { type ErrorInfo, errorInfo, NetrollError } from '../contracts/errors.ts';
 import { isSampleFrame } from './desync-detector.ts';
 import type { Game } from './game.ts';
 import { xxh32 } from './hash.ts';
 import { Simulation } from './simulation.ts';
+import { PAUSE_REASONS } from '../contracts/vocabulary.ts';
+import type { PauseRecord } from './pause.ts';
 
 const MAGIC = [0x4e, 0x52, 0x4c, 0x47]; // "NRLG"
-const LOG_VERSION = 3;
+const LOG_VERSION = 4;
+/** Most pauses a log records (the engine's per-player budget times 8 players fits). */
+const MAX_LOGGED_PAUSES = 0xffff;
+const PAUSE_BYTES = 9;
 const OPEN = 0xffff_ffff;
 const HEADER_BYTES = 18;
 
@@ -66,6 +79,8 @@ export interface InputLog {
   readonly departures?: readonly LoggedDeparture[];
   /** Absences during the logged frames, in the order they began. */
   readonly absences?: readonly LoggedAbsence[];
+  /** Agreed pauses within the logged frames, by frame (session frames: a range of a log carries the whole log's). */
+  readonly pauses?: readonly PauseRecord[];
 }
 
 /** What {@link decodeInputLog} returns: the log, or why the bytes are not one. */
@@ -86,8 +101,12 @@ export function encodeInputLog(log: InputLog): Uint8Array {
   const absences = log.absences ?? [];
   if (absences.length > 0xffff) throw new NetrollError('invalid-option', 'too many absences');
   const depStart = HEADER_BYTES + spec.length;
+  const pauses = log.pauses ?? [];
+  if (pauses.length > MAX_LOGGED_PAUSES) throw new NetrollError('invalid-option', 'too many pauses');
   const absStart = depStart + departures.length * 5;
-  const out = new Uint8Array(absStart + 2 + absences.length * 9 + log.inputs.length);
+  const pauseStart = absStart + 2 + absences.length * 9;
+  const inputsStart = pauseStart + 2 + pauses.length * PAUSE_BYTES;
+  const out = new Uint8Array(inputsStart + log.inputs.length);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
   out[4] = LOG_VERSION;
@@ -109,7 +128,18 @@ export function encodeInputLog(log: InputLog): Uint8Array {
     view.setUint32(o + 1, a.from);
     view.setUint32(o + 5, a.to ?? OPEN);
   });
-  out.set(log.inputs, absStart + 2 + absences.length * 9);
+  view.setUint16(pauseStart, pauses.length);
+  pauses.forEach((p, i) => {
+    const o = pauseStart + 2 + i * PAUSE_BYTES;
+    const reason = PAUSE_REASONS.indexOf(p.reason);
+    if (reason < 0) throw new NetrollError('invalid-option', `unknown pause reason ${String(p.reason)}`);
+    out[o] = p.player;
+    view.setUint16(o + 1, p.id);
+    view.setUint32(o + 3, p.frame);
+    out[o + 7] = reason;
+    out[o + 8] = p.final ? 1 : 0;
+  });
+  out.set(log.inputs, inputsStart);
   return out;
 }
 
@@ -134,7 +164,10 @@ export function decodeInputLog(bytes: Uint8Array): InputLogResult {
   const absStart = depStart + departureCount * 5;
   if (version >= 3 && bytes.length < absStart + 2) return bad('input log is truncated');
   const absenceCount = version >= 3 ? view.getUint16(absStart) : 0;
-  const inputsStart = version >= 3 ? absStart + 2 + absenceCount * 9 : absStart;
+  const pauseStart = version >= 3 ? absStart + 2 + absenceCount * 9 : absStart;
+  if (version >= 4 && bytes.length < pauseStart + 2) return bad('input log is truncated');
+  const pauseCount = version >= 4 ? view.getUint16(pauseStart) : 0;
+  const inputsStart = version >= 4 ? pauseStart + 2 + pauseCount * PAUSE_BYTES : pauseStart;
   const expected = inputsStart + frames * players * inputSize;
   if (bytes.length !== expected) return bad(`input log is ${bytes.length} bytes, expected ${expected}`);
   const spec = new TextDecoder().decode(bytes.subarray(HEADER_BYTES, depStart));
@@ -156,7 +189,20 @@ export function decodeInputLog(bytes: Uint8Array): InputLogResult {
     }
     absences.push({ player, from, to: to === OPEN ? undefined : to });
   }
-  return { ok: true, log: { spec, seed, players, inputSize, frames, inputs: bytes.subarray(inputsStart), departures, absences } };
+  const pauses: PauseRecord[] = [];
+  for (let i = 0; i < pauseCount; i++) {
+    const o = pauseStart + 2 + i * PAUSE_BYTES;
+    const player = bytes[o]!;
+    const id = view.getUint16(o + 1);
+    const frame = view.getUint32(o + 3);
+    const reason = PAUSE_REASONS[bytes[o + 7]!];
+    const flags = bytes[o + 8]!;
+    if (player >= players || reason === undefined || flags > 1 || id === 0) {
+      return bad(`pause ${i} (player ${player}, frame ${frame}) is not a pause`);
+    }
+    pauses.push({ player, id, frame, reason, final: flags === 1 });
+  }
+  return { ok: true, log: { spec, seed, players, inputSize, frames, inputs: bytes.subarray(inputsStart), departures, absences, pauses } };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DecodeErrorCode } from '../protocol/messages.ts';
+import type { PauseRecord } from './pause.ts';
 
 /** Why the engine dropped a packet. */
 export type MalformedReason =
@@ -15,7 +16,8 @@ export type MalformedReason =
   | 'departed'
   | 'bad-resync'
   | 'bad-transfer'
-  | 'bad-return';
+  | 'bad-return'
+  | 'bad-pause';
 
 /** Events the engine emits (subscribe with `engine.on(type, handler)`). */
 export interface EngineEvents {
@@ -63,6 +65,13 @@ export interface EngineEvents {
    * network cut). `frame` is where it stopped.
    */
   rejoining: { peer: number; frame: number };
+  /**
+   * A pause was requested (here or by a peer): every peer stops at
+   * `frame`. A `final` one ends the session there.
+   */
+  pause: PauseRecord;
+  /** A pause is over: play goes on from its frame. */
+  resume: PauseRecord;
 }
 
 /** Per-link figures. */
@@ -107,6 +116,8 @@ export interface EngineStats {
   readonly rollbackMs: number;
   /** Ticks that did not advance because the frame was `maxPrediction` past the confirmed frame. */
   readonly stalls: number;
+  /** Ticks that did not advance because an agreed pause held the current frame. */
+  readonly pausedTicks: number;
   /** Desyncs detected (state hashes that differed from a peer's). */
   readonly desyncs: number;
   /** Our advantage over the slowest peer, frames. */

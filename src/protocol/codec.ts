@@ -23,6 +23,8 @@
  * - Resync, Transfer: `3 frame u32`, `7 id u16`, `9 index u16`, `11 count u16`,
  *              `13 total u32`, `17 checksum u32`, `21 data` (21 + chunk bytes)
  * - Hello:     `3 flags u8` (bit 0: joining; others 0), `4 absentMask u8` (5 bytes)
+ * - Pause:     `3 kind u8`, `4 id u16`, `6 frame u32`, `10 reason u8`,
+ *              `11 flags u8` (bit 0: final) (12 bytes)
  *
  * Decoders never throw: any byte string yields a message or a typed error.
  */
@@ -37,6 +39,7 @@ import {
   type ReturnNotice,
   MessageType,
   NO_ACK,
+  PauseKind,
   PROTOCOL_VERSION,
 } from './messages.ts';
 
@@ -270,6 +273,21 @@ export function encode(msg: Message): Uint8Array {
       out.set(msg.data, 21);
       return out;
     }
+    case MessageType.Pause: {
+      if (!Number.isInteger(msg.kind) || msg.kind < PauseKind.Request || msg.kind > PauseKind.AckResume) {
+        throw new EncodeError(`pause kind must be 1..4, got ${msg.kind}`);
+      }
+      if (!Number.isInteger(msg.id) || msg.id < 1 || msg.id > 0xffff) throw new EncodeError(`pause id must be 1..65535, got ${msg.id}`);
+      checkU32('frame', msg.frame);
+      if (!Number.isInteger(msg.reason) || msg.reason < 0 || msg.reason > 255) throw new EncodeError(`pause reason must be a uint8, got ${msg.reason}`);
+      const { out, view } = header(msg.type, msg.tag, 9);
+      out[3] = msg.kind;
+      view.setUint16(4, msg.id);
+      view.setUint32(6, msg.frame);
+      out[10] = msg.reason;
+      out[11] = msg.final ? 1 : 0;
+      return out;
+    }
     default:
       throw new EncodeError(`unknown message type ${(msg as { type: unknown }).type}`);
   }
@@ -456,6 +474,20 @@ export function decode(bytes: Uint8Array): DecodeResult {
           checksum: view.getUint32(17),
           data: bytes.subarray(21),
         },
+      };
+    }
+    case MessageType.Pause: {
+      const err = exactLength(bytes, 12, 'Pause');
+      if (err) return err;
+      const kind = bytes[3]!;
+      const id = view.getUint16(4);
+      const flags = bytes[11]!;
+      if (kind < PauseKind.Request || kind > PauseKind.AckResume) return fail('bad-field', `Pause kind ${kind}`);
+      if (id === 0) return fail('bad-field', 'Pause id 0');
+      if (flags > 1) return fail('bad-field', `Pause flags ${flags}`);
+      return {
+        ok: true,
+        message: { type, tag, kind: kind as PauseKind, id, frame: view.getUint32(6), reason: bytes[10]!, final: flags === 1 },
       };
     }
     default:

@@ -17,6 +17,7 @@ export const MessageType = {
   Resync: 6,
   Hello: 7,
   Transfer: 8,
+  Pause: 9,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -196,6 +197,40 @@ export interface TransferMessage extends Omit<ResyncMessage, 'type'> {
   readonly type: typeof MessageType.Transfer;
 }
 
+/** What a {@link PauseMessage} says (see `src/engine/pause.ts`). */
+export const PauseKind = {
+  /** The sender holds every peer at `frame` (it sends no input for `frame` or later until it resumes). */
+  Request: 1,
+  /** The sender's pause `id` is over. */
+  Resume: 2,
+  /** The sender saw the receiver's request `id`. */
+  AckRequest: 3,
+  /** The sender saw the receiver's resume `id`. */
+  AckResume: 4,
+} as const;
+/** One of {@link PauseKind}. */
+export type PauseKind = (typeof PauseKind)[keyof typeof PauseKind];
+
+/**
+ * An agreed pause's request, resume or acknowledgement, on the reliable
+ * channel (resent until acknowledged, so duplicates are expected).
+ */
+export interface PauseMessage {
+  readonly type: typeof MessageType.Pause;
+  /** Session tag (uint8). */
+  readonly tag: number;
+  /** Request, resume, or the acknowledgement of one. */
+  readonly kind: PauseKind;
+  /** The pause, numbered by its requester from 1 (uint16). */
+  readonly id: number;
+  /** The frame every peer stops at (uint32; the requester's first frame without input). */
+  readonly frame: number;
+  /** Index into `PAUSE_REASONS` (uint8). */
+  readonly reason: number;
+  /** The pause never resumes: the session ends at `frame`. */
+  readonly final: boolean;
+}
+
 export type Message =
   | InputMessage
   | PingMessage
@@ -204,7 +239,8 @@ export type Message =
   | CloseMessage
   | ResyncMessage
   | HelloMessage
-  | TransferMessage;
+  | TransferMessage
+  | PauseMessage;
 
 /** Why a packet could not be decoded. */
 export type DecodeErrorCode =

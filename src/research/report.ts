@@ -8,7 +8,7 @@
  * it with the zod schema below).
  */
 import { z } from 'zod';
-import { CANDIDATE_TYPES, CONNECTION_TYPES } from '../contracts/vocabulary.ts';
+import { CANDIDATE_TYPES, CONNECTION_TYPES, END_REASONS } from '../contracts/vocabulary.ts';
 import { errorInfoSchema } from '../signaling/events.ts';
 
 /** Largest accepted report body, bytes (an hour of 8 players × 16-byte inputs fits). */
@@ -63,6 +63,24 @@ export const MAX_DESYNC_RECORDS = 100_000;
 export const MAX_RESYNC_RECORDS = 10_000;
 /** Most departure records a report carries (every other player of an 8-player session). */
 export const MAX_DEPARTURE_RECORDS = 7;
+
+/**
+ * Most frame-clock samples a report carries: at one sample every 500 ms
+ * (plus one at each visibility change), about 12 hours.
+ */
+export const MAX_FRAME_CLOCK_SAMPLES = 100_000;
+
+/** How this peer's session ended (absent while it runs). */
+export const sessionEndSchema = z.object({
+  reason: z.enum(END_REASONS),
+  /** The player whose departure (or hidden tab) ended it. */
+  peer: int.min(0).max(7).optional(),
+  /** The agreed frame it ended at, when there is one. */
+  frame: nonNegInt.optional(),
+});
+
+/** One frame-clock sample: this peer's frame at `at` ms since its session started (the clock of `hiddenPeriods`). */
+export const frameClockSampleSchema = z.object({ frame: nonNegInt, at: finite.nonnegative() });
 
 /** A desync this peer saw, and the policy it applied. */
 export const desyncRecordSchema = z.object({
@@ -123,6 +141,16 @@ export const reportSchema = z.object({
   absences: z.array(absenceRecordSchema).max(MAX_ABSENCE_RECORDS).optional(),
   /** Resync snapshots sent or loaded under the `resync` policy (older reports: none). */
   resyncs: z.array(resyncRecordSchema).max(MAX_RESYNC_RECORDS).optional(),
+  /** How the session ended for this peer (absent while it runs; older reports: absent). */
+  end: sessionEndSchema.optional(),
+  /** Episodes this peer saw completed on the confirmed timeline (older reports: absent). */
+  episodesCompleted: nonNegInt.optional(),
+  /**
+   * Frame-clock samples (frames non-decreasing): when this peer reached
+   * which frame, so each frame of the export gets this player's wall-clock
+   * time (interpolated) and its `focused` flag. Older reports: absent.
+   */
+  frameClock: z.array(frameClockSampleSchema).max(MAX_FRAME_CLOCK_SAMPLES).optional(),
   /** Periods the tab was hidden, ms since the session started (`end` null while still hidden). */
   hiddenPeriods: z.array(z.object({ start: finite, end: finite.nullable() })).max(100_000),
   /**
@@ -153,6 +181,10 @@ export const reportSchema = z.object({
 
 /** A research report (from {@link reportSchema}). */
 export type SessionReport = z.infer<typeof reportSchema>;
+/** How a session ended for one peer (from {@link sessionEndSchema}). */
+export type SessionEnd = z.infer<typeof sessionEndSchema>;
+/** One frame-clock sample (from {@link frameClockSampleSchema}). */
+export type FrameClockSample = z.infer<typeof frameClockSampleSchema>;
 /** One desync record (from {@link desyncRecordSchema}). */
 export type DesyncRecord = z.infer<typeof desyncRecordSchema>;
 /** One absence record (from {@link absenceRecordSchema}). */

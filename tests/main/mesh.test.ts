@@ -218,7 +218,7 @@ describe('MeshTransport with fake links', () => {
     links.get(1)!.deliver([5]);
     vi.advanceTimersByTime(60);
     expect(statuses.filter((s) => s.peer === 1).at(-1)!.status).toBe('connected');
-    signaling.events.emit('peer-left', { playerIndex: 2, reason: 'leave' });
+    signaling.events.emit('peer-left', { playerIndex: 2, reason: 'left' });
     links.get(2)!.deliver([6]);
     vi.advanceTimersByTime(60);
     expect(statuses.filter((s) => s.peer === 2).at(-1)!.status).toBe('disconnected');

@@ -130,6 +130,8 @@ describe('codec: other messages', () => {
     { type: MessageType.StateHash, tag: 3, frame: 600, hash: 0x12345678 },
     { type: MessageType.Close, tag: 4, reason: 1, detail: 'desync at frame 600 — ünïcode' },
     { type: MessageType.Resync, tag: 255, frame: 42, id: 3, index: 1, count: 2, total: 9, checksum: 0xfeedbeef, data: new Uint8Array([5, 6, 7, 8]) },
+    { type: MessageType.Pause, tag: 9, kind: 1, id: 65535, frame: 0xfffffff0, reason: 4, final: true },
+    { type: MessageType.Pause, tag: 9, kind: 4, id: 1, frame: 0, reason: 0, final: false },
   ];
   for (const msg of samples) {
     it(`round-trips type ${msg.type}`, () => {

@@ -26,6 +26,18 @@ function ok<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {
 }
 
 describe('appending input-log ranges', () => {
+  it('keeps the pauses of every range (session frames), once each', () => {
+    const pause = (id: number, frame: number) => ({ player: 1, id, frame, reason: 'peer-hidden' as const, final: false });
+    const withPauses = (from: number, frames: number, pauses: ReturnType<typeof pause>[]) =>
+      encodeInputLog({ spec: 'arena@1', seed: 5, players, inputSize, frames, inputs: full.slice(from * stride, (from + frames) * stride), pauses });
+    const a = ok(appendInputLog(null, 0, withPauses(0, 100, [pause(1, 40)]), []));
+    const b = ok(appendInputLog(a.log, 100, withPauses(100, 100, [pause(1, 40), pause(2, 150)]), []));
+    const again = ok(appendInputLog(b.log, 100, withPauses(100, 100, [pause(1, 40), pause(2, 150)]), []));
+    expect(again.duplicate).toBe(true);
+    const decoded = decodeInputLog(again.log);
+    expect(decoded.ok && decoded.log.pauses).toEqual([pause(1, 40), pause(2, 150)]);
+  });
+
   it('appends ranges in order to the full log, and a re-sent range (whole or overlapping) is a no-op', () => {
     const a = ok(appendInputLog(null, 0, range(0, 100), []));
     expect(a).toMatchObject({ frames: 100, appended: 100, duplicate: false });

@@ -149,7 +149,7 @@ describe('research store, uploads and parity', () => {
   it('reports the first mismatching frame when logs disagree', async () => {
     const server = await h.start();
     const assignments = await formSession();
-    const headerBytes = 18 + 'arena@1?episodeFrames=120'.length;
+    const headerBytes = 18 + 'arena@1?episodeFrames=120'.length + 2 + 2; // header, spec, absence and pause counts (none of either)
     const reports = playAndReport(assignments, 300, (p, log) => {
       if (p === 1) log[headerBytes + 2 * 250]! ^= 1; // player 0's input at frame 250, as player 1 logged it
     });
