@@ -112,11 +112,6 @@ export interface JoinGameOptions extends EngineSettings {
    * on the mesh's `reconnect`. Default 60,000.
    */
   rejoinWindowMs?: number;
-  /**
-   * What the others do while a player is absent: `'neutral'` (the default,
-   * and the only policy this build has) plays on with its neutral input.
-   */
-  onAbsent?: 'neutral';
 }
 
 /**
@@ -186,6 +181,7 @@ function engineSettings(o: JoinGameOptions): EngineSettings {
     joining: o.joining,
     seated: o.seated,
     rejoinLeadFrames: o.rejoinLeadFrames,
+    onAbsent: o.onAbsent,
   };
 }
 
@@ -205,8 +201,8 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   if (!(Number.isInteger(rejoinWindowMs) && rejoinWindowMs >= 0 && rejoinWindowMs <= MAX_REJOIN_WINDOW_MS)) {
     throw new NetrollError(ErrorCode.InvalidOption, `rejoinWindowMs must be an integer of ms in 0..${MAX_REJOIN_WINDOW_MS}, got ${String(options.rejoinWindowMs)}`);
   }
-  if (options.onAbsent !== undefined && options.onAbsent !== 'neutral') {
-    throw new NetrollError(ErrorCode.InvalidOption, `onAbsent must be 'neutral', got ${String(options.onAbsent)}`);
+  if (options.onAbsent !== undefined && options.onAbsent !== 'neutral' && options.onAbsent !== 'pause') {
+    throw new NetrollError(ErrorCode.InvalidOption, `onAbsent must be 'neutral' or 'pause', got ${String(options.onAbsent)}`);
   }
   const meshOptions: MeshConfig = rejoinWindowMs > 0 ? { reconnect: true, ...options.mesh } : (options.mesh ?? {});
   meshConfig(meshOptions);

@@ -65,6 +65,12 @@ export interface HostConfig {
   seated?: number;
   /** Frames past the authority's newest input at which a returning player's inputs count. Default 30. */
   rejoinLeadFrames?: number;
+  /**
+   * While a player is absent: `'neutral'` (default) plays on with its
+   * neutral input; `'pause'` holds every peer at an agreed frame (a `pause`
+   * with reason `absent`) until it returns or leaves for good.
+   */
+  onAbsent?: 'neutral' | 'pause';
 }
 
 /** One render delivery: the committed state of a frame, once per tick at most. */

@@ -12,6 +12,7 @@ import { transfer } from 'comlink';
 import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import { Engine, type TickResult } from '../src/engine/engine.ts';
 import type { Game } from '../src/engine/game.ts';
+import { encodeInputLog } from '../src/engine/input-log.ts';
 import type {
   EngineHostApi,
   HostCallbacks,
@@ -107,6 +108,7 @@ export class EngineHost implements EngineHostApi {
       joining: config.joining,
       seated: config.seated,
       rejoinLeadFrames: config.rejoinLeadFrames,
+      onAbsent: config.onAbsent,
       trace: this.devtools ? (span) => this.devtools!.measure(span) : undefined,
       profile: profile === 'detailed' ? 'detailed' : 'default',
     });
@@ -209,6 +211,7 @@ export class EngineHost implements EngineHostApi {
 
   metrics(): HostMetrics {
     const engine = this.requireEngine();
+    const log = engine.inputLog();
     const config = this.config!;
     return {
       game: this.game!.spec,
@@ -222,8 +225,8 @@ export class EngineHost implements EngineHostApi {
       desyncs: this.desyncs.slice(),
       departures: this.departures.slice(),
       resyncs: this.resyncs.slice(),
-      absences: (engine.inputLog().absences ?? []).map((a) => ({ player: a.player, from: a.from, to: a.to ?? null })),
-      inputLog: engine.exportInputLog(),
+      absences: (log.absences ?? []).map((a) => ({ player: a.player, from: a.from, to: a.to ?? null })),
+      inputLog: encodeInputLog(log),
       confirmedHash: engine.confirmedStateHash(),
     };
   }

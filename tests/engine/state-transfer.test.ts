@@ -29,6 +29,7 @@ function transfer(over: Partial<TransferState> = {}): TransferState {
     snapshot: bytes(16),
     inputs: bytes(20),
     tails: [{ player: 1, inputs: new Uint8Array(30) }],
+    pauses: [{ player: 0, id: 1, frame: 8, reason: 'absent', final: false }],
     ...over,
   };
 }
