@@ -74,7 +74,9 @@ describe('chunk assembler', () => {
     bad.data[3]! ^= 1;
     a.take(chunks[0]!);
     a.take(bad);
-    expect(a.take(chunks[2]!)).toMatchObject({ kind: 'bad', detail: expect.stringContaining('checksum') });
+    const step = a.take(chunks[2]!);
+    expect(step.kind).toBe('bad');
+    expect(step.kind === 'bad' && step.detail).toContain('checksum');
     expect(a.take({ ...chunks[0]!, data: chunks[0]!.data.subarray(1) }).kind).toBe('bad');
     expect(a.take({ ...chunks[0]!, count: 9 }).kind).toBe('bad');
     expect(a.take({ ...chunks[0]!, index: 7 }).kind).toBe('bad');
