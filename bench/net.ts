@@ -32,6 +32,7 @@ import type { Page } from 'playwright';
 import { type Coturn, startCoturn } from '../harness/coturn.ts';
 import { type E2E, call, inNamespace, joinRoom, leaveAll, openPages, results, sleep, startE2E, waitFrames } from '../harness/e2e.ts';
 import type { PlayResult } from '../harness/types.ts';
+import { REJOIN_DEFINITIONS, rejoinMs, snapshotTransferMs } from './rejoin.ts';
 import { median, p95 } from './stats.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -207,6 +208,10 @@ async function main(): Promise<void> {
   const rttRelay = await rttSamples(e2e, pages, 'rtt-relay', args.rttFrames, 'relay');
   await closeAll();
 
+  log('rejoin: engine-level state transfer and rejoin runs');
+  const transfer = snapshotTransferMs(20);
+  const rejoin = rejoinMs(7);
+
   const out = {
     bench: 'net',
     connectMsP50: round(median(direct.ms)),
@@ -220,6 +225,9 @@ async function main(): Promise<void> {
     inputRttMsP50Relay: round(median(rttRelay), 2),
     relayFailoverMs: round(median(failover.local)),
     relayFailoverMsRemote: round(median(failover.remote)),
+    snapshotTransferMs: round(transfer.median, 2),
+    snapshotTransferBytes: transfer.bytes,
+    rejoinMsP50: round(rejoin.median),
     runs: {
       connectDirect: direct.ms.length,
       connectDirectFailures: direct.failures,
@@ -235,9 +243,11 @@ async function main(): Promise<void> {
       connectMsRelay: relay.ms.map((v) => round(v)),
       relayFailoverMs: failover.local.map((v) => round(v)),
       relayFailoverMsRemote: failover.remote.map((v) => round(v)),
+      snapshotTransferMs: transfer.samples.map((v) => round(v, 2)),
+      rejoinMs: rejoin.samples.map((v) => round(v)),
     },
     environment: { namespace, node: process.version },
-    definitions: DEFINITIONS,
+    definitions: { ...DEFINITIONS, ...REJOIN_DEFINITIONS },
   };
   if (args.json) {
     console.log(JSON.stringify(out));
@@ -253,6 +263,8 @@ async function main(): Promise<void> {
     ['input RTT relay P50', out.inputRttMsP50Relay, 'ms'],
     ['relay failover (closing page)', out.relayFailoverMs, 'ms'],
     ['relay failover (other page)', out.relayFailoverMsRemote, 'ms'],
+    ['64 KiB state transfer (engine)', out.snapshotTransferMs, 'ms'],
+    ['rejoin P50 (engine, virtual)', out.rejoinMsP50, 'ms'],
   ];
   for (const [name, v, unit] of rows) console.log(`${name.padEnd(32)} ${String(v ?? '-').padStart(9)} ${unit}`);
   console.log(`runs: ${JSON.stringify(out.runs)}; connection types at open: ${JSON.stringify(out.connectionTypesAtOpen)}; namespace: ${namespace}`);

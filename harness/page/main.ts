@@ -43,6 +43,7 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     ...(o.research ? { research: o.research } : {}),
     ...(o.mesh ? { mesh: o.mesh } : {}),
     ...(o.minPlayers !== undefined ? { minPlayers: o.minPlayers } : {}),
+    rejoinWindowMs: o.rejoinWindowMs ?? 0,
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
   current.on('peer-left', (e) => departures.push({ player: e.player, frame: e.frame, remaining: e.remaining }));
