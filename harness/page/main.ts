@@ -6,6 +6,7 @@ import { joinGame, type NetSession } from '../../main/connect.ts';
 import type { HostMetrics } from '../../worker/api.ts';
 import type { LinkConfig } from '../../main/peer-link.ts';
 import { PeerLink } from '../../main/peer-link.ts';
+import { gate, gated } from './gate.ts';
 import { Prng } from '../../src/util/prng.ts';
 import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, UploadSummary } from '../types.ts';
 
@@ -15,6 +16,19 @@ const peerLinks = new Map<number, PeerLink>();
 const statuses: PlayResult['statuses'] = [];
 const departures: PlayResult['peerLeft'] = [];
 let inputTimer: ReturnType<typeof setInterval> | null = null;
+/** Absence and rejoin events of the current session, with the page time they arrived. */
+const rejoinEvents: Record<string, unknown>[] = [];
+
+/** Cut this page's game traffic (every link, both ways) for `ms`; resolves when it is back. */
+function blackout(ms: number): Promise<number> {
+  gate.closed = true;
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      gate.closed = false;
+      resolve(performance.now());
+    }, ms),
+  );
+}
 
 const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('');
 
@@ -22,6 +36,7 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   if (inputTimer) clearInterval(inputTimer);
   statuses.length = 0;
   departures.length = 0;
+  rejoinEvents.length = 0;
   peerLinks.clear();
   const link: LinkConfig = { ...o.link, connection: { iceTransportPolicy: o.iceTransportPolicy ?? 'all' } };
   current = await joinGame({
@@ -37,7 +52,7 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     links: (spec) => {
       const l = new PeerLink({ ...link, ...spec });
       peerLinks.set(spec.remotePlayer, l);
-      return l;
+      return gated(l);
     },
     ...(o.p2pTimeoutMs !== undefined ? { p2pTimeoutMs: o.p2pTimeoutMs } : {}),
     ...(o.research ? { research: o.research } : {}),
@@ -47,6 +62,9 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
   current.on('peer-left', (e) => departures.push({ player: e.player, frame: e.frame, remaining: e.remaining }));
+  for (const type of ['peer-absent', 'peer-returned', 'rejoining', 'transfer'] as const) {
+    current.on(type, (e) => rejoinEvents.push({ ...e, at: performance.now() }));
+  }
   const rng = new Prng(o.inputSeed);
   inputTimer = setInterval(() => {
     current?.setInput(Uint8Array.of(rng.nextInt(32)));
@@ -173,5 +191,7 @@ async function leave(): Promise<void> {
   await current?.close();
 }
 
-Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, now: () => performance.now() } });
+Object.assign(globalThis, {
+  e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, blackout, rejoinEvents: () => rejoinEvents.slice(), now: () => performance.now() },
+});
 document.title = 'netroll e2e ready';

@@ -602,6 +602,7 @@ export class Engine<S> {
     if (this.departures.pending) firstIncorrect = Math.min(firstIncorrect, this.settleDepartures());
     this.settlePauses();
     if (this.rejoins.wanted.size > 0) this.startReturns();
+    if (this.rejoinable && this.ticks % HELLO_INTERVAL_TICKS === 0) this.helloAbsent();
     let rollbackDepth = 0;
     const resync = this.pendingResync;
     if (resync && resync.frame <= this.currentFrame) {
@@ -1070,6 +1071,14 @@ export class Engine<S> {
       return;
     }
     if (rejoinsAfterHello(this.localPlayer, peer, this.players, this.absentMask(), h.absentMask)) this.becomeJoining(peer);
+  }
+
+  /**
+   * A Hello to every absent player now and then: nothing else goes to them,
+   * and this is how the two sides of a cut hear from each other again.
+   */
+  private helloAbsent(): void {
+    for (let p = 0; p < this.players; p++) if (this.departures.get(p)?.absent) this.sendHello(p);
   }
 
   /** Drop our live state (the other side of a cut played on) and ask for a transfer. */

@@ -33,6 +33,10 @@
  * absent); replay needs nothing else, because the logged inputs over the
  * absence are the neutral ones every peer used.
  *
+ * While a player is absent, a Hello goes to it every
+ * {@link HELLO_INTERVAL_TICKS} (nothing else does): so the two sides of a
+ * cut hear from each other when it ends, even if neither transport noticed.
+ *
  * Bounds: at most {@link MAX_ABSENCES} absence records (a return past it is
  * refused: the player stays absent), one notice per player, one state
  * transfer in reassembly per sender, transfers resent to a joiner at most
