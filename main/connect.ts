@@ -297,6 +297,10 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     }
   };
   const reportTimer = research && reportIntervalMs > 0 ? setInterval(() => void upload('partial'), reportIntervalMs) : null;
+  // A state transfer replaced what this page confirmed alone (the cut side of a cut): its stored log is replaced too.
+  session.on('transfer', (e) => {
+    if (e.direction === 'loaded') recorder.logReplaced();
+  });
   if (research) {
     recorder.startLiveStats(researchConfig?.liveStatsIntervalMs ?? 2000);
     recorder.startFrameClock();

@@ -231,6 +231,11 @@ export class ResearchRecorder {
     this.ranges.answered(report.uploadId, ack);
   }
 
+  /** This peer loaded a state transfer: its log before the frames the server holds changed, so the next report replaces the stored log. */
+  logReplaced(): void {
+    this.ranges.replace();
+  }
+
   close(): void {
     if (this.liveTimer !== null) clearInterval(this.liveTimer);
     if (this.clockTimer !== null) clearInterval(this.clockTimer);
