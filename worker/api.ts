@@ -109,7 +109,7 @@ export type HostEvent =
   /** Absent player `player` plays again: its inputs count from `frame` on. */
   | { type: 'peer-returned'; player: number; frame: number }
   /** A state transfer was sent to `peer` or loaded from it (snapshot of `frame`; the receiver's inputs count from `returnFrame`). */
-  | { type: 'transfer'; direction: 'sent' | 'loaded'; peer: number; frame: number; returnFrame: number; bytes: number }
+  | { type: 'transfer'; direction: 'sent' | 'loaded'; peer: number; frame: number; returnFrame: number; bytes: number; logChangedFrom?: number }
   /** This peer dropped its state to join again from a transfer (`peer` counted it absent while it played on). */
   | { type: 'rejoining'; peer: number; frame: number }
   /** `endFrame` was reached and every frame before it is confirmed. */

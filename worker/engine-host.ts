@@ -141,7 +141,15 @@ export class EngineHost implements EngineHostApi {
     });
     engine.on('peer-absent', (e) => this.emit({ type: 'peer-absent', ...e }));
     engine.on('peer-returned', (e) => this.emit({ type: 'peer-returned', ...e }));
-    engine.on('transfer', (e) => this.emit({ type: 'transfer', ...e }));
+    engine.on('transfer', (e) => {
+      // What this peer confirmed from its own absence on was replaced: its hash samples and episodes from there are void.
+      if (e.logChangedFrom !== undefined) {
+        const from = e.logChangedFrom;
+        this.hashes.splice(0, this.hashes.length, ...this.hashes.filter((h) => h.frame < from));
+        this.episodes.splice(0, this.episodes.length, ...this.episodes.filter((x) => x.endFrame < from - 1));
+      }
+      this.emit({ type: 'transfer', ...e });
+    });
     engine.on('rejoining', (e) => this.emit({ type: 'rejoining', ...e }));
     packets.onmessage = (ev: MessageEvent<unknown>) => {
       if (!isPortPacket(ev.data)) {

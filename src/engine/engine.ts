@@ -1158,7 +1158,9 @@ export class Engine<S> {
     this.rejoins.clearInFlight();
     this.rejoins.announce(this.localPlayer, t.returnFrame); // tells the peers our packets are of the new connection
     this.counters.transfersLoaded++;
-    this.events.emit('transfer', { direction: 'loaded', peer: from, frame: F, returnFrame: t.returnFrame, bytes });
+    let logChangedFrom = F;
+    for (const a of t.absences) if (a.player === this.localPlayer) logChangedFrom = Math.min(F, a.from);
+    this.events.emit('transfer', { direction: 'loaded', peer: from, frame: F, returnFrame: t.returnFrame, bytes, logChangedFrom });
   }
 
   /** Simulate confirmed frames without rendering until this peer reaches its peers' frame (bounded per tick). */

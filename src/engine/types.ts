@@ -56,9 +56,12 @@ export interface EngineEvents {
   /**
    * A state transfer was sent to `peer` (`direction: 'sent'`), or one from
    * `peer` was loaded: the snapshot of `frame`, the receiver's inputs count
-   * from `returnFrame`; `bytes` is the payload's size.
+   * from `returnFrame`; `bytes` is the payload's size. `logChangedFrom`
+   * (loaded only): the first frame whose logged inputs may differ from what
+   * this peer had confirmed before (its own absence's first frame): hash
+   * samples and records it kept from that frame on are void.
    */
-  transfer: { direction: 'sent' | 'loaded'; peer: number; frame: number; returnFrame: number; bytes: number };
+  transfer: { direction: 'sent' | 'loaded'; peer: number; frame: number; returnFrame: number; bytes: number; logChangedFrom?: number };
   /**
    * This peer dropped its live state to join again from a transfer:
    * `peer` counted it absent while it played on (the other side of a

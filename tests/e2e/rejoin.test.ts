@@ -3,8 +3,9 @@
  * link, both ways, for 20 s (a page-level cut: its DataChannels stay up, the
  * gate in the test page drops what they carry). The other page keeps the
  * seat and plays on with the absent player's neutral input; when the
- * traffic is back, the cut page (the side its peer counted absent) loads a
- * state transfer and plays again. Both logs are identical to the end and
+ * traffic is back, the cut page loads a state transfer and plays again (both
+ * sides counted the other absent and played on: the tie rule has the higher
+ * player index start over, so the test cuts player 1). Both logs are identical to the end and
  * record the absence, and the server's research parity is `fullySynced`.
  */
 import { describe, expect, it } from 'vitest';
@@ -29,14 +30,20 @@ describe('a player cut off for 20 s comes back in real Chromium', () => {
       rejoinWindowMs: 60_000,
     });
     await waitFrames(pages, 240);
-    const [live, cut] = pages as [(typeof pages)[0], (typeof pages)[0]];
-    const cutPlayer = joined[1]!.playerIndex;
+    // Both sides of a 2-player cut play on alone; the tie rule has the higher player index start over, so cut that one.
+    const cutAt = joined.findIndex((j) => j.playerIndex === 1);
+    const cut = pages[cutAt]!;
+    const live = pages[1 - cutAt]!;
+    const cutPlayer = 1;
     const backAt = await call(cut, 'blackout', 20_000);
 
     const returned = await until(async () => {
       const ev = await call(live, 'rejoinEvents');
       return ev.find((e) => e.type === 'peer-returned') ?? null;
-    }, 30_000, 'peer-returned on the live page');
+    }, 30_000, 'peer-returned on the live page').catch(async (e: unknown) => {
+      console.log(`live page events ${JSON.stringify(await call(live, 'rejoinEvents'))}; cut page events ${JSON.stringify(await call(cut, 'rejoinEvents'))}`);
+      throw e;
+    });
     const liveEvents = await call(live, 'rejoinEvents');
     const cutEvents = await call(cut, 'rejoinEvents');
     const absent = liveEvents.find((e) => e.type === 'peer-absent')!;
