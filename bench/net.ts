@@ -36,6 +36,7 @@ import { type Coturn, startCoturn } from '../harness/coturn.ts';
 import { type E2E, call, inNamespace, joinRoom, leaveAll, openPages, results, sleep, startE2E, waitFrames } from '../harness/e2e.ts';
 import type { PlayResult } from '../harness/types.ts';
 import { SERVER_RESTART_DEFINITION, serverRestartRuns } from './server-restart.ts';
+import { REJOIN_DEFINITIONS, rejoinMs, snapshotTransferMs } from './rejoin.ts';
 import { median, p95 } from './stats.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -216,6 +217,10 @@ async function main(): Promise<void> {
   const rttRelay = await rttSamples(e2e, pages, 'rtt-relay', args.rttFrames, 'relay');
   await closeAll();
 
+  log('rejoin: engine-level state transfer and rejoin runs');
+  const transfer = snapshotTransferMs(20);
+  const rejoin = rejoinMs(7);
+
   const out = {
     bench: 'net',
     connectMsP50: round(median(direct.ms)),
@@ -230,6 +235,9 @@ async function main(): Promise<void> {
     relayFailoverMs: round(median(failover.local)),
     relayFailoverMsRemote: round(median(failover.remote)),
     serverRestartRecoveryMs: round(median(restart)),
+    snapshotTransferMs: round(transfer.median, 2),
+    snapshotTransferBytes: transfer.bytes,
+    rejoinMsP50: round(rejoin.median),
     runs: {
       connectDirect: direct.ms.length,
       connectDirectFailures: direct.failures,
@@ -247,9 +255,11 @@ async function main(): Promise<void> {
       relayFailoverMs: failover.local.map((v) => round(v)),
       relayFailoverMsRemote: failover.remote.map((v) => round(v)),
       serverRestartRecoveryMs: restart.map((v) => round(v)),
+      snapshotTransferMs: transfer.samples.map((v) => round(v, 2)),
+      rejoinMs: rejoin.samples.map((v) => round(v)),
     },
     environment: { namespace, node: process.version },
-    definitions: DEFINITIONS,
+    definitions: { ...DEFINITIONS, ...REJOIN_DEFINITIONS },
   };
   if (args.json) {
     console.log(JSON.stringify(out));
@@ -266,6 +276,8 @@ async function main(): Promise<void> {
     ['relay failover (closing page)', out.relayFailoverMs, 'ms'],
     ['relay failover (other page)', out.relayFailoverMsRemote, 'ms'],
     ['server restart → relay delivering', out.serverRestartRecoveryMs, 'ms'],
+    ['64 KiB state transfer (engine)', out.snapshotTransferMs, 'ms'],
+    ['rejoin P50 (engine, virtual)', out.rejoinMsP50, 'ms'],
   ];
   for (const [name, v, unit] of rows) console.log(`${name.padEnd(32)} ${String(v ?? '-').padStart(9)} ${unit}`);
   console.log(`runs: ${JSON.stringify(out.runs)}; connection types at open: ${JSON.stringify(out.connectionTypesAtOpen)}; namespace: ${namespace}`);

@@ -97,6 +97,10 @@ type E2EApi = {
   hideFor(ms: number): Promise<void>;
   linkPair(o: LinkPairOptions): Promise<LinkPairResult>;
   leave(): Promise<void>;
+  /** Cut the page's game traffic on every link, both ways, for `ms` (a page-level cut; resolves with the page time it ended). */
+  blackout(ms: number): Promise<number>;
+  /** The page's absence and rejoin events (`peer-absent`, `peer-returned`, `rejoining`, `transfer`), each with `type` and page time `at`. */
+  rejoinEvents(): ({ type: string; at: number } & Record<string, unknown>)[];
   now(): number;
   signalingInfo(): SignalingSummary;
   markRelay(): void;

@@ -23,6 +23,12 @@ export interface PlayOptions {
   turnUrl?: string;
   /** joinGame `minPlayers`. */
   minPlayers?: number;
+  /**
+   * joinGame `rejoinWindowMs`. Default here 0 (a peer that drops out leaves
+   * at once, the behaviour the departure tests check), not the library's
+   * 60,000.
+   */
+  rejoinWindowMs?: number;
   /** joinGame `research`. */
   research?: { reportIntervalMs?: number; liveStatsIntervalMs?: number };
 }

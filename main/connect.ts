@@ -8,8 +8,9 @@ import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import type { EndReason } from '../src/contracts/vocabulary.ts';
 import { Emitter } from '../src/engine/events.ts';
 import type { ReportKind } from '../src/research/report.ts';
-import type { Assignment } from '../src/signaling/events.ts';
+import type { Assignment, ParticipantMetadata, WaitingUpdate } from '../src/signaling/events.ts';
 import type { HostConfig } from '../worker/api.ts';
+import { AbsenceWatch, MAX_REJOIN_WINDOW_MS } from './absence.ts';
 import { type LinkReport, type MeshConfig, meshConfig, MeshTransport } from './mesh.ts';
 import { sessionTagFromId } from './session-tag.ts';
 import type { LinkFactory } from './link.ts';
@@ -48,6 +49,22 @@ export interface JoinGameOptions extends EngineSettings {
   players: number;
   /** Display name sent when joining (at most 64 characters, no control characters); the server defaults it to `Player <index+1>`. */
   name?: string;
+  /**
+   * The study participant's id (1–64 of `A-Z a-z 0-9 _ -`, e.g. from the
+   * page's `?participant=`): stored with the session, never shown to the
+   * other players. The server refuses a second tab of the same participant
+   * (`duplicate-participant`) and, by default, a participant who already
+   * completed a session (`participant-completed`).
+   */
+  participantId?: string;
+  /** Participant metadata stored with the session: at most 32 flat string/number/boolean values, 4 KiB. */
+  metadata?: ParticipantMetadata;
+  /** Ask the server to give up waiting after this long, ms (1,000 or more; the server's own limit caps it). */
+  waitTimeoutMs?: number;
+  /** The waiting room changed: `count` of `needed` players are there (pushed by the server on every change). */
+  onWaiting?: (update: WaitingUpdate) => void;
+  /** The server gave up waiting (its `waitTimeoutMs`); `joinGame` then rejects with `timeout`. */
+  onWaitTimeout?: (waitedMs: number) => void;
   /** Where the engine runs: a Worker, or a function making one once the session is known. */
   engine: EngineThread | ((assignment: Assignment) => EngineThread);
   /** How long to wait for the P2P channels before using the relay, ms. Default 10,000. */
@@ -85,18 +102,31 @@ export interface JoinGameOptions extends EngineSettings {
    * Default 5,000.
    */
   leaveGraceMs?: number;
+  /**
+   * How long a player who drops out (the mesh reports it `disconnected`: a
+   * network cut, a reload) keeps its seat, ms: meanwhile every other peer
+   * uses its neutral input from an agreed frame (`peer-absent` event), and
+   * when it is heard from again it gets its seat back from a state transfer
+   * (`peer-returned`; on the returning page `rejoining` and `transfer`).
+   * After the window it has left for good (as with 0: today's leave). Turns
+   * on the mesh's `reconnect`. Default 60,000.
+   */
+  rejoinWindowMs?: number;
 }
 
 /**
- * Why a networked session ended: `peer-disconnected` (the transport lost a
- * peer and too few players remain), `peer-left` (an explicit `dropPlayer`
- * left too few), `closed` (this page closed it). `peer` is the player whose
- * departure ended it; `frame` its agreed departure frame (absent when the
- * engine could not agree one in time, see `leaveGraceMs`).
+ * Why a networked session ended: `completed` (the engine finished: its
+ * `endFrame`), `peer-disconnected` (the transport lost a peer and too few
+ * players remain), `peer-left` (a peer left on purpose, by `dropPlayer` or
+ * by closing its page, and too few remain), `closed` (this page closed it),
+ * or another {@link EndReason}. `peer` is the player whose departure ended
+ * it; `frame` its agreed departure frame (absent when the engine could not
+ * agree one in time, see `leaveGraceMs`). The research report stores the
+ * reason as this player's `end_reason`.
  */
 export interface SessionEnded {
   /** Why it ended (see above). */
-  reason: Extract<EndReason, 'peer-disconnected' | 'peer-left' | 'closed'>;
+  reason: EndReason;
   /** The player whose departure ended it. */
   peer?: number;
   /** That player's agreed departure frame. */
@@ -147,6 +177,11 @@ function engineSettings(o: JoinGameOptions): EngineSettings {
     minPlayers: o.minPlayers,
     desyncPolicy: o.desyncPolicy,
     sessionTag: o.sessionTag,
+    rejoinable: o.rejoinable,
+    joining: o.joining,
+    seated: o.seated,
+    rejoinLeadFrames: o.rejoinLeadFrames,
+    onAbsent: o.onAbsent,
   };
 }
 
@@ -162,24 +197,45 @@ function engineSettings(o: JoinGameOptions): EngineSettings {
 export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const started = performance.now();
   // Every layer's settings are checked before anything connects: a bad one changes nothing.
-  meshConfig(options.mesh);
+  const rejoinWindowMs = options.rejoinWindowMs ?? 60_000;
+  if (!(Number.isInteger(rejoinWindowMs) && rejoinWindowMs >= 0 && rejoinWindowMs <= MAX_REJOIN_WINDOW_MS)) {
+    throw new NetrollError(ErrorCode.InvalidOption, `rejoinWindowMs must be an integer of ms in 0..${MAX_REJOIN_WINDOW_MS}, got ${String(options.rejoinWindowMs)}`);
+  }
+  if (options.onAbsent !== undefined && options.onAbsent !== 'neutral' && options.onAbsent !== 'pause') {
+    throw new NetrollError(ErrorCode.InvalidOption, `onAbsent must be 'neutral' or 'pause', got ${String(options.onAbsent)}`);
+  }
+  const meshOptions: MeshConfig = rejoinWindowMs > 0 ? { reconnect: true, ...options.mesh } : (options.mesh ?? {});
+  meshConfig(meshOptions);
   const links = options.links ?? peerLinkFactory(options.link);
   const signaling = new SignalingClient({ ...options.signaling, url: options.server });
+  const offWaiting = [
+    signaling.on('waiting', (w) => options.onWaiting?.(w)),
+    signaling.on('timeout', (t) => options.onWaitTimeout?.(t.waitedMs)),
+  ];
   let assignment: Assignment;
   try {
     assignment = await signaling.join(
-      { players: options.players, ...(options.room ? { room: options.room, ...(options.roomSecret ? { secret: options.roomSecret } : {}) } : { queue: options.queue ?? 'default' }), ...(options.name ? { name: options.name } : {}) },
+      {
+        players: options.players,
+        ...(options.room ? { room: options.room, ...(options.roomSecret ? { secret: options.roomSecret } : {}) } : { queue: options.queue ?? 'default' }),
+        ...(options.name ? { name: options.name } : {}),
+        ...(options.participantId !== undefined ? { participantId: options.participantId } : {}),
+        ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
+        ...(options.waitTimeoutMs !== undefined ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
+      },
       options.matchTimeoutMs,
     );
   } catch (e) {
     signaling.close();
     throw e;
+  } finally {
+    for (const off of offWaiting) off();
   }
   const assignedMs = performance.now() - started;
   options.onAssigned?.(assignment);
   let mesh: MeshTransport;
   try {
-    mesh = new MeshTransport(signaling, assignment, links, options.mesh);
+    mesh = new MeshTransport(signaling, assignment, links, meshOptions);
   } catch (e) {
     signaling.close();
     throw e;
@@ -205,6 +261,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
       localPlayer: assignment.playerIndex,
       seed: assignment.seed,
       sessionTag: options.sessionTag ?? sessionTagFromId(assignment.sessionId),
+      rejoinable: options.rejoinable ?? rejoinWindowMs > 0,
       engine,
       transport: options.wrapTransport ? options.wrapTransport(mesh) : mesh,
     });
@@ -240,10 +297,14 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     }
   };
   const reportTimer = research && reportIntervalMs > 0 ? setInterval(() => void upload('partial'), reportIntervalMs) : null;
+  // A state transfer replaced what this page confirmed alone (the cut side of a cut): its stored log is replaced too.
+  session.on('transfer', (e) => {
+    if (e.direction === 'loaded') recorder.logReplaced();
+  });
   if (research) {
     recorder.startLiveStats(researchConfig?.liveStatsIntervalMs ?? 2000);
+    recorder.startFrameClock();
     session.on('episode', () => void upload('episode'));
-    session.on('finished', () => void upload('final'));
   }
 
   const endEvents = new Emitter<{ ended: SessionEnded }>();
@@ -251,7 +312,9 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const end = (e: SessionEnded) => {
     if (ended) return;
     ended = e;
+    recorder.setEnd(e);
     if (graceTimer !== null) clearTimeout(graceTimer);
+    absences.close();
     void session.stop();
     if (e.reason !== 'closed') void upload('final');
     endEvents.emit('ended', e);
@@ -270,10 +333,21 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   });
   session.on('finished', () => {
     if (lastLeft && lastLeft.remaining < minPlayers) end({ reason: endReason(lastLeft.player), peer: lastLeft.player, frame: lastLeft.frame });
+    else end({ reason: 'completed' });
   });
+  // A peer that said `leave` to the server (e.g. it closed its page) left on purpose.
+  signaling.on('peer-left', ({ playerIndex, reason }) => {
+    if (reason === 'left') explicitDrops.add(playerIndex);
+  });
+  // Closing this page: tell the server at once, so the others know it left on purpose.
+  const onPageHide = () => signaling.leave();
+  globalThis.addEventListener?.('pagehide', onPageHide);
   const drop = (player: number): Promise<boolean> => session.dropPlayer(player).catch(() => false);
+  // With a rejoin window, a peer that drops out keeps its seat first (main/absence.ts); dropped after the window.
+  const absences = new AbsenceWatch(session, rejoinWindowMs);
   mesh.on('status', ({ peer, status }) => {
-    if (status !== 'disconnected' || ended) return;
+    if (ended || absences.onStatus(peer, status)) return;
+    if (status !== 'disconnected') return;
     void drop(peer);
     // Nobody left to agree with: the engine finishes by itself; this bound only covers a host that cannot.
     if (graceTimer === null && mesh.report().every((r) => r.status === 'disconnected')) {
@@ -300,6 +374,8 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     },
     async close() {
       if (reportTimer !== null) clearInterval(reportTimer);
+      globalThis.removeEventListener?.('pagehide', onPageHide);
+      if (!ended) recorder.setEnd({ reason: 'closed' });
       await upload('final');
       end({ reason: 'closed' });
       recorder.close();

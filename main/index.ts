@@ -39,7 +39,7 @@ export { createSmoother, type Smoother, type SmootherOptions } from './smoothing
 export type { PacketTransport } from './transport.ts';
 export type { SessionMetrics } from './research.ts';
 export type { UploadStatus } from './uploader.ts';
-export type { Assignment } from '../src/signaling/events.ts';
+export type { Assignment, ParticipantMetadata, WaitingUpdate, WaitTimeout } from '../src/signaling/events.ts';
 export type { HostConfig, HostEvent, HostMetrics, HostStats, RenderFrame, TickSample } from '../worker/api.ts';
 export type { EngineStats, MalformedReason, PeerStats } from '../src/engine/types.ts';
 export type { DecodeErrorCode } from '../src/protocol/messages.ts';

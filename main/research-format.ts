@@ -8,10 +8,12 @@ import { connectionTypeOf } from '../src/contracts/vocabulary.ts';
 import { decodeInputLog, encodeInputLog } from '../src/engine/input-log.ts';
 import {
   type ConnectionChange,
+  type AbsenceRecord,
   type DepartureRecord,
   type DesyncRecord,
   type LinkReportData,
   type ReportAck,
+  MAX_ABSENCE_RECORDS,
   MAX_DEPARTURE_RECORDS,
   MAX_DESYNC_RECORDS,
   MAX_RESYNC_RECORDS,
@@ -70,6 +72,7 @@ export function linkReportData(r: LinkReport, connectionHistory: readonly Connec
 export interface IntegritySource {
   readonly desyncs: readonly { frame: number; peer: number; localHash: number; remoteHash: number; policy: 'report' | 'resync' }[];
   readonly departures: readonly { player: number; frame: number }[];
+  readonly absences?: readonly { player: number; from: number; to: number | null }[];
   readonly resyncs: readonly { frame: number; from: number; bytes: number }[];
 }
 
@@ -79,10 +82,16 @@ export interface IntegritySource {
  * report's bound (the first records are kept: the first desync is the one
  * a researcher needs).
  */
-export function integrityRecords(m: IntegritySource): { desyncs: DesyncRecord[]; departures: DepartureRecord[]; resyncs: ResyncRecord[] } {
+export function integrityRecords(m: IntegritySource): {
+  desyncs: DesyncRecord[];
+  departures: DepartureRecord[];
+  absences: AbsenceRecord[];
+  resyncs: ResyncRecord[];
+} {
   return {
     desyncs: m.desyncs.slice(0, MAX_DESYNC_RECORDS).map((d) => ({ frame: d.frame, peer: d.peer, localHash: d.localHash, remoteHash: d.remoteHash, policy: d.policy })),
     departures: m.departures.slice(0, MAX_DEPARTURE_RECORDS).map((d) => ({ player: d.player, frame: d.frame })),
+    absences: (m.absences ?? []).slice(0, MAX_ABSENCE_RECORDS).map((a) => ({ player: a.player, from: a.from, to: a.to })),
     resyncs: m.resyncs.slice(0, MAX_RESYNC_RECORDS).map((r) => ({ frame: r.frame, from: r.from, bytes: r.bytes })),
   };
 }
@@ -109,25 +118,52 @@ export class LogRanges {
     return this.acked;
   }
 
-  /** The range of the encoded `full` log for the report `uploadId`, base64. */
-  range(uploadId: string, full: Uint8Array): { logFrom: number; inputLog: string } {
+  /** The next report carries the whole log, replacing the stored one (see {@link LogRanges.replace}). */
+  private whole = false;
+  /** Upload ids of reports that carried the whole log (answered: bounded like `ends`). */
+  private readonly wholes = new Set<string>();
+
+  /**
+   * The log changed before the frames the server holds (this peer loaded a
+   * state transfer: what it confirmed alone during a cut is not the
+   * session's log): the next reports carry the whole log, without
+   * `logFrom`, which replaces the stored one, until the server takes one.
+   */
+  replace(): void {
+    this.whole = true;
+    this.acked = 0;
+  }
+
+  /** The range of the encoded `full` log for the report `uploadId`, base64 (the whole log, without `logFrom`, after {@link LogRanges.replace} or a conflict). */
+  range(uploadId: string, full: Uint8Array): { logFrom: number | undefined; inputLog: string } {
     const d = decodeInputLog(full);
     if (!d.ok) return { logFrom: 0, inputLog: toBase64(full) }; // not ours to judge: the server answers bad-input-log
     const log = d.log;
+    if (this.whole) {
+      this.ends.set(uploadId, log.frames);
+      this.wholes.add(uploadId);
+      while (this.ends.size > MAX_PENDING_RANGES) this.ends.delete(this.ends.keys().next().value!);
+      while (this.wholes.size > MAX_PENDING_RANGES) this.wholes.delete(this.wholes.values().next().value!);
+      return { logFrom: undefined, inputLog: toBase64(full) };
+    }
     const from = Math.min(this.acked, log.frames);
     const stride = log.players * log.inputSize;
     this.ends.set(uploadId, log.frames);
     while (this.ends.size > MAX_PENDING_RANGES) this.ends.delete(this.ends.keys().next().value!);
-    const range = encodeInputLog({ ...log, frames: log.frames - from, inputs: log.inputs.subarray(from * stride), departures: [] });
+    const range = encodeInputLog({ ...log, frames: log.frames - from, inputs: log.inputs.subarray(from * stride), departures: [], absences: [] });
     return { logFrom: from, inputLog: toBase64(range) };
   }
 
   /** The server answered the report `uploadId`. */
   answered(uploadId: string, ack: ReportAck): void {
     const end = this.ends.get(uploadId);
+    const whole = this.wholes.delete(uploadId);
     this.ends.delete(uploadId);
     if (ack.ok) {
-      if (end !== undefined && (ack.stored || ack.duplicate)) this.acked = Math.max(this.acked, end);
-    } else if (ack.error.code === 'conflict') this.acked = 0;
+      if (end !== undefined && (ack.stored || ack.duplicate)) {
+        this.acked = whole ? end : Math.max(this.acked, end);
+        if (whole) this.whole = false;
+      }
+    } else if (ack.error.code === 'conflict') this.replace(); // the server holds something else: replace it
   }
 }

@@ -8,8 +8,8 @@
  */
 import { connectionTypeOf } from '../src/contracts/vocabulary.ts';
 import { episodeSeed } from '../src/engine/simulation.ts';
-import type { ConnectionChange, LinkReportData, ReportAck, ReportKind, SessionReport } from '../src/research/report.ts';
-import { toBase64 } from '../src/research/report.ts';
+import type { ConnectionChange, FrameClockSample, LinkReportData, ReportAck, ReportKind, SessionEnd, SessionReport } from '../src/research/report.ts';
+import { MAX_FRAME_CLOCK_SAMPLES, toBase64 } from '../src/research/report.ts';
 import type { Assignment, LiveStats } from '../src/signaling/events.ts';
 import type { HostMetrics } from '../worker/api.ts';
 import type { ConnectionInfo } from './connection-type.ts';
@@ -70,6 +70,10 @@ export class ResearchRecorder {
   private readonly ranges = new LogRanges();
   private readonly offs: (() => void)[] = [];
   private liveTimer: ReturnType<typeof setInterval> | null = null;
+  private clockTimer: ReturnType<typeof setInterval> | null = null;
+  /** Frame-clock samples (at most {@link MAX_FRAME_CLOCK_SAMPLES}; sampling stops when full). */
+  private readonly clock: FrameClockSample[] = [];
+  private endState: SessionEnd | null = null;
 
   constructor(private readonly deps: RecorderDeps) {
     const since = () => Math.round(performance.now() - this.t0);
@@ -80,6 +84,7 @@ export class ResearchRecorder {
         const open = this.hidden.at(-1);
         if (open && open.end === null) open.end = since();
       }
+      if (this.clockTimer !== null) void this.sampleClock();
     };
     if (typeof document !== 'undefined') {
       document.addEventListener('visibilitychange', onVisibility);
@@ -109,6 +114,38 @@ export class ResearchRecorder {
   /** The connection changes of the link to `peer` so far (ms since the recorder started; negative: before). */
   connectionHistory(peer: number): readonly ConnectionChange[] {
     return (this.history.get(peer) ?? []).slice();
+  }
+
+  /**
+   * Sample this peer's frame every `ms` (and at every visibility change), so
+   * the server can give each exported frame this player's wall-clock time
+   * and `focused` flag. Bounded: at most {@link MAX_FRAME_CLOCK_SAMPLES}.
+   */
+  startFrameClock(ms = 500): void {
+    if (this.clockTimer !== null) return;
+    this.clockTimer = setInterval(() => void this.sampleClock(), ms);
+    void this.sampleClock();
+  }
+
+  /** Say how the session ended (the next reports carry it; the first word stays). */
+  setEnd(end: SessionEnd): void {
+    this.endState ??= { ...end };
+  }
+
+  private async sampleClock(): Promise<void> {
+    if (this.clock.length >= MAX_FRAME_CLOCK_SAMPLES) return;
+    const before = performance.now();
+    let frame: number;
+    try {
+      frame = (await this.deps.hostStats()).frame;
+    } catch {
+      return; // the worker is gone
+    }
+    const at = Math.max(0, Math.round((before + performance.now()) / 2 - this.t0));
+    const last = this.clock.at(-1);
+    if (last && (frame < last.frame || at < last.at)) return; // answers out of order: keep the clock monotonic
+    if (last && last.frame === frame && last.at === at) return;
+    this.clock.push({ frame, at });
   }
 
   /** Send live stats to the server every `ms` (for the dashboard). */
@@ -173,6 +210,9 @@ export class ResearchRecorder {
       stalls: m.stats.stalls,
       ...integrityRecords(m),
       hiddenPeriods: m.hiddenPeriods,
+      ...(this.endState ? { end: { ...this.endState } } : {}),
+      episodesCompleted: m.episodes.length,
+      frameClock: this.clock.slice(),
       // like the log, only the samples the server does not hold yet
       hashes: logFrom === undefined ? m.hashes : m.hashes.filter((h) => h.frame >= logFrom),
       confirmedHash: m.confirmedHash,
@@ -192,8 +232,15 @@ export class ResearchRecorder {
     this.ranges.answered(report.uploadId, ack);
   }
 
+  /** This peer loaded a state transfer: its log before the frames the server holds changed, so the next report replaces the stored log. */
+  logReplaced(): void {
+    this.ranges.replace();
+  }
+
   close(): void {
     if (this.liveTimer !== null) clearInterval(this.liveTimer);
+    if (this.clockTimer !== null) clearInterval(this.clockTimer);
+    this.clockTimer = null;
     for (const off of this.offs) off();
   }
 

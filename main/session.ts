@@ -77,6 +77,19 @@ export interface Session {
    */
   dropPlayer(player: number): Promise<boolean>;
   /**
+   * Player `player` is unreachable but may come back (needs
+   * `rejoinable`): the remaining peers agree on the frame from which its
+   * input is neutral (`peer-absent` event) and keep its seat. Resolves false
+   * when it is already absent or gone, or is this peer.
+   */
+  markAbsent(player: number): Promise<boolean>;
+  /**
+   * The link to `player` works again: the engines exchange Hellos, and the
+   * side that lost the game state loads a state transfer (`rejoining`,
+   * `transfer` and `peer-returned` events).
+   */
+  linkUp(player: number): Promise<void>;
+  /**
    * Packets piped each way (main-thread side counts). `reliable*`: messages
    * of the reliable channel (resync chunks); `reliableUnsent`: ones the
    * transport could not carry (it has no `sendReliable`).
@@ -164,6 +177,10 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     exportSessionMetrics: () => host.metrics(),
     setInputDelay: (frames) => host.setInputDelay(frames),
     dropPlayer: async (player) => (closed ? false : host.dropPlayer(player)),
+    markAbsent: async (player) => (closed ? false : host.markAbsent(player)),
+    linkUp: async (player) => {
+      if (!closed) await host.linkUp(player);
+    },
     tickHistory: () => host.tickHistory(),
     measures: () => host.measures(),
     start: () => host.start(),

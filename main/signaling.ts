@@ -42,6 +42,10 @@ import {
   type SignalMessage,
   signalMessageSchema,
   turnReplySchema,
+  type WaitingUpdate,
+  waitingSchema,
+  type WaitTimeout,
+  waitTimeoutSchema,
 } from '../src/signaling/events.ts';
 import { clearResumeRecord, RESUME_STORAGE_KEY, saveResumeRecord } from './resume-store.ts';
 
@@ -95,6 +99,10 @@ export interface SignalingEvents {
   state: SignalingStateChange;
   /** Another member took its seat back on a new connection. */
   'peer-resumed': PeerResumed;
+  /** The waiting room changed: `count` of `needed` players are waiting (pushed on every join and departure). */
+  waiting: WaitingUpdate;
+  /** The server gave up on this client's join after its wait limit. */
+  timeout: WaitTimeout;
 }
 
 /** What a {@link SignalingClient} needs. */
@@ -228,6 +236,16 @@ export class SignalingClient {
       this.present.delete(m.data.playerIndex);
       this.events.emit('peer-left', m.data);
     });
+    s.on('waiting', (raw: unknown) => {
+      const m = waitingSchema.safeParse(raw);
+      if (!m.success) return this.bad('waiting', `malformed waiting (${describe(m.error.issues)})`);
+      this.events.emit('waiting', m.data);
+    });
+    s.on('timeout', (raw: unknown) => {
+      const m = waitTimeoutSchema.safeParse(raw);
+      if (!m.success) return this.bad('timeout', `malformed timeout (${describe(m.error.issues)})`);
+      this.events.emit('timeout', m.data);
+    });
     s.on('error', (raw: unknown) => {
       const m = errorInfoSchema.safeParse(raw);
       if (!m.success) return this.bad('error', `malformed error (${describe(m.error.issues)})`);
@@ -306,7 +324,7 @@ export class SignalingClient {
    *   refusal, `bad-server-message` for a malformed acknowledgement,
    *   `unreachable` when the server cannot be reached or does not
    *   acknowledge the join in time, and `timeout` when no session formed
-   *   within `timeoutMs`.
+   *   within `timeoutMs` or the server gave up on the join (its `timeout`).
    */
   join(request: JoinRequest, timeoutMs = 120_000): Promise<Assignment> {
     return new Promise<Assignment>((resolve, reject) => {
@@ -318,6 +336,7 @@ export class SignalingClient {
         clearTimeout(ackTimer);
         off();
         offError();
+        offTimeout();
         if (err) reject(err);
         else if (a) resolve(a);
       };
@@ -325,6 +344,9 @@ export class SignalingClient {
       const offError = this.on('error', (e) => {
         if (e.code === ErrorCode.Unreachable && !this.socket.active) finish(NetrollError.fromInfo({ ...e, event: 'join' }));
       });
+      const offTimeout = this.on('timeout', ({ waitedMs }) =>
+        finish(new NetrollError(ErrorCode.Timeout, `no session formed: the server gave up after ${waitedMs} ms of waiting`, { event: 'join' })),
+      );
       const timer = setTimeout(() => finish(new NetrollError(ErrorCode.Timeout, `no session formed within ${timeoutMs} ms`, { event: 'join' })), timeoutMs);
       const ackTimer = setTimeout(
         () => finish(new NetrollError(ErrorCode.Unreachable, `the server did not acknowledge join within ${this.ackTimeoutMs} ms`, { event: 'join' })),

@@ -179,9 +179,13 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
     ...(store
       ? {
           research: {
-            onSessionCreated: (session, target) => {
+            onSessionCreated: (session, target, members) => {
               const players = session.players.map((p) => ({ index: p.index, clientId: p.clientId, name: p.name }));
-              store.recordSession({ id: session.id, createdAt: Date.now(), seed: session.seed, players, room: `${target.kind}:${target.name}` });
+              const stored = players.map((p, i) => {
+                const m = members[i];
+                return { ...p, ...(m?.participantId !== undefined ? { participantId: m.participantId } : {}), ...(m?.metadata ? { metadata: m.metadata } : {}) };
+              });
+              store.recordSession({ id: session.id, createdAt: Date.now(), seed: session.seed, players: stored, room: `${target.kind}:${target.name}` });
               live.add(session.id, Date.now(), `${target.kind}:${target.name}`, players);
             },
             onSessionRestored: (session) => {
@@ -196,7 +200,21 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
             onMemberResumed: (sessionId, index) => live.resumed(sessionId, index),
             reportToken: (sessionId, index) => store.reportToken(sessionId, index),
             onLiveStats: (sessionId, index, stats) => live.update(sessionId, index, stats, Date.now()),
-            onMemberLeft: (sessionId, index) => live.left(sessionId, index, Date.now()),
+            onMemberLeft: (sessionId, index, how) => {
+              live.left(sessionId, index, Date.now());
+              store.memberLeft(sessionId, index, how, Date.now());
+            },
+            participantCompleted: (pid) => store.participantCompleted(pid),
+            onWaitTimeout: (r) =>
+              store.recordWaitTimeout({
+                at: Date.now(),
+                target: `${r.target.kind}:${r.target.name}`,
+                ...(r.client.participantId !== undefined ? { participantId: r.client.participantId } : {}),
+                clientId: r.client.clientId,
+                waitedMs: r.waitedMs,
+                count: r.count,
+                needed: r.target.players,
+              }),
           },
         }
       : {}),

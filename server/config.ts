@@ -99,6 +99,18 @@ export interface ServerConfig {
   readonly rateLimits: RateLimits | false;
   /** Per-IP, per-connection byte and concurrency budgets (see {@link DEFAULT_LIMITS}). */
   readonly limits: AbuseLimits;
+  /**
+   * Longest a join waits in a room or queue before the server sends it
+   * `timeout` and forgets it, ms (a join may ask for less). Default 120,000.
+   * Each timeout is recorded in the research store (`waiting_room`).
+   */
+  readonly waitTimeoutMs: number;
+  /**
+   * Let a participant id that already completed a session join again.
+   * Default false: such a join is refused with `participant-completed`
+   * (checked against the research store; nothing is refused without one).
+   */
+  readonly allowReentry: boolean;
 }
 
 /** What callers pass: any subset of the configuration; `limits` may itself be partial. */
@@ -145,6 +157,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   corsOrigins: [],
   rateLimits: DEFAULT_RATE_LIMITS,
   limits: DEFAULT_LIMITS,
+  waitTimeoutMs: 120_000,
+  allowReentry: false,
 };
 
 /**
@@ -177,6 +191,8 @@ Options (flag, then environment variable; flags win):
   --cors-origin O,O   NETROLL_CORS_ORIGIN  origins allowed besides the server's own, for
                                            WebSockets and CORS (* = any)
   --conns-per-ip N    NETROLL_CONNS_PER_IP concurrent connections from one IP (default 32)
+  --wait-timeout MS   NETROLL_WAIT_TIMEOUT_MS  longest wait in a room or queue (default 120000)
+  --allow-reentry     NETROLL_ALLOW_REENTRY=1  let a participant who completed a session join again
   -h, --help                               show this help
 `;
 
@@ -197,6 +213,8 @@ const FLAGS = {
   'session-ttl': { type: 'string' },
   'cors-origin': { type: 'string' },
   'conns-per-ip': { type: 'string' },
+  'wait-timeout': { type: 'string' },
+  'allow-reentry': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -254,6 +272,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (cors) partial.corsOrigins = parseList(cors.value);
   const conns = pick('conns-per-ip', 'NETROLL_CONNS_PER_IP');
   if (conns) partial.limits = { ...DEFAULT_LIMITS, connectionsPerIp: parseInteger(conns.value, conns.source, 1, 1_000_000) };
+  const wait = pick('wait-timeout', 'NETROLL_WAIT_TIMEOUT_MS');
+  if (wait) partial.waitTimeoutMs = parseInteger(wait.value, wait.source, 1000, 3_600_000);
+  if (values['allow-reentry'] === true || env['NETROLL_ALLOW_REENTRY'] === '1') partial.allowReentry = true;
   return { help: false, config: resolveConfig(partial) };
 }
 
@@ -294,6 +315,10 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
     throw new ConfigError('static dir: must be a non-empty path');
   }
   if (typeof c.dataDir !== 'string' || c.dataDir === '') throw new ConfigError('data dir: must be a non-empty path');
+  if (!Number.isInteger(c.waitTimeoutMs) || c.waitTimeoutMs < 1000 || c.waitTimeoutMs > 3_600_000) {
+    throw new ConfigError(`wait timeout: expected an integer number of ms from 1000 to 3600000, got ${JSON.stringify(c.waitTimeoutMs)}`);
+  }
+  if (typeof c.allowReentry !== 'boolean') throw new ConfigError('allow reentry: must be true or false');
   for (const origin of c.corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
       throw new ConfigError(`cors origin: expected * or an origin like http://localhost:5173, got ${JSON.stringify(origin)}`);

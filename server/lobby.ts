@@ -10,7 +10,7 @@
  * - queue `Q`: one waiting group per (name, player count); clients asking
  *   for another count wait in another group.
  */
-import { ErrorCode, type ErrorInfo } from '../src/signaling/events.ts';
+import { ErrorCode, type ErrorInfo, type ParticipantMetadata } from '../src/signaling/events.ts';
 
 /** Where a client asked to wait. */
 export interface GroupTarget {
@@ -27,6 +27,17 @@ export interface WaitingClient {
   readonly socketId: string;
   readonly clientId: string;
   readonly name?: string;
+  /** The study participant's id, when the join gave one. */
+  readonly participantId?: string;
+  /** The participant's metadata, when the join gave it. */
+  readonly metadata?: ParticipantMetadata;
+}
+
+/** A waiting group's members and size, e.g. after one of them left. */
+export interface GroupView {
+  readonly members: readonly WaitingClient[];
+  /** Group size that starts the session. */
+  readonly needed: number;
 }
 
 /** Result of {@link Lobby.join}. `formed` is set (in join order) when this join filled the group. */
@@ -89,13 +100,29 @@ export class Lobby {
 
   /** Removes the client on `socketId` from its group; returns whether it was waiting. */
   leave(socketId: string): boolean {
+    return this.leaveGroup(socketId) !== undefined;
+  }
+
+  /** Removes the client on `socketId` from its group; returns who is still waiting there (undefined when it was not waiting). */
+  leaveGroup(socketId: string): GroupView | undefined {
     const group = this.#bySocket.get(socketId);
-    if (!group) return false;
+    if (!group) return undefined;
     this.#bySocket.delete(socketId);
     const i = group.members.findIndex((m) => m.socketId === socketId);
     if (i >= 0) group.members.splice(i, 1);
     if (group.members.length === 0) this.#groups.delete(group.key);
-    return true;
+    return { members: [...group.members], needed: group.players };
+  }
+
+  /** The group the client on `socketId` waits in (undefined when it is not waiting). */
+  groupOf(socketId: string): GroupView | undefined {
+    const group = this.#bySocket.get(socketId);
+    return group && { members: [...group.members], needed: group.players };
+  }
+
+  /** The waiting client on `socketId`. */
+  client(socketId: string): WaitingClient | undefined {
+    return this.#bySocket.get(socketId)?.members.find((m) => m.socketId === socketId);
   }
 
   /** Whether the client on `socketId` is waiting in a group. */

@@ -29,6 +29,7 @@ import type { GroupTarget, Lobby, WaitingClient } from './lobby.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { resumeHandler } from './resume-handler.ts';
 import { RevokedSeats, ResumeTokens } from './resume.ts';
+import { type WaitTimeoutRecord, WaitingRoom } from './waiting-room.ts';
 import type { Session, SessionRegistry } from './sessions.ts';
 import type { RejectionCounter } from './stats.ts';
 import { coalesceFlushes, pendingBytes, writeRelay } from './relay-write.ts';
@@ -45,7 +46,14 @@ export type NetrollSocket = Socket<ClientToServerEvents, ServerToClientEvents, I
 
 /** What the handlers share with the rest of the server. */
 export interface SignalingDeps {
-  readonly config: IceConfig & { readonly rateLimits: RateLimits | false; readonly limits: AbuseLimits };
+  readonly config: IceConfig & {
+    readonly rateLimits: RateLimits | false;
+    readonly limits: AbuseLimits;
+    /** Longest wait in the lobby before `timeout`, ms. Default 120,000. */
+    readonly waitTimeoutMs?: number;
+    /** Let a participant id that completed a session join again. Default false. */
+    readonly allowReentry?: boolean;
+  };
   /** Per-IP budgets shared by every connection of an address. */
   readonly ipBudgets: IpBudgets;
   readonly lobby: Lobby;
@@ -64,14 +72,18 @@ export interface SignalingDeps {
   readonly sessionTtlMs?: number;
   /** Research hooks: record formed sessions, sign report tokens, take live stats. */
   readonly research?: {
-    onSessionCreated(session: Session, target: GroupTarget): void;
     /** A session's registry entry was re-created from a resume secret (e.g. after a restart). */
     onSessionRestored?(session: Session): void;
     /** A member took its seat back on a new connection. */
     onMemberResumed?(sessionId: string, playerIndex: number): void;
+    onSessionCreated(session: Session, target: GroupTarget, members: readonly WaitingClient[]): void;
     reportToken(sessionId: string, playerIndex: number): string;
     onLiveStats(sessionId: string, playerIndex: number, stats: LiveStats): void;
-    onMemberLeft(sessionId: string, playerIndex: number): void;
+    onMemberLeft(sessionId: string, playerIndex: number, reason: 'left' | 'disconnected'): void;
+    /** Whether a participant id completed a session already (re-entry is refused unless `allowReentry`). */
+    participantCompleted?(participantId: string): boolean;
+    /** A join waited longer than its limit. */
+    onWaitTimeout?(record: WaitTimeoutRecord): void;
   };
 }
 
@@ -134,6 +146,18 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
   // Room secrets are kept only as salted digests, so stats and memory never hold them.
   const secretSalt = randomBytes(16);
   const secretDigest = (secret: string): string => createHash('sha256').update(secretSalt).update(secret).digest('base64url');
+  const research = deps.research;
+  const waitingRoom = new WaitingRoom(lobby, {
+    timeoutMs: config.waitTimeoutMs ?? 120_000,
+    now,
+    send: (socketId, event, payload) => {
+      const target = io.sockets.sockets.get(socketId);
+      if (event === 'waiting') target?.emit('waiting', payload as { count: number; needed: number });
+      else target?.emit('timeout', payload as { waitedMs: number });
+    },
+    ...(research?.participantCompleted && !config.allowReentry ? { completed: (pid: string) => research.participantCompleted!(pid) } : {}),
+    ...(research?.onWaitTimeout ? { onTimeout: (r: WaitTimeoutRecord) => research.onWaitTimeout!(r) } : {}),
+  });
 
   io.on('connection', (socket) => {
     const ip = socket.handshake.address;
@@ -249,8 +273,10 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         socketId: socket.id,
         clientId: request.clientId ?? randomUUID(),
         ...(request.name !== undefined ? { name: request.name } : {}),
+        ...(request.participantId !== undefined ? { participantId: request.participantId } : {}),
+        ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
       };
-      const result = lobby.join(client, target);
+      const result = waitingRoom.join(client, target, request.waitTimeoutMs);
       if (!result.ok) {
         fail(result.error);
         return;
@@ -262,7 +288,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     const startSession = (formed: readonly WaitingClient[], target: GroupTarget): void => {
       const t = now();
       const session = sessions.create(formed, t, { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs });
-      deps.research?.onSessionCreated(session, target);
+      deps.research?.onSessionCreated(session, target, formed);
       for (const [index, member] of session.members) {
         io.sockets.sockets.get(member.socketId)?.emit('assigned', assignmentFor(session, index));
       }
@@ -396,12 +422,13 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     };
 
     const depart = (reason: 'left' | 'disconnected'): void => {
-      if (lobby.leave(socket.id)) return;
+      if (waitingRoom.leave(socket.id)) return;
       const left = sessions.removeMember(socket.id);
       if (!left) return;
       // Leaving is final: the seat's resume secret stops working. A dropped connection may resume.
       if (reason === 'left') revoked.revoke(left.session.id, left.index, left.session.expiresAt, now());
-      deps.research?.onMemberLeft(left.session.id, left.index);
+      waitingRoom.release(socket.id);
+      deps.research?.onMemberLeft(left.session.id, left.index, reason);
       for (const m of left.remaining) {
         io.sockets.sockets.get(m.socketId)?.emit('peer-left', { playerIndex: left.index, reason });
       }

@@ -12,6 +12,7 @@ import { transfer } from 'comlink';
 import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import { Engine, type TickResult } from '../src/engine/engine.ts';
 import type { Game } from '../src/engine/game.ts';
+import { encodeInputLog } from '../src/engine/input-log.ts';
 import type {
   EngineHostApi,
   HostCallbacks,
@@ -103,6 +104,11 @@ export class EngineHost implements EngineHostApi {
       send: (peer, bytes) => this.sendPacket(peer, bytes, false),
       sendReliable: (peer, bytes) => this.sendPacket(peer, bytes, true),
       desyncPolicy,
+      rejoinable: config.rejoinable,
+      joining: config.joining,
+      seated: config.seated,
+      rejoinLeadFrames: config.rejoinLeadFrames,
+      onAbsent: config.onAbsent,
       trace: this.devtools ? (span) => this.devtools!.measure(span) : undefined,
       profile: profile === 'detailed' ? 'detailed' : 'default',
     });
@@ -133,6 +139,18 @@ export class EngineHost implements EngineHostApi {
       this.departures.push({ player: e.player, frame: e.frame });
       this.emit({ type: 'peer-left', ...e });
     });
+    engine.on('peer-absent', (e) => this.emit({ type: 'peer-absent', ...e }));
+    engine.on('peer-returned', (e) => this.emit({ type: 'peer-returned', ...e }));
+    engine.on('transfer', (e) => {
+      // What this peer confirmed from its own absence on was replaced: its hash samples and episodes from there are void.
+      if (e.logChangedFrom !== undefined) {
+        const from = e.logChangedFrom;
+        this.hashes.splice(0, this.hashes.length, ...this.hashes.filter((h) => h.frame < from));
+        this.episodes.splice(0, this.episodes.length, ...this.episodes.filter((x) => x.endFrame < from - 1));
+      }
+      this.emit({ type: 'transfer', ...e });
+    });
+    engine.on('rejoining', (e) => this.emit({ type: 'rejoining', ...e }));
     packets.onmessage = (ev: MessageEvent<unknown>) => {
       if (!isPortPacket(ev.data)) {
         this.badPortMessages++;
@@ -176,6 +194,14 @@ export class EngineHost implements EngineHostApi {
     return this.requireEngine().dropPlayer(player);
   }
 
+  markAbsent(player: number): boolean {
+    return this.requireEngine().markAbsent(player);
+  }
+
+  linkUp(player: number): void {
+    this.requireEngine().linkUp(player);
+  }
+
   stats(): HostStats {
     const engine = this.requireEngine();
     const sorted = this.intervals.slice().sort((a, b) => a - b);
@@ -193,6 +219,7 @@ export class EngineHost implements EngineHostApi {
 
   metrics(): HostMetrics {
     const engine = this.requireEngine();
+    const log = engine.inputLog();
     const config = this.config!;
     return {
       game: this.game!.spec,
@@ -206,7 +233,8 @@ export class EngineHost implements EngineHostApi {
       desyncs: this.desyncs.slice(),
       departures: this.departures.slice(),
       resyncs: this.resyncs.slice(),
-      inputLog: engine.exportInputLog(),
+      absences: (log.absences ?? []).map((a) => ({ player: a.player, from: a.from, to: a.to ?? null })),
+      inputLog: encodeInputLog(log),
       confirmedHash: engine.confirmedStateHash(),
     };
   }

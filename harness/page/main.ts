@@ -6,6 +6,7 @@ import { joinGame, type NetSession } from '../../main/connect.ts';
 import type { HostMetrics } from '../../worker/api.ts';
 import type { LinkConfig } from '../../main/peer-link.ts';
 import { PeerLink } from '../../main/peer-link.ts';
+import { gate, gated } from './gate.ts';
 import { Prng } from '../../src/util/prng.ts';
 import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SignalingSummary, UploadSummary } from '../types.ts';
 
@@ -19,6 +20,19 @@ let inputTimer: ReturnType<typeof setInterval> | null = null;
 const signalingStates: SignalingSummary['states'] = [];
 let relayMark = { first: null as number | null, count: 0 };
 const wallNow = () => performance.timeOrigin + performance.now();
+/** Absence and rejoin events of the current session, with the page time they arrived. */
+const rejoinEvents: Record<string, unknown>[] = [];
+
+/** Cut this page's game traffic (every link, both ways) for `ms`; resolves when it is back. */
+function blackout(ms: number): Promise<number> {
+  gate.closed = true;
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      gate.closed = false;
+      resolve(performance.now());
+    }, ms),
+  );
+}
 
 const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('');
 
@@ -26,6 +40,7 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   if (inputTimer) clearInterval(inputTimer);
   statuses.length = 0;
   departures.length = 0;
+  rejoinEvents.length = 0;
   peerLinks.clear();
   signalingStates.length = 0;
   relayMark = { first: null, count: 0 };
@@ -45,12 +60,13 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
       const iceServers = turnUrl === undefined ? spec.iceServers : spec.iceServers.map((s) => (s.username !== undefined ? { ...s, urls: turnUrl } : s));
       const l = new PeerLink({ ...link, ...spec, iceServers });
       peerLinks.set(spec.remotePlayer, l);
-      return l;
+      return gated(l);
     },
     ...(o.p2pTimeoutMs !== undefined ? { p2pTimeoutMs: o.p2pTimeoutMs } : {}),
     ...(o.research ? { research: o.research } : {}),
     ...(o.mesh ? { mesh: o.mesh } : {}),
     ...(o.minPlayers !== undefined ? { minPlayers: o.minPlayers } : {}),
+    rejoinWindowMs: o.rejoinWindowMs ?? 0,
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
   current.signaling.on('state', (e) => signalingStates.push({ state: e.state, at: wallNow() }));
@@ -59,6 +75,9 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     relayMark.first ??= wallNow();
   });
   current.on('peer-left', (e) => departures.push({ player: e.player, frame: e.frame, remaining: e.remaining }));
+  for (const type of ['peer-absent', 'peer-returned', 'rejoining', 'transfer'] as const) {
+    current.on(type, (e) => rejoinEvents.push({ ...e, at: performance.now() }));
+  }
   const rng = new Prng(o.inputSeed);
   inputTimer = setInterval(() => {
     current?.setInput(Uint8Array.of(rng.nextInt(32)));
@@ -195,5 +214,7 @@ async function leave(): Promise<void> {
   await current?.close();
 }
 
-Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, now: () => performance.now(), signalingInfo, markRelay } });
+Object.assign(globalThis, {
+  e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, blackout, rejoinEvents: () => rejoinEvents.slice(), now: () => performance.now(), signalingInfo, markRelay },
+});
 document.title = 'netroll e2e ready';

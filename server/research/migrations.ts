@@ -113,6 +113,42 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'study: participants, end reasons, waiting room, frame clock, RTT probes',
+    sql: `
+      ALTER TABLE participants ADD COLUMN participant_id TEXT;
+      ALTER TABLE participants ADD COLUMN metadata TEXT;
+      ALTER TABLE participants ADD COLUMN end_reason TEXT;
+      ALTER TABLE participants ADD COLUMN end_source TEXT;
+      ALTER TABLE participants ADD COLUMN end_frame INTEGER;
+      ALTER TABLE participants ADD COLUMN ended_at INTEGER;
+      ALTER TABLE participants ADD COLUMN episodes_completed INTEGER;
+      CREATE INDEX participants_participant ON participants (participant_id);
+      ALTER TABLE metrics ADD COLUMN frame_clock TEXT;
+      CREATE TABLE waiting_room (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        participant_id TEXT,
+        client_id TEXT NOT NULL,
+        waited_ms INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        needed INTEGER NOT NULL
+      );
+      CREATE TABLE rtt_probes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        max_rtt_ms INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        members TEXT NOT NULL,
+        rtts TEXT NOT NULL,
+        over TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Apply every migration newer than the database's version; returns the versions applied. */

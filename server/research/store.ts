@@ -20,8 +20,39 @@ export interface NewSession {
   readonly createdAt: number;
   readonly seed: number;
   readonly room?: string;
-  readonly players: readonly { index: number; clientId: string; name: string }[];
+  readonly players: readonly { index: number; clientId: string; name: string; participantId?: string; metadata?: Readonly<Record<string, string | number | boolean>> }[];
 }
+
+/** A join that waited too long, as stored in `waiting_room`. */
+export interface WaitTimeoutRow {
+  readonly at: number;
+  /** `room:NAME` or `queue:NAME`. */
+  readonly target: string;
+  readonly participantId?: string;
+  readonly clientId: string;
+  readonly waitedMs: number;
+  /** Members in the group when it gave up, and the group size. */
+  readonly count: number;
+  readonly needed: number;
+}
+
+/** One RTT probe of a latency-gated queue, as stored in `rtt_probes`. */
+export interface RttProbeRow {
+  readonly at: number;
+  readonly target: string;
+  readonly maxRttMs: number;
+  /** `passed`, `over` (someone over the limit: re-queued), `timeout` (not every member answered in time), `gave-up` (too many re-queues). */
+  readonly outcome: string;
+  /** The tentative group's client ids (and participant ids), in join order. */
+  readonly members: readonly { clientId: string; participantId?: string }[];
+  /** Measured medians, ms: `rtts[i][j]` from member i to member j (null: not measured). */
+  readonly rtts: readonly (readonly (number | null)[])[];
+  /** Indices of members over the limit. */
+  readonly over: readonly number[];
+}
+
+/** The server's fallback end reason of a player that left its session without reporting one. */
+const SERVER_END_REASON = { left: 'closed', disconnected: 'server-lost' } as const;
 
 export interface ApplyResult {
   readonly stored: boolean;
@@ -127,9 +158,50 @@ export class ResearchStore {
       this.db
         .prepare('INSERT OR IGNORE INTO sessions (id, created_at, seed, players, room) VALUES (?, ?, ?, ?, ?)')
         .run(s.id, s.createdAt, s.seed, s.players.length, s.room ?? null);
-      const insert = this.db.prepare('INSERT OR IGNORE INTO participants (session_id, player_index, client_id, name) VALUES (?, ?, ?, ?)');
-      for (const p of s.players) insert.run(s.id, p.index, p.clientId, p.name);
+      const insert = this.db.prepare('INSERT OR IGNORE INTO participants (session_id, player_index, client_id, name, participant_id, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const p of s.players) insert.run(s.id, p.index, p.clientId, p.name, p.participantId ?? null, p.metadata ? JSON.stringify(p.metadata) : null);
     })();
+  }
+
+  /**
+   * A player left its session's server connection (`left`: it said leave;
+   * `disconnected`: the connection dropped). Unless its own report already
+   * said how its session ended, its end reason becomes `closed` or
+   * `server-lost` (a later report of its own still replaces it).
+   */
+  memberLeft(sessionId: string, playerIndex: number, how: 'left' | 'disconnected', at: number): void {
+    this.db
+      .prepare("UPDATE participants SET end_reason = ?, end_source = 'server', ended_at = ? WHERE session_id = ? AND player_index = ? AND end_reason IS NULL")
+      .run(SERVER_END_REASON[how], at, sessionId, playerIndex);
+  }
+
+  /** Whether `participantId` completed a session (its own report said `completed`). */
+  participantCompleted(participantId: string): boolean {
+    return this.db.prepare("SELECT 1 FROM participants WHERE participant_id = ? AND end_reason = 'completed' LIMIT 1").get(participantId) !== undefined;
+  }
+
+  /** Records a join that waited too long. */
+  recordWaitTimeout(r: WaitTimeoutRow): void {
+    this.db
+      .prepare("INSERT INTO waiting_room (at, kind, target, participant_id, client_id, waited_ms, count, needed) VALUES (?, 'timeout', ?, ?, ?, ?, ?, ?)")
+      .run(r.at, r.target, r.participantId ?? null, r.clientId, r.waitedMs, r.count, r.needed);
+  }
+
+  /** Records one RTT probe of a latency-gated queue. */
+  recordRttProbe(r: RttProbeRow): void {
+    this.db
+      .prepare('INSERT INTO rtt_probes (at, target, max_rtt_ms, outcome, members, rtts, over) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(r.at, r.target, r.maxRttMs, r.outcome, JSON.stringify(r.members), JSON.stringify(r.rtts), JSON.stringify(r.over));
+  }
+
+  /** Recorded waiting-room timeouts, newest first (at most `limit`). */
+  waitTimeouts(limit = 1000): Record<string, unknown>[] {
+    return this.db.prepare('SELECT * FROM waiting_room ORDER BY id DESC LIMIT ?').all(limit) as Record<string, unknown>[];
+  }
+
+  /** Recorded RTT probes, newest first (at most `limit`). */
+  rttProbes(limit = 1000): Record<string, unknown>[] {
+    return this.db.prepare('SELECT * FROM rtt_probes ORDER BY id DESC LIMIT ?').all(limit) as Record<string, unknown>[];
   }
 
   /**
@@ -224,7 +296,7 @@ export class ResearchStore {
       | { log: Buffer; hashes: string }
       | undefined;
     const stored = row ? new Uint8Array(row.log.buffer, row.log.byteOffset, row.log.byteLength) : null;
-    const appended = appendInputLog(stored, r.logFrom ?? 0, range, r.departures ?? []);
+    const appended = appendInputLog(stored, r.logFrom ?? 0, range, r.departures ?? [], r.absences ?? []);
     if (!appended.ok) throw new StoreError(appended.error.code === 'conflict' ? 'conflict' : 'bad-report', appended.error.message);
     const byFrame = new Map<number, number>();
     if (row) for (const h of JSON.parse(row.hashes) as SessionReport['hashes']) byFrame.set(h.frame, h.hash);
@@ -239,8 +311,14 @@ export class ResearchStore {
       this.db.prepare(`DELETE FROM ${table} WHERE session_id = ? AND player_index = ?`).run(...key);
     }
     this.db
-      .prepare('UPDATE participants SET report_seq = ?, final_report = MAX(final_report, ?) WHERE session_id = ? AND player_index = ?')
-      .run(r.seq, r.kind === 'final' ? 1 : 0, ...key);
+      .prepare('UPDATE participants SET report_seq = ?, final_report = MAX(final_report, ?), episodes_completed = COALESCE(?, episodes_completed) WHERE session_id = ? AND player_index = ?')
+      .run(r.seq, r.kind === 'final' ? 1 : 0, r.episodesCompleted ?? null, ...key);
+    if (r.end) {
+      // the player's own word on how its session ended replaces the server's fallback
+      this.db
+        .prepare("UPDATE participants SET end_reason = ?, end_source = 'report', end_frame = ?, ended_at = ? WHERE session_id = ? AND player_index = ?")
+        .run(r.end.reason, r.end.frame ?? null, receivedAt, ...key);
+    }
     // The first stored report fixes the game; later ones were checked to match it.
     this.db.prepare('UPDATE sessions SET game = COALESCE(game, ?), last_report_at = ? WHERE id = ?').run(r.game, receivedAt, r.sessionId);
     const link = this.db.prepare(
@@ -257,14 +335,16 @@ export class ResearchStore {
     this.db
       .prepare(
         `INSERT INTO metrics (session_id, player_index, frames, rollbacks, rollback_total_ms, rollback_max_depth, rollback_histogram,
-          stalls, desyncs, confirmed_hash, confirmed_hash_frame, hidden_periods, counters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          stalls, desyncs, confirmed_hash, confirmed_hash_frame, hidden_periods, counters, frame_clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(...key, r.frames, r.rollbacks.count, r.rollbacks.totalMs, r.rollbacks.maxDepth, JSON.stringify(r.rollbacks.histogram),
-        r.stalls, r.desyncs.length, r.confirmedHash.hash, r.confirmedHash.frame, JSON.stringify(r.hiddenPeriods), JSON.stringify(r.counters));
+        r.stalls, r.desyncs.length, r.confirmedHash.hash, r.confirmedHash.frame, JSON.stringify(r.hiddenPeriods), JSON.stringify(r.counters),
+        r.frameClock ? JSON.stringify(r.frameClock) : null);
     const event = this.db.prepare('INSERT INTO events (session_id, player_index, type, frame, at, data) VALUES (?, ?, ?, ?, ?, ?)');
     for (const d of r.desyncs) event.run(...key, 'desync', d.frame, null, JSON.stringify(d));
     for (const d of r.departures ?? []) event.run(...key, 'departure', d.frame, null, JSON.stringify(d));
     for (const x of r.resyncs ?? []) event.run(...key, 'resync', x.frame, null, JSON.stringify(x));
+    for (const a of r.absences ?? []) event.run(...key, 'absence', a.from, null, JSON.stringify(a));
     for (const h of r.hiddenPeriods) event.run(...key, 'hidden', null, h.start, JSON.stringify(h));
     for (const l of r.links) {
       for (const c of l.connectionHistory) event.run(...key, 'connection', null, c.at, JSON.stringify({ peer: l.peer, ...c }));

@@ -31,6 +31,12 @@ export const ErrorCode = {
   PlayersMismatch: 'players-mismatch',
   /** `join` with a client id already waiting in the same room or queue. */
   DuplicateClient: 'duplicate-client',
+  /** `join` with a participant id that is already waiting or playing (e.g. a second tab). */
+  DuplicateParticipant: 'duplicate-participant',
+  /** `join` with a participant id that already completed a session (re-entry is refused). */
+  ParticipantCompleted: 'participant-completed',
+  /** The RTT probe of a latency-gated queue found no partner within `maxRttMs` often enough (or it timed out). */
+  RttTooHigh: 'rtt-too-high',
   /** Too many messages or bytes too fast; the message was dropped. */
   RateLimited: 'rate-limited',
   /** The request lacks valid credentials (token, room secret, origin). */

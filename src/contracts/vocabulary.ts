@@ -35,10 +35,29 @@ export const HEALTH_LEVELS = ['ok', 'warning', 'critical'] as const;
 /** One of {@link HEALTH_LEVELS}. */
 export type HealthLevel = (typeof HEALTH_LEVELS)[number];
 
-/** Why a session ended. */
+/**
+ * Why a session ended, for one player (its research row stores it as
+ * `end_reason`): `completed` (it reached its end: `endFrame`, the episodes),
+ * `peer-left` (another player left it, e.g. closed the page, and too few
+ * remained), `peer-disconnected` (another player's connection was lost and
+ * too few remained), `closed` (this player closed it), `server-lost` (this
+ * player's server connection dropped before it reported an end),
+ * `focus-timeout` (a player's tab stayed hidden too long), `error`.
+ */
 export const END_REASONS = ['completed', 'peer-disconnected', 'peer-left', 'closed', 'server-lost', 'focus-timeout', 'error'] as const;
 /** One of {@link END_REASONS}. */
 export type EndReason = (typeof END_REASONS)[number];
+
+/**
+ * Why the engine holds every peer at an agreed frame (see
+ * `src/engine/pause.ts`): a player's page is hidden, a between-round
+ * countdown, an absent (disconnected) player, a session that ends because a
+ * player stayed hidden too long, or the application's own reason. The wire
+ * and the input log carry the index into this tuple: append only.
+ */
+export const PAUSE_REASONS = ['peer-hidden', 'countdown', 'absent', 'focus-timeout', 'host'] as const;
+/** One of {@link PAUSE_REASONS}. */
+export type PauseReason = (typeof PAUSE_REASONS)[number];
 
 /**
  * The connection type a link reports, from its route and its last reading:

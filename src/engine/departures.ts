@@ -14,6 +14,11 @@
  * A peer keeps putting its notice on its packets to a peer until that peer
  * acknowledges an input frame sent after the notice last changed.
  *
+ * Absence. A departure may be an *absence* (`absent`): the same agreement,
+ * but the player may come back (`rejoin.ts`), and a session below its
+ * `minPlayers` does not end for it. `clear` forgets the record when the
+ * player plays again; `markFinal` turns an absence into a departure.
+ *
  * Limitation: when two players leave at the same moment, peers may see the
  * second departure at different points of the first agreement; the second
  * leaver's notice then counts for some peers and not others.
@@ -34,6 +39,8 @@ export interface Departure {
   noticeSince: number;
   /** Agreed, and we hold the player's real inputs through `frame − 1`. */
   complete: boolean;
+  /** The player may return (an absence); false once it left for good. */
+  absent: boolean;
 }
 
 export class Departures {
@@ -67,7 +74,7 @@ export class Departures {
    * Start a departure of `player`; `held` is the last frame of its inputs
    * we hold. Returns false when it was already known (or is us).
    */
-  begin(player: number, held: number, localLastFrame: number): boolean {
+  begin(player: number, held: number, localLastFrame: number, absent = false): boolean {
     if (player === this.localPlayer || player < 0 || player >= this.players || this.list[player]) return false;
     const d: Departure = {
       player,
@@ -76,10 +83,37 @@ export class Departures {
       held: new Int32Array(this.players).fill(UNKNOWN),
       noticeSince: localLastFrame + 1,
       complete: false,
+      absent,
     };
     d.frozen[this.localPlayer] = held;
     d.held[this.localPlayer] = held;
     this.list[player] = d;
+    return true;
+  }
+
+  /** A complete departure or absence from `frame` on, as a state transfer describes it (no notices owed). */
+  restore(player: number, frame: number, absent: boolean): void {
+    this.list[player] = {
+      player,
+      frame,
+      frozen: new Int32Array(this.players).fill(frame - 1),
+      held: new Int32Array(this.players).fill(frame - 1),
+      noticeSince: 0,
+      complete: true,
+      absent,
+    };
+  }
+
+  /** Forget `player`'s absence: it plays again. */
+  clear(player: number): void {
+    this.list[player] = undefined;
+  }
+
+  /** An absence becomes a departure for good. Returns false when `player` was not absent. */
+  markFinal(player: number): boolean {
+    const d = this.list[player];
+    if (!d?.absent) return false;
+    d.absent = false;
     return true;
   }
 

@@ -187,6 +187,31 @@ export class DesyncDetector {
     x.acks = [];
   }
 
+  /** Exchange with `peer` again (it returned), from the samples recorded from now on. */
+  restorePeer(peer: number): void {
+    const x = this.peers[peer];
+    if (!x || peer === this.localPlayer) return;
+    this.dropPeer(peer);
+    x.gone = false;
+  }
+
+  /**
+   * Start over at `frame` (a state transfer was loaded there): forget every
+   * sample; remote samples of frames up to `frame` are acked unmatched-free.
+   * `gone` lists the peers not to exchange with.
+   */
+  restart(frame: number, gone: (peer: number) => boolean): void {
+    this.local.clear();
+    this.withSnapshot.length = 0;
+    this.unmatchedSeen.length = 0;
+    this.lastSampled = frame;
+    for (let p = 0; p < this.peers.length; p++) {
+      if (p === this.localPlayer) continue;
+      if (gone(p)) this.dropPeer(p);
+      else this.restorePeer(p);
+    }
+  }
+
   private oldestKept(): number {
     const first = this.local.keys().next();
     return first.done ? Number.POSITIVE_INFINITY : first.value;

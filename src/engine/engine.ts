@@ -8,12 +8,24 @@
  *
  * This file is the tick, in tick order. The per-peer protocol state lives
  * in `peer-endpoint.ts`, the hash samples and their exchange in
- * `desync-detector.ts`, episode boundaries in `episodes.ts` and players
- * leaving in `departures.ts`.
+ * `desync-detector.ts`, episode boundaries in `episodes.ts`, players
+ * leaving in `departures.ts`, and absent players returning (and late
+ * joiners) in `rejoin.ts` with the state they load in `state-transfer.ts`,
+ * and agreed pauses in `pause.ts`.
  */
 import { NetrollError } from '../contracts/errors.ts';
 import { decode, encode, encodeInput, INPUT_HEADER_BYTES, MAX_FRAMES_PER_PACKET } from '../protocol/codec.ts';
-import { type InputMessage, type LeaveNotice, MessageType, type ResyncMessage } from '../protocol/messages.ts';
+import {
+  type HelloMessage,
+  type InputMessage,
+  type LeaveNotice,
+  MessageType,
+  type PauseMessage,
+  type ResyncMessage,
+  type ReturnNotice,
+  type TransferMessage,
+} from '../protocol/messages.ts';
+import type { PauseReason } from '../contracts/vocabulary.ts';
 import { Departures } from './departures.ts';
 import { DesyncDetector, isSampleFrame } from './desync-detector.ts';
 import { EpisodeTracker } from './episodes.ts';
@@ -25,6 +37,9 @@ import { xxh32 } from './hash.ts';
 import { encodeInputLog, type InputLog } from './input-log.ts';
 import { InputQueue } from './input-queue.ts';
 import { PeerEndpoint } from './peer-endpoint.ts';
+import { type PauseRecord, Pauses } from './pause.ts';
+import { DEFAULT_REJOIN_LEAD_FRAMES, HELLO_INTERVAL_TICKS, MAX_CATCHUP_FRAMES, maskOf, Rejoins, rejoinsAfterHello, TRANSFER_RESEND_TICKS } from './rejoin.ts';
+import { ChunkAssembler, decodeTransfer, encodeTransfer, MAX_TAIL_FRAMES, MAX_TRANSFER_BYTES, splitChunks, type TransferState } from './state-transfer.ts';
 import { Simulation, SNAPSHOT_HEADER_BYTES, snapshotEpisode, snapshotEpisodeStart } from './simulation.ts';
 import { SnapshotRing } from './snapshot-ring.ts';
 import { TimeSync, type TimeSyncOptions } from './time-sync.ts';
@@ -88,7 +103,36 @@ export interface EngineOptions<S> {
    * frame it names (`resync` event).
    */
   desyncPolicy?: DesyncPolicy;
-  /** Sends one message on the reliable, ordered channel to a peer (needed by `desyncPolicy: 'resync'`). */
+  /**
+   * Departures learnt from other peers' notices are absences a player may
+   * return from (`markAbsent`), and Hellos are answered (see `rejoin.ts`).
+   * Default false: a departure is for good.
+   */
+  rejoinable?: boolean;
+  /**
+   * Start without live state and ask every peer (Hello on the reliable
+   * channel) for a state transfer: a reloaded page taking its seat back, or
+   * a late joiner. Needs `sendReliable`. Default false.
+   */
+  joining?: boolean;
+  /**
+   * Players seated at the start: seats `seated..players − 1` are free (absent
+   * from frame 0, neutral input) until a joiner takes them. Default `players`.
+   */
+  seated?: number;
+  /** Frames past its newest input at which the authority lets a returning player's inputs count. Default 30. */
+  rejoinLeadFrames?: number;
+  /** Largest state transfer taken, bytes. Default 32 MiB. */
+  maxTransferBytes?: number;
+  /**
+   * While a player is absent: `'neutral'` (default) plays on with its
+   * neutral input; `'pause'`: the resync authority (the lowest-index present
+   * player) also holds every peer with an agreed pause (reason `absent`),
+   * resumed when the player returns (its inputs then count from the pause
+   * frame) or leaves for good. Needs `sendReliable`.
+   */
+  onAbsent?: AbsentPolicy;
+  /** Sends one message on the reliable, ordered channel to a peer (needed by `desyncPolicy: 'resync'`, `joining`, `rejoinable` and `pause`). */
   sendReliable?: (peer: number, bytes: Uint8Array) => void;
   /** Time synchronisation tuning (see `TimeSyncOptions`). Default: its defaults. */
   timeSync?: TimeSyncOptions;
@@ -108,6 +152,9 @@ export interface EngineOptions<S> {
   stepHook?: (frame: number, state: S) => S | void;
 }
 
+/** What the others do while a player is absent: see {@link EngineOptions.onAbsent}. */
+export type AbsentPolicy = 'neutral' | 'pause';
+
 /** What a desync does: see {@link EngineOptions.desyncPolicy}. */
 export type DesyncPolicy = 'report' | 'resync';
 
@@ -120,6 +167,8 @@ export interface TickResult {
   readonly advanced: boolean;
   /** The tick stalled (too far past the confirmed frame). */
   readonly stalled: boolean;
+  /** The tick did not advance because an agreed pause holds the current frame (see {@link Engine.pause}). */
+  readonly paused: boolean;
   /** Frames re-simulated by a rollback this tick (0 for none). */
   readonly rollbackDepth: number;
   /** The confirmed frame moved forward. */
@@ -203,6 +252,7 @@ export class Engine<S> {
   private readonly detector: DesyncDetector;
   private readonly episodes = new EpisodeTracker();
   private readonly departures: Departures;
+  private readonly pauses: Pauses;
   /** Final state (bytes) of an episode that ended right before frame `f`, kept until `f` is confirmed. */
   private readonly finals = new Map<number, Uint8Array>();
 
@@ -216,6 +266,18 @@ export class Engine<S> {
   /** Frame of the last resync sent or loaded (desyncs of earlier samples are stale). */
   private lastResyncFrame = -1;
   private pendingResync: { frame: number; snapshot: Uint8Array; from: number } | undefined;
+  private readonly rejoinable: boolean;
+  private readonly rejoinLead: number;
+  private readonly maxTransferBytes: number;
+  private readonly rejoins = new Rejoins();
+  private readonly transferAssemblers = new Map<number, ChunkAssembler>();
+  private pendingTransfer: { state: TransferState; from: number; bytes: number } | undefined;
+  private transferId = 0;
+  private joiningNow: boolean;
+  private catchingUp = false;
+  private readonly onAbsent: AbsentPolicy;
+  /** Our `absent` pauses (policy `pause`): absent player → pause id. */
+  private readonly absencePauses = new Map<number, number>();
   private localInput: Uint8Array;
   private lastTickInput: Uint8Array;
   private delay: number;
@@ -232,6 +294,7 @@ export class Engine<S> {
     rollbackFrames: 0,
     rollbackMs: 0,
     stalls: 0,
+    pausedTicks: 0,
     desyncs: 0,
     inputsSent: 0,
     inputsResent: 0,
@@ -241,6 +304,10 @@ export class Engine<S> {
     noticesIgnored: 0,
     resyncsSent: 0,
     resyncsLoaded: 0,
+    transfersSent: 0,
+    transfersLoaded: 0,
+    packetsWhileJoining: 0,
+    catchUpFrames: 0,
     packetsSent: 0,
     packetsReceived: 0,
     bytesSent: 0,
@@ -317,7 +384,27 @@ export class Engine<S> {
       if (this.desyncPolicy === 'resync' && d.frame > this.lastResyncFrame) this.resyncWanted = true;
     });
     this.departures = new Departures(this.players, this.localPlayer);
+    this.pauses = new Pauses(this.players, this.localPlayer, this.sessionTag);
     this.heardAt = new Float64Array(this.players);
+    this.rejoinable = options.rejoinable ?? false;
+    this.joiningNow = options.joining ?? false;
+    this.onAbsent = options.onAbsent ?? 'neutral';
+    if (this.onAbsent !== 'neutral' && this.onAbsent !== 'pause') {
+      throw new NetrollError('invalid-option', `onAbsent must be 'neutral' or 'pause', got ${String(this.onAbsent)}`);
+    }
+    this.rejoinLead = int('rejoinLeadFrames', options.rejoinLeadFrames ?? DEFAULT_REJOIN_LEAD_FRAMES, 0, 3600);
+    this.maxTransferBytes = int('maxTransferBytes', options.maxTransferBytes ?? MAX_TRANSFER_BYTES, 1024, 1 << 30);
+    if ((this.joiningNow || this.rejoinable) && !this.sendReliable) {
+      throw new NetrollError('invalid-option', 'joining and rejoinable need a sendReliable callback');
+    }
+    const seated = int('seated', options.seated ?? this.players, 1, this.players);
+    for (let p = seated; p < this.players; p++) {
+      if (p === this.localPlayer) continue;
+      this.departures.restore(p, 0, true);
+      this.detector.dropPeer(p);
+      this.timeSync.drop(p);
+      this.rejoins.absent(p, 0);
+    }
   }
 
   // ---------------------------------------------------------------- public API
@@ -418,7 +505,80 @@ export class Engine<S> {
    */
   dropPlayer(player: number): boolean {
     if (!Number.isInteger(player)) return false;
+    if (player >= 0 && player < this.players && this.departures.markFinal(player)) {
+      this.rejoins.wanted.delete(player);
+      this.rejoins.pendingReturns.delete(player);
+      const d = this.departures.get(player)!;
+      if (d.complete) this.finishLeave(d.player, d.frame!);
+      this.endAbsencePause(player);
+      return true;
+    }
     return this.beginDeparture(player);
+  }
+
+  /**
+   * Player `player` is unreachable but may come back (see `rejoin.ts`): the
+   * remaining peers agree on the frame from which its input is neutral (a
+   * `peer-absent` event carries it) and keep its seat. `dropPlayer` later
+   * makes it a departure for good. Returns false when the player is already
+   * absent or gone, or is this peer.
+   */
+  markAbsent(player: number): boolean {
+    if (!Number.isInteger(player)) return false;
+    return this.beginDeparture(player, true);
+  }
+
+  /**
+   * The reliable channel to `peer` opened (again): send it a Hello (who this
+   * peer counts absent, and whether it is joining), which lets a returning
+   * player and its peers find out who loads whose state.
+   */
+  linkUp(peer: number): void {
+    if (!Number.isInteger(peer) || peer < 0 || peer >= this.players || peer === this.localPlayer) return;
+    this.sendHello(peer);
+  }
+
+  /** True while this engine has no live state and waits for a state transfer. */
+  get joining(): boolean {
+    return this.joiningNow;
+  }
+
+  /**
+   * Hold every peer at one agreed frame, for `reason` (see `pause.ts`): the
+   * frame is one past this peer's last input; peers that predicted past it
+   * rewind to it. `final`: the pause never resumes and the session ends at
+   * that frame on every peer. Returns the pause (its `id` resumes it).
+   * @throws NetrollError `invalid-option` without `sendReliable` in a
+   *   session of 2 or more players, or when this peer's pause budget is used up.
+   */
+  pause(reason: PauseReason, options: { final?: boolean } = {}): PauseRecord {
+    if (this.players > 1 && !this.sendReliable) throw new NetrollError('invalid-option', 'pause needs a sendReliable callback');
+    const final = options.final === true;
+    const frame = this.queues[this.localPlayer]!.lastFrame + 1;
+    const record = this.pauses.request(reason, final, frame);
+    if (!record) throw new NetrollError('invalid-option', 'too many pauses open or requested by this peer');
+    if (final && frame < this.end) this.end = frame;
+    this.events.emit('pause', record);
+    return record;
+  }
+
+  /**
+   * End this peer's pause `id`. Play goes on once every remaining peer has
+   * acknowledged the pause (the `resume` event says when). False for an
+   * unknown, final or already resumed pause.
+   */
+  resume(id: number): boolean {
+    return this.pauses.resume(id);
+  }
+
+  /** The open pause holding the current frame, if one does (play stands still). */
+  get pausedBy(): PauseRecord | undefined {
+    return this.pauses.holding(this.currentFrame);
+  }
+
+  /** Every pause known to this peer (open or over), by frame. */
+  pauseRecords(): PauseRecord[] {
+    return this.pauses.all();
   }
 
   /** How long the host should wait before the next tick, ms (time sync stretch applied). */
@@ -436,8 +596,13 @@ export class Engine<S> {
     const t0 = this.trace ? this.clock() : 0;
     const tickFrame = this.currentFrame;
     this.ticks++;
+    if (this.joiningNow) return this.tickJoining();
     let firstIncorrect = this.drainInbox();
+    if (this.joiningNow) return this.tickJoining(); // a Hello told us to start over
     if (this.departures.pending) firstIncorrect = Math.min(firstIncorrect, this.settleDepartures());
+    this.settlePauses();
+    if (this.rejoins.wanted.size > 0) this.startReturns();
+    if (this.rejoinable && this.ticks % HELLO_INTERVAL_TICKS === 0) this.helloAbsent();
     let rollbackDepth = 0;
     const resync = this.pendingResync;
     if (resync && resync.frame <= this.currentFrame) {
@@ -451,12 +616,21 @@ export class Engine<S> {
       rollbackDepth = this.currentFrame - firstIncorrect;
       this.rollback(firstIncorrect);
     }
+    // An agreed pause below the present: rewind to it (a rollback that stops there).
+    const stop = this.pauses.stopFrame();
+    if (stop < this.currentFrame && stop > this.confirmed) {
+      rollbackDepth = Math.max(rollbackDepth, this.currentFrame - stop);
+      this.rollback(stop, undefined, stop);
+    }
     const atEnd = this.currentFrame >= this.end;
-    const stalled = !atEnd && this.currentFrame - (this.confirmed + 1) >= this.maxPrediction;
-    if (!atEnd && !stalled) this.addLocalInput();
+    const paused = !atEnd && this.currentFrame >= stop;
+    const stalled = !atEnd && !paused && this.currentFrame - (this.confirmed + 1) >= this.maxPrediction;
+    if (!atEnd && !stalled && !paused) this.addLocalInput();
     this.sendInputs();
+    this.sendPauseMessages();
     let advanced = false;
-    if (stalled) {
+    if (paused) this.counters.pausedTicks++;
+    else if (stalled) {
       this.counters.stalls++;
       if (this.events.has('stall')) this.events.emit('stall', { frame: this.currentFrame, confirmedFrame: this.confirmed });
     } else if (!atEnd) {
@@ -466,9 +640,10 @@ export class Engine<S> {
     }
     const confirmedBefore = this.confirmed;
     this.advanceConfirmed();
+    if (this.catchingUp) this.catchUp();
     if (this.resyncWanted) this.sendResync();
     if (this.trace) this.trace({ name: 'tick', start: t0, end: this.clock(), frame: tickFrame });
-    return { advanced, stalled, rollbackDepth, confirmedAdvanced: this.confirmed > confirmedBefore };
+    return { advanced, stalled, paused, rollbackDepth, confirmedAdvanced: this.confirmed > confirmedBefore };
   }
 
   /**
@@ -499,9 +674,11 @@ export class Engine<S> {
     const departures: { player: number; frame: number }[] = [];
     for (let p = 0; p < this.players; p++) {
       const d = this.departures.get(p);
-      if (d?.complete && d.frame! <= frames) departures.push({ player: p, frame: d.frame! });
+      if (d?.complete && !d.absent && d.frame! <= frames) departures.push({ player: p, frame: d.frame! });
     }
-    return { spec: this.game.spec, seed: this.seed, players: this.players, inputSize: size, frames, inputs, departures };
+    const absences = this.rejoins.logged(frames);
+    const pauses = this.pauses.log(frames);
+    return { spec: this.game.spec, seed: this.seed, players: this.players, inputSize: size, frames, inputs, departures, absences, pauses };
   }
 
   /** The confirmed input log, serialized (see `input-log.ts`). */
@@ -524,7 +701,8 @@ export class Engine<S> {
         frameAdvantage: this.timeSync.advantage(p),
         hashesUnacked: this.detector.outboxSize(p),
         hashesPending: this.detector.pendingSize(p),
-        leftAtFrame: d?.complete ? d.frame! : null,
+        leftAtFrame: d?.complete && !d.absent ? d.frame! : null,
+        absentFromFrame: d?.complete && d.absent ? d.frame! : null,
       });
     }
     return {
@@ -564,8 +742,24 @@ export class Engine<S> {
         this.malformed(peer, 'stale-session', `session tag ${msg.tag}, this session is ${this.sessionTag}`);
         continue;
       }
+      if (reliable && msg.type === MessageType.Hello) {
+        this.onHello(peer, msg);
+        continue;
+      }
+      if (reliable && msg.type === MessageType.Transfer) {
+        this.onTransferChunk(peer, msg);
+        continue;
+      }
+      if (this.joiningNow) {
+        this.counters.packetsWhileJoining++; // no state to apply them to yet
+        continue;
+      }
       if (msg.type === MessageType.Resync && reliable) {
         this.onResyncChunk(peer, msg);
+        continue;
+      }
+      if (msg.type === MessageType.Pause && reliable) {
+        this.onPauseMessage(peer, msg);
         continue;
       }
       if (msg.type !== MessageType.Input || reliable) {
@@ -609,6 +803,16 @@ export class Engine<S> {
       this.malformed(peer, 'bad-sender-frame', `sender frame ${msg.senderFrame} is past frame ${window}`);
       return never;
     }
+    const fresh = this.rejoins.awaitingFresh.get(peer);
+    if (fresh !== undefined) {
+      // A returned player's packets count once one shows it loaded the transfer (it carries its own return notice):
+      // its old page's packets, still in flight, must not move our ack of it.
+      if (!msg.returns?.some((r) => r.player === peer && r.frame === fresh)) {
+        this.malformed(peer, 'departed', `player ${peer} returns at frame ${fresh}: a packet of its earlier connection`);
+        return never;
+      }
+      this.rejoins.awaitingFresh.delete(peer);
+    }
     const endpoint = this.endpoints[peer]!;
     this.heardAt[peer] = this.ticks;
     endpoint.takeAck(msg.ack);
@@ -621,6 +825,7 @@ export class Engine<S> {
     if (msg.hashAcks) this.detector.onAcks(peer, msg.hashAcks);
     if (msg.hash) this.detector.onRemote(peer, msg.hash);
     if (msg.leaves) for (const n of msg.leaves) this.onLeaveNotice(peer, n);
+    if (msg.returns) for (const n of msg.returns) this.onReturnNotice(peer, n);
     return this.takeInputs(peer, msg, this.queues[peer]!.lastFrame + msg.frameCount);
   }
 
@@ -723,11 +928,48 @@ export class Engine<S> {
     }
   }
 
+  // ---------------------------------------------------------------- pauses
+
+  /** Bitmask of the players not leaving (this one included). */
+  private remainingMask(): number {
+    let mask = 0;
+    for (const p of this.departures.remaining()) mask |= 1 << p;
+    return mask;
+  }
+
+  /** A pause message from `peer` (a new pause takes effect at the tick's rewind and stall checks). */
+  private onPauseMessage(peer: number, msg: PauseMessage): void {
+    if (this.departures.get(peer)) {
+      this.malformed(peer, 'departed', `player ${peer} left the session`);
+      return;
+    }
+    const window = this.currentFrame + this.frameWindow;
+    const update = this.pauses.onMessage(peer, msg, { confirmed: this.confirmed, window, held: this.queues[peer]!.lastFrame });
+    if (update.kind === 'bad') this.malformed(peer, 'bad-pause', update.detail);
+    else if (update.kind === 'new') {
+      if (update.record.final && update.record.frame < this.end) this.end = update.record.frame;
+      this.events.emit('pause', update.record);
+    } else if (update.kind === 'resumed') this.events.emit('resume', update.record);
+  }
+
+  /** Resume our pauses every remaining peer acknowledged. */
+  private settlePauses(): void {
+    for (const record of this.pauses.settle(this.remainingMask())) this.events.emit('resume', record);
+  }
+
+  private sendPauseMessages(): void {
+    if (!this.sendReliable) return;
+    for (const { peer, message } of this.pauses.outgoing(this.ticks, this.remainingMask())) {
+      if (this.departures.get(peer)) continue;
+      this.sendReliable(peer, encode(message));
+    }
+  }
+
   // ---------------------------------------------------------------- departures
 
-  private beginDeparture(player: number): boolean {
+  private beginDeparture(player: number, absent = false): boolean {
     const held = player >= 0 && player < this.players ? this.queues[player]!.lastFrame : -1;
-    if (!this.departures.begin(player, held, this.queues[this.localPlayer]!.lastFrame)) return false;
+    if (!this.departures.begin(player, held, this.queues[this.localPlayer]!.lastFrame, absent)) return false;
     this.detector.dropPeer(player);
     this.timeSync.drop(player);
     return true;
@@ -740,7 +982,7 @@ export class Engine<S> {
         this.counters.noticesIgnored++;
         return;
       }
-      this.beginDeparture(n.player);
+      this.beginDeparture(n.player, this.rejoinable);
     }
     this.departures.onNotice(from, n);
   }
@@ -759,11 +1001,311 @@ export class Engine<S> {
           break;
         }
       }
-      const remaining = this.departures.remaining().length;
-      if (remaining < this.minPlayers && D < this.end) this.end = Math.max(D, this.confirmed + 1);
-      this.events.emit('peer-left', { player: d.player, frame: D, remaining });
+      this.pauses.dropPlayer(d.player, D);
+      if (!d.absent) this.finishLeave(d.player, D);
+      else {
+        this.rejoins.absent(d.player, D);
+        this.events.emit('peer-absent', { player: d.player, frame: D, remaining: this.departures.remaining().length });
+        this.pauseForAbsence(d.player);
+        const J = this.rejoins.pendingReturns.get(d.player);
+        if (J !== undefined) {
+          this.rejoins.pendingReturns.delete(d.player);
+          if (J > this.confirmed) this.applyReturn(d.player, J);
+        }
+      }
     }
     return firstIncorrect;
+  }
+
+  /** Player `player` left for good at `frame`: end the session below `minPlayers`, tell the host. */
+  private finishLeave(player: number, frame: number): void {
+    const remaining = this.departures.remaining().length;
+    if (remaining < this.minPlayers && frame < this.end) this.end = Math.max(frame, this.confirmed + 1);
+    this.events.emit('peer-left', { player, frame, remaining });
+  }
+
+  // ---------------------------------------------------------------- absence, return, late join (rejoin.ts)
+
+  /** A joining engine's tick: take Hellos and transfer chunks, ask for a transfer now and then, load one. */
+  private tickJoining(): TickResult {
+    this.drainInbox();
+    const t = this.pendingTransfer;
+    if (t) {
+      this.pendingTransfer = undefined;
+      this.loadTransfer(t.state, t.from, t.bytes);
+    } else if (this.joiningNow && this.ticks % HELLO_INTERVAL_TICKS === 1) {
+      for (let p = 0; p < this.players; p++) if (p !== this.localPlayer) this.sendHello(p);
+    }
+    return { advanced: false, stalled: false, paused: false, rollbackDepth: 0, confirmedAdvanced: false };
+  }
+
+  /** Players this peer counts absent or gone (a joiner: everybody else). */
+  private absentMask(): number {
+    if (this.joiningNow) return 0xff & ~(1 << this.localPlayer) & ((1 << this.players) - 1);
+    const out: number[] = [];
+    for (let p = 0; p < this.players; p++) if (this.departures.get(p)) out.push(p);
+    return maskOf(out);
+  }
+
+  private sendHello(peer: number): void {
+    if (!this.sendReliable) return;
+    this.sendReliable(peer, encode({ type: MessageType.Hello, tag: this.sessionTag, joining: this.joiningNow, absentMask: this.absentMask() }));
+  }
+
+  private onHello(peer: number, h: HelloMessage): void {
+    if (!this.rejoinable && !this.joiningNow) {
+      this.malformed(peer, 'unexpected-type', `a Hello from peer ${peer}, and this session takes no rejoins`);
+      return;
+    }
+    if (this.joiningNow) return; // nothing to give; our own Hellos ask for a transfer
+    const d = this.departures.get(peer);
+    if (h.joining) {
+      if (d && !d.absent) {
+        this.malformed(peer, 'bad-return', `player ${peer} left the session for good`);
+        return;
+      }
+      const J = this.rejoins.returnFrame(peer);
+      const returning = !d && J !== undefined && this.queues[peer]!.lastFrame < J; // no real input since its return: asking again
+      if (!d && !returning) this.beginDeparture(peer, true); // its old page is gone: agree where its input turns neutral
+      this.rejoins.wanted.add(peer);
+      return;
+    }
+    if (rejoinsAfterHello(this.localPlayer, peer, this.players, this.absentMask(), h.absentMask)) this.becomeJoining(peer);
+  }
+
+  /**
+   * A Hello to every absent player now and then: nothing else goes to them,
+   * and this is how the two sides of a cut hear from each other again.
+   */
+  private helloAbsent(): void {
+    for (let p = 0; p < this.players; p++) if (this.departures.get(p)?.absent) this.sendHello(p);
+  }
+
+  /** Drop our live state (the other side of a cut played on) and ask for a transfer. */
+  private becomeJoining(peer: number): void {
+    this.joiningNow = true;
+    this.catchingUp = false;
+    this.pendingResync = undefined;
+    this.resyncWanted = false;
+    this.rejoins.clearInFlight();
+    this.events.emit('rejoining', { peer, frame: this.currentFrame });
+    for (let p = 0; p < this.players; p++) if (p !== this.localPlayer) this.sendHello(p);
+  }
+
+  private onTransferChunk(peer: number, msg: TransferMessage): void {
+    if (!this.joiningNow) {
+      this.malformed(peer, 'unexpected-type', `a state transfer from peer ${peer}, and this peer is not joining`);
+      return;
+    }
+    let a = this.transferAssemblers.get(peer);
+    if (!a) this.transferAssemblers.set(peer, (a = new ChunkAssembler(this.maxTransferBytes)));
+    const step = a.take(msg);
+    if (step.kind === 'bad') this.malformed(peer, 'bad-transfer', step.detail);
+    if (step.kind !== 'complete') return;
+    const r = decodeTransfer(step.bytes, { player: this.localPlayer, players: this.players, inputSize: this.game.inputSize });
+    if (!r.ok) this.malformed(peer, 'bad-transfer', r.detail);
+    else if (r.state.endFrame !== undefined && r.state.endFrame < r.state.frame) this.malformed(peer, 'bad-transfer', 'end frame before the snapshot');
+    else this.pendingTransfer = { state: r.state, from: peer, bytes: step.bytes.length };
+  }
+
+  /** Continue from a state transfer: its snapshot, inputs, departures, absences; our own input neutral until its return frame. */
+  private loadTransfer(t: TransferState, from: number, bytes: number): void {
+    const F = t.frame;
+    try {
+      this.sim.load(t.snapshot);
+    } catch (e) {
+      this.malformed(from, 'bad-transfer', `the game could not load the snapshot: ${String(e)}`);
+      return;
+    }
+    const size = this.game.inputSize;
+    for (let p = 0; p < this.players; p++) {
+      const q = new InputQueue(size, Math.max(1024, t.returnFrame + 64));
+      for (let f = 0; f < F; f++) q.append(t.inputs.subarray((f * this.players + p) * size, (f * this.players + p + 1) * size));
+      this.queues[p] = q;
+      this.endpoints[p] = new PeerEndpoint(p);
+      this.departures.clear(p);
+      this.timeSync.drop(p);
+      this.heardAt[p] = this.ticks;
+    }
+    for (const tail of t.tails) {
+      const q = this.queues[tail.player]!;
+      for (let i = 0; i < tail.inputs.length; i += size) q.append(tail.inputs.subarray(i, i + size));
+    }
+    for (const d of t.departures) this.departures.restore(d.player, d.frame, false);
+    this.rejoins.history = t.absences.slice();
+    this.pauses.restore(t.pauses);
+    for (const a of t.absences) {
+      if (a.to === undefined) this.departures.restore(a.player, a.from, true);
+      else {
+        const q = this.queues[a.player]!;
+        while (q.lastFrame < a.to - 1) q.append(this.neutral[a.player]!);
+      }
+    }
+    const own = this.queues[this.localPlayer]!;
+    while (own.lastFrame < t.returnFrame - 1) own.append(this.neutral[this.localPlayer]!);
+    this.ring.put(F, t.snapshot.slice());
+    this.currentFrame = F;
+    this.confirmed = F - 1;
+    this.end = t.endFrame ?? Number.POSITIVE_INFINITY;
+    this.episodes.restore(snapshotEpisode(t.snapshot), snapshotEpisodeStart(t.snapshot));
+    this.finals.clear();
+    this.detector.restart(F, (p) => this.departures.get(p) !== undefined);
+    this.lastTickInput = this.zeroInput;
+    this.lastResyncFrame = F - 1;
+    this.transferAssemblers.clear();
+    this.joiningNow = false;
+    this.catchingUp = true;
+    this.rejoins.clearInFlight();
+    this.rejoins.announce(this.localPlayer, t.returnFrame); // tells the peers our packets are of the new connection
+    this.counters.transfersLoaded++;
+    let logChangedFrom = F;
+    for (const a of t.absences) if (a.player === this.localPlayer) logChangedFrom = Math.min(F, a.from);
+    this.events.emit('transfer', { direction: 'loaded', peer: from, frame: F, returnFrame: t.returnFrame, bytes, logChangedFrom });
+  }
+
+  /** Simulate confirmed frames without rendering until this peer reaches its peers' frame (bounded per tick). */
+  private catchUp(): void {
+    let live = -1;
+    for (let p = 0; p < this.players; p++) {
+      if (p !== this.localPlayer && !this.departures.get(p)) live = Math.max(live, this.endpoints[p]!.reportedFrame);
+    }
+    for (let n = 0; n < MAX_CATCHUP_FRAMES && this.currentFrame < live && this.currentFrame < this.end; n++) {
+      if (this.confirmed < this.currentFrame - 1 || !this.inputsKnown(this.currentFrame)) return;
+      this.simulateFrame(this.currentFrame, true);
+      this.currentFrame++;
+      this.counters.catchUpFrames++;
+      this.advanceConfirmed();
+    }
+    if (live >= 0 && this.currentFrame >= live) this.catchingUp = false;
+  }
+
+  /** Every player's input of `frame` is known (or neutral for an absent one). */
+  private inputsKnown(frame: number): boolean {
+    for (let p = 0; p < this.players; p++) {
+      const d = this.departures.get(p);
+      if (d?.complete && frame >= d.frame!) continue;
+      if (this.queues[p]!.lastFrame < frame) return false;
+    }
+    return true;
+  }
+
+  /** Policy `pause`, as the authority: hold every peer while `player` is absent. */
+  private pauseForAbsence(player: number): void {
+    if (this.onAbsent !== 'pause' || this.departures.remaining()[0] !== this.localPlayer || this.absencePauses.has(player)) return;
+    const frame = this.queues[this.localPlayer]!.lastFrame + 1;
+    const record = this.pauses.request('absent', false, frame);
+    if (!record) return; // pause budget used up: the others play on with its neutral input
+    this.absencePauses.set(player, record.id);
+    this.events.emit('pause', record);
+  }
+
+  /** The absence pause for `player` (ours) is over: it returned or left for good. */
+  private endAbsencePause(player: number): void {
+    const id = this.absencePauses.get(player);
+    if (id === undefined) return;
+    this.absencePauses.delete(player);
+    this.pauses.resume(id);
+  }
+
+  /** As the authority: give wanted players their seat back once their absence is agreed. */
+  private startReturns(): void {
+    for (const x of this.rejoins.wanted) {
+      const d = this.departures.get(x);
+      if (!d) {
+        this.resendTransfer(x);
+        continue;
+      }
+      if (!d.absent) {
+        this.rejoins.wanted.delete(x);
+        continue;
+      }
+      if (!d.complete || this.departures.remaining()[0] !== this.localPlayer) continue;
+      this.rejoins.wanted.delete(x);
+      const held = this.absencePauses.get(x);
+      // Held by our pause: the returning player's inputs count from the pause frame (no lead while nobody plays).
+      const J = Math.max(this.queues[this.localPlayer]!.lastFrame, this.confirmed) + 1 + (held !== undefined ? 0 : this.rejoinLead);
+      this.applyReturn(x, J);
+      this.rejoins.announce(x, J);
+      this.sendTransfer(x, J);
+      this.endAbsencePause(x);
+    }
+  }
+
+  /** A joiner asked again while its return is under way here: resend the transfer (rate-limited), if its return frame is still ahead. */
+  private resendTransfer(x: number): void {
+    this.rejoins.wanted.delete(x);
+    const J = this.rejoins.returnFrame(x);
+    if (J === undefined || J <= this.confirmed || this.departures.remaining()[0] !== this.localPlayer) return;
+    if (this.ticks - (this.rejoins.lastTransferTick.get(x) ?? -Infinity) < TRANSFER_RESEND_TICKS) return;
+    this.sendTransfer(x, J);
+  }
+
+  /** Player `x` plays again from frame `J`: neutral input through J − 1, its packets and hashes count again. */
+  private applyReturn(x: number, J: number): void {
+    const q = this.queues[x]!;
+    while (q.lastFrame < J - 1) q.append(this.neutral[x]!);
+    this.departures.clear(x);
+    this.rejoins.returned(x, J);
+    this.endpoints[x] = new PeerEndpoint(x);
+    this.detector.restorePeer(x);
+    this.timeSync.drop(x);
+    this.heardAt[x] = this.ticks;
+    this.rejoins.awaitingFresh.set(x, J);
+    this.events.emit('peer-returned', { player: x, frame: J });
+  }
+
+  /** Send `x` our confirmed state, every input before it, the absences, and its return frame `J`. */
+  private sendTransfer(x: number, J: number): void {
+    if (!this.sendReliable) return;
+    const F = this.confirmed + 1;
+    const stride = this.stride;
+    const size = this.game.inputSize;
+    const inputs = new Uint8Array(F * stride);
+    for (let p = 0; p < this.players; p++) {
+      if (F === 0) break;
+      const src = this.queues[p]!.range(0, F - 1);
+      for (let f = 0; f < F; f++) inputs.set(src.subarray(f * size, f * size + size), f * stride + p * size);
+    }
+    const departures: { player: number; frame: number }[] = [];
+    const tails: { player: number; inputs: Uint8Array }[] = [];
+    for (let p = 0; p < this.players; p++) {
+      const d = this.departures.get(p);
+      if (d?.complete && !d.absent) departures.push({ player: p, frame: d.frame! });
+      const q = this.queues[p]!;
+      if ((p === x || d?.complete) && q.lastFrame >= F) tails.push({ player: p, inputs: q.range(F, Math.min(q.lastFrame, F + MAX_TAIL_FRAMES - 1)) });
+    }
+    const payload = encodeTransfer({
+      player: x,
+      players: this.players,
+      inputSize: size,
+      frame: F,
+      returnFrame: J,
+      endFrame: this.end === Number.POSITIVE_INFINITY ? undefined : this.end,
+      departures,
+      absences: this.rejoins.history,
+      snapshot: this.snapshotAt(F),
+      inputs,
+      tails,
+      pauses: this.pauses.all(),
+    });
+    for (const c of splitChunks(++this.transferId, F, payload)) {
+      this.sendReliable(x, encode({ type: MessageType.Transfer, tag: this.sessionTag, ...c }));
+    }
+    this.rejoins.lastTransferTick.set(x, this.ticks);
+    this.counters.transfersSent++;
+    this.events.emit('transfer', { direction: 'sent', peer: x, frame: F, returnFrame: J, bytes: payload.length });
+  }
+
+  private onReturnNotice(from: number, n: ReturnNotice): void {
+    if (n.player === this.localPlayer || n.player >= this.players || from === n.player) return; // a returner's own notice: see onInput
+    const d = this.departures.get(n.player);
+    if (!d) return; // returned here already (the notice repeats until acked)
+    if (!d.absent || from !== this.departures.remaining()[0] || n.frame <= this.confirmed) {
+      this.malformed(from, 'bad-return', `return of player ${n.player} at frame ${n.frame} from peer ${from}`);
+      return;
+    }
+    if (d.complete) this.applyReturn(n.player, n.frame);
+    else this.rejoins.pendingReturns.set(n.player, n.frame);
   }
 
   // ---------------------------------------------------------------- simulate
@@ -803,12 +1345,17 @@ export class Engine<S> {
     if (trace) trace({ name: 'step', start: t1, end: this.clock(), frame });
   }
 
-  /** Load the snapshot of `to` (the ring's, or `loaded` from a resync) and re-simulate up to the current frame. */
-  private rollback(to: number, loaded?: Uint8Array): void {
+  /**
+   * Load the snapshot of `to` (the ring's, or `loaded` from a resync) and
+   * re-simulate up to `until` (default: the current frame), which becomes
+   * the current frame (below it for a rewind to an agreed pause).
+   */
+  private rollback(to: number, loaded?: Uint8Array, until = this.currentFrame): void {
     const snapshot = loaded ?? this.ring.get(to);
     if (!snapshot) throw new Error(`internal: snapshot of frame ${to} is gone (frame ${this.currentFrame})`);
     if (loaded) this.ring.put(to, loaded.slice());
     const depth = this.currentFrame - to;
+    this.currentFrame = until;
     const start = this.clock();
     this.sim.load(snapshot);
     const loadedAt = this.detailed ? this.clock() : 0;
@@ -832,7 +1379,8 @@ export class Engine<S> {
   private addLocalInput(): void {
     const previous = this.lastTickInput;
     this.lastTickInput = this.localInput;
-    addLocalInput(this.queues[this.localPlayer]!, this.localInput, previous, this.currentFrame, this.delay, this.end - 1);
+    const last = Math.min(this.end - 1, this.pauses.inputLimit());
+    addLocalInput(this.queues[this.localPlayer]!, this.localInput, previous, this.currentFrame, this.delay, last);
   }
 
   private sendInputs(): void {
@@ -848,6 +1396,9 @@ export class Engine<S> {
     for (let p = 0; p < this.players; p++) {
       if (p === this.localPlayer || this.departures.get(p)) continue;
       const endpoint = this.endpoints[p]!;
+      const returns = this.rejoins.noticesFor(p, endpoint.ack, (x) =>
+        x < this.players && x !== this.localPlayer && !this.departures.get(x) ? this.endpoints[x]!.ack : undefined,
+      );
       const { start, count } = endpoint.nextRange(last, this.minRedundancy, this.maxPacketFrames);
       const end = start + count - 1;
       const pong = endpoint.pongDue;
@@ -866,6 +1417,7 @@ export class Engine<S> {
         hash: this.detector.nextSample(p),
         hashAcks: this.detector.takeAcks(p),
         leaves: departing ? this.departures.noticesFor(p, endpoint.ack) : undefined,
+        returns,
       });
       const fresh = endpoint.noteSent(start, end);
       this.counters.inputsSent += fresh;

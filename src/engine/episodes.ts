@@ -22,6 +22,12 @@ export class EpisodeTracker {
     return this.episode;
   }
 
+  /** Continue from a transferred state: `episode` is running, since `startFrame`. */
+  restore(episode: number, startFrame: number): void {
+    this.episode = episode;
+    this.startFrame = startFrame;
+  }
+
   /**
    * The state at the start of `frame` belongs to `episode`. Returns the
    * episode that ended right before `frame`, if one did.

@@ -3,23 +3,44 @@
  * the players who left and when, plus what is needed to replay it. Compact
  * binary, big-endian header:
  *
- * `0 magic "NRLG"`, `4 version u8` (2), `5 players u8`, `6 inputSize u8`,
+ * `0 magic "NRLG"`, `4 version u8` (4), `5 players u8`, `6 inputSize u8`,
  * `7 departures u8`, `8 seed u32`, `12 frames u32`, `16 specLength u16`,
  * `18 spec utf-8`, then `departures × (player u8, frame u32)`, then
  * `frames × players × inputSize` input bytes, frame-major (frame 0 of
  * players 0..n-1, then frame 1, ...). A departed player's inputs from its
  * departure frame on are the neutral input the engine used, so replay
- * reproduces the session without special cases. Version 1 logs (no
- * departures; byte 7 reserved) are still read.
+ * reproduces the session without special cases.
+ *
+ * Version 3 adds absences (players whose seat was kept while they were
+ * away, `rejoin.ts`): after the departures, `absences u16`, then
+ * `absences × (player u8, from u32, to u32)` (`to` 0xffffffff: still
+ * absent at the log's end). Over `from..to − 1` the logged inputs are the
+ * neutral ones every peer used, so replay needs no special case either.
+ *
+ * Version 4 adds agreed pauses (`pause.ts`): after the absences, `pauses
+ * u16`, then `pauses × (player u8, id u16, frame u32, reason u8, flags u8)`
+ * (flags bit 0: final; reason: index into `PAUSE_REASONS`). Frames are
+ * session frames, so a range of a log carries the whole log's pauses.
+ * Pauses only say when frames were simulated, never what: replay ignores
+ * them.
+ *
+ * Versions 1 (no departures; byte 7 reserved), 2 (no absences) and 3 (no
+ * pauses) are still read.
  */
 import { type ErrorInfo, errorInfo, NetrollError } from '../contracts/errors.ts';
 import { isSampleFrame } from './desync-detector.ts';
 import type { Game } from './game.ts';
 import { xxh32 } from './hash.ts';
 import { Simulation } from './simulation.ts';
+import { PAUSE_REASONS } from '../contracts/vocabulary.ts';
+import type { PauseRecord } from './pause.ts';
 
 const MAGIC = [0x4e, 0x52, 0x4c, 0x47]; // "NRLG"
-const LOG_VERSION = 2;
+const LOG_VERSION = 4;
+/** Most pauses a log records (the engine's per-player budget times 8 players fits). */
+const MAX_LOGGED_PAUSES = 0xffff;
+const PAUSE_BYTES = 9;
+const OPEN = 0xffff_ffff;
 const HEADER_BYTES = 18;
 
 /** A player who left: from `frame` on, its inputs in the log are neutral. */
@@ -28,6 +49,16 @@ export interface LoggedDeparture {
   readonly player: number;
   /** The agreed departure frame. */
   readonly frame: number;
+}
+
+/** A player whose seat was kept while away: its logged inputs over `from..to − 1` are neutral. */
+export interface LoggedAbsence {
+  /** The player index. */
+  readonly player: number;
+  /** The agreed first frame of neutral input. */
+  readonly from: number;
+  /** The agreed frame its real inputs counted again (undefined: still absent at the log's end). */
+  readonly to: number | undefined;
 }
 
 /** A session's confirmed inputs: the game spec, seed and players, and every player's input for every confirmed frame. */
@@ -46,6 +77,10 @@ export interface InputLog {
   readonly inputs: Uint8Array;
   /** Players who left during the logged frames. */
   readonly departures?: readonly LoggedDeparture[];
+  /** Absences during the logged frames, in the order they began. */
+  readonly absences?: readonly LoggedAbsence[];
+  /** Agreed pauses within the logged frames, by frame (session frames: a range of a log carries the whole log's). */
+  readonly pauses?: readonly PauseRecord[];
 }
 
 /** What {@link decodeInputLog} returns: the log, or why the bytes are not one. */
@@ -63,8 +98,15 @@ export function encodeInputLog(log: InputLog): Uint8Array {
   }
   const departures = log.departures ?? [];
   if (departures.length > 255) throw new NetrollError('invalid-option', 'too many departures');
+  const absences = log.absences ?? [];
+  if (absences.length > 0xffff) throw new NetrollError('invalid-option', 'too many absences');
   const depStart = HEADER_BYTES + spec.length;
-  const out = new Uint8Array(depStart + departures.length * 5 + log.inputs.length);
+  const pauses = log.pauses ?? [];
+  if (pauses.length > MAX_LOGGED_PAUSES) throw new NetrollError('invalid-option', 'too many pauses');
+  const absStart = depStart + departures.length * 5;
+  const pauseStart = absStart + 2 + absences.length * 9;
+  const inputsStart = pauseStart + 2 + pauses.length * PAUSE_BYTES;
+  const out = new Uint8Array(inputsStart + log.inputs.length);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
   out[4] = LOG_VERSION;
@@ -79,7 +121,25 @@ export function encodeInputLog(log: InputLog): Uint8Array {
     out[depStart + i * 5] = d.player;
     view.setUint32(depStart + i * 5 + 1, d.frame);
   });
-  out.set(log.inputs, depStart + departures.length * 5);
+  view.setUint16(absStart, absences.length);
+  absences.forEach((a, i) => {
+    const o = absStart + 2 + i * 9;
+    out[o] = a.player;
+    view.setUint32(o + 1, a.from);
+    view.setUint32(o + 5, a.to ?? OPEN);
+  });
+  view.setUint16(pauseStart, pauses.length);
+  pauses.forEach((p, i) => {
+    const o = pauseStart + 2 + i * PAUSE_BYTES;
+    const reason = PAUSE_REASONS.indexOf(p.reason);
+    if (reason < 0) throw new NetrollError('invalid-option', `unknown pause reason ${String(p.reason)}`);
+    out[o] = p.player;
+    view.setUint16(o + 1, p.id);
+    view.setUint32(o + 3, p.frame);
+    out[o + 7] = reason;
+    out[o + 8] = p.final ? 1 : 0;
+  });
+  out.set(log.inputs, inputsStart);
   return out;
 }
 
@@ -89,7 +149,7 @@ export function decodeInputLog(bytes: Uint8Array): InputLogResult {
   if (bytes.length < HEADER_BYTES) return bad('input log is truncated');
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) return bad('not a netroll input log');
   const version = bytes[4]!;
-  if (version !== 1 && version !== LOG_VERSION) return bad(`input log version ${version} is not supported`);
+  if (version < 1 || version > LOG_VERSION) return bad(`input log version ${version} is not supported`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const players = bytes[5]!;
   const inputSize = bytes[6]!;
@@ -101,7 +161,13 @@ export function decodeInputLog(bytes: Uint8Array): InputLogResult {
   const frames = view.getUint32(12);
   const specLength = view.getUint16(16);
   const depStart = HEADER_BYTES + specLength;
-  const inputsStart = depStart + departureCount * 5;
+  const absStart = depStart + departureCount * 5;
+  if (version >= 3 && bytes.length < absStart + 2) return bad('input log is truncated');
+  const absenceCount = version >= 3 ? view.getUint16(absStart) : 0;
+  const pauseStart = version >= 3 ? absStart + 2 + absenceCount * 9 : absStart;
+  if (version >= 4 && bytes.length < pauseStart + 2) return bad('input log is truncated');
+  const pauseCount = version >= 4 ? view.getUint16(pauseStart) : 0;
+  const inputsStart = version >= 4 ? pauseStart + 2 + pauseCount * PAUSE_BYTES : pauseStart;
   const expected = inputsStart + frames * players * inputSize;
   if (bytes.length !== expected) return bad(`input log is ${bytes.length} bytes, expected ${expected}`);
   const spec = new TextDecoder().decode(bytes.subarray(HEADER_BYTES, depStart));
@@ -112,7 +178,31 @@ export function decodeInputLog(bytes: Uint8Array): InputLogResult {
     if (player >= players || frame > frames) return bad(`departure of player ${player} at frame ${frame} does not fit the log`);
     departures.push({ player, frame });
   }
-  return { ok: true, log: { spec, seed, players, inputSize, frames, inputs: bytes.subarray(inputsStart), departures } };
+  const absences: LoggedAbsence[] = [];
+  for (let i = 0; i < absenceCount; i++) {
+    const o = absStart + 2 + i * 9;
+    const player = bytes[o]!;
+    const from = view.getUint32(o + 1);
+    const to = view.getUint32(o + 5);
+    if (player >= players || from > frames || (to !== OPEN && (to < from || to > frames))) {
+      return bad(`absence of player ${player} over frames ${from}..${to} does not fit the log`);
+    }
+    absences.push({ player, from, to: to === OPEN ? undefined : to });
+  }
+  const pauses: PauseRecord[] = [];
+  for (let i = 0; i < pauseCount; i++) {
+    const o = pauseStart + 2 + i * PAUSE_BYTES;
+    const player = bytes[o]!;
+    const id = view.getUint16(o + 1);
+    const frame = view.getUint32(o + 3);
+    const reason = PAUSE_REASONS[bytes[o + 7]!];
+    const flags = bytes[o + 8]!;
+    if (player >= players || reason === undefined || flags > 1 || id === 0) {
+      return bad(`pause ${i} (player ${player}, frame ${frame}) is not a pause`);
+    }
+    pauses.push({ player, id, frame, reason, final: flags === 1 });
+  }
+  return { ok: true, log: { spec, seed, players, inputSize, frames, inputs: bytes.subarray(inputsStart), departures, absences, pauses } };
 }
 
 /**

@@ -4,28 +4,23 @@
  * every other peer reassembles it, checks it and loads it at the start of
  * the frame the sender chose (re-simulating from there with its inputs).
  *
- * Bounds: one snapshot is reassembled at a time (a newer id replaces it),
- * at most {@link MAX_RESYNC_BYTES}, in chunks of at most
- * {@link RESYNC_CHUNK_BYTES}.
+ * The chunking is the state-transfer layer's (`state-transfer.ts`). Bounds:
+ * one snapshot is reassembled at a time (a newer id replaces it), at most
+ * {@link MAX_RESYNC_BYTES}, in chunks of at most {@link RESYNC_CHUNK_BYTES};
+ * memory is allocated as chunks arrive, so a hostile first chunk announcing
+ * a huge snapshot costs one chunk, not the announced size.
  */
 import type { ResyncMessage } from '../protocol/messages.ts';
-import { xxh32 } from './hash.ts';
+import { CHUNK_BYTES, ChunkAssembler, splitChunks } from './state-transfer.ts';
 
 /** Bytes of snapshot per Resync chunk (fits a DataChannel message everywhere). */
-export const RESYNC_CHUNK_BYTES = 16 * 1024;
+export const RESYNC_CHUNK_BYTES = CHUNK_BYTES;
 /** Largest snapshot a resync carries. */
 export const MAX_RESYNC_BYTES = 64 * 1024 * 1024;
 
 /** Split a snapshot into Resync messages. */
 export function resyncChunks(tag: number, id: number, frame: number, snapshot: Uint8Array): ResyncMessage[] {
-  const count = Math.max(1, Math.ceil(snapshot.length / RESYNC_CHUNK_BYTES));
-  const checksum = xxh32(snapshot);
-  const out: ResyncMessage[] = [];
-  for (let index = 0; index < count; index++) {
-    const data = snapshot.subarray(index * RESYNC_CHUNK_BYTES, Math.min(snapshot.length, (index + 1) * RESYNC_CHUNK_BYTES));
-    out.push({ type: 6, tag, frame, id: id & 0xffff, index, count, total: snapshot.length, checksum, data });
-  }
-  return out;
+  return splitChunks(id, frame, snapshot).map((c) => ({ type: 6, tag, ...c }));
 }
 
 /** What one chunk did to the reassembly. */
@@ -34,35 +29,23 @@ export type ResyncStep =
   | { kind: 'complete'; frame: number; snapshot: Uint8Array }
   | { kind: 'bad'; detail: string };
 
+/** Reassembles resync snapshots (see the file comment for the bounds). */
 export class ResyncAssembler {
-  private current: { id: number; frame: number; total: number; checksum: number; count: number; bytes: Uint8Array; got: Uint8Array; received: number } | undefined;
+  private readonly chunks: ChunkAssembler;
+
+  constructor(maxBytes = MAX_RESYNC_BYTES) {
+    this.chunks = new ChunkAssembler(maxBytes);
+  }
+
+  /** Snapshot bytes held for the snapshot being reassembled. */
+  get bufferedBytes(): number {
+    return this.chunks.bufferedBytes;
+  }
 
   /** Take one chunk (from the resync authority). */
   take(m: ResyncMessage): ResyncStep {
-    if (m.total > MAX_RESYNC_BYTES) return { kind: 'bad', detail: `a ${m.total}-byte snapshot is over the ${MAX_RESYNC_BYTES}-byte limit` };
-    if (m.count !== Math.max(1, Math.ceil(m.total / RESYNC_CHUNK_BYTES))) return { kind: 'bad', detail: `${m.count} chunks for ${m.total} bytes` };
-    const expected = Math.min(RESYNC_CHUNK_BYTES, m.total - m.index * RESYNC_CHUNK_BYTES);
-    if (m.data.length !== expected) return { kind: 'bad', detail: `chunk ${m.index} holds ${m.data.length} bytes, expected ${expected}` };
-    let c = this.current;
-    if (!c || c.id !== m.id || c.frame !== m.frame || c.total !== m.total || c.checksum !== m.checksum) {
-      c = this.current = {
-        id: m.id,
-        frame: m.frame,
-        total: m.total,
-        checksum: m.checksum,
-        count: m.count,
-        bytes: new Uint8Array(m.total),
-        got: new Uint8Array(m.count),
-        received: 0,
-      };
-    }
-    if (c.got[m.index]) return { kind: 'partial' };
-    c.got[m.index] = 1;
-    c.received++;
-    c.bytes.set(m.data, m.index * RESYNC_CHUNK_BYTES);
-    if (c.received < c.count) return { kind: 'partial' };
-    this.current = undefined;
-    if (xxh32(c.bytes) !== c.checksum) return { kind: 'bad', detail: `snapshot of frame ${c.frame} fails its checksum` };
-    return { kind: 'complete', frame: c.frame, snapshot: c.bytes };
+    const step = this.chunks.take(m);
+    if (step.kind === 'complete') return { kind: 'complete', frame: step.frame, snapshot: step.bytes };
+    return step;
   }
 }

@@ -1,4 +1,5 @@
 import type { DecodeErrorCode } from '../protocol/messages.ts';
+import type { PauseRecord } from './pause.ts';
 
 /** Why the engine dropped a packet. */
 export type MalformedReason =
@@ -13,7 +14,10 @@ export type MalformedReason =
   | 'frame-window'
   | 'bad-sender-frame'
   | 'departed'
-  | 'bad-resync';
+  | 'bad-resync'
+  | 'bad-transfer'
+  | 'bad-return'
+  | 'bad-pause';
 
 /** Events the engine emits (subscribe with `engine.on(type, handler)`). */
 export interface EngineEvents {
@@ -41,6 +45,36 @@ export interface EngineEvents {
    * remaining peer. `remaining` counts the players left, this one included.
    */
   'peer-left': { player: number; frame: number; remaining: number };
+  /**
+   * Player `player` is absent (its seat is kept): from `frame` on its input
+   * is neutral on every remaining peer until it returns. `remaining` counts
+   * the players present, this one included.
+   */
+  'peer-absent': { player: number; frame: number; remaining: number };
+  /** Absent player `player` plays again: its real inputs count from `frame` on. */
+  'peer-returned': { player: number; frame: number };
+  /**
+   * A state transfer was sent to `peer` (`direction: 'sent'`), or one from
+   * `peer` was loaded: the snapshot of `frame`, the receiver's inputs count
+   * from `returnFrame`; `bytes` is the payload's size. `logChangedFrom`
+   * (loaded only): the first frame whose logged inputs may differ from what
+   * this peer had confirmed before (its own absence's first frame): hash
+   * samples and records it kept from that frame on are void.
+   */
+  transfer: { direction: 'sent' | 'loaded'; peer: number; frame: number; returnFrame: number; bytes: number; logChangedFrom?: number };
+  /**
+   * This peer dropped its live state to join again from a transfer:
+   * `peer` counted it absent while it played on (the other side of a
+   * network cut). `frame` is where it stopped.
+   */
+  rejoining: { peer: number; frame: number };
+  /**
+   * A pause was requested (here or by a peer): every peer stops at
+   * `frame`. A `final` one ends the session there.
+   */
+  pause: PauseRecord;
+  /** A pause is over: play goes on from its frame. */
+  resume: PauseRecord;
 }
 
 /** Per-link figures. */
@@ -59,8 +93,10 @@ export interface PeerStats {
   readonly hashesUnacked: number;
   /** This peer's samples waiting for ours of the same frame (at most 32). */
   readonly hashesPending: number;
-  /** The agreed departure frame once this player left, else null. */
+  /** The agreed departure frame once this player left for good, else null. */
   readonly leftAtFrame: number | null;
+  /** The agreed first frame of neutral input while this player is absent (it may return), else null. */
+  readonly absentFromFrame: number | null;
 }
 
 /** A snapshot of the engine's counters. */
@@ -83,6 +119,8 @@ export interface EngineStats {
   readonly rollbackMs: number;
   /** Ticks that did not advance because the frame was `maxPrediction` past the confirmed frame. */
   readonly stalls: number;
+  /** Ticks that did not advance because an agreed pause held the current frame. */
+  readonly pausedTicks: number;
   /** Desyncs detected (state hashes that differed from a peer's). */
   readonly desyncs: number;
   /** Our advantage over the slowest peer, frames. */
@@ -105,6 +143,14 @@ export interface EngineStats {
   readonly resyncsSent: number;
   /** Resync snapshots loaded (see {@link EngineStats.resyncsSent}). */
   readonly resyncsLoaded: number;
+  /** State transfers sent to returning players and late joiners (as the authority). */
+  readonly transfersSent: number;
+  /** State transfers loaded (this peer rejoined or joined late). */
+  readonly transfersLoaded: number;
+  /** Packets dropped unapplied because this peer was joining (it had no state yet). */
+  readonly packetsWhileJoining: number;
+  /** Frames simulated without rendering to catch up after loading a transfer. */
+  readonly catchUpFrames: number;
   /** Hash samples sent for the first time, resent, compared with a peer's, and dropped unacked (queue full). */
   readonly hashesSent: number;
   /** Hash samples resent (see {@link EngineStats.hashesSent}). */

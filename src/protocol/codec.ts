@@ -11,7 +11,8 @@
  *              `frame u32, hash u32` (flag 4), and a list (flag 8):
  *              `count u8` then `count` items, each `kind u8` + body:
  *              kind 1 hash ack `frame u32`; kind 2 leave notice
- *              `player u8, frozenFrame+1 u32, heldFrame+1 u32`.
+ *              `player u8, frozenFrame+1 u32, heldFrame+1 u32`; kind 3
+ *              return notice `player u8, frame u32`.
  *              13 + n bytes without extensions: 2 players, 1-byte input,
  *              3 frames = 16 bytes.
  *              ackDelta = ack − startFrame, or −32768 for "no ack".
@@ -19,8 +20,11 @@
  * - Ping/Pong: `3 id u32` (7 bytes)
  * - StateHash: `3 frame u32`, `7 hash u32` (11 bytes)
  * - Close:     `3 reason u8`, `4 length u8`, `5 detail utf-8` (5 + length)
- * - Resync:    `3 frame u32`, `7 id u16`, `9 index u16`, `11 count u16`,
+ * - Resync, Transfer: `3 frame u32`, `7 id u16`, `9 index u16`, `11 count u16`,
  *              `13 total u32`, `17 checksum u32`, `21 data` (21 + chunk bytes)
+ * - Hello:     `3 flags u8` (bit 0: joining; others 0), `4 absentMask u8` (5 bytes)
+ * - Pause:     `3 kind u8`, `4 id u16`, `6 frame u32`, `10 reason u8`,
+ *              `11 flags u8` (bit 0: final) (12 bytes)
  *
  * Decoders never throw: any byte string yields a message or a typed error.
  */
@@ -32,8 +36,10 @@ import {
   type InputMessage,
   type LeaveNotice,
   type Message,
+  type ReturnNotice,
   MessageType,
   NO_ACK,
+  PauseKind,
   PROTOCOL_VERSION,
 } from './messages.ts';
 
@@ -47,6 +53,8 @@ export const MAX_FRAMES_PER_PACKET = 255;
 export const MAX_HASH_ACKS = 8;
 /** Most leave notices one Input packet carries. */
 export const MAX_LEAVES = 7;
+/** Most return notices one Input packet carries. */
+export const MAX_RETURNS = 7;
 const NO_ACK_DELTA = -32768;
 const FLAG_PING = 1;
 const FLAG_PONG = 2;
@@ -54,6 +62,7 @@ const FLAG_HASH = 4;
 const FLAG_LIST = 8;
 const ITEM_HASH_ACK = 1;
 const ITEM_LEAVE = 2;
+const ITEM_RETURN = 3;
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
@@ -108,6 +117,8 @@ export function encodeInput(msg: Omit<InputMessage, 'type'>): Uint8Array {
   if (msg.inputs.length !== n) throw new EncodeError(`inputs must hold ${n} bytes, got ${msg.inputs.length}`);
   const acks = msg.hashAcks ?? [];
   const leaves = msg.leaves ?? [];
+  const returns = msg.returns ?? [];
+  if (returns.length > MAX_RETURNS) throw new EncodeError(`at most ${MAX_RETURNS} return notices, got ${returns.length}`);
   if (acks.length > MAX_HASH_ACKS) throw new EncodeError(`at most ${MAX_HASH_ACKS} hash acks, got ${acks.length}`);
   if (leaves.length > MAX_LEAVES) throw new EncodeError(`at most ${MAX_LEAVES} leave notices, got ${leaves.length}`);
   let flags = 0;
@@ -128,9 +139,9 @@ export function encodeInput(msg: Omit<InputMessage, 'type'>): Uint8Array {
     flags |= FLAG_HASH;
     extBytes += 8;
   }
-  if (acks.length + leaves.length > 0) {
+  if (acks.length + leaves.length + returns.length > 0) {
     flags |= FLAG_LIST;
-    extBytes += 1 + acks.length * 5 + leaves.length * 10;
+    extBytes += 1 + acks.length * 5 + leaves.length * 10 + returns.length * 6;
   }
   const out = new Uint8Array(INPUT_HEADER_BYTES + n + extBytes);
   const view = new DataView(out.buffer);
@@ -164,7 +175,7 @@ export function encodeInput(msg: Omit<InputMessage, 'type'>): Uint8Array {
     o += 8;
   }
   if (flags & FLAG_LIST) {
-    out[o++] = acks.length + leaves.length;
+    out[o++] = acks.length + leaves.length + returns.length;
     for (const a of acks) {
       checkU32('hash ack', a);
       out[o++] = ITEM_HASH_ACK;
@@ -180,6 +191,14 @@ export function encodeInput(msg: Omit<InputMessage, 'type'>): Uint8Array {
       view.setUint32(o, l.frozenFrame + 1);
       view.setUint32(o + 4, l.heldFrame + 1);
       o += 8;
+    }
+    for (const r of returns) {
+      if (!Number.isInteger(r.player) || r.player < 0 || r.player > 7) throw new EncodeError(`return player must be 0..7, got ${r.player}`);
+      checkU32('return frame', r.frame);
+      out[o++] = ITEM_RETURN;
+      out[o++] = r.player;
+      view.setUint32(o, r.frame);
+      o += 4;
     }
   }
   return out;
@@ -226,7 +245,17 @@ export function encode(msg: Message): Uint8Array {
       out.set(detail, 5);
       return out;
     }
-    case MessageType.Resync: {
+    case MessageType.Hello: {
+      if (!Number.isInteger(msg.absentMask) || msg.absentMask < 0 || msg.absentMask > 255) {
+        throw new EncodeError(`absentMask must be a uint8, got ${msg.absentMask}`);
+      }
+      const { out } = header(msg.type, msg.tag, 2);
+      out[3] = msg.joining ? 1 : 0;
+      out[4] = msg.absentMask;
+      return out;
+    }
+    case MessageType.Resync:
+    case MessageType.Transfer: {
       checkU32('frame', msg.frame);
       checkU32('total', msg.total);
       checkU32('checksum', msg.checksum);
@@ -242,6 +271,21 @@ export function encode(msg: Message): Uint8Array {
       view.setUint32(13, msg.total);
       view.setUint32(17, msg.checksum);
       out.set(msg.data, 21);
+      return out;
+    }
+    case MessageType.Pause: {
+      if (!Number.isInteger(msg.kind) || msg.kind < PauseKind.Request || msg.kind > PauseKind.AckResume) {
+        throw new EncodeError(`pause kind must be 1..4, got ${msg.kind}`);
+      }
+      if (!Number.isInteger(msg.id) || msg.id < 1 || msg.id > 0xffff) throw new EncodeError(`pause id must be 1..65535, got ${msg.id}`);
+      checkU32('frame', msg.frame);
+      if (!Number.isInteger(msg.reason) || msg.reason < 0 || msg.reason > 255) throw new EncodeError(`pause reason must be a uint8, got ${msg.reason}`);
+      const { out, view } = header(msg.type, msg.tag, 9);
+      out[3] = msg.kind;
+      view.setUint16(4, msg.id);
+      view.setUint32(6, msg.frame);
+      out[10] = msg.reason;
+      out[11] = msg.final ? 1 : 0;
       return out;
     }
     default:
@@ -320,9 +364,10 @@ function decodeInput(bytes: Uint8Array, view: DataView): DecodeResult {
     const e = need(1, 'list');
     if (e) return e;
     const count = bytes[o++]!;
-    if (count === 0 || count > MAX_HASH_ACKS + MAX_LEAVES) return fail('bad-extension', `list of ${count} items`);
+    if (count === 0 || count > MAX_HASH_ACKS + MAX_LEAVES + MAX_RETURNS) return fail('bad-extension', `list of ${count} items`);
     const acks: number[] = [];
     const leaves: LeaveNotice[] = [];
+    const returns: ReturnNotice[] = [];
     for (let i = 0; i < count; i++) {
       const kindError = need(1, 'list item');
       if (kindError) return kindError;
@@ -339,13 +384,21 @@ function decodeInput(bytes: Uint8Array, view: DataView): DecodeResult {
         if (player > 7) return fail('bad-extension', `leave notice for player ${player}`);
         leaves.push({ player, frozenFrame: view.getUint32(o + 1) - 1, heldFrame: view.getUint32(o + 5) - 1 });
         o += 9;
+      } else if (kind === ITEM_RETURN) {
+        const e2 = need(5, 'return notice');
+        if (e2) return e2;
+        const player = bytes[o]!;
+        if (player > 7) return fail('bad-extension', `return notice for player ${player}`);
+        returns.push({ player, frame: view.getUint32(o + 1) });
+        o += 5;
       } else {
         return fail('bad-extension', `unknown list item kind ${kind}`);
       }
     }
-    if (acks.length > MAX_HASH_ACKS || leaves.length > MAX_LEAVES) return fail('bad-extension', 'too many list items');
+    if (acks.length > MAX_HASH_ACKS || leaves.length > MAX_LEAVES || returns.length > MAX_RETURNS) return fail('bad-extension', 'too many list items');
     if (acks.length) message.hashAcks = acks;
     if (leaves.length) message.leaves = leaves;
+    if (returns.length) message.returns = returns;
   }
   if (bytes.length > o) return fail('trailing-bytes', `Input is ${o} bytes, got ${bytes.length}`);
   return { ok: true, message };
@@ -395,11 +448,19 @@ export function decode(bytes: Uint8Array): DecodeResult {
     }
     case MessageType.Close:
       return decodeClose(bytes);
-    case MessageType.Resync: {
-      if (bytes.length < 21) return fail('truncated', `Resync needs at least 21 bytes, got ${bytes.length}`);
+    case MessageType.Hello: {
+      const err = exactLength(bytes, 5, 'Hello');
+      if (err) return err;
+      if (bytes[3]! > 1) return fail('bad-field', `Hello flags ${bytes[3]}`);
+      return { ok: true, message: { type, tag, joining: bytes[3] === 1, absentMask: bytes[4]! } };
+    }
+    case MessageType.Resync:
+    case MessageType.Transfer: {
+      const name = type === MessageType.Resync ? 'Resync' : 'Transfer';
+      if (bytes.length < 21) return fail('truncated', `${name} needs at least 21 bytes, got ${bytes.length}`);
       const count = view.getUint16(11);
       const index = view.getUint16(9);
-      if (count === 0 || index >= count) return fail('bad-field', `Resync chunk ${index} of ${count}`);
+      if (count === 0 || index >= count) return fail('bad-field', `${name} chunk ${index} of ${count}`);
       return {
         ok: true,
         message: {
@@ -413,6 +474,20 @@ export function decode(bytes: Uint8Array): DecodeResult {
           checksum: view.getUint32(17),
           data: bytes.subarray(21),
         },
+      };
+    }
+    case MessageType.Pause: {
+      const err = exactLength(bytes, 12, 'Pause');
+      if (err) return err;
+      const kind = bytes[3]!;
+      const id = view.getUint16(4);
+      const flags = bytes[11]!;
+      if (kind < PauseKind.Request || kind > PauseKind.AckResume) return fail('bad-field', `Pause kind ${kind}`);
+      if (id === 0) return fail('bad-field', 'Pause id 0');
+      if (flags > 1) return fail('bad-field', `Pause flags ${flags}`);
+      return {
+        ok: true,
+        message: { type, tag, kind: kind as PauseKind, id, frame: view.getUint32(6), reason: bytes[10]!, final: flags === 1 },
       };
     }
     default:

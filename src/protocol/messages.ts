@@ -15,6 +15,9 @@ export const MessageType = {
   StateHash: 4,
   Close: 5,
   Resync: 6,
+  Hello: 7,
+  Transfer: 8,
+  Pause: 9,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -43,6 +46,19 @@ export interface LeaveNotice {
   readonly frozenFrame: number;
   /** Last frame of that player's inputs the sender holds now (relays can raise it; -1: none). */
   readonly heldFrame: number;
+}
+
+/**
+ * The resync authority's word that an absent player plays again from
+ * `frame` (its input is neutral before), riding on Input packets until the
+ * receiver acknowledges an input frame at or past it (see
+ * `src/engine/rejoin.ts`).
+ */
+export interface ReturnNotice {
+  /** The returning player (0..7). */
+  readonly player: number;
+  /** First frame of its real inputs. */
+  readonly frame: number;
 }
 
 /**
@@ -84,6 +100,8 @@ export interface InputMessage {
   readonly hashAcks?: readonly number[];
   /** Departure notices (at most 7). */
   readonly leaves?: readonly LeaveNotice[];
+  /** Return notices (at most 7). */
+  readonly returns?: readonly ReturnNotice[];
 }
 
 /** Round-trip probe; `id` is echoed back in a Pong. */
@@ -156,13 +174,73 @@ export interface ResyncMessage {
   readonly data: Uint8Array;
 }
 
+/**
+ * Sent on the reliable channel when it opens (and repeated while joining):
+ * who this peer believes is absent, and whether it wants a state transfer.
+ */
+export interface HelloMessage {
+  readonly type: typeof MessageType.Hello;
+  /** Session tag (uint8). */
+  readonly tag: number;
+  /** The sender has no live state and asks for a transfer (a reload, a late join, the losing side of a cut). */
+  readonly joining: boolean;
+  /** Bit p: the sender counts player p absent or gone. */
+  readonly absentMask: number;
+}
+
+/**
+ * One chunk of a state transfer (`src/engine/state-transfer.ts`), on the
+ * reliable channel; the same fields as {@link ResyncMessage}, `frame` being
+ * the transferred snapshot's frame.
+ */
+export interface TransferMessage extends Omit<ResyncMessage, 'type'> {
+  readonly type: typeof MessageType.Transfer;
+}
+
+/** What a {@link PauseMessage} says (see `src/engine/pause.ts`). */
+export const PauseKind = {
+  /** The sender holds every peer at `frame` (it sends no input for `frame` or later until it resumes). */
+  Request: 1,
+  /** The sender's pause `id` is over. */
+  Resume: 2,
+  /** The sender saw the receiver's request `id`. */
+  AckRequest: 3,
+  /** The sender saw the receiver's resume `id`. */
+  AckResume: 4,
+} as const;
+/** One of {@link PauseKind}. */
+export type PauseKind = (typeof PauseKind)[keyof typeof PauseKind];
+
+/**
+ * An agreed pause's request, resume or acknowledgement, on the reliable
+ * channel (resent until acknowledged, so duplicates are expected).
+ */
+export interface PauseMessage {
+  readonly type: typeof MessageType.Pause;
+  /** Session tag (uint8). */
+  readonly tag: number;
+  /** Request, resume, or the acknowledgement of one. */
+  readonly kind: PauseKind;
+  /** The pause, numbered by its requester from 1 (uint16). */
+  readonly id: number;
+  /** The frame every peer stops at (uint32; the requester's first frame without input). */
+  readonly frame: number;
+  /** Index into `PAUSE_REASONS` (uint8). */
+  readonly reason: number;
+  /** The pause never resumes: the session ends at `frame`. */
+  readonly final: boolean;
+}
+
 export type Message =
   | InputMessage
   | PingMessage
   | PongMessage
   | StateHashMessage
   | CloseMessage
-  | ResyncMessage;
+  | ResyncMessage
+  | HelloMessage
+  | TransferMessage
+  | PauseMessage;
 
 /** Why a packet could not be decoded. */
 export type DecodeErrorCode =

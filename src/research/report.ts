@@ -8,7 +8,7 @@
  * it with the zod schema below).
  */
 import { z } from 'zod';
-import { CANDIDATE_TYPES, CONNECTION_TYPES } from '../contracts/vocabulary.ts';
+import { CANDIDATE_TYPES, CONNECTION_TYPES, END_REASONS } from '../contracts/vocabulary.ts';
 import { errorInfoSchema } from '../signaling/events.ts';
 
 /** Largest accepted report body, bytes (an hour of 8 players × 16-byte inputs fits). */
@@ -66,6 +66,24 @@ export const MAX_RESYNC_RECORDS = 10_000;
 /** Most departure records a report carries (every other player of an 8-player session). */
 export const MAX_DEPARTURE_RECORDS = 7;
 
+/**
+ * Most frame-clock samples a report carries: at one sample every 500 ms
+ * (plus one at each visibility change), about 12 hours.
+ */
+export const MAX_FRAME_CLOCK_SAMPLES = 100_000;
+
+/** How this peer's session ended (absent while it runs). */
+export const sessionEndSchema = z.object({
+  reason: z.enum(END_REASONS),
+  /** The player whose departure (or hidden tab) ended it. */
+  peer: int.min(0).max(7).optional(),
+  /** The agreed frame it ended at, when there is one. */
+  frame: nonNegInt.optional(),
+});
+
+/** One frame-clock sample: this peer's frame at `at` ms since its session started (the clock of `hiddenPeriods`). */
+export const frameClockSampleSchema = z.object({ frame: nonNegInt, at: finite.nonnegative() });
+
 /** A desync this peer saw, and the policy it applied. */
 export const desyncRecordSchema = z.object({
   frame: nonNegInt,
@@ -78,6 +96,16 @@ export const desyncRecordSchema = z.object({
 
 /** A player who left, and the departure frame every remaining peer agreed on. */
 export const departureRecordSchema = z.object({ player: int.min(0).max(7), frame: nonNegInt });
+
+/** Most absence records a report carries (the engine keeps at most 1,024). */
+export const MAX_ABSENCE_RECORDS = 1024;
+
+/**
+ * A player whose seat was kept while it was away (a cut, a reload, a free
+ * seat before a late joiner): its input was neutral over `from..to − 1`
+ * on every peer (`to` null: still absent when the report was made).
+ */
+export const absenceRecordSchema = z.object({ player: int.min(0).max(7), from: nonNegInt, to: nonNegInt.nullable() });
 
 /** A resync snapshot this peer sent (`from` is itself) or loaded (`from` the authority), naming its frame. */
 export const resyncRecordSchema = z.object({ frame: nonNegInt, from: int.min(0).max(7), bytes: nonNegInt });
@@ -111,8 +139,20 @@ export const reportSchema = z.object({
   desyncs: z.array(desyncRecordSchema).max(MAX_DESYNC_RECORDS),
   /** Players who left, with their agreed departure frames (older reports: none). */
   departures: z.array(departureRecordSchema).max(MAX_DEPARTURE_RECORDS).optional(),
+  /** Absences (seat kept, neutral input) with their agreed frames: the gaps in a player's play (older reports: none). */
+  absences: z.array(absenceRecordSchema).max(MAX_ABSENCE_RECORDS).optional(),
   /** Resync snapshots sent or loaded under the `resync` policy (older reports: none). */
   resyncs: z.array(resyncRecordSchema).max(MAX_RESYNC_RECORDS).optional(),
+  /** How the session ended for this peer (absent while it runs; older reports: absent). */
+  end: sessionEndSchema.optional(),
+  /** Episodes this peer saw completed on the confirmed timeline (older reports: absent). */
+  episodesCompleted: nonNegInt.optional(),
+  /**
+   * Frame-clock samples (frames non-decreasing): when this peer reached
+   * which frame, so each frame of the export gets this player's wall-clock
+   * time (interpolated) and its `focused` flag. Older reports: absent.
+   */
+  frameClock: z.array(frameClockSampleSchema).max(MAX_FRAME_CLOCK_SAMPLES).optional(),
   /** Periods the tab was hidden, ms since the session started (`end` null while still hidden). */
   hiddenPeriods: z.array(z.object({ start: finite, end: finite.nullable() })).max(100_000),
   /**
@@ -143,8 +183,14 @@ export const reportSchema = z.object({
 
 /** A research report (from {@link reportSchema}). */
 export type SessionReport = z.infer<typeof reportSchema>;
+/** How a session ended for one peer (from {@link sessionEndSchema}). */
+export type SessionEnd = z.infer<typeof sessionEndSchema>;
+/** One frame-clock sample (from {@link frameClockSampleSchema}). */
+export type FrameClockSample = z.infer<typeof frameClockSampleSchema>;
 /** One desync record (from {@link desyncRecordSchema}). */
 export type DesyncRecord = z.infer<typeof desyncRecordSchema>;
+/** One absence record (from {@link absenceRecordSchema}). */
+export type AbsenceRecord = z.infer<typeof absenceRecordSchema>;
 /** One departure record (from {@link departureRecordSchema}). */
 export type DepartureRecord = z.infer<typeof departureRecordSchema>;
 /** One resync record (from {@link resyncRecordSchema}). */

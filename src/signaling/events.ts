@@ -36,6 +36,16 @@ export const MAX_SIGNAL_DATA_DEPTH = 32;
  * some room; a DataChannel message of the engine is never bigger.
  */
 export const MAX_RELAY_PACKET_BYTES = 34 * 1024;
+/** Most keys of a join's `metadata`. */
+export const MAX_METADATA_KEYS = 32;
+/** Largest `metadata`, as UTF-8 JSON, in bytes. */
+export const MAX_METADATA_BYTES = 4096;
+/** Longest string value in `metadata`, in characters. */
+export const MAX_METADATA_STRING = 512;
+/** Shortest and longest wait a `join` may ask for before the server gives up on it (`waitTimeoutMs`), ms. */
+export const MIN_WAIT_TIMEOUT_MS = 1000;
+/** See {@link MIN_WAIT_TIMEOUT_MS}; the server's own `waitTimeoutMs` caps it too. */
+export const MAX_WAIT_TIMEOUT_MS = 3_600_000;
 /** Room secret length, in characters (printable ASCII). */
 export const MIN_ROOM_SECRET_LENGTH = 8;
 /** Longest room secret, in characters. */
@@ -62,6 +72,32 @@ const idSchema = z
 // Control characters (C0, DEL, C1) and lone surrogates are refused in names.
 // eslint-disable-next-line no-control-regex
 const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Participant metadata: flat key → string, number or boolean pairs (e.g.
+ * `{ condition: 'B', age: 31 }`), at most {@link MAX_METADATA_KEYS} keys of
+ * 1 to 64 `A-Z a-z 0-9 _ . -` characters, strings up to
+ * {@link MAX_METADATA_STRING} characters, {@link MAX_METADATA_BYTES} in all.
+ */
+export const metadataSchema = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'keys must be 1 to 64 characters of A-Z a-z 0-9 _ . -' }),
+    z.union([
+      z.string().max(MAX_METADATA_STRING, { error: `strings must be at most ${MAX_METADATA_STRING} characters` }),
+      z.number().finite(),
+      z.boolean(),
+    ], { error: 'values must be strings, finite numbers or booleans' }),
+    { error: 'must be an object of flat values' },
+  )
+  .superRefine((m, ctx) => {
+    if (Object.keys(m).length > MAX_METADATA_KEYS) {
+      ctx.addIssue({ code: 'custom', message: `must have at most ${MAX_METADATA_KEYS} keys`, params: TOO_LARGE_PARAM });
+    } else if (new TextEncoder().encode(JSON.stringify(m)).length > MAX_METADATA_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_METADATA_BYTES} bytes of JSON`, params: TOO_LARGE_PARAM });
+    }
+  });
+/** Participant metadata (from {@link metadataSchema}). */
+export type ParticipantMetadata = Readonly<z.infer<typeof metadataSchema>>;
 
 /** Player index on the wire: an integer 0..7. */
 export const playerIndexSchema = z
@@ -91,8 +127,29 @@ export const joinRequestSchema = z
         .max(MAX_NAME_LENGTH, { error: `must be at most ${MAX_NAME_LENGTH} characters` })
         .refine((s) => !NAME_FORBIDDEN.test(s), { error: 'must not contain control characters' })
         .optional(),
-      /** Stable id of this client (e.g. a participant id, {@link ID_PATTERN}); the server makes one up if absent. */
+      /** Stable id of this client ({@link ID_PATTERN}); the server makes one up if absent. */
       clientId: idSchema.optional(),
+      /**
+       * The study participant's id ({@link ID_PATTERN}, e.g. from the page's
+       * `?participant=`): stored with the session, never shown to the other
+       * players. A second join of the same id while it waits or plays is
+       * refused (`duplicate-participant`), and so is one after it completed a
+       * session (`participant-completed`, unless the server allows re-entry).
+       */
+      participantId: idSchema.optional(),
+      /** Participant metadata stored with the session (see {@link metadataSchema}). */
+      metadata: metadataSchema.optional(),
+      /**
+       * Give up waiting after this long, ms ({@link MIN_WAIT_TIMEOUT_MS} to
+       * {@link MAX_WAIT_TIMEOUT_MS}; the server's `waitTimeoutMs` when absent
+       * or longer): the server then sends `timeout` and forgets the join.
+       */
+      waitTimeoutMs: z
+        .number({ error: 'must be a number' })
+        .int({ error: 'must be an integer' })
+        .min(MIN_WAIT_TIMEOUT_MS, { error: `must be at least ${MIN_WAIT_TIMEOUT_MS}` })
+        .max(MAX_WAIT_TIMEOUT_MS, { error: `must be at most ${MAX_WAIT_TIMEOUT_MS}` })
+        .optional(),
       /**
        * Room secret (with `room` only): only clients giving the same secret share
        * the room, so nobody without it can take a seat or fix the player count.
@@ -328,6 +385,19 @@ export const signalMessageSchema = z.object({ from: playerIndexSchema, kind: z.e
 /** Server `signal` (from {@link signalMessageSchema}). */
 export type SignalMessage = Readonly<z.infer<typeof signalMessageSchema>>;
 
+/** `waiting`: the waiting group changed (someone joined or left); `count` members of `needed` are there. */
+export const waitingSchema = z.object({
+  count: z.number().int().min(1).max(MAX_SESSION_PLAYERS),
+  needed: z.number().int().min(MIN_SESSION_PLAYERS).max(MAX_SESSION_PLAYERS),
+});
+/** `waiting` (from {@link waitingSchema}). */
+export type WaitingUpdate = Readonly<z.infer<typeof waitingSchema>>;
+
+/** `timeout`: no session formed within the wait limit; the server forgot the join (join again to wait again). */
+export const waitTimeoutSchema = z.object({ waitedMs: z.number().int().nonnegative().max(MAX_WAIT_TIMEOUT_MS * 2) });
+/** `timeout` (from {@link waitTimeoutSchema}). */
+export type WaitTimeout = Readonly<z.infer<typeof waitTimeoutSchema>>;
+
 /** Why a member left: `left` (it said `leave`) or `disconnected` (its server connection dropped). */
 export const PEER_LEFT_REASONS = ['left', 'disconnected'] as const;
 
@@ -386,6 +456,10 @@ export interface ServerToClientEvents {
   'peer-resumed': (event: PeerResumed) => void;
   /** This connection lost its seat (another connection resumed it). */
   'seat-lost': (event: SeatLost) => void;
+  /** The waiting room changed: pushed to every waiting member on every join and departure. */
+  waiting: (update: WaitingUpdate) => void;
+  /** This client waited longer than its wait limit; it is no longer waiting. */
+  timeout: (event: WaitTimeout) => void;
   /** A message from this client was rejected. */
   error: (error: ErrorInfo) => void;
 }

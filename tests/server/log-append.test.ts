@@ -26,6 +26,18 @@ function ok<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {
 }
 
 describe('appending input-log ranges', () => {
+  it('keeps the pauses of every range (session frames), once each', () => {
+    const pause = (id: number, frame: number) => ({ player: 1, id, frame, reason: 'peer-hidden' as const, final: false });
+    const withPauses = (from: number, frames: number, pauses: ReturnType<typeof pause>[]) =>
+      encodeInputLog({ spec: 'arena@1', seed: 5, players, inputSize, frames, inputs: full.slice(from * stride, (from + frames) * stride), pauses });
+    const a = ok(appendInputLog(null, 0, withPauses(0, 100, [pause(1, 40)]), []));
+    const b = ok(appendInputLog(a.log, 100, withPauses(100, 100, [pause(1, 40), pause(2, 150)]), []));
+    const again = ok(appendInputLog(b.log, 100, withPauses(100, 100, [pause(1, 40), pause(2, 150)]), []));
+    expect(again.duplicate).toBe(true);
+    const decoded = decodeInputLog(again.log);
+    expect(decoded.ok && decoded.log.pauses).toEqual([pause(1, 40), pause(2, 150)]);
+  });
+
   it('appends ranges in order to the full log, and a re-sent range (whole or overlapping) is a no-op', () => {
     const a = ok(appendInputLog(null, 0, range(0, 100), []));
     expect(a).toMatchObject({ frames: 100, appended: 100, duplicate: false });
@@ -41,6 +53,22 @@ describe('appending input-log ranges', () => {
     if (!decoded.ok) throw new Error(decoded.error.message);
     expect(decoded.log.inputs).toEqual(full);
     expect(decoded.log.departures).toEqual([{ player: 2, frame: 250 }]);
+  });
+
+  it('absences travel with the report: the stored log carries them (an end past the log is still open there), a changed list is stored, a bad one refused', () => {
+    const a = ok(appendInputLog(null, 0, range(0, 100), [], [{ player: 1, from: 40, to: 130 }]));
+    const d1 = decodeInputLog(a.log);
+    if (!d1.ok) throw new Error(d1.error.message);
+    expect(d1.log.absences).toEqual([{ player: 1, from: 40, to: undefined }]);
+    const b = ok(appendInputLog(a.log, 100, range(100, 100), [], [{ player: 1, from: 40, to: 130 }]));
+    const d2 = decodeInputLog(b.log);
+    if (!d2.ok) throw new Error(d2.error.message);
+    expect(d2.log.absences).toEqual([{ player: 1, from: 40, to: 130 }]);
+    // the same range again with the same absences: a no-op; with one more absence: stored
+    expect(ok(appendInputLog(b.log, 100, range(100, 100), [], [{ player: 1, from: 40, to: 130 }])).duplicate).toBe(true);
+    expect(ok(appendInputLog(b.log, 100, range(100, 100), [], [{ player: 1, from: 40, to: 130 }, { player: 2, from: 190, to: null }])).duplicate).toBe(false);
+    expect(appendInputLog(b.log, 100, range(100, 100), [], [{ player: 5, from: 1, to: null }])).toMatchObject({ ok: false, error: { code: 'bad-report' } });
+    expect(appendInputLog(b.log, 100, range(100, 100), [], [{ player: 1, from: 90, to: 50 }])).toMatchObject({ ok: false, error: { code: 'bad-report' } });
   });
 
   it('refuses a gap, a disagreeing overlap and another game with conflict; junk with bad-input-log', () => {

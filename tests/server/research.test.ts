@@ -149,7 +149,7 @@ describe('research store, uploads and parity', () => {
   it('reports the first mismatching frame when logs disagree', async () => {
     const server = await h.start();
     const assignments = await formSession();
-    const headerBytes = 18 + 'arena@1?episodeFrames=120'.length;
+    const headerBytes = 18 + 'arena@1?episodeFrames=120'.length + 2 + 2; // header, spec, absence and pause counts (none of either)
     const reports = playAndReport(assignments, 300, (p, log) => {
       if (p === 1) log[headerBytes + 2 * 250]! ^= 1; // player 0's input at frame 250, as player 1 logged it
     });
@@ -236,7 +236,7 @@ describe('research store, uploads and parity', () => {
     const logAt = (frames: number) => encodeInputLog({ ...whole.log, frames, inputs: whole.log.inputs.slice(0, frames * stride), departures: [] });
     const ranges = new LogRanges();
     const uploader = new ReportUploader({ server: server.url, onAnswer: (r, ack) => ranges.answered(r.uploadId, ack) });
-    const sent: { logFrom: number; chars: number }[] = [];
+    const sent: { logFrom: number | undefined; chars: number }[] = [];
     for (const [k, frames] of [150, 300, 450, 600].entries()) {
       const uploadId = `${full!.uploadId}:${k}`;
       const { logFrom, inputLog } = ranges.range(uploadId, logAt(frames));
@@ -250,9 +250,20 @@ describe('research store, uploads and parity', () => {
     for (const x of sent.slice(1)) expect(x.chars).toBe(sent[0]!.chars); // 150 frames each, not the whole log
     const stored = server.store!.inputLogs(assignments[0]!.sessionId).find((l) => l.playerIndex === 0)!;
     expect(toBase64(stored.log)).toBe(full!.inputLog);
-    // the server lost track (a conflict): the next report starts over from frame 0
+    // the server holds something else (a conflict), or the page's log changed (a state transfer, `replace()`):
+    // the next report carries the whole log without logFrom, and the server replaces what it held with it
     ranges.answered('x', { ok: false, error: { code: 'conflict', message: 'gap' } });
-    expect(ranges.range('y', logAt(600)).logFrom).toBe(0);
+    const changed = encodeInputLog({ ...whole.log, inputs: whole.log.inputs.map((v, i) => (i >= 300 * stride ? v ^ 1 : v)), departures: [] });
+    const replacement = ranges.range('y', changed);
+    expect(replacement.logFrom).toBeUndefined();
+    const uploader2 = new ReportUploader({ server: server.url, onAnswer: (r, ack) => ranges.answered(r.uploadId, ack) });
+    uploader2.enqueue({ ...full!, uploadId: 'y', seq: 9, kind: 'final', frames: 600, logFrom: undefined, inputLog: replacement.inputLog });
+    expect(await uploader2.flush(10_000)).toBe(true);
+    uploader2.stop();
+    expect(uploader2.state.lastError).toBeNull();
+    const replaced = server.store!.inputLogs(assignments[0]!.sessionId).find((l) => l.playerIndex === 0)!;
+    expect(Buffer.compare(replaced.log, changed)).toBe(0);
+    expect(ranges.range('z', changed).logFrom).toBe(600); // incremental again
   });
 
   it('stores the integrity records: each desync with its policy, departures and resyncs; a report without them reads as policy report, none left', async () => {

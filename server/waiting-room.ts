@@ -1,0 +1,157 @@
+/**
+ * The waiting room around the lobby: who waits (at most one live join per
+ * participant id), for how long (`waitTimeoutMs`, then `timeout`), and the
+ * live count pushed to every waiting member (`waiting { count, needed }`) on
+ * every join and departure.
+ *
+ * Bounds: one timer and one participant entry per connected socket at most
+ * (entries are removed when the socket leaves the group or session, times
+ * out or disconnects).
+ */
+import { ErrorCode, type ErrorInfo, type WaitingUpdate } from '../src/signaling/events.ts';
+import type { GroupTarget, GroupView, Lobby, LobbyJoinResult, WaitingClient } from './lobby.ts';
+
+/** A join that waited too long, as recorded. */
+export interface WaitTimeoutRecord {
+  readonly target: GroupTarget;
+  readonly client: WaitingClient;
+  /** How long it waited, ms. */
+  readonly waitedMs: number;
+  /** Members in its group when it gave up (itself included). */
+  readonly count: number;
+}
+
+/** What the waiting room needs. */
+export interface WaitingRoomOptions {
+  /** Longest wait, ms; a join may ask for less. */
+  readonly timeoutMs: number;
+  /** Sends a server event to the client on a socket (if still connected). */
+  readonly send: (socketId: string, event: 'waiting' | 'timeout', payload: WaitingUpdate | { waitedMs: number }) => void;
+  /** Whether a participant id has already completed a session (re-entry refused); absent: never. */
+  readonly completed?: (participantId: string) => boolean;
+  /** Called for each join that timed out (for the research store). */
+  readonly onTimeout?: (record: WaitTimeoutRecord) => void;
+  /** Clock, ms. */
+  readonly now: () => number;
+}
+
+interface Wait {
+  readonly since: number;
+  readonly timer: ReturnType<typeof setTimeout>;
+  readonly target: GroupTarget;
+}
+
+/** Participant uniqueness, wait limits and live counts for a {@link Lobby}. */
+export class WaitingRoom {
+  readonly #waits = new Map<string, Wait>();
+  /** participant id → socket id, while that participant waits or plays. */
+  readonly #participants = new Map<string, string>();
+  readonly #participantOf = new Map<string, string>();
+
+  constructor(
+    private readonly lobby: Lobby,
+    private readonly options: WaitingRoomOptions,
+  ) {}
+
+  /**
+   * Joins `client` to `target`'s group: refuses a participant id that is
+   * already waiting or playing (`duplicate-participant`) or that completed a
+   * session (`participant-completed`); otherwise waits at most `waitMs`
+   * (capped by the server's limit) and pushes the new count to the group.
+   */
+  join(client: WaitingClient, target: GroupTarget, waitMs?: number): LobbyJoinResult {
+    const pid = client.participantId;
+    if (pid !== undefined) {
+      const holder = this.#participants.get(pid);
+      if (holder !== undefined && holder !== client.socketId) {
+        return { ok: false, error: refusal(ErrorCode.DuplicateParticipant, `participant ${pid} is already waiting or playing (another tab?)`) };
+      }
+      if (this.options.completed?.(pid)) {
+        return { ok: false, error: refusal(ErrorCode.ParticipantCompleted, `participant ${pid} has already completed a session`) };
+      }
+    }
+    const result = this.lobby.join(client, target);
+    if (!result.ok) return result;
+    if (pid !== undefined) {
+      this.#participants.set(pid, client.socketId);
+      this.#participantOf.set(client.socketId, pid);
+    }
+    if (result.formed) {
+      for (const m of result.formed) this.#stopTimer(m.socketId);
+      this.#push(result.formed, target.players);
+      return result;
+    }
+    const ms = Math.min(this.options.timeoutMs, waitMs ?? Infinity);
+    const timer = setTimeout(() => this.#timedOut(client.socketId), ms);
+    timer.unref?.();
+    this.#waits.set(client.socketId, { since: this.options.now(), timer, target });
+    const view = this.lobby.groupOf(client.socketId);
+    if (view) this.#push(view.members, view.needed);
+    return result;
+  }
+
+  /** The client on `socketId` left its group (leave or disconnect): tells the rest. Returns whether it was waiting. */
+  leave(socketId: string): boolean {
+    const view = this.lobby.leaveGroup(socketId);
+    this.#stopTimer(socketId);
+    if (!view) return false;
+    this.release(socketId);
+    this.#push(view.members, view.needed);
+    return true;
+  }
+
+  /** The client on `socketId` is done (left its session): its participant id is free again. */
+  release(socketId: string): void {
+    const pid = this.#participantOf.get(socketId);
+    if (pid === undefined) return;
+    this.#participantOf.delete(socketId);
+    if (this.#participants.get(pid) === socketId) this.#participants.delete(pid);
+  }
+
+  /** Clients with a running wait timer. */
+  get waiting(): number {
+    return this.#waits.size;
+  }
+
+  /** Participant ids currently waiting or playing. */
+  get participants(): number {
+    return this.#participants.size;
+  }
+
+  /** Stops every timer (server shutdown). */
+  close(): void {
+    for (const w of this.#waits.values()) clearTimeout(w.timer);
+    this.#waits.clear();
+  }
+
+  #stopTimer(socketId: string): Wait | undefined {
+    const w = this.#waits.get(socketId);
+    if (w) {
+      clearTimeout(w.timer);
+      this.#waits.delete(socketId);
+    }
+    return w;
+  }
+
+  #timedOut(socketId: string): void {
+    const wait = this.#stopTimer(socketId);
+    const client = this.lobby.client(socketId);
+    const count = this.lobby.groupOf(socketId)?.members.length ?? 0;
+    const view: GroupView | undefined = this.lobby.leaveGroup(socketId);
+    if (!wait || !client || !view) return;
+    this.release(socketId);
+    const waitedMs = Math.max(0, Math.round(this.options.now() - wait.since));
+    this.options.send(socketId, 'timeout', { waitedMs });
+    this.options.onTimeout?.({ target: wait.target, client, waitedMs, count });
+    this.#push(view.members, view.needed);
+  }
+
+  #push(members: readonly WaitingClient[], needed: number): void {
+    const update: WaitingUpdate = { count: members.length, needed };
+    for (const m of members) this.options.send(m.socketId, 'waiting', update);
+  }
+}
+
+function refusal(code: ErrorCode, message: string): ErrorInfo {
+  return { code, message, event: 'join' };
+}

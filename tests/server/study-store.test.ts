@@ -1,0 +1,126 @@
+/**
+ * The research store's study columns on real SQLite files: migration 2
+ * upgrades a version-1 store in place (old rows kept), and each player's
+ * end reason comes from its own report, or from the server when it left
+ * without one (a later report of its own replaces that).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS, migrate } from '../../server/research/migrations.ts';
+import { ResearchStore } from '../../server/research/store.ts';
+import { encodeInputLog } from '../../src/engine/input-log.ts';
+import { toBase64, type SessionReport } from '../../src/research/report.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const tempDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'netroll-study-'));
+  dirs.push(d);
+  return d;
+};
+
+describe('migration 2 (study)', () => {
+  it('upgrades a version-1 store in place: old rows stay, new columns are empty, new tables exist', () => {
+    const dir = tempDir();
+    const path = join(dir, 'netroll.sqlite');
+    const old = new Database(path);
+    expect(migrate(old, MIGRATIONS.filter((m) => m.version === 1))).toEqual([1]);
+    old.prepare('INSERT INTO sessions (id, created_at, seed, players, room) VALUES (?, ?, ?, ?, ?)').run('old-1', 1000, 7, 2, 'queue:q');
+    old.prepare('INSERT INTO participants (session_id, player_index, client_id, name) VALUES (?, ?, ?, ?)').run('old-1', 0, 'c0', 'Ada');
+    old.close();
+
+    const store = new ResearchStore(path);
+    try {
+      const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
+      expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(store.session('old-1')).toMatchObject({ id: 'old-1', seed: 7, room: 'queue:q' });
+      expect(store.rows('participants', 'old-1')[0]).toMatchObject({ client_id: 'c0', name: 'Ada', participant_id: null, end_reason: null, episodes_completed: null });
+      expect(store.waitTimeouts()).toEqual([]);
+      expect(store.rttProbes()).toEqual([]);
+    } finally {
+      store.close();
+    }
+    // opening again applies nothing
+    const again = new Database(path);
+    expect(migrate(again)).toEqual([]);
+    again.close();
+  });
+});
+
+/** A minimal valid final report of player `p` of a 2-player arena session. */
+function report(store: ResearchStore, sessionId: string, p: number, extra: Partial<SessionReport>, seq = 0): SessionReport {
+  const log = encodeInputLog({ spec: 'arena@1', seed: 5, players: 2, inputSize: 1, frames: 3, inputs: new Uint8Array(6) });
+  return {
+    uploadId: `${sessionId}:${p}:${seq}`,
+    kind: 'final',
+    seq,
+    sessionId,
+    playerIndex: p,
+    reportToken: store.reportToken(sessionId, p),
+    game: 'arena@1',
+    seed: 5,
+    players: 2,
+    frames: 3,
+    episodes: [],
+    links: [],
+    rollbacks: { count: 0, histogram: {}, totalMs: 0, maxDepth: 0 },
+    stalls: 0,
+    desyncs: [],
+    hiddenPeriods: [],
+    hashes: [],
+    confirmedHash: { frame: 3, hash: 1 },
+    inputLog: toBase64(log),
+    counters: {},
+    createdAt: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+describe('end reasons', () => {
+  it('stores each player’s own end reason and episodes completed; the server fills in for one that left without a word', () => {
+    const store = ResearchStore.open(':memory:');
+    try {
+      const now = Date.now();
+      store.recordSession({ id: 's1', createdAt: now, seed: 5, players: [{ index: 0, clientId: 'a', name: 'A' }, { index: 1, clientId: 'b', name: 'B' }] });
+      // player 1 closed its page: its socket said leave; player 0's session ended because of it
+      store.memberLeft('s1', 1, 'left', now + 10);
+      store.applyReport(report(store, 's1', 0, { end: { reason: 'peer-left', peer: 1, frame: 3 }, episodesCompleted: 2 }), 100, now + 20);
+      store.memberLeft('s1', 0, 'disconnected', now + 30); // its own word stays
+      const rows = store.rows('participants', 's1');
+      expect(rows[0]).toMatchObject({ end_reason: 'peer-left', end_source: 'report', end_frame: 3, episodes_completed: 2 });
+      expect(rows[1]).toMatchObject({ end_reason: 'closed', end_source: 'server', end_frame: null });
+      // a late report of player 1 replaces the server's fallback
+      store.applyReport(report(store, 's1', 1, { end: { reason: 'closed' }, episodesCompleted: 2 }), 100, now + 40);
+      expect(store.rows('participants', 's1')[1]).toMatchObject({ end_reason: 'closed', end_source: 'report', episodes_completed: 2 });
+      // a dropped connection without a report: server-lost
+      store.recordSession({ id: 's2', createdAt: now, seed: 5, players: [{ index: 0, clientId: 'c', name: 'C', participantId: 'P9' }, { index: 1, clientId: 'd', name: 'D' }] });
+      store.memberLeft('s2', 0, 'disconnected', now);
+      expect(store.rows('participants', 's2')[0]).toMatchObject({ end_reason: 'server-lost', end_source: 'server' });
+      expect(store.participantCompleted('P9')).toBe(false);
+      store.applyReport(report(store, 's2', 0, { end: { reason: 'completed' } }), 100, now + 50);
+      expect(store.participantCompleted('P9')).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('refuses a report whose end reason is not in the vocabulary (nothing stored)', async () => {
+    const { reportSchema } = await import('../../src/research/report.ts');
+    const store = ResearchStore.open(':memory:');
+    try {
+      store.recordSession({ id: 's3', createdAt: Date.now(), seed: 5, players: [{ index: 0, clientId: 'a', name: 'A' }, { index: 1, clientId: 'b', name: 'B' }] });
+      const bad = { ...report(store, 's3', 0, {}), end: { reason: 'bored' } };
+      expect(reportSchema.safeParse(bad).success).toBe(false);
+      const tooMany = { ...report(store, 's3', 0, {}), frameClock: Array.from({ length: 100_001 }, (_, i) => ({ frame: i, at: i })) };
+      expect(reportSchema.safeParse(tooMany).success).toBe(false);
+      expect(store.rows('participants', 's3')[0]).toMatchObject({ end_reason: null });
+    } finally {
+      store.close();
+    }
+  });
+});
