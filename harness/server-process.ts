@@ -22,7 +22,7 @@ export interface ServerProcessOptions {
   /** TURN secret and urls, as for the server's flags. */
   turnSecret?: string;
   turnUrls?: readonly string[];
-  /** Give up waiting for the server to listen after this long, ms. Default 20,000. */
+  /** Give up waiting for the server to listen after this long, ms. Default 60,000 (tsx compiles the server first: slow on a busy machine). */
   timeoutMs?: number;
 }
 
@@ -58,7 +58,7 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
   };
   try {
     const { port, at } = await new Promise<{ port: number; at: number }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server process did not listen within ${o.timeoutMs ?? 20_000} ms:\n${output}`)), o.timeoutMs ?? 20_000);
+      const timer = setTimeout(() => reject(new Error(`server process did not listen within ${o.timeoutMs ?? 60_000} ms:\n${output}`)), o.timeoutMs ?? 60_000);
       const onData = (chunk: Buffer): void => {
         output += chunk.toString('utf8');
         const m = /listening on http:\/\/\S+:(\d+)/.exec(output);
