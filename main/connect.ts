@@ -16,6 +16,7 @@ import type { LinkFactory } from './link.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
 import { createSession, type EngineThread, type Session } from './session.ts';
+import { watchFocus } from './focus.ts';
 import { SignalingClient, type SignalingOptions } from './signaling.ts';
 import type { PacketTransport } from './transport.ts';
 
@@ -108,8 +109,9 @@ export interface JoinGameOptions extends EngineSettings {
  * `endFrame`), `peer-disconnected` (the transport lost a peer and too few
  * players remain), `peer-left` (a peer left on purpose, by `dropPlayer` or
  * by closing its page, and too few remain), `closed` (this page closed it),
- * or another {@link EndReason}. `peer` is the player whose departure ended
- * it; `frame` its agreed departure frame (absent when the engine could not
+ * `focus-timeout` (a player's page stayed hidden `focusLossTimeoutMs`),
+ * or another {@link EndReason}. `peer` is the player whose departure (or
+ * hidden page) ended it; `frame` its agreed departure (or end) frame (absent when the engine could not
  * agree one in time, see `leaveGraceMs`). The research report stores the
  * reason as this player's `end_reason`.
  */
@@ -166,6 +168,10 @@ function engineSettings(o: JoinGameOptions): EngineSettings {
     minPlayers: o.minPlayers,
     desyncPolicy: o.desyncPolicy,
     sessionTag: o.sessionTag,
+    episodes: o.episodes,
+    countdownFrames: o.countdownFrames,
+    pauseOnPeerHidden: o.pauseOnPeerHidden,
+    focusLossTimeoutMs: o.focusLossTimeoutMs,
   };
 }
 
@@ -301,8 +307,16 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   session.on('peer-left', (e) => {
     lastLeft = e;
   });
+  // The absent-partner policy: the page's visibility goes to the engine; a final focus-timeout pause ends the session.
+  const offFocus = watchFocus((visible) => void session.setFocused(visible).catch(() => undefined));
+  let timedOut: { player: number; frame: number } | null = null;
+  session.on('pause', (p) => {
+    if (p.final && p.reason === 'focus-timeout' && !timedOut) timedOut = { player: p.player, frame: p.frame };
+  });
   session.on('finished', () => {
+    offFocus();
     if (lastLeft && lastLeft.remaining < minPlayers) end({ reason: endReason(lastLeft.player), peer: lastLeft.player, frame: lastLeft.frame });
+    else if (timedOut && timedOut.frame <= (lastLeft?.frame ?? Number.POSITIVE_INFINITY)) end({ reason: 'focus-timeout', peer: timedOut.player, frame: timedOut.frame });
     else end({ reason: 'completed' });
   });
   // A peer that said `leave` to the server (e.g. it closed its page) left on purpose.
@@ -342,6 +356,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     async close() {
       if (reportTimer !== null) clearInterval(reportTimer);
       globalThis.removeEventListener?.('pagehide', onPageHide);
+      offFocus();
       if (!ended) recorder.setEnd({ reason: 'closed' });
       await upload('final');
       end({ reason: 'closed' });

@@ -12,6 +12,8 @@ import { transfer } from 'comlink';
 import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import { Engine, type TickResult } from '../src/engine/engine.ts';
 import type { Game } from '../src/engine/game.ts';
+import type { PauseReason } from '../src/contracts/vocabulary.ts';
+import type { PauseRecord } from '../src/engine/pause.ts';
 import type {
   EngineHostApi,
   HostCallbacks,
@@ -103,6 +105,10 @@ export class EngineHost implements EngineHostApi {
       send: (peer, bytes) => this.sendPacket(peer, bytes, false),
       sendReliable: (peer, bytes) => this.sendPacket(peer, bytes, true),
       desyncPolicy,
+      episodes: config.episodes,
+      countdownFrames: config.countdownFrames,
+      pauseOnPeerHidden: config.pauseOnPeerHidden,
+      focusLossTimeoutMs: config.focusLossTimeoutMs,
       trace: this.devtools ? (span) => this.devtools!.measure(span) : undefined,
       profile: profile === 'detailed' ? 'detailed' : 'default',
     });
@@ -133,6 +139,10 @@ export class EngineHost implements EngineHostApi {
       this.departures.push({ player: e.player, frame: e.frame });
       this.emit({ type: 'peer-left', ...e });
     });
+    engine.on('pause', (e) => this.emit({ type: 'pause', ...e }));
+    engine.on('resume', (e) => this.emit({ type: 'resume', ...e }));
+    engine.on('presence', (e) => this.emit({ type: 'presence', ...e }));
+    engine.on('countdown', (e) => this.emit({ type: 'countdown', ...e }));
     packets.onmessage = (ev: MessageEvent<unknown>) => {
       if (!isPortPacket(ev.data)) {
         this.badPortMessages++;
@@ -174,6 +184,18 @@ export class EngineHost implements EngineHostApi {
 
   dropPlayer(player: number): boolean {
     return this.requireEngine().dropPlayer(player);
+  }
+
+  setFocused(focused: boolean): void {
+    this.requireEngine().setFocused(focused);
+  }
+
+  pause(reason: PauseReason, final = false): PauseRecord {
+    return this.requireEngine().pause(reason, { final });
+  }
+
+  resume(id: number): boolean {
+    return this.requireEngine().resume(id);
   }
 
   stats(): HostStats {

@@ -14,6 +14,8 @@ let current: NetSession | null = null;
 const peerLinks = new Map<number, PeerLink>();
 const statuses: PlayResult['statuses'] = [];
 const departures: PlayResult['peerLeft'] = [];
+const pauses: PlayResult['pauses'] = [];
+const presence: PlayResult['presence'] = [];
 let inputTimer: ReturnType<typeof setInterval> | null = null;
 
 const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('');
@@ -22,6 +24,8 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   if (inputTimer) clearInterval(inputTimer);
   statuses.length = 0;
   departures.length = 0;
+  pauses.length = 0;
+  presence.length = 0;
   peerLinks.clear();
   const link: LinkConfig = { ...o.link, connection: { iceTransportPolicy: o.iceTransportPolicy ?? 'all' } };
   current = await joinGame({
@@ -43,9 +47,17 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     ...(o.research ? { research: o.research } : {}),
     ...(o.mesh ? { mesh: o.mesh } : {}),
     ...(o.minPlayers !== undefined ? { minPlayers: o.minPlayers } : {}),
+    ...(o.pauseOnPeerHidden !== undefined ? { pauseOnPeerHidden: o.pauseOnPeerHidden } : {}),
+    ...(o.focusLossTimeoutMs !== undefined ? { focusLossTimeoutMs: o.focusLossTimeoutMs } : {}),
+    ...(o.episodes !== undefined ? { episodes: o.episodes } : {}),
+    ...(o.countdownFrames !== undefined ? { countdownFrames: o.countdownFrames } : {}),
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
   current.on('peer-left', (e) => departures.push({ player: e.player, frame: e.frame, remaining: e.remaining }));
+  for (const type of ['pause', 'resume'] as const) {
+    current.on(type, (e) => pauses.push({ type, player: e.player, id: e.id, frame: e.frame, reason: e.reason, final: e.final }));
+  }
+  current.on('presence', (e) => presence.push({ player: e.player, focused: e.focused }));
   const rng = new Prng(o.inputSeed);
   inputTimer = setInterval(() => {
     current?.setInput(Uint8Array.of(rng.nextInt(32)));
@@ -82,6 +94,10 @@ async function result(): Promise<PlayResult> {
     iceServers: current!.assignment.iceServers.map((s) => ({ ...s })),
     turn: current!.assignment.turn,
     timeOrigin: performance.timeOrigin,
+    pauses: pauses.slice(),
+    presence: presence.slice(),
+    frame: m.stats.frame,
+    pausedTicks: m.stats.pausedTicks,
   };
 }
 

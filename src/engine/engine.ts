@@ -26,7 +26,7 @@ import {
   type ReturnNotice,
   type TransferMessage,
 } from '../protocol/messages.ts';
-import type { PauseReason } from '../contracts/vocabulary.ts';
+import { PAUSE_REASONS, type PauseReason } from '../contracts/vocabulary.ts';
 import { Departures } from './departures.ts';
 import { DesyncDetector, isSampleFrame } from './desync-detector.ts';
 import { EpisodeTracker } from './episodes.ts';
@@ -570,6 +570,7 @@ export class Engine<S> {
    */
   pause(reason: PauseReason, options: { final?: boolean } = {}): PauseRecord {
     if (this.players > 1 && !this.sendReliable) throw new NetrollError('invalid-option', 'pause needs a sendReliable callback');
+    if (!PAUSE_REASONS.includes(reason)) throw new NetrollError('invalid-option', `unknown pause reason ${String(reason)}`);
     const final = options.final === true;
     const frame = this.queues[this.localPlayer]!.lastFrame + 1;
     const record = this.pauses.request(reason, final, frame);
