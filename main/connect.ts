@@ -267,15 +267,20 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const uploader = research
     ? new ReportUploader({ server: options.server ?? globalThis.location?.origin ?? '', onAnswer: (report, ack) => recorder.answered(report, ack) })
     : null;
-  let finalSent = false;
-  const upload = async (kind: ReportKind) => {
-    if (!uploader || finalSent) return;
-    if (kind === 'final') finalSent = true;
-    try {
-      uploader.enqueue(await recorder.report(kind));
-    } catch {
-      // the worker is already gone: what was uploaded before stays
-    }
+  // The final report, once started: `close()` waits for it to be queued, so closing right after the end loses nothing.
+  let finalUpload: Promise<void> | null = null;
+  const upload = (kind: ReportKind): Promise<void> => {
+    if (!uploader) return Promise.resolve();
+    if (finalUpload) return kind === 'final' ? finalUpload : Promise.resolve();
+    const sending = (async () => {
+      try {
+        uploader.enqueue(await recorder.report(kind));
+      } catch {
+        // the worker is already gone: what was uploaded before stays
+      }
+    })();
+    if (kind === 'final') finalUpload = sending;
+    return sending;
   };
   const reportTimer = research && reportIntervalMs > 0 ? setInterval(() => void upload('partial'), reportIntervalMs) : null;
   if (research) {
