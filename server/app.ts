@@ -113,6 +113,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
       ipBudgets,
       uploadsTotal: cfg.limits.uploadsTotal,
       uploads,
+      gameSources: { modules: cfg.gameModules },
     });
   }
 
