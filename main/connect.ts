@@ -10,6 +10,7 @@ import { Emitter } from '../src/engine/events.ts';
 import type { ReportKind } from '../src/research/report.ts';
 import type { Assignment, ParticipantMetadata, WaitingUpdate } from '../src/signaling/events.ts';
 import type { HostConfig } from '../worker/api.ts';
+import { AbsenceWatch, MAX_REJOIN_WINDOW_MS } from './absence.ts';
 import { type LinkReport, type MeshConfig, meshConfig, MeshTransport } from './mesh.ts';
 import { sessionTagFromId } from './session-tag.ts';
 import type { LinkFactory } from './link.ts';
@@ -102,6 +103,16 @@ export interface JoinGameOptions extends EngineSettings {
    * Default 5,000.
    */
   leaveGraceMs?: number;
+  /**
+   * How long a player who drops out (the mesh reports it `disconnected`: a
+   * network cut, a reload) keeps its seat, ms: meanwhile every other peer
+   * uses its neutral input from an agreed frame (`peer-absent` event), and
+   * when it is heard from again it gets its seat back from a state transfer
+   * (`peer-returned`; on the returning page `rejoining` and `transfer`).
+   * After the window it has left for good (as with 0: today's leave). Turns
+   * on the mesh's `reconnect`. Default 60,000.
+   */
+  rejoinWindowMs?: number;
 }
 
 /**
@@ -172,6 +183,11 @@ function engineSettings(o: JoinGameOptions): EngineSettings {
     countdownFrames: o.countdownFrames,
     pauseOnPeerHidden: o.pauseOnPeerHidden,
     focusLossTimeoutMs: o.focusLossTimeoutMs,
+    rejoinable: o.rejoinable,
+    joining: o.joining,
+    seated: o.seated,
+    rejoinLeadFrames: o.rejoinLeadFrames,
+    onAbsent: o.onAbsent,
   };
 }
 
@@ -187,7 +203,15 @@ function engineSettings(o: JoinGameOptions): EngineSettings {
 export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const started = performance.now();
   // Every layer's settings are checked before anything connects: a bad one changes nothing.
-  meshConfig(options.mesh);
+  const rejoinWindowMs = options.rejoinWindowMs ?? 60_000;
+  if (!(Number.isInteger(rejoinWindowMs) && rejoinWindowMs >= 0 && rejoinWindowMs <= MAX_REJOIN_WINDOW_MS)) {
+    throw new NetrollError(ErrorCode.InvalidOption, `rejoinWindowMs must be an integer of ms in 0..${MAX_REJOIN_WINDOW_MS}, got ${String(options.rejoinWindowMs)}`);
+  }
+  if (options.onAbsent !== undefined && options.onAbsent !== 'neutral' && options.onAbsent !== 'pause') {
+    throw new NetrollError(ErrorCode.InvalidOption, `onAbsent must be 'neutral' or 'pause', got ${String(options.onAbsent)}`);
+  }
+  const meshOptions: MeshConfig = rejoinWindowMs > 0 ? { reconnect: true, ...options.mesh } : (options.mesh ?? {});
+  meshConfig(meshOptions);
   const links = options.links ?? peerLinkFactory(options.link);
   const signaling = new SignalingClient({ ...options.signaling, url: options.server });
   const offWaiting = [
@@ -217,7 +241,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   options.onAssigned?.(assignment);
   let mesh: MeshTransport;
   try {
-    mesh = new MeshTransport(signaling, assignment, links, options.mesh);
+    mesh = new MeshTransport(signaling, assignment, links, meshOptions);
   } catch (e) {
     signaling.close();
     throw e;
@@ -243,6 +267,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
       localPlayer: assignment.playerIndex,
       seed: assignment.seed,
       sessionTag: options.sessionTag ?? sessionTagFromId(assignment.sessionId),
+      rejoinable: options.rejoinable ?? rejoinWindowMs > 0,
       engine,
       transport: options.wrapTransport ? options.wrapTransport(mesh) : mesh,
     });
@@ -296,6 +321,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     ended = e;
     recorder.setEnd(e);
     if (graceTimer !== null) clearTimeout(graceTimer);
+    absences.close();
     void session.stop();
     if (e.reason !== 'closed') void upload('final');
     endEvents.emit('ended', e);
@@ -332,8 +358,11 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const onPageHide = () => signaling.leave();
   globalThis.addEventListener?.('pagehide', onPageHide);
   const drop = (player: number): Promise<boolean> => session.dropPlayer(player).catch(() => false);
+  // With a rejoin window, a peer that drops out keeps its seat first (main/absence.ts); dropped after the window.
+  const absences = new AbsenceWatch(session, rejoinWindowMs);
   mesh.on('status', ({ peer, status }) => {
-    if (status !== 'disconnected' || ended) return;
+    if (ended || absences.onStatus(peer, status)) return;
+    if (status !== 'disconnected') return;
     void drop(peer);
     // Nobody left to agree with: the engine finishes by itself; this bound only covers a host that cannot.
     if (graceTimer === null && mesh.report().every((r) => r.status === 'disconnected')) {

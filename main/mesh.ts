@@ -39,6 +39,12 @@ export interface MeshConfig {
   disconnectedMs?: number;
   /** Healthy time on P2P before taking the route back from the relay, ms. Default 1,000. */
   recoverMs?: number;
+  /**
+   * A `disconnected` peer the server did not say left, heard from again, is
+   * `connected` again (players who may rejoin: `joinGame`'s
+   * `rejoinWindowMs`). Default false: `disconnected` is final.
+   */
+  reconnect?: boolean;
 }
 
 /**
@@ -48,8 +54,9 @@ export interface MeshConfig {
  *   number of ms, or `interruptedMs` not below `disconnectedMs`.
  */
 export function meshConfig(config: MeshConfig = {}): Required<MeshConfig> {
-  const c = { relay: true, interruptedMs: 750, disconnectedMs: 5000, recoverMs: 1000, ...config };
+  const c = { relay: true, interruptedMs: 750, disconnectedMs: 5000, recoverMs: 1000, reconnect: false, ...config };
   if (typeof c.relay !== 'boolean') throw new NetrollError(ErrorCode.InvalidOption, `mesh.relay must be a boolean, got ${String(c.relay)}`);
+  if (typeof c.reconnect !== 'boolean') throw new NetrollError(ErrorCode.InvalidOption, `mesh.reconnect must be a boolean, got ${String(c.reconnect)}`);
   for (const k of ['interruptedMs', 'disconnectedMs', 'recoverMs'] as const) {
     if (!(Number.isFinite(c[k]) && c[k] >= 0)) throw new NetrollError(ErrorCode.InvalidOption, `mesh.${k} must be a number of ms >= 0, got ${c[k]}`);
   }
@@ -389,8 +396,8 @@ export class MeshTransport implements PacketTransport {
         this.setRoute(peer, s, 'p2p', 'P2P recovered');
       }
     }
-    if (s.left || s.status === 'disconnected') return; // final
     const silent = t - s.lastHeard;
+    if (s.left || (s.status === 'disconnected' && !(this.config.reconnect && silent < this.config.interruptedMs))) return; // final
     let status: PeerStatus;
     if (s.status === 'connecting') status = s.link.open || s.counters.receivedViaRelay > 0 ? 'connected' : 'connecting';
     else if (silent >= this.config.disconnectedMs) status = 'disconnected';

@@ -8,10 +8,12 @@ import { connectionTypeOf } from '../src/contracts/vocabulary.ts';
 import { decodeInputLog, encodeInputLog } from '../src/engine/input-log.ts';
 import {
   type ConnectionChange,
+  type AbsenceRecord,
   type DepartureRecord,
   type DesyncRecord,
   type LinkReportData,
   type ReportAck,
+  MAX_ABSENCE_RECORDS,
   MAX_DEPARTURE_RECORDS,
   MAX_DESYNC_RECORDS,
   MAX_RESYNC_RECORDS,
@@ -70,6 +72,7 @@ export function linkReportData(r: LinkReport, connectionHistory: readonly Connec
 export interface IntegritySource {
   readonly desyncs: readonly { frame: number; peer: number; localHash: number; remoteHash: number; policy: 'report' | 'resync' }[];
   readonly departures: readonly { player: number; frame: number }[];
+  readonly absences?: readonly { player: number; from: number; to: number | null }[];
   readonly resyncs: readonly { frame: number; from: number; bytes: number }[];
 }
 
@@ -79,10 +82,16 @@ export interface IntegritySource {
  * report's bound (the first records are kept: the first desync is the one
  * a researcher needs).
  */
-export function integrityRecords(m: IntegritySource): { desyncs: DesyncRecord[]; departures: DepartureRecord[]; resyncs: ResyncRecord[] } {
+export function integrityRecords(m: IntegritySource): {
+  desyncs: DesyncRecord[];
+  departures: DepartureRecord[];
+  absences: AbsenceRecord[];
+  resyncs: ResyncRecord[];
+} {
   return {
     desyncs: m.desyncs.slice(0, MAX_DESYNC_RECORDS).map((d) => ({ frame: d.frame, peer: d.peer, localHash: d.localHash, remoteHash: d.remoteHash, policy: d.policy })),
     departures: m.departures.slice(0, MAX_DEPARTURE_RECORDS).map((d) => ({ player: d.player, frame: d.frame })),
+    absences: (m.absences ?? []).slice(0, MAX_ABSENCE_RECORDS).map((a) => ({ player: a.player, from: a.from, to: a.to })),
     resyncs: m.resyncs.slice(0, MAX_RESYNC_RECORDS).map((r) => ({ frame: r.frame, from: r.from, bytes: r.bytes })),
   };
 }
@@ -118,7 +127,7 @@ export class LogRanges {
     const stride = log.players * log.inputSize;
     this.ends.set(uploadId, log.frames);
     while (this.ends.size > MAX_PENDING_RANGES) this.ends.delete(this.ends.keys().next().value!);
-    const range = encodeInputLog({ ...log, frames: log.frames - from, inputs: log.inputs.subarray(from * stride), departures: [] });
+    const range = encodeInputLog({ ...log, frames: log.frames - from, inputs: log.inputs.subarray(from * stride), departures: [], absences: [] });
     return { logFrom: from, inputLog: toBase64(range) };
   }
 

@@ -94,6 +94,19 @@ export interface Session {
   /** End this peer's pause `id`; play goes on once every peer acknowledged it (`resume` event). */
   resume(id: number): Promise<boolean>;
   /**
+   * Player `player` is unreachable but may come back (needs
+   * `rejoinable`): the remaining peers agree on the frame from which its
+   * input is neutral (`peer-absent` event) and keep its seat. Resolves false
+   * when it is already absent or gone, or is this peer.
+   */
+  markAbsent(player: number): Promise<boolean>;
+  /**
+   * The link to `player` works again: the engines exchange Hellos, and the
+   * side that lost the game state loads a state transfer (`rejoining`,
+   * `transfer` and `peer-returned` events).
+   */
+  linkUp(player: number): Promise<void>;
+  /**
    * Packets piped each way (main-thread side counts). `reliable*`: messages
    * of the reliable channel (resync chunks); `reliableUnsent`: ones the
    * transport could not carry (it has no `sendReliable`).
@@ -186,6 +199,10 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     },
     pause: (reason, final) => host.pause(reason, final),
     resume: async (id) => (closed ? false : host.resume(id)),
+    markAbsent: async (player) => (closed ? false : host.markAbsent(player)),
+    linkUp: async (player) => {
+      if (!closed) await host.linkUp(player);
+    },
     tickHistory: () => host.tickHistory(),
     measures: () => host.measures(),
     start: () => host.start(),

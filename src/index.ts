@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export { Engine, type DesyncPolicy, type EngineOptions, type ProfileLevel, type TickResult, type TraceSpan } from './engine/engine.ts';
+export { Engine, type AbsentPolicy, type DesyncPolicy, type EngineOptions, type ProfileLevel, type TickResult, type TraceSpan } from './engine/engine.ts';
 export { MAX_INPUT_SIZE, MAX_PLAYERS, type Game } from './engine/game.ts';
 export type { EngineEvents, EngineStats, MalformedReason, PeerStats } from './engine/types.ts';
 export type { DecodeErrorCode } from './protocol/messages.ts';
@@ -16,6 +16,7 @@ export {
   replay,
   type InputLog,
   type InputLogResult,
+  type LoggedAbsence,
   type LoggedDeparture,
   type ReplayResult,
 } from './engine/input-log.ts';

@@ -70,6 +70,25 @@ export interface HostConfig {
   pauseOnPeerHidden?: boolean;
   /** End the session everywhere (a final pause, reason `focus-timeout`) once this page has been hidden this long, ms. Default 0 (never). */
   focusLossTimeoutMs?: number;
+  /**
+   * Players may come back: a player the page reports gone with
+   * `markAbsent` keeps its seat (neutral input from an agreed frame) and
+   * gets it back from a state transfer; Hellos on the reliable channel
+   * (`linkUp`) find out who loads whose state. Default false.
+   */
+  rejoinable?: boolean;
+  /** Start without state and ask the peers for a state transfer (a reloaded page, a late joiner). Default false. */
+  joining?: boolean;
+  /** Players seated at the start: seats from `seated` on are free until a late joiner takes them. Default `players`. */
+  seated?: number;
+  /** Frames past the authority's newest input at which a returning player's inputs count. Default 30. */
+  rejoinLeadFrames?: number;
+  /**
+   * While a player is absent: `'neutral'` (default) plays on with its
+   * neutral input; `'pause'` holds every peer at an agreed frame (a `pause`
+   * with reason `absent`) until it returns or leaves for good.
+   */
+  onAbsent?: 'neutral' | 'pause';
 }
 
 /** One render delivery: the committed state of a frame, once per tick at most. */
@@ -103,6 +122,14 @@ export type HostEvent =
   | { type: 'rtt'; peer: number; ms: number }
   /** Player `player` left; from `frame` on its input is neutral. `remaining` counts the players left. */
   | { type: 'peer-left'; player: number; frame: number; remaining: number }
+  /** Player `player` is absent (seat kept): its input is neutral from `frame` on. `remaining` counts the players present. */
+  | { type: 'peer-absent'; player: number; frame: number; remaining: number }
+  /** Absent player `player` plays again: its inputs count from `frame` on. */
+  | { type: 'peer-returned'; player: number; frame: number }
+  /** A state transfer was sent to `peer` or loaded from it (snapshot of `frame`; the receiver's inputs count from `returnFrame`). */
+  | { type: 'transfer'; direction: 'sent' | 'loaded'; peer: number; frame: number; returnFrame: number; bytes: number }
+  /** This peer dropped its state to join again from a transfer (`peer` counted it absent while it played on). */
+  | { type: 'rejoining'; peer: number; frame: number }
   /** `endFrame` was reached and every frame before it is confirmed. */
   | { type: 'finished'; frame: number }
   /** Every peer stops at `frame` (a `final` pause ends the session there); see `src/engine/pause.ts`. */
@@ -172,6 +199,8 @@ export interface HostMetrics {
   readonly resyncs: { frame: number; from: number; bytes: number }[];
   /** Players who left and their agreed departure frames. */
   readonly departures: { player: number; frame: number }[];
+  /** Absences (seat kept) in the order they began: neutral input over `from..to − 1` (`to` null: still absent). */
+  readonly absences: { player: number; from: number; to: number | null }[];
   /** The confirmed input log (see src/engine/input-log.ts). */
   readonly inputLog: Uint8Array;
   /** Hash of the newest confirmed state. */
@@ -198,6 +227,14 @@ export interface EngineHostApi {
   pause(reason: PauseReason, final?: boolean): PauseRecord;
   /** End this peer's pause `id` (see `Engine.resume`). */
   resume(id: number): boolean;
+  /**
+   * A peer is unreachable but may come back (`rejoinable`): the remaining
+   * peers agree the frame from which its input is neutral (`peer-absent`)
+   * and keep its seat. Returns false when it is already absent or gone.
+   */
+  markAbsent(player: number): boolean;
+  /** The reliable channel to `player` opened (again): exchange Hellos (who is absent, who needs a transfer). */
+  linkUp(player: number): void;
   stats(): HostStats;
   metrics(): HostMetrics;
   /** The last ticks of the loop (at most 1,200). */

@@ -14,6 +14,7 @@ import { Engine, type TickResult } from '../src/engine/engine.ts';
 import type { Game } from '../src/engine/game.ts';
 import type { PauseReason } from '../src/contracts/vocabulary.ts';
 import type { PauseRecord } from '../src/engine/pause.ts';
+import { encodeInputLog } from '../src/engine/input-log.ts';
 import type {
   EngineHostApi,
   HostCallbacks,
@@ -109,6 +110,11 @@ export class EngineHost implements EngineHostApi {
       countdownFrames: config.countdownFrames,
       pauseOnPeerHidden: config.pauseOnPeerHidden,
       focusLossTimeoutMs: config.focusLossTimeoutMs,
+      rejoinable: config.rejoinable,
+      joining: config.joining,
+      seated: config.seated,
+      rejoinLeadFrames: config.rejoinLeadFrames,
+      onAbsent: config.onAbsent,
       trace: this.devtools ? (span) => this.devtools!.measure(span) : undefined,
       profile: profile === 'detailed' ? 'detailed' : 'default',
     });
@@ -143,6 +149,10 @@ export class EngineHost implements EngineHostApi {
     engine.on('resume', (e) => this.emit({ type: 'resume', ...e }));
     engine.on('presence', (e) => this.emit({ type: 'presence', ...e }));
     engine.on('countdown', (e) => this.emit({ type: 'countdown', ...e }));
+    engine.on('peer-absent', (e) => this.emit({ type: 'peer-absent', ...e }));
+    engine.on('peer-returned', (e) => this.emit({ type: 'peer-returned', ...e }));
+    engine.on('transfer', (e) => this.emit({ type: 'transfer', ...e }));
+    engine.on('rejoining', (e) => this.emit({ type: 'rejoining', ...e }));
     packets.onmessage = (ev: MessageEvent<unknown>) => {
       if (!isPortPacket(ev.data)) {
         this.badPortMessages++;
@@ -198,6 +208,14 @@ export class EngineHost implements EngineHostApi {
     return this.requireEngine().resume(id);
   }
 
+  markAbsent(player: number): boolean {
+    return this.requireEngine().markAbsent(player);
+  }
+
+  linkUp(player: number): void {
+    this.requireEngine().linkUp(player);
+  }
+
   stats(): HostStats {
     const engine = this.requireEngine();
     const sorted = this.intervals.slice().sort((a, b) => a - b);
@@ -215,6 +233,7 @@ export class EngineHost implements EngineHostApi {
 
   metrics(): HostMetrics {
     const engine = this.requireEngine();
+    const log = engine.inputLog();
     const config = this.config!;
     return {
       game: this.game!.spec,
@@ -228,7 +247,8 @@ export class EngineHost implements EngineHostApi {
       desyncs: this.desyncs.slice(),
       departures: this.departures.slice(),
       resyncs: this.resyncs.slice(),
-      inputLog: engine.exportInputLog(),
+      absences: (log.absences ?? []).map((a) => ({ player: a.player, from: a.from, to: a.to ?? null })),
+      inputLog: encodeInputLog(log),
       confirmedHash: engine.confirmedStateHash(),
     };
   }

@@ -12,9 +12,10 @@
  *   overlap, or logs another game, is refused with `conflict`; a chunk that
  *   is not an input log, with `bad-input-log`.
  *
- * Departures come with the report (its `departures`), not with the chunk,
- * so a departure frame may lie beyond a chunk's own frames. Pauses come
- * with the chunk (session frames) and are merged into the stored ones. Pure: the store
+ * Departures and absences come with the report (its `departures`,
+ * `absences`), not with the chunk, so their frames may lie beyond a chunk's
+ * own frames. Pauses come with the chunk (session frames) and are merged
+ * into the stored ones. Pure: the store
  * reads and writes the bytes.
  */
 import { type ErrorInfo, errorInfo } from '../../src/contracts/errors.ts';
@@ -38,6 +39,7 @@ export function appendInputLog(
   from: number,
   chunk: Uint8Array,
   departures: readonly { player: number; frame: number }[],
+  absences: readonly { player: number; from: number; to: number | null }[] = [],
 ): AppendResult {
   const c = decodeInputLog(chunk);
   if (!c.ok) return { ok: false, error: c.error };
@@ -46,7 +48,7 @@ export function appendInputLog(
   let base: InputLog;
   if (stored === null) {
     if (from !== 0) return conflict(`log range starts at frame ${from}, but the server holds no frames of this log: re-send from frame 0`);
-    base = { ...range, frames: 0, inputs: new Uint8Array(0), departures: [] };
+    base = { ...range, frames: 0, inputs: new Uint8Array(0), departures: [], absences: [] };
   } else {
     const s = decodeInputLog(stored);
     if (!s.ok) return { ok: false, error: s.error };
@@ -69,14 +71,20 @@ export function appendInputLog(
   for (const d of departures) {
     if (d.player >= base.players || d.frame > frames) return { ok: false, error: errorInfo('bad-report', `departure of player ${d.player} at frame ${d.frame} does not fit the log`) };
   }
+  const logged = absences.map((a) => ({ player: a.player, from: a.from, to: a.to !== null && a.to <= frames ? a.to : undefined }));
+  for (const a of logged) {
+    if (a.player >= base.players || a.from > frames) return { ok: false, error: errorInfo('bad-report', `absence of player ${a.player} from frame ${a.from} does not fit the log`) };
+    if (a.to !== undefined && a.to < a.from) return { ok: false, error: errorInfo('bad-report', `absence of player ${a.player} ends before it began`) };
+  }
   const sameDepartures = JSON.stringify(base.departures ?? []) === JSON.stringify(departures.map((d) => ({ player: d.player, frame: d.frame })));
+  const sameAbsences = JSON.stringify(base.absences ?? []) === JSON.stringify(logged);
   const pauses = mergePauses(base.pauses ?? [], range.pauses ?? []);
   const samePauses = pauses.length === (base.pauses ?? []).length;
-  if (end <= held && sameDepartures && samePauses && stored !== null) return { ok: true, log: stored, frames: held, appended: 0, duplicate: true };
+  if (end <= held && sameDepartures && sameAbsences && samePauses && stored !== null) return { ok: true, log: stored, frames: held, appended: 0, duplicate: true };
   const inputs = new Uint8Array(frames * stride);
   inputs.set(base.inputs.subarray(0, held * stride));
   if (end > held) inputs.set(range.inputs.subarray(overlap * stride), held * stride);
-  const log = encodeInputLog({ spec: base.spec, seed: base.seed, players: base.players, inputSize: base.inputSize, frames, inputs, departures, pauses });
+  const log = encodeInputLog({ spec: base.spec, seed: base.seed, players: base.players, inputSize: base.inputSize, frames, inputs, departures, pauses, absences: logged });
   return { ok: true, log, frames, appended: Math.max(0, end - held), duplicate: false };
 }
 

@@ -296,7 +296,7 @@ export class ResearchStore {
       | { log: Buffer; hashes: string }
       | undefined;
     const stored = row ? new Uint8Array(row.log.buffer, row.log.byteOffset, row.log.byteLength) : null;
-    const appended = appendInputLog(stored, r.logFrom ?? 0, range, r.departures ?? []);
+    const appended = appendInputLog(stored, r.logFrom ?? 0, range, r.departures ?? [], r.absences ?? []);
     if (!appended.ok) throw new StoreError(appended.error.code === 'conflict' ? 'conflict' : 'bad-report', appended.error.message);
     const byFrame = new Map<number, number>();
     if (row) for (const h of JSON.parse(row.hashes) as SessionReport['hashes']) byFrame.set(h.frame, h.hash);
@@ -344,6 +344,7 @@ export class ResearchStore {
     for (const d of r.desyncs) event.run(...key, 'desync', d.frame, null, JSON.stringify(d));
     for (const d of r.departures ?? []) event.run(...key, 'departure', d.frame, null, JSON.stringify(d));
     for (const x of r.resyncs ?? []) event.run(...key, 'resync', x.frame, null, JSON.stringify(x));
+    for (const a of r.absences ?? []) event.run(...key, 'absence', a.from, null, JSON.stringify(a));
     for (const h of r.hiddenPeriods) event.run(...key, 'hidden', null, h.start, JSON.stringify(h));
     for (const l of r.links) {
       for (const c of l.connectionHistory) event.run(...key, 'connection', null, c.at, JSON.stringify({ peer: l.peer, ...c }));

@@ -128,6 +128,14 @@ export interface EngineOptions<S> {
   rejoinLeadFrames?: number;
   /** Largest state transfer taken, bytes. Default 32 MiB. */
   maxTransferBytes?: number;
+  /**
+   * While a player is absent: `'neutral'` (default) plays on with its
+   * neutral input; `'pause'`: the resync authority (the lowest-index present
+   * player) also holds every peer with an agreed pause (reason `absent`),
+   * resumed when the player returns (its inputs then count from the pause
+   * frame) or leaves for good. Needs `sendReliable`.
+   */
+  onAbsent?: AbsentPolicy;
   /** Sends one message on the reliable, ordered channel to a peer (needed by `desyncPolicy: 'resync'`, `joining`, `rejoinable` and `pause`). */
   sendReliable?: (peer: number, bytes: Uint8Array) => void;
   /** Time synchronisation tuning (see `TimeSyncOptions`). Default: its defaults. */
@@ -170,6 +178,9 @@ export interface EngineOptions<S> {
    */
   focusLossTimeoutMs?: number;
 }
+
+/** What the others do while a player is absent: see {@link EngineOptions.onAbsent}. */
+export type AbsentPolicy = 'neutral' | 'pause';
 
 /** What a desync does: see {@link EngineOptions.desyncPolicy}. */
 export type DesyncPolicy = 'report' | 'resync';
@@ -294,6 +305,9 @@ export class Engine<S> {
   private transferId = 0;
   private joiningNow: boolean;
   private catchingUp = false;
+  private readonly onAbsent: AbsentPolicy;
+  /** Our `absent` pauses (policy `pause`): absent player → pause id. */
+  private readonly absencePauses = new Map<number, number>();
   private localInput: Uint8Array;
   private lastTickInput: Uint8Array;
   private delay: number;
@@ -410,6 +424,10 @@ export class Engine<S> {
     this.heardAt = new Float64Array(this.players);
     this.rejoinable = options.rejoinable ?? false;
     this.joiningNow = options.joining ?? false;
+    this.onAbsent = options.onAbsent ?? 'neutral';
+    if (this.onAbsent !== 'neutral' && this.onAbsent !== 'pause') {
+      throw new NetrollError('invalid-option', `onAbsent must be 'neutral' or 'pause', got ${String(this.onAbsent)}`);
+    }
     this.rejoinLead = int('rejoinLeadFrames', options.rejoinLeadFrames ?? DEFAULT_REJOIN_LEAD_FRAMES, 0, 3600);
     this.maxTransferBytes = int('maxTransferBytes', options.maxTransferBytes ?? MAX_TRANSFER_BYTES, 1024, 1 << 30);
     if ((this.joiningNow || this.rejoinable) && !this.sendReliable) {
@@ -528,6 +546,7 @@ export class Engine<S> {
       this.rejoins.pendingReturns.delete(player);
       const d = this.departures.get(player)!;
       if (d.complete) this.finishLeave(d.player, d.frame!);
+      this.endAbsencePause(player);
       return true;
     }
     return this.beginDeparture(player);
@@ -1100,6 +1119,7 @@ export class Engine<S> {
       else {
         this.rejoins.absent(d.player, D);
         this.events.emit('peer-absent', { player: d.player, frame: D, remaining: this.departures.remaining().length });
+        this.pauseForAbsence(d.player);
         const J = this.rejoins.pendingReturns.get(d.player);
         if (J !== undefined) {
           this.rejoins.pendingReturns.delete(d.player);
@@ -1219,6 +1239,7 @@ export class Engine<S> {
     }
     for (const d of t.departures) this.departures.restore(d.player, d.frame, false);
     this.rejoins.history = t.absences.slice();
+    this.pauses.restore(t.pauses);
     for (const a of t.absences) {
       if (a.to === undefined) this.departures.restore(a.player, a.from, true);
       else {
@@ -1272,6 +1293,24 @@ export class Engine<S> {
     return true;
   }
 
+  /** Policy `pause`, as the authority: hold every peer while `player` is absent. */
+  private pauseForAbsence(player: number): void {
+    if (this.onAbsent !== 'pause' || this.departures.remaining()[0] !== this.localPlayer || this.absencePauses.has(player)) return;
+    const frame = this.queues[this.localPlayer]!.lastFrame + 1;
+    const record = this.pauses.request('absent', false, frame);
+    if (!record) return; // pause budget used up: the others play on with its neutral input
+    this.absencePauses.set(player, record.id);
+    this.events.emit('pause', record);
+  }
+
+  /** The absence pause for `player` (ours) is over: it returned or left for good. */
+  private endAbsencePause(player: number): void {
+    const id = this.absencePauses.get(player);
+    if (id === undefined) return;
+    this.absencePauses.delete(player);
+    this.pauses.resume(id);
+  }
+
   /** As the authority: give wanted players their seat back once their absence is agreed. */
   private startReturns(): void {
     for (const x of this.rejoins.wanted) {
@@ -1286,10 +1325,13 @@ export class Engine<S> {
       }
       if (!d.complete || this.departures.remaining()[0] !== this.localPlayer) continue;
       this.rejoins.wanted.delete(x);
-      const J = Math.max(this.queues[this.localPlayer]!.lastFrame, this.confirmed) + 1 + this.rejoinLead;
+      const held = this.absencePauses.get(x);
+      // Held by our pause: the returning player's inputs count from the pause frame (no lead while nobody plays).
+      const J = Math.max(this.queues[this.localPlayer]!.lastFrame, this.confirmed) + 1 + (held !== undefined ? 0 : this.rejoinLead);
       this.applyReturn(x, J);
       this.rejoins.announce(x, J);
       this.sendTransfer(x, J);
+      this.endAbsencePause(x);
     }
   }
 
@@ -1348,6 +1390,7 @@ export class Engine<S> {
       snapshot: this.snapshotAt(F),
       inputs,
       tails,
+      pauses: this.pauses.all(),
     });
     for (const c of splitChunks(++this.transferId, F, payload)) {
       this.sendReliable(x, encode({ type: MessageType.Transfer, tag: this.sessionTag, ...c }));

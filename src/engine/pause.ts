@@ -158,6 +158,23 @@ export class Pauses {
   }
 
   /**
+   * Take the pauses a state transfer carries (all over, or still open and
+   * resent by their requesters): this peer's log then records them as its
+   * peers' logs do, and our own next pause id follows our earlier ones.
+   */
+  restore(records: readonly PauseRecord[]): void {
+    for (let p = 0; p < this.players; p++) this.byPlayer[p] = [];
+    this.open.fill(0);
+    this.nextId = 1;
+    const all = (1 << this.players) - 1;
+    for (const r of records) {
+      if (r.player >= this.players || this.find(r.player, r.id)) continue;
+      this.byPlayer[r.player]!.push({ ...r, resumed: true, resumeWanted: true, acked: all, resumeAcked: all, sentAt: Number.NEGATIVE_INFINITY });
+      if (r.player === this.localPlayer && r.id >= this.nextId) this.nextId = r.id + 1;
+    }
+  }
+
+  /**
    * Ask to resume our pause `id`. It resumes (see {@link Pauses.settle})
    * once every remaining peer acknowledged the request. False for an
    * unknown, final or already resumed pause.

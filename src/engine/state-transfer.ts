@@ -31,9 +31,13 @@
  *   per tail `player u8, frames u32` and `frames × inputSize` bytes: the
  *   inputs from `frame` on of the players who send none themselves (the
  *   receiver, whose real inputs before its absence and neutral ones up to
- *   `returnFrame − 1` the sender holds, and absent or departed players).
+ *   `returnFrame − 1` the sender holds, and absent or departed players),
+ *   then `pauses u16` and `pauses × (player u8, id u16, frame u32,
+ *   reason u8, final u8)`: the agreed pauses the sender knows (its log's).
  */
+import { PAUSE_REASONS } from '../contracts/vocabulary.ts';
 import { xxh32 } from './hash.ts';
+import type { PauseRecord } from './pause.ts';
 import { SNAPSHOT_HEADER_BYTES } from './simulation.ts';
 
 /** Bytes of payload per chunk (fits a DataChannel message everywhere). */
@@ -182,6 +186,8 @@ export interface TransferState {
   readonly inputs: Uint8Array;
   /** Inputs from `frame` on of players who send none themselves (the receiver, absent and departed players). */
   readonly tails: readonly { player: number; inputs: Uint8Array }[];
+  /** The agreed pauses the sender knows (at most 65,535). */
+  readonly pauses: readonly PauseRecord[];
 }
 
 /** What {@link decodeTransfer} returns. */
@@ -189,7 +195,7 @@ export type TransferResult = { ok: true; state: TransferState } | { ok: false; d
 
 /** Serialize a transfer (the caller built it from its own confirmed state). */
 export function encodeTransfer(s: TransferState): Uint8Array {
-  const tailBytes = s.tails.reduce((n, t) => n + 5 + t.inputs.length, 1);
+  const tailBytes = s.tails.reduce((n, t) => n + 5 + t.inputs.length, 1) + 2 + s.pauses.length * 9;
   const out = new Uint8Array(HEADER_BYTES + s.departures.length * 5 + s.absences.length * 9 + s.snapshot.length + s.inputs.length + tailBytes);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
@@ -224,6 +230,16 @@ export function encodeTransfer(s: TransferState): Uint8Array {
     view.setUint32(o + 1, t.inputs.length / s.inputSize);
     out.set(t.inputs, o + 5);
     o += 5 + t.inputs.length;
+  }
+  view.setUint16(o, s.pauses.length);
+  o += 2;
+  for (const p of s.pauses) {
+    out[o] = p.player;
+    view.setUint16(o + 1, p.id);
+    view.setUint32(o + 3, p.frame);
+    out[o + 7] = Math.max(0, PAUSE_REASONS.indexOf(p.reason));
+    out[o + 8] = p.final ? 1 : 0;
+    o += 9;
   }
   return out;
 }
@@ -295,7 +311,17 @@ export function decodeTransfer(bytes: Uint8Array, expect: { player: number; play
     tails.push({ player: p, inputs: bytes.slice(o + 5, end) });
     o = end;
   }
-  if (o !== bytes.length) return bad(`transfer is ${bytes.length} bytes, expected ${o}`);
+  if (bytes.length < o + 2) return bad('transfer pauses are truncated');
+  const pauseCount = view.getUint16(o);
+  o += 2;
+  if (bytes.length !== o + pauseCount * 9) return bad(`transfer is ${bytes.length} bytes, expected ${o + pauseCount * 9}`);
+  const pauses: PauseRecord[] = [];
+  for (let i = 0; i < pauseCount; i++, o += 9) {
+    const reason = PAUSE_REASONS[bytes[o + 7]!];
+    const id = view.getUint16(o + 1);
+    if (bytes[o]! >= players || reason === undefined || bytes[o + 8]! > 1 || id === 0) return bad(`pause ${i} is not a pause`);
+    pauses.push({ player: bytes[o]!, id, frame: view.getUint32(o + 3), reason, final: bytes[o + 8] === 1 });
+  }
   const endFrame = end === OPEN_FRAME ? undefined : end;
-  return { ok: true, state: { player, players, inputSize, frame, returnFrame, endFrame, departures, absences, snapshot, inputs, tails } };
+  return { ok: true, state: { player, players, inputSize, frame, returnFrame, endFrame, departures, absences, snapshot, inputs, tails, pauses } };
 }

@@ -95,6 +95,16 @@ export const desyncRecordSchema = z.object({
 /** A player who left, and the departure frame every remaining peer agreed on. */
 export const departureRecordSchema = z.object({ player: int.min(0).max(7), frame: nonNegInt });
 
+/** Most absence records a report carries (the engine keeps at most 1,024). */
+export const MAX_ABSENCE_RECORDS = 1024;
+
+/**
+ * A player whose seat was kept while it was away (a cut, a reload, a free
+ * seat before a late joiner): its input was neutral over `from..to − 1`
+ * on every peer (`to` null: still absent when the report was made).
+ */
+export const absenceRecordSchema = z.object({ player: int.min(0).max(7), from: nonNegInt, to: nonNegInt.nullable() });
+
 /** A resync snapshot this peer sent (`from` is itself) or loaded (`from` the authority), naming its frame. */
 export const resyncRecordSchema = z.object({ frame: nonNegInt, from: int.min(0).max(7), bytes: nonNegInt });
 
@@ -127,6 +137,8 @@ export const reportSchema = z.object({
   desyncs: z.array(desyncRecordSchema).max(MAX_DESYNC_RECORDS),
   /** Players who left, with their agreed departure frames (older reports: none). */
   departures: z.array(departureRecordSchema).max(MAX_DEPARTURE_RECORDS).optional(),
+  /** Absences (seat kept, neutral input) with their agreed frames: the gaps in a player's play (older reports: none). */
+  absences: z.array(absenceRecordSchema).max(MAX_ABSENCE_RECORDS).optional(),
   /** Resync snapshots sent or loaded under the `resync` policy (older reports: none). */
   resyncs: z.array(resyncRecordSchema).max(MAX_RESYNC_RECORDS).optional(),
   /** How the session ended for this peer (absent while it runs; older reports: absent). */
@@ -175,6 +187,8 @@ export type SessionEnd = z.infer<typeof sessionEndSchema>;
 export type FrameClockSample = z.infer<typeof frameClockSampleSchema>;
 /** One desync record (from {@link desyncRecordSchema}). */
 export type DesyncRecord = z.infer<typeof desyncRecordSchema>;
+/** One absence record (from {@link absenceRecordSchema}). */
+export type AbsenceRecord = z.infer<typeof absenceRecordSchema>;
 /** One departure record (from {@link departureRecordSchema}). */
 export type DepartureRecord = z.infer<typeof departureRecordSchema>;
 /** One resync record (from {@link resyncRecordSchema}). */

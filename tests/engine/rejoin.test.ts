@@ -82,7 +82,7 @@ describe('absence and return', () => {
   });
 
   it('in a 3-player session one player leaves for good and another reloads and rejoins; a lossy link changes nothing', () => {
-    const m = rejoinMesh(game, 3, { hashInterval: 30, minPlayers: 2 }, { latencyMs: 30, jitterMs: 10, loss: 0.05, dup: 0, reorder: 0 });
+    const m = rejoinMesh(game, 3, { hashInterval: 30, minPlayers: 2 }, { latencyMs: 30, jitterMs: 10, loss: 0.05, dup: 0.02, reorder: 0.05 });
     const left: number[] = [];
     m.engines[0]!.on('peer-left', (e) => left.push(e.player));
     m.run(150, input);
@@ -123,6 +123,36 @@ describe('absence and return', () => {
     expect(abs[0]).toMatchObject({ player: 2, from: 0 });
     expect(abs[0]!.to).toBeGreaterThan(300);
     expect(joiner.confirmedFrame).toBeGreaterThan(abs[0]!.to! + 100);
+    for (const e of m.engines) expect(e.stats().desyncs).toBe(0);
+  });
+
+  it("onAbsent 'pause': the others stand still at an agreed frame while the player is away, and play on from it when it is back", () => {
+    const m = rejoinMesh(game, 3, { hashInterval: 30, onAbsent: 'pause' });
+    const pauses: number[] = [];
+    m.engines[1]!.on('pause', (p) => pauses.push(p.frame));
+    m.run(120, input);
+    m.cut.add(2);
+    m.run(40, input);
+    m.engines[0]!.markAbsent(2);
+    m.engines[1]!.markAbsent(2);
+    m.run(60, input);
+    expect(pauses).toHaveLength(1);
+    const P = pauses[0]!;
+    const frozen = m.engines.slice(0, 2).map((e) => e.frame);
+    m.run(600, input); // ten seconds away: nobody advances past the pause frame
+    expect(m.engines.slice(0, 2).map((e) => e.frame)).toEqual(frozen);
+    for (const e of m.engines.slice(0, 2)) expect(e.frame).toBe(P);
+    m.cut.delete(2);
+    m.reconnect(2);
+    m.run(300, input);
+    const returned = m.engines[0]!.inputLog().absences!;
+    expect(returned).toHaveLength(1);
+    expect(returned[0]!.to).toBe(P); // its inputs count from the pause frame
+    expect(m.engines[0]!.confirmedFrame).toBeGreaterThan(P + 200);
+    expectSameLogs(m.engines, [0, 1, 2]);
+    const logs = m.engines.map((e) => JSON.stringify(e.inputLog().pauses));
+    expect(new Set(logs).size).toBe(1);
+    expect(m.engines[2]!.inputLog().pauses).toHaveLength(1);
     for (const e of m.engines) expect(e.stats().desyncs).toBe(0);
   });
 

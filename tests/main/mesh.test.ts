@@ -210,6 +210,20 @@ describe('MeshTransport with fake links', () => {
     expect(statuses.at(-1)!.status).toBe('disconnected'); // final
   });
 
+  it('with reconnect, a disconnected peer heard from again is connected again; one the server says left is not', () => {
+    const { links, statuses, signaling } = setup({ players: 3, mesh: { reconnect: true } });
+    for (const p of [1, 2]) links.get(p)!.setOpen(true);
+    vi.advanceTimersByTime(5100);
+    expect(statuses.filter((s) => s.status === 'disconnected').map((s) => s.peer).sort()).toEqual([1, 2]);
+    links.get(1)!.deliver([5]);
+    vi.advanceTimersByTime(60);
+    expect(statuses.filter((s) => s.peer === 1).at(-1)!.status).toBe('connected');
+    signaling.events.emit('peer-left', { playerIndex: 2, reason: 'left' });
+    links.get(2)!.deliver([6]);
+    vi.advanceTimersByTime(60);
+    expect(statuses.filter((s) => s.peer === 2).at(-1)!.status).toBe('disconnected');
+  });
+
   it('counts relayed packets as heard and connects a peer reached only through the relay', () => {
     const { signaling, received, report, statuses } = setup();
     signaling.events.emit('relay', { from: 1, packet: packet(0, 9) });

@@ -157,3 +157,41 @@ describe('codec: other messages', () => {
     expect(encode({ type: MessageType.StateHash, tag: 0, frame: 1, hash: 2 }).length).toBe(11);
   });
 });
+
+describe('codec: rejoin messages', () => {
+  it('round-trips return notices next to hash acks and leave notices', () => {
+    const msg = { ...input(), hashAcks: [5], leaves: [{ player: 2, frozenFrame: 9, heldFrame: 10 }], returns: [{ player: 3, frame: 1234 }, { player: 0, frame: 7 }] };
+    const d = decode(encodeInput(msg));
+    if (!d.ok || d.message.type !== MessageType.Input) throw new Error('decode failed');
+    expect(d.message.returns).toEqual(msg.returns);
+    expect(d.message.leaves).toEqual(msg.leaves);
+    expect(d.message.hashAcks).toEqual([5]);
+    expect(() => encodeInput({ ...input(), returns: Array.from({ length: 8 }, (_, i) => ({ player: 1, frame: i })) })).toThrow(EncodeError);
+    expect(() => encodeInput({ ...input(), returns: [{ player: 8, frame: 1 }] })).toThrow(EncodeError);
+  });
+
+  it('a return notice naming player 8+ or cut short is a typed error', () => {
+    const b = encodeInput({ ...input(), returns: [{ player: 3, frame: 1 }] });
+    const bad = b.slice();
+    bad[bad.length - 5] = 9;
+    expect(decode(bad)).toMatchObject({ ok: false, code: 'bad-extension' });
+    expect(decode(b.subarray(0, b.length - 2))).toMatchObject({ ok: false, code: 'truncated' });
+  });
+
+  it('Hello and Transfer round-trip; bad flags and lengths are typed errors', () => {
+    const hello: Message = { type: MessageType.Hello, tag: 4, joining: true, absentMask: 0b1010 };
+    expect(decode(encode(hello))).toEqual({ ok: true, message: hello });
+    const h = encode(hello);
+    expect(h.length).toBe(5);
+    const flags = h.slice();
+    flags[3] = 2;
+    expect(decode(flags)).toMatchObject({ ok: false, code: 'bad-field' });
+    expect(decode(h.subarray(0, 4))).toMatchObject({ ok: false, code: 'truncated' });
+    const t: Message = { type: MessageType.Transfer, tag: 4, frame: 90, id: 2, index: 1, count: 3, total: 40_000, checksum: 77, data: new Uint8Array([1, 2, 3]) };
+    expect(decode(encode(t))).toEqual({ ok: true, message: t });
+    const zero = encode(t).slice();
+    zero[11] = 0;
+    zero[12] = 0;
+    expect(decode(zero)).toMatchObject({ ok: false, code: 'bad-field' });
+  });
+});

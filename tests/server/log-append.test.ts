@@ -55,6 +55,22 @@ describe('appending input-log ranges', () => {
     expect(decoded.log.departures).toEqual([{ player: 2, frame: 250 }]);
   });
 
+  it('absences travel with the report: the stored log carries them (an end past the log is still open there), a changed list is stored, a bad one refused', () => {
+    const a = ok(appendInputLog(null, 0, range(0, 100), [], [{ player: 1, from: 40, to: 130 }]));
+    const d1 = decodeInputLog(a.log);
+    if (!d1.ok) throw new Error(d1.error.message);
+    expect(d1.log.absences).toEqual([{ player: 1, from: 40, to: undefined }]);
+    const b = ok(appendInputLog(a.log, 100, range(100, 100), [], [{ player: 1, from: 40, to: 130 }]));
+    const d2 = decodeInputLog(b.log);
+    if (!d2.ok) throw new Error(d2.error.message);
+    expect(d2.log.absences).toEqual([{ player: 1, from: 40, to: 130 }]);
+    // the same range again with the same absences: a no-op; with one more absence: stored
+    expect(ok(appendInputLog(b.log, 100, range(100, 100), [], [{ player: 1, from: 40, to: 130 }])).duplicate).toBe(true);
+    expect(ok(appendInputLog(b.log, 100, range(100, 100), [], [{ player: 1, from: 40, to: 130 }, { player: 2, from: 190, to: null }])).duplicate).toBe(false);
+    expect(appendInputLog(b.log, 100, range(100, 100), [], [{ player: 5, from: 1, to: null }])).toMatchObject({ ok: false, error: { code: 'bad-report' } });
+    expect(appendInputLog(b.log, 100, range(100, 100), [], [{ player: 1, from: 90, to: 50 }])).toMatchObject({ ok: false, error: { code: 'bad-report' } });
+  });
+
   it('refuses a gap, a disagreeing overlap and another game with conflict; junk with bad-input-log', () => {
     const a = ok(appendInputLog(null, 0, range(0, 100), []));
     const gap = appendInputLog(a.log, 101, range(101, 10), []);
