@@ -62,7 +62,9 @@ function play(session: NetSession): void {
   });
   const countdown = $('countdown');
   let countdownEnds = 0;
+  let countdowns = 0;
   session.on('countdown', (c) => {
+    if (c.counting && c.ticksLeft > 0) document.body.dataset.countdowns = String(++countdowns);
     countdown.hidden = c.ticksLeft === 0;
     countdownEnds = c.counting ? performance.now() + (c.ticksLeft * 1000) / 60 : 0;
     if (!c.counting) countdown.textContent = 'Waiting for every player…';
