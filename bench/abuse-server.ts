@@ -4,9 +4,10 @@
  * Controlled over the IPC channel: `{ id, cmd, ...args }` → `{ id, ok, result | error }`.
  * Exits when the parent goes away.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Session as InspectorSession } from 'node:inspector';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { startServer, type RunningServer } from '../server/app.ts';
 import type { ServerOptions } from '../server/config.ts';
@@ -18,7 +19,26 @@ type Request = { id: number; cmd: string; [k: string]: unknown };
 let server: RunningServer | undefined;
 let dataDir: string | undefined;
 let lag: IntervalHistogram | undefined;
-let lagSince: { cpu: NodeJS.CpuUsage; at: number; elu: ReturnType<typeof performance.eventLoopUtilization> } | undefined;
+let profiler: InspectorSession | undefined;
+let lagSince: { cpu: NodeJS.CpuUsage; at: number; elu: ReturnType<typeof performance.eventLoopUtilization>; io: SyscallCounts | undefined } | undefined;
+
+interface SyscallCounts {
+  /** Read-type system calls (read, readv, recv…) so far. */
+  syscr: number;
+  /** Write-type system calls (write, writev, send…) so far. */
+  syscw: number;
+}
+/** This process's I/O system-call counts from Linux `/proc/self/io` (undefined elsewhere). */
+function syscalls(): SyscallCounts | undefined {
+  try {
+    const text = readFileSync('/proc/self/io', 'utf8');
+    const get = (k: string): number => Number(new RegExp(`^${k}: (\\d+)$`, 'm').exec(text)?.[1]);
+    const out = { syscr: get('syscr'), syscw: get('syscw') };
+    return Number.isFinite(out.syscr) && Number.isFinite(out.syscw) ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const ms = (ns: number): number => Math.round((ns / 1e6) * 10) / 10;
 
@@ -45,7 +65,7 @@ const commands: Record<string, (r: Request) => unknown> = {
     lag?.disable();
     lag = monitorEventLoopDelay({ resolution: 1 });
     lag.enable();
-    lagSince = { cpu: process.cpuUsage(), at: performance.now(), elu: performance.eventLoopUtilization() };
+    lagSince = { cpu: process.cpuUsage(), at: performance.now(), elu: performance.eventLoopUtilization(), io: syscalls() };
   },
   lagStop() {
     if (!lag) throw new Error('lagStart first');
@@ -54,6 +74,8 @@ const commands: Record<string, (r: Request) => unknown> = {
     const wallMs = performance.now() - lagSince!.at;
     // cpuShare: this process's CPU time over the wall time (1 = one core busy all the time).
     const elu = performance.eventLoopUtilization(lagSince!.elu).utilization;
+    const io0 = lagSince!.io;
+    const io1 = syscalls();
     const result = {
       p99Ms: ms(lag.percentile(99)),
       maxMs: ms(lag.max),
@@ -61,9 +83,36 @@ const commands: Record<string, (r: Request) => unknown> = {
       cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100) / 100,
       // Event-loop utilization: the share of the time the loop was busy (not waiting for I/O).
       elu: Math.round(elu * 100) / 100,
+      // CPU time in µs, user (JavaScript, V8, libuv) and system (the kernel, for this process).
+      userUs: cpu.user,
+      systemUs: cpu.system,
+      // I/O system calls made in the window (Linux only).
+      ...(io0 && io1 ? { readSyscalls: io1.syscr - io0.syscr, writeSyscalls: io1.syscw - io0.syscw } : {}),
     };
     lag = undefined;
     return result;
+  },
+  /** Starts the V8 CPU profiler (the `--cpu-prof` option of bench/abuse.ts). */
+  async profileStart() {
+    profiler = new InspectorSession();
+    profiler.connect();
+    const post = (method: string, params?: object) =>
+      new Promise<unknown>((res, rej) => profiler!.post(method, params, (err, out) => (err ? rej(err) : res(out))));
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 250 });
+    await post('Profiler.start');
+  },
+  /** Stops the profiler and writes the profile (a `.cpuprofile` for DevTools) to `file`. */
+  async profileStop(r) {
+    const session = profiler;
+    if (!session) throw new Error('profileStart first');
+    const out = await new Promise<{ profile: unknown }>((res, rej) =>
+      session.post('Profiler.stop', (err, o) => (err ? rej(err) : res(o as { profile: unknown }))),
+    );
+    session.disconnect();
+    profiler = undefined;
+    writeFileSync(String(r['file']), JSON.stringify(out.profile));
+    return { file: r['file'] };
   },
   mem() {
     const m = process.memoryUsage();

@@ -52,7 +52,8 @@
  * peer's; default: netroll's), --ui-ms N (B's UI work per frame, default
  * 10), --a-entities N (default 1000), --a-latency-ms N (default 50),
  * --long-task-min-ms / --long-task-max-ms / --long-task-every-ms (100 / 300 /
- * 2000), --dom-nodes N, --rects N.
+ * 2000), --dom-nodes N, --rects N, --trace LABEL FILE (a DevTools trace of
+ * run LABEL's measured window, e.g. `--trace B:worker /tmp/b-worker.json`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
@@ -109,7 +110,12 @@ const DEFINITIONS = {
     'JS time inside each rAF callback spent on the UI (HeavyLoad.frame: DOM writes + forced layout + canvas + 1-pixel read-back, topped up to the budget; plus the game layer). frameBusyMs: rAF callback start → handler of a MessageChannel message posted at the callback end.',
 };
 
+/** Trace categories of `--trace` (what the DevTools Performance panel records, plus V8's function calls). */
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'toplevel', 'v8.execute', 'blink.user_timing'];
+
 interface Args {
+  /** --trace LABEL FILE: record a DevTools trace (open it in the Performance panel) of run LABEL (e.g. B:worker), first repetition. */
+  trace?: { label: string; file: string };
   json: boolean;
   repeat: number;
   waitQuietMs: number;
@@ -152,7 +158,7 @@ function parseArgs(argv: string[]): Args {
     domNodes: HEAVY_UI_DOM_NODES,
     rects: HEAVY_UI_RECTS,
   };
-  const numeric: Record<string, keyof Omit<Args, 'json' | 'scenarios'>> = {
+  const numeric: Record<string, keyof Omit<Args, 'json' | 'scenarios' | 'trace'>> = {
     '--repeat': 'repeat',
     '--wait-quiet-ms': 'waitQuietMs',
     '--duration-ms': 'durationMs',
@@ -172,7 +178,9 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') args.json = true;
-    else if (a === '--scenarios') {
+    else if (a === '--trace') {
+      args.trace = { label: argv[++i] ?? '', file: resolve(argv[++i] ?? 'trace.json') };
+    } else if (a === '--scenarios') {
       const list = (argv[++i] ?? '').toUpperCase().split(',');
       if (!list.length || !list.every((x) => x === 'A' || x === 'B')) throw new Error('--scenarios takes A, B or A,B');
       args.scenarios = [...new Set(list)] as Scenario[];
@@ -607,6 +615,11 @@ async function main(): Promise<void> {
         return;
       }
       marks.set(`${rep}:${label}:${phase}`, cpuSample());
+      // --trace LABEL FILE: a DevTools trace of that run's first measured window.
+      if (args.trace && label === args.trace.label && rep === 0) {
+        if (phase === 'start') await browser!.startTracing(page, { path: args.trace.file, categories: TRACE_CATEGORIES });
+        else await browser!.stopTracing();
+      }
     });
     page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
     page.on('response', (r) => {

@@ -11,7 +11,9 @@
  * - link RTT over the inputs DataChannel during a short game (the link pings);
  * - relay failover: in one direct game, `--failover-runs` times (default 5),
  *   one page closes its inputs channel and we read when the first input went
- *   over the server relay; between runs P2P takes the route back.
+ *   over the server relay; between runs P2P takes the route back;
+ * - server restart: `--restart-runs` times (default 5) the server process of
+ *   a relay-only game is killed and restarted (bench/server-restart.ts).
  *
  * Exact definitions are in `DEFINITIONS`, printed with the JSON. Nothing
  * asserts on timings. Every wait is bounded; pages, browser, servers and
@@ -23,7 +25,8 @@
  * machine. Otherwise it runs on this host.
  *
  * Options: --json, --runs N (default 20), --failover-runs N (default 5),
- * --rtt-frames N (game length for the RTT sample, default 600).
+ * --rtt-frames N (game length for the RTT sample, default 600),
+ * --restart-runs N (default 5).
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -32,6 +35,7 @@ import type { Page } from 'playwright';
 import { type Coturn, startCoturn } from '../harness/coturn.ts';
 import { type E2E, call, inNamespace, joinRoom, leaveAll, openPages, results, sleep, startE2E, waitFrames } from '../harness/e2e.ts';
 import type { PlayResult } from '../harness/types.ts';
+import { SERVER_RESTART_DEFINITION, serverRestartRuns } from './server-restart.ts';
 import { median, p95 } from './stats.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,6 +53,7 @@ const DEFINITIONS = {
     'Link-level ping RTT on the reliable control DataChannel (PeerLink pings every 200 ms, answered by the remote page on receipt), every sample from both pages over one game of --rtt-frames frames (rttWindow raised so no sample is dropped). inputRttMsP50/P95: direct; inputRttMsP50Relay: the same through coturn.',
   relayFailoverMs:
     "Direct game; the page of player 1 closes its inputs DataChannel (RTCDataChannel.close()); ms from that call to the first input packet that page sends to the peer through the server relay (page clock: route switch time + MeshTransport's lastFailoverMs). Median over --failover-runs closes in the same game, each after P2P took the route back. relayFailoverMsRemote: the same for the other page (its first relay input after the close, compared across pages via performance.timeOrigin).",
+  serverRestartRecoveryMs: SERVER_RESTART_DEFINITION,
 };
 
 interface Args {
@@ -56,10 +61,11 @@ interface Args {
   runs: number;
   failoverRuns: number;
   rttFrames: number;
+  restartRuns: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, runs: 20, failoverRuns: 5, rttFrames: 600 };
+  const args: Args = { json: false, runs: 20, failoverRuns: 5, rttFrames: 600, restartRuns: 5 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -71,7 +77,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--runs') args.runs = num();
     else if (a === '--failover-runs') args.failoverRuns = num();
     else if (a === '--rtt-frames') args.rttFrames = num();
-    else throw new Error(`unknown option ${a} (options: --json --runs N --failover-runs N --rtt-frames N)`);
+    else if (a === '--restart-runs') args.restartRuns = num();
+    else throw new Error(`unknown option ${a} (options: --json --runs N --failover-runs N --rtt-frames N --restart-runs N)`);
   }
   return args;
 }
@@ -193,6 +200,8 @@ async function main(): Promise<void> {
   const rttDirect = await rttSamples(e2e, pages, 'rtt-direct', args.rttFrames, 'all');
   log('direct: failover game');
   const failover = await failoverRuns(e2e, pages, args.failoverRuns);
+  log('server restart: relay-only game on a server process, killed and restarted');
+  const restart = await serverRestartRuns(e2e, pages, args.restartRuns, log);
   await closeAll();
 
   // relay: coturn with REST credentials, relay-only pages
@@ -220,6 +229,7 @@ async function main(): Promise<void> {
     inputRttMsP50Relay: round(median(rttRelay), 2),
     relayFailoverMs: round(median(failover.local)),
     relayFailoverMsRemote: round(median(failover.remote)),
+    serverRestartRecoveryMs: round(median(restart)),
     runs: {
       connectDirect: direct.ms.length,
       connectDirectFailures: direct.failures,
@@ -228,6 +238,7 @@ async function main(): Promise<void> {
       rttSamplesDirect: rttDirect.length,
       rttSamplesRelay: rttRelay.length,
       failovers: failover.local.length,
+      serverRestarts: restart.length,
     },
     connectionTypesAtOpen: { direct: direct.types, relay: relay.types },
     samples: {
@@ -235,6 +246,7 @@ async function main(): Promise<void> {
       connectMsRelay: relay.ms.map((v) => round(v)),
       relayFailoverMs: failover.local.map((v) => round(v)),
       relayFailoverMsRemote: failover.remote.map((v) => round(v)),
+      serverRestartRecoveryMs: restart.map((v) => round(v)),
     },
     environment: { namespace, node: process.version },
     definitions: DEFINITIONS,
@@ -253,6 +265,7 @@ async function main(): Promise<void> {
     ['input RTT relay P50', out.inputRttMsP50Relay, 'ms'],
     ['relay failover (closing page)', out.relayFailoverMs, 'ms'],
     ['relay failover (other page)', out.relayFailoverMsRemote, 'ms'],
+    ['server restart → relay delivering', out.serverRestartRecoveryMs, 'ms'],
   ];
   for (const [name, v, unit] of rows) console.log(`${name.padEnd(32)} ${String(v ?? '-').padStart(9)} ${unit}`);
   console.log(`runs: ${JSON.stringify(out.runs)}; connection types at open: ${JSON.stringify(out.connectionTypesAtOpen)}; namespace: ${namespace}`);

@@ -13,7 +13,7 @@ import { pyodideAssets } from '../python/vite.ts';
 import { startServer, type RunningServer } from '../server/app.ts';
 import type { ServerConfig } from '../server/config.ts';
 import { chromiumLaunchOptions } from './chromium.ts';
-import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, UploadSummary } from './types.ts';
+import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SignalingSummary, UploadSummary } from './types.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -100,6 +100,8 @@ type E2EApi = {
   linkPair(o: LinkPairOptions): Promise<LinkPairResult>;
   leave(): Promise<void>;
   now(): number;
+  signalingInfo(): SignalingSummary;
+  markRelay(): void;
 };
 
 /** Call `window.e2e[name](...args)` in the page. */

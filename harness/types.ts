@@ -14,8 +14,13 @@ export interface PlayOptions {
   p2pTimeoutMs?: number;
   /** joinGame `mesh` (relay switch, silence thresholds). */
   mesh?: { relay?: boolean; interruptedMs?: number; disconnectedMs?: number; recoverMs?: number };
-  /** joinGame `link` (health, connection type; the ICE policy is `iceTransportPolicy`). */
-  link?: { health?: { rttWindow?: number; warnRttMs?: number; criticalRttMs?: number; pingIntervalMs?: number } };
+  /** joinGame `link` (health, connection type, ICE restarts; the ICE policy is `iceTransportPolicy`). */
+  link?: {
+    health?: { rttWindow?: number; warnRttMs?: number; criticalRttMs?: number; pingIntervalMs?: number };
+    connection?: { maxIceRestarts?: number; iceRestartTimeoutMs?: number; disconnectedRestartMs?: number; stallRestartMs?: number };
+  };
+  /** Use this TURN url instead of the assigned ones (same credentials): e.g. a per-page UDP proxy that a test can cut. */
+  turnUrl?: string;
   /** joinGame `minPlayers`. */
   minPlayers?: number;
   /** joinGame `research`. */
@@ -39,6 +44,8 @@ export interface LinkSummary {
   connectionHistory: readonly { type: CandidateType }[];
   health: { rttMs: number; loss: number; level: HealthLevel; samples: readonly number[] };
   iceRestarts: number;
+  iceGaveUp: string | null;
+  relayAvailable: boolean;
   failovers: number;
   recoveries: number;
   counters: { packetsViaP2P: number; packetsViaRelay: number; receivedViaP2P: number; receivedViaRelay: number };
@@ -76,6 +83,18 @@ export interface PlayResult {
   /** The engine's current frame and its ticks held by a pause. */
   frame: number;
   pausedTicks: number;
+}
+
+/** The page's signaling connection: its state, every state change (wall-clock ms), relay packets dropped while unseated. */
+export interface SignalingSummary {
+  state: string;
+  seated: boolean;
+  relayDropped: number;
+  states: { state: string; at: number }[];
+  /** Wall-clock time (ms) of the first relay packet received after `markRelay`, or null. */
+  firstRelayAfterMark: number | null;
+  /** Relay packets received since `markRelay`. */
+  relaySinceMark: number;
 }
 
 /** Research upload progress as the page sees it (`NetSession.uploads()`). */

@@ -18,7 +18,8 @@ export {
   type ResearchConfig,
   type SessionEnded,
 } from './connect.ts';
-export type { SignalingOptions } from './signaling.ts';
+export type { SignalingOptions, SignalingState, SignalingStateChange } from './signaling.ts';
+export { RESUME_STORAGE_KEY, clearResumeRecord, loadResumeRecord, type ResumeRecord } from './resume-store.ts';
 export type { LinkReport, MeshConfig, ReliableCounters, RouteCounters } from './mesh.ts';
 export type { ConnectionConfig, LinkConfig } from './peer-link.ts';
 export type { HealthConfig, LinkHealth } from './link-health.ts';

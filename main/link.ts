@@ -30,6 +30,8 @@ export interface LinkEvents {
   ice: IceState;
   /** An ICE restart began (1-based attempt). */
   restart: { attempt: number };
+  /** The link stopped restarting ICE: `attempts` restarts did not bring it back. */
+  'gave-up': { attempts: number; reason: string };
   /** Something went wrong that the link could not handle by itself. */
   error: ErrorInfo;
 }
@@ -40,6 +42,14 @@ export interface Link {
   readonly open: boolean;
   /** ICE restarts so far. */
   readonly iceRestarts: number;
+  /** Why the link stopped restarting ICE, or null (absent: the link never gives up). */
+  readonly iceGaveUp?: string | null;
+  /**
+   * The signaling connection is up or down: while down, a link defers ICE
+   * restarts (their offers could not reach the peer) and makes them once it
+   * is back. Optional.
+   */
+  signalingAvailable?(up: boolean): void;
   /** Every connection type read, in order (changes only). */
   readonly connectionHistory: readonly ConnectionInfo[];
   /** Begin connecting. */

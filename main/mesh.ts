@@ -17,16 +17,20 @@ import { Emitter } from '../src/engine/events.ts';
 import type { Assignment, PeerLeft, SignalKind, SignalMessage } from '../src/signaling/events.ts';
 import type { ConnectionInfo } from './connection-type.ts';
 import type { Link, LinkFactory } from './link.ts';
+import { followSignaling } from './mesh-signaling.ts';
+import type { SignalingStateChange } from './signaling.ts';
 import type { LinkHealth } from './link-health.ts';
 import type { PacketTransport } from './transport.ts';
 
-/** What the mesh needs of the signaling connection ({@link SignalingClient} is one). */
+/** What the mesh needs of the signaling connection ({@link SignalingClient} is one): its state too (see mesh-signaling.ts). */
 export interface MeshSignaling {
   signal(to: number, kind: SignalKind, data: unknown): void;
   relay(to: number, packet: ArrayBuffer): void;
   on(type: 'signal', handler: (message: SignalMessage) => void): () => void;
   on(type: 'relay', handler: (message: { from: number; packet: ArrayBuffer }) => void): () => void;
   on(type: 'peer-left', handler: (message: PeerLeft) => void): () => void;
+  on(type: 'state', handler: (change: SignalingStateChange) => void): () => void;
+  on(type: 'peer-resumed', handler: (event: { playerIndex: number }) => void): () => void;
 }
 
 /** The mesh layer's own settings. */
@@ -125,8 +129,12 @@ export interface LinkReport {
   readonly connectionHistory: readonly ConnectionInfo[];
   /** The link's health. */
   readonly health: LinkHealth;
-  /** ICE restarts on this link so far. */
+  /** ICE restarts on this link so far (at most the link's `maxIceRestarts`). */
   readonly iceRestarts: number;
+  /** Why the link stopped restarting ICE (it stays on the relay), or null. */
+  readonly iceGaveUp: string | null;
+  /** Whether the server relay can reach this peer now (signaling up, the peer's seat bound, relay allowed). */
+  readonly relayAvailable: boolean;
   /** Switches of the route to the relay. */
   readonly failovers: number;
   /** Switches back from the relay to P2P once P2P was healthy again. */
@@ -153,6 +161,10 @@ export interface MeshEvents {
   health: { peer: number; health: LinkHealth };
   /** A link reported an error it could not handle by itself. */
   error: ErrorInfo & { peer: number };
+  /** A link stopped restarting ICE after its last attempt failed: it stays on the relay. */
+  'ice-gave-up': { peer: number; attempts: number; reason: string };
+  /** The signaling connection was lost (`up: false`) or this client's seat resumed (`up: true`). */
+  signaling: { up: boolean; reason?: string };
 }
 
 interface PeerState {
@@ -188,6 +200,8 @@ export class MeshTransport implements PacketTransport {
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly config: Required<MeshConfig>;
   private readonly offs: (() => void)[] = [];
+  /** The signaling connection holds this client's seat (the relay can carry packets). */
+  private signalingUp = true;
 
   /**
    * @param links makes the link to each remote player
@@ -233,6 +247,10 @@ export class MeshTransport implements PacketTransport {
         this.update(peer, 'health');
       });
       link.on('error', (e) => this.events.emit('error', { ...e, peer }));
+      link.on('gave-up', ({ attempts, reason }) => {
+        this.events.emit('ice-gave-up', { peer, attempts, reason });
+        this.update(peer, 'ICE restarts gave up');
+      });
     }
     this.offs.push(
       signaling.on('signal', (m) => void this.peers.get(m.from)?.link.handleSignal(m.kind, m.data)),
@@ -245,6 +263,19 @@ export class MeshTransport implements PacketTransport {
         if (reason === 'disconnected' && s.status !== 'connecting') return this.update(playerIndex, 'peer lost its server connection');
         s.left = true;
         this.setStatus(playerIndex, s, 'disconnected');
+      }),
+    );
+    this.offs.push(
+      ...followSignaling(signaling, {
+        signalingLost: (reason) => this.setSignaling(false, reason),
+        signalingResumed: (present) => {
+          for (const [peer, s] of this.peers) if (!s.left) s.relayGone = !present.includes(peer);
+          this.setSignaling(true);
+        },
+        peerResumed: (peer) => {
+          const s = this.peers.get(peer);
+          if (s && !s.left) s.relayGone = false;
+        },
       }),
     );
     this.timer = setInterval(() => {
@@ -262,11 +293,11 @@ export class MeshTransport implements PacketTransport {
   send(peer: number, packet: ArrayBuffer): void {
     const s = this.peers.get(peer);
     if (!s || s.left) return;
-    if ((s.route === 'p2p' || s.relayGone) && s.link.send(packet)) {
+    if ((s.route === 'p2p' || s.relayGone || !this.signalingUp) && s.link.send(packet)) {
       s.counters.packetsViaP2P++;
       return;
     }
-    if (!this.config.relay || s.relayGone) return;
+    if (!this.config.relay || s.relayGone || !this.signalingUp) return;
     if (s.route === 'p2p' && s.status !== 'connecting') this.setRoute(peer, s, 'relay', 'send failed on P2P');
     if (s.route === 'relay' && s.lastFailoverMs === null) s.lastFailoverMs = now() - s.switchedAt;
     this.signaling.relay(peer, relayFrame(RELAY_ENGINE, packet));
@@ -282,11 +313,11 @@ export class MeshTransport implements PacketTransport {
   sendReliable(peer: number, packet: ArrayBuffer): void {
     const s = this.peers.get(peer);
     if (!s || s.left) return;
-    if ((s.route === 'p2p' || s.relayGone) && s.link.sendControl(packet)) {
+    if ((s.route === 'p2p' || s.relayGone || !this.signalingUp) && s.link.sendControl(packet)) {
       s.reliable.sentViaP2P++;
       return;
     }
-    if (!this.config.relay || s.relayGone) {
+    if (!this.config.relay || s.relayGone || !this.signalingUp) {
       s.reliable.unsent++;
       return;
     }
@@ -337,6 +368,8 @@ export class MeshTransport implements PacketTransport {
       connectionHistory: s.link.connectionHistory.slice(),
       health: s.link.health(),
       iceRestarts: s.link.iceRestarts,
+      iceGaveUp: s.link.iceGaveUp ?? null,
+      relayAvailable: this.config.relay && this.signalingUp && !s.relayGone,
       failovers: s.failovers,
       recoveries: s.recoveries,
       counters: { ...s.counters },
@@ -404,6 +437,14 @@ export class MeshTransport implements PacketTransport {
     else if (silent >= this.config.interruptedMs) status = 'interrupted';
     else status = 'connected';
     this.setStatus(peer, s, status);
+  }
+
+  /** Signaling lost or back: the relay's availability, and whether links may send ICE restart offers. */
+  private setSignaling(up: boolean, reason?: string): void {
+    if (this.signalingUp === up) return;
+    this.signalingUp = up;
+    for (const s of this.peers.values()) s.link.signalingAvailable?.(up);
+    this.events.emit('signaling', { up, ...(reason !== undefined ? { reason } : {}) });
   }
 
   /** Use the relay for every peer whose channel is not open (P2P could not connect). */

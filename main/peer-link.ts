@@ -9,7 +9,13 @@
  * - Two DataChannels: `inputs` (unordered, `maxRetransmits: 0`) carries
  *   engine packets and nothing else; `control` (reliable, ordered) carries
  *   the link's health pings and application control messages.
- * - ICE restart on `failed` (or `disconnected` for 2 s), at most 3 times.
+ * - ICE restart on `failed` (or `disconnected` for `disconnectedRestartMs`, 2 s), at most
+ *   `maxIceRestarts` (3) times. An attempt that has not reconnected within
+ *   `iceRestartTimeoutMs` counts as failed and the next one starts; after the
+ *   last, the link gives up (`gave-up`, with the reason; it stays on the
+ *   server relay). Both sides count the attempts: the initiator the restarts
+ *   it makes, the other side the restart offers it receives. While the
+ *   signaling connection is down, restarts are deferred until it is back.
  */
 import { ErrorCode, errorInfo, NetrollError } from '../src/contracts/errors.ts';
 import { Emitter } from '../src/engine/events.ts';
@@ -24,6 +30,16 @@ export interface ConnectionConfig {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** ICE restarts before giving up. Default 3. */
   maxIceRestarts?: number;
+  /** How long one ICE restart attempt may take to reconnect before the next one starts, ms. Default 10,000. */
+  iceRestartTimeoutMs?: number;
+  /** How long ICE may stay `disconnected` before a restart, ms (`failed` restarts at once). Default 2,000. */
+  disconnectedRestartMs?: number;
+  /**
+   * Also restart ICE when no pong came back on the control channel for this
+   * long, ms, although ICE still says `connected` (Chromium takes about 5 s of
+   * silence on a TURN path to call it disconnected). 0 = off (default).
+   */
+  stallRestartMs?: number;
   /** Delay before the initiator re-opens a channel that closed, ms. Default 2,000. */
   reopenDelayMs?: number;
 }
@@ -44,12 +60,21 @@ export interface PeerLinkOptions extends LinkSpec, LinkConfig {}
 const now = () => performance.now();
 
 function checkConnection(c: ConnectionConfig): Required<ConnectionConfig> {
-  const out = { iceTransportPolicy: 'all' as RTCIceTransportPolicy, maxIceRestarts: 3, reopenDelayMs: 2000, ...c };
+  const out = { iceTransportPolicy: 'all' as RTCIceTransportPolicy, maxIceRestarts: 3, iceRestartTimeoutMs: 10_000, disconnectedRestartMs: 2000, stallRestartMs: 0, reopenDelayMs: 2000, ...c };
   if (out.iceTransportPolicy !== 'all' && out.iceTransportPolicy !== 'relay') {
     throw new NetrollError(ErrorCode.InvalidOption, `connection.iceTransportPolicy must be 'all' or 'relay', got ${String(out.iceTransportPolicy)}`);
   }
   if (!(Number.isInteger(out.maxIceRestarts) && out.maxIceRestarts >= 0)) {
     throw new NetrollError(ErrorCode.InvalidOption, `connection.maxIceRestarts must be an integer >= 0, got ${out.maxIceRestarts}`);
+  }
+  if (!(Number.isFinite(out.iceRestartTimeoutMs) && out.iceRestartTimeoutMs >= 100)) {
+    throw new NetrollError(ErrorCode.InvalidOption, `connection.iceRestartTimeoutMs must be a number of ms >= 100, got ${out.iceRestartTimeoutMs}`);
+  }
+  if (!(Number.isFinite(out.stallRestartMs) && out.stallRestartMs >= 0)) {
+    throw new NetrollError(ErrorCode.InvalidOption, `connection.stallRestartMs must be a number of ms >= 0 (0 = off), got ${out.stallRestartMs}`);
+  }
+  if (!(Number.isFinite(out.disconnectedRestartMs) && out.disconnectedRestartMs >= 0)) {
+    throw new NetrollError(ErrorCode.InvalidOption, `connection.disconnectedRestartMs must be a number of ms >= 0, got ${out.disconnectedRestartMs}`);
   }
   if (!(Number.isFinite(out.reopenDelayMs) && out.reopenDelayMs >= 0)) {
     throw new NetrollError(ErrorCode.InvalidOption, `connection.reopenDelayMs must be a number of ms >= 0, got ${out.reopenDelayMs}`);
@@ -113,6 +138,13 @@ export class PeerLink implements Link {
   private haveRemoteDescription = false;
   private endOfCandidatesPending = false;
   private restarts = 0;
+  /** Why the link stopped restarting ICE (null while it still may). */
+  private gaveUp: string | null = null;
+  /** Runs while an ICE restart attempt is in flight: when it fires unconnected, the attempt failed. */
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A restart was needed while signaling was down: made once it is back. */
+  private restartPending = false;
+  private signalingUp = true;
   private disconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly pingTimer: ReturnType<typeof setInterval>;
   private reopenTimer: ReturnType<typeof setTimeout> | null = null;
@@ -160,6 +192,8 @@ export class PeerLink implements Link {
         const desc = sessionDescription(kind, data);
         if (kind === 'offer' && this.initiator) throw new Error('the initiator does not take offers');
         if (desc.sdp !== this.pc.remoteDescription?.sdp) this.reader.newGeneration(); // a new ICE generation trickles anew
+        // Offers after the first are ICE restarts (nothing else renegotiates): the answering side counts them too.
+        if (kind === 'offer' && this.haveRemoteDescription) this.restartSeen();
         await this.pc.setRemoteDescription(desc);
         this.haveRemoteDescription = true;
         for (const c of this.pendingCandidates.splice(0)) await this.pc.addIceCandidate(c);
@@ -229,9 +263,22 @@ export class PeerLink implements Link {
     return this.reader.history;
   }
 
-  /** ICE restarts so far. */
+  /** ICE restarts so far (made by the initiator, received by the other side). */
   get iceRestarts(): number {
     return this.restarts;
+  }
+
+  /** Why the link stopped restarting ICE (it stays on the relay), or null. */
+  get iceGaveUp(): string | null {
+    return this.gaveUp;
+  }
+
+  /** The signaling connection is up or down: restarts needed while it is down are made once it is back. */
+  signalingAvailable(up: boolean): void {
+    this.signalingUp = up;
+    if (!up || !this.restartPending) return;
+    this.restartPending = false;
+    if (!this.iceConnected()) void this.requestRestart();
   }
 
   /**
@@ -248,7 +295,7 @@ export class PeerLink implements Link {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pingTimer);
-    for (const t of [this.disconnectTimer, this.reopenTimer]) if (t !== null) clearTimeout(t);
+    for (const t of [this.disconnectTimer, this.reopenTimer, this.restartTimer]) if (t !== null) clearTimeout(t);
     this.reader.close();
     this.inputs?.close();
     this.control?.close();
@@ -337,7 +384,10 @@ export class PeerLink implements Link {
       return;
     }
     this.sendOnControl(encodePing('ping', this.monitor.nextPing()));
-    this.events.emit('health', this.health());
+    const health = this.health();
+    this.events.emit('health', health);
+    // A path gone silent while ICE still says connected: restart early when configured.
+    if (this.config.stallRestartMs > 0 && health.sincePongMs >= this.config.stallRestartMs && Number.isFinite(health.sincePongMs)) void this.requestRestart();
   }
 
   private onIceState(): void {
@@ -346,6 +396,8 @@ export class PeerLink implements Link {
     if (state === 'connected' || state === 'completed') {
       if (this.disconnectTimer !== null) clearTimeout(this.disconnectTimer);
       this.disconnectTimer = null;
+      if (this.restartTimer !== null) clearTimeout(this.restartTimer); // the attempt worked
+      this.restartTimer = null;
       void this.reader.read();
     } else if (state === 'failed') {
       void this.requestRestart();
@@ -353,21 +405,57 @@ export class PeerLink implements Link {
       this.disconnectTimer = setTimeout(() => {
         this.disconnectTimer = null;
         if (this.pc.iceConnectionState === 'disconnected') void this.requestRestart();
-      }, 2000);
+      }, this.config.disconnectedRestartMs);
     }
   }
 
+  private iceConnected(): boolean {
+    const s = this.pc.iceConnectionState;
+    return s === 'connected' || s === 'completed';
+  }
+
+  /** ICE needs a restart: make one (initiator) or ask for one, unless one is in flight, signaling is down, or none is left. */
   private async requestRestart(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.gaveUp !== null || this.restartTimer !== null) return;
+    if (!this.signalingUp) {
+      this.restartPending = true; // the offer could not reach the peer now
+      return;
+    }
+    if (this.restarts >= this.config.maxIceRestarts) return this.giveUp();
     if (this.initiator) await this.restartIce();
     else this.signal('restart', null);
   }
 
   private async restartIce(): Promise<void> {
-    if (this.closed || this.restarts >= this.config.maxIceRestarts) return;
+    if (this.closed || this.gaveUp !== null || this.restartTimer !== null) return;
+    if (this.restarts >= this.config.maxIceRestarts) return this.giveUp();
     this.restarts++;
+    this.armRestartTimer();
     this.events.emit('restart', { attempt: this.restarts });
     await this.offer(true);
+  }
+
+  /** The answering side received a restart offer: count the attempt and time it like the initiator does. */
+  private restartSeen(): void {
+    if (this.gaveUp !== null || this.restarts >= this.config.maxIceRestarts) return;
+    this.restarts++;
+    if (this.restartTimer !== null) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    this.armRestartTimer();
+    this.events.emit('restart', { attempt: this.restarts });
+  }
+
+  private armRestartTimer(): void {
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.closed && !this.iceConnected()) void this.requestRestart();
+    }, this.config.iceRestartTimeoutMs);
+  }
+
+  private giveUp(): void {
+    if (this.gaveUp !== null) return;
+    this.gaveUp = `ICE did not reconnect after ${this.restarts} restart${this.restarts === 1 ? '' : 's'} (ICE state ${this.pc.iceConnectionState}): staying on the relay`;
+    this.events.emit('gave-up', { attempts: this.restarts, reason: this.gaveUp });
   }
 
   private async offer(iceRestart: boolean): Promise<void> {

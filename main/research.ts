@@ -46,7 +46,7 @@ export interface RecorderDeps {
   /** The links (a MeshTransport). */
   mesh: {
     report(): LinkReport[];
-    on<K extends 'connection' | 'route'>(type: K, handler: (payload: MeshEvents[K]) => void): () => void;
+    on<K extends 'connection' | 'route' | 'ice-gave-up'>(type: K, handler: (payload: MeshEvents[K]) => void): () => void;
   };
   /** The engine host's metrics and stats (the session). */
   hostMetrics: () => Promise<HostMetrics>;
@@ -103,6 +103,7 @@ export class ResearchRecorder {
     }
     this.offs.push(
       deps.mesh.on('connection', ({ peer, info }) => push(peer, change(info, since()))),
+      deps.mesh.on('ice-gave-up', ({ peer, reason }) => push(peer, { at: since(), type: 'relay-server', reason: reason.slice(0, 200) })),
       deps.mesh.on('route', ({ peer, route }) => {
         const info = deps.mesh.report().find((r) => r.peer === peer)?.connection;
         push(peer, { at: since(), type: connectionTypeOf(route, info?.type) });

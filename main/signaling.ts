@@ -5,6 +5,17 @@
  * message is validated with the same zod schemas the contract defines
  * (src/signaling/events.ts); a malformed one is reported as a
  * `bad-server-message` error event, never thrown and never passed on.
+ *
+ * Resume: once seated, the client keeps the seat's resume secret (in
+ * `sessionStorage`, see resume-store.ts, so a reload finds it), reconnects
+ * without an attempt cap while the session lives (backoff from
+ * `reconnectDelayMs` up to `reconnectDelayMaxMs`), and sends `resume` on
+ * every reconnect, so a dropped connection or a restarted server rebinds it
+ * to its seat. The `state` event says when signaling is `lost`, `regained`
+ * (connected, not rebound yet) and `resumed`. While the seat is not bound,
+ * relay packets are dropped (counted in {@link SignalingClient.relayDropped}:
+ * never queued, so no stale burst follows an outage) and signals are held
+ * (at most {@link MAX_PENDING_SIGNALS}) and sent once it is rebound.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { z } from 'zod';
@@ -21,7 +32,11 @@ import {
   type LiveStats,
   type PeerLeft,
   peerLeftSchema,
+  type PeerResumed,
+  peerResumedSchema,
   relayArgsSchema,
+  resumeReplySchema,
+  seatLostSchema,
   type ServerToClientEvents,
   type SignalKind,
   type SignalMessage,
@@ -32,6 +47,36 @@ import {
   type WaitTimeout,
   waitTimeoutSchema,
 } from '../src/signaling/events.ts';
+import { clearResumeRecord, RESUME_STORAGE_KEY, saveResumeRecord } from './resume-store.ts';
+
+/** Signals held while the seat is not bound (the oldest are dropped beyond it, and counted). */
+export const MAX_PENDING_SIGNALS = 256;
+
+/**
+ * The signaling connection's state: `connecting` (first connection),
+ * `connected`, `lost` (the connection dropped), `regained` (connected again,
+ * the seat not rebound yet), `resumed` (the seat is bound again; relay and
+ * signals work), `resume-failed` (the server refused the resume secret, or
+ * another connection took the seat: nothing more is tried), `closed`.
+ */
+export type SignalingState = 'connecting' | 'connected' | 'lost' | 'regained' | 'resumed' | 'resume-failed' | 'closed';
+
+/** A change of {@link SignalingState}. */
+export interface SignalingStateChange {
+  /** The new state. */
+  state: SignalingState;
+  /** Why (the socket's disconnect reason, or the refusal). */
+  reason?: string;
+  /** With `resume-failed`: the server's refusal. */
+  error?: ErrorInfo;
+  /** With `resumed`: the assignment again (fresh TURN credentials and resume secret). */
+  assignment?: Assignment;
+  /** With `resumed`: the seats bound to a connection now (this one included). */
+  present?: readonly number[];
+}
+
+/** Codes of a `resume` refusal that retrying cannot change. */
+const FINAL_RESUME_CODES: ReadonlySet<string> = new Set([ErrorCode.Unauthorized, ErrorCode.InvalidMessage, ErrorCode.AlreadyJoined, ErrorCode.BadServerMessage]);
 
 /** A socket.io client socket speaking netroll's signaling contract. */
 export type NetrollSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -54,6 +99,10 @@ export interface SignalingEvents {
   waiting: WaitingUpdate;
   /** The server gave up on this client's join after its wait limit. */
   timeout: WaitTimeout;
+  /** The signaling state changed (lost, regained, resumed...). */
+  state: SignalingStateChange;
+  /** Another member took its seat back on a new connection. */
+  'peer-resumed': PeerResumed;
 }
 
 /** What a {@link SignalingClient} needs. */
@@ -64,6 +113,12 @@ export interface SignalingOptions {
   connectTimeoutMs?: number;
   /** Wait this long for the join acknowledgement, ms. Default 5,000. */
   ackTimeoutMs?: number;
+  /** First reconnection delay, ms (doubles per attempt, with jitter). Default 250. */
+  reconnectDelayMs?: number;
+  /** Longest reconnection delay, ms. Default 1,000. */
+  reconnectDelayMaxMs?: number;
+  /** `sessionStorage` key of the resume record, or `false` to keep none. Default {@link RESUME_STORAGE_KEY}. */
+  resumeStorageKey?: string | false;
 }
 
 /** The first issue of a failed parse, for the error message. */
@@ -89,24 +144,80 @@ export class SignalingClient {
   private readonly socket: NetrollSocket;
   private readonly events = new Emitter<SignalingEvents>();
   private readonly ackTimeoutMs: number;
+  private readonly url: string;
+  private readonly storageKey: string | false;
+  private readonly reconnectDelayMs: number;
+  private readonly reconnectDelayMaxMs: number;
   private assignment: Assignment | null = null;
+  /** The seat's resume secret while the session lives (null before it formed, after leave, after a final refusal). */
+  private secret: string | null = null;
+  /** The server has this connection in the seat now. */
+  private bound = false;
+  private resuming = false;
+  private everConnected = false;
+  private closed = false;
+  private stateNow: SignalingState = 'connecting';
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly pendingSignals: { to: number; kind: SignalKind; data: unknown }[] = [];
+  /** Seats the server has a connection for (as last told: assignment, resume reply, peer-left, peer-resumed). */
+  private readonly present = new Set<number>();
+  private relayDroppedCount = 0;
+  private signalsDroppedCount = 0;
 
   constructor(options: SignalingOptions = {}) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5000;
-    this.socket = io(options.url ?? globalThis.location?.origin ?? '', {
+    this.url = options.url ?? (globalThis as { location?: { origin?: string } }).location?.origin ?? '';
+    this.storageKey = options.resumeStorageKey === undefined ? RESUME_STORAGE_KEY : options.resumeStorageKey;
+    this.reconnectDelayMs = options.reconnectDelayMs ?? 250;
+    this.reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? 1000;
+    if (!(this.reconnectDelayMs > 0 && this.reconnectDelayMaxMs >= this.reconnectDelayMs)) {
+      throw new NetrollError(ErrorCode.InvalidOption, 'signaling: reconnectDelayMs must be > 0 and reconnectDelayMaxMs >= reconnectDelayMs');
+    }
+    this.socket = io(this.url, {
       transports: ['websocket'],
       timeout: options.connectTimeoutMs ?? 10_000,
+      // Before a session forms: a few attempts (join reports an unreachable server). Once seated: no cap.
       reconnectionAttempts: 5,
+      reconnectionDelay: this.reconnectDelayMs,
+      reconnectionDelayMax: this.reconnectDelayMaxMs,
+      randomizationFactor: 0.3,
     });
     const s = this.socket;
-    s.on('connect', () => this.events.emit('connection', { connected: true }));
-    s.on('disconnect', (reason) => this.events.emit('connection', { connected: false, reason }));
+    s.on('connect', () => {
+      this.events.emit('connection', { connected: true });
+      const first = !this.everConnected;
+      this.everConnected = true;
+      if (this.secret === null) return this.setState(first ? 'connected' : 'regained');
+      this.setState('regained');
+      void this.autoResume();
+    });
+    s.on('disconnect', (reason) => {
+      this.bound = false;
+      this.events.emit('connection', { connected: false, reason });
+      if (this.closed) return;
+      this.setState('lost', { reason });
+      // A server that closed the connection itself (e.g. shutting down for a restart) is not retried by socket.io.
+      if (reason === 'io server disconnect' && this.secret !== null) this.scheduleReconnect();
+    });
     s.on('connect_error', (err) => this.events.emit('error', errorInfo(ErrorCode.Unreachable, `server unreachable: ${err.message}`)));
     s.on('assigned', (raw: unknown) => {
       const a = assignmentSchema.safeParse(raw);
       if (!a.success) return this.bad('assigned', `malformed assignment (${describe(a.error.issues)})`);
-      this.assignment = a.data;
+      this.takeSeat(a.data);
       this.events.emit('assigned', a.data);
+    });
+    s.on('peer-resumed', (raw: unknown) => {
+      const m = peerResumedSchema.safeParse(raw);
+      if (!m.success) return this.bad('peer-resumed', `malformed peer-resumed (${describe(m.error.issues)})`);
+      this.present.add(m.data.playerIndex);
+      this.flushSignals();
+      this.events.emit('peer-resumed', m.data);
+    });
+    s.on('seat-lost', (raw: unknown) => {
+      const m = seatLostSchema.safeParse(raw);
+      if (!m.success) return this.bad('seat-lost', `malformed seat-lost (${describe(m.error.issues)})`);
+      this.bound = false;
+      this.giveUp(errorInfo(ErrorCode.Unauthorized, `seat lost: ${m.data.reason}`, 'resume'));
     });
     s.on('signal', (raw: unknown) => {
       const m = signalMessageSchema.safeParse(raw);
@@ -122,6 +233,7 @@ export class SignalingClient {
     s.on('peer-left', (raw: unknown) => {
       const m = peerLeftSchema.safeParse(raw);
       if (!m.success) return this.bad('peer-left', `malformed peer-left (${describe(m.error.issues)})`);
+      this.present.delete(m.data.playerIndex);
       this.events.emit('peer-left', m.data);
     });
     s.on('waiting', (raw: unknown) => {
@@ -156,6 +268,55 @@ export class SignalingClient {
     return this.socket.connected;
   }
 
+  /** The signaling state now (see {@link SignalingState}). */
+  get state(): SignalingState {
+    return this.stateNow;
+  }
+
+  /** Whether the server has this connection in its seat now (relay and signals reach the others). */
+  get seated(): boolean {
+    return this.bound && this.socket.connected;
+  }
+
+  /** Relay packets dropped because the seat was not bound (disconnected or resuming), never queued. */
+  get relayDropped(): number {
+    return this.relayDroppedCount;
+  }
+
+  /** Held signals dropped because more than {@link MAX_PENDING_SIGNALS} waited for the seat. */
+  get signalsDropped(): number {
+    return this.signalsDroppedCount;
+  }
+
+  /**
+   * Take a seat back with its resume secret (from an assignment, or the
+   * record a reload finds in sessionStorage): the server rebinds this
+   * connection to it, even after a restart. Afterwards the client keeps it
+   * like a joined seat (automatic resume on every reconnect).
+   *
+   * @throws NetrollError (as the rejection) with the server's code
+   *   (`unauthorized` for a forged, expired or revoked secret, `already-joined`,
+   *   `rate-limited`), `bad-server-message` for a malformed reply,
+   *   `unreachable` when no reply comes within the ack timeout.
+   */
+  resume(secret: string): Promise<{ assignment: Assignment; present: readonly number[] }> {
+    return new Promise((resolve, reject) => {
+      this.socket.timeout(this.ackTimeoutMs).emit('resume', { secret }, (err: Error | null, raw: unknown) => {
+        if (err) return reject(new NetrollError(ErrorCode.Unreachable, `the server did not answer resume within ${this.ackTimeoutMs} ms`, { event: 'resume' }));
+        const reply = resumeReplySchema.safeParse(raw);
+        if (!reply.success) return reject(new NetrollError(ErrorCode.BadServerMessage, `malformed resume reply (${describe(reply.error.issues)})`, { event: 'resume' }));
+        if (!reply.data.ok) return reject(NetrollError.fromInfo(reply.data.error));
+        const { assignment, present } = reply.data;
+        if (this.closed) return reject(new NetrollError(ErrorCode.InvalidState, 'signaling closed', { event: 'resume' }));
+        this.takeSeat(assignment, secret);
+        this.present.clear();
+        for (const p of present) this.present.add(p);
+        this.setState('resumed', { assignment, present });
+        this.flushSignals();
+        resolve({ assignment, present });
+      });
+    });
+  }
   /**
    * Join a room or queue and wait until the session forms.
    *
@@ -204,24 +365,47 @@ export class SignalingClient {
     });
   }
 
-  /** Send a WebRTC signaling message to member `to` (through the server). */
+  /**
+   * Send a WebRTC signaling message to member `to` (through the server).
+   * While a seated client's seat is not bound (signaling lost), or `to` has
+   * no connection to the server (it lost it, or has not resumed after a
+   * server restart yet), it is held and sent once both are back.
+   */
   signal(to: number, kind: SignalKind, data: unknown): void {
+    if (this.secret !== null && (!this.seated || !this.present.has(to))) {
+      if (this.pendingSignals.length >= MAX_PENDING_SIGNALS) {
+        this.pendingSignals.shift();
+        this.signalsDroppedCount++;
+      }
+      this.pendingSignals.push({ to, kind, data });
+      return;
+    }
     this.socket.emit('signal', { to, kind, data });
   }
 
-  /** Send a packet to member `to` through the server relay. */
+  /**
+   * Send a packet to member `to` through the server relay. Volatile: when
+   * the seat is not bound (connection lost, or not resumed yet) the packet is
+   * dropped and counted ({@link relayDropped}), never queued for later.
+   */
   relay(to: number, packet: ArrayBuffer): void {
+    if (!this.socket.connected || (this.secret !== null && !this.bound)) {
+      this.relayDroppedCount++;
+      return;
+    }
     this.socket.emit('relay', to, packet);
   }
 
-  /** Report this member's live figures to the server (for the dashboard). */
+  /** Report this member's live figures to the server (for the dashboard); dropped while not connected. */
   liveStats(stats: LiveStats): void {
+    if (!this.socket.connected) return;
     this.socket.emit('live-stats', stats);
   }
 
-  /** Leave the waiting group or session. */
+  /** Leave the waiting group or session: the seat's resume secret is forgotten (and refused by the server). */
   leave(): void {
     this.socket.emit('leave');
+    this.forgetSeat();
   }
 
   /**
@@ -246,9 +430,92 @@ export class SignalingClient {
     });
   }
 
-  /** Close the connection. */
+  /** Close the connection (no more reconnection or resume). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.bound = false;
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.pendingSignals.length = 0;
     this.socket.close();
+    this.setState('closed');
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** This connection holds the seat of `a`: keep its secret, reconnect without a cap while the session lives. */
+  private takeSeat(a: Assignment, secret?: string): void {
+    if (this.assignment?.sessionId !== a.sessionId) {
+      this.present.clear();
+      for (const p of a.players) this.present.add(p.index);
+    }
+    this.assignment = a;
+    this.bound = true;
+    const s = a.resume ?? secret ?? null;
+    this.secret = s;
+    if (s === null) return;
+    this.socket.io.reconnectionAttempts(Infinity);
+    if (this.storageKey !== false) saveResumeRecord({ server: this.url, secret: s, session: a.sessionId, playerIndex: a.playerIndex }, this.storageKey);
+  }
+
+  private forgetSeat(): void {
+    this.secret = null;
+    this.pendingSignals.length = 0;
+    this.socket.io.reconnectionAttempts(5);
+    if (this.storageKey !== false) clearResumeRecord(this.storageKey);
+  }
+
+  private giveUp(error: ErrorInfo): void {
+    this.forgetSeat();
+    this.setState('resume-failed', { reason: error.message, error });
+  }
+
+  /** Sends `resume` until the seat is bound, the server refuses for good, or the connection drops (the next connect tries again). */
+  private async autoResume(): Promise<void> {
+    if (this.resuming) return;
+    this.resuming = true;
+    try {
+      for (let attempt = 0; this.socket.connected && !this.closed && !this.bound && this.secret !== null; attempt++) {
+        try {
+          await this.resume(this.secret);
+          return;
+        } catch (e) {
+          const info = e instanceof NetrollError ? e.toInfo() : errorInfo(ErrorCode.Internal, String(e), 'resume');
+          if (FINAL_RESUME_CODES.has(info.code)) return this.giveUp(info);
+          await new Promise((r) => setTimeout(r, this.backoff(attempt)));
+        }
+      }
+    } finally {
+      this.resuming = false;
+    }
+  }
+
+  private backoff(attempt: number): number {
+    return Math.min(this.reconnectDelayMaxMs, this.reconnectDelayMs * 2 ** Math.min(attempt, 16));
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer !== null || this.closed) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (!this.closed && !this.socket.connected) this.socket.connect();
+    }, this.reconnectDelayMs);
+  }
+
+  /** Sends the held signals whose target is present (in order), keeps the others. */
+  private flushSignals(): void {
+    if (!this.seated) return;
+    const held = this.pendingSignals.splice(0);
+    for (const m of held) {
+      if (this.present.has(m.to)) this.socket.emit('signal', m);
+      else this.pendingSignals.push(m);
+    }
+  }
+
+  private setState(state: SignalingState, extra: Omit<SignalingStateChange, 'state'> = {}): void {
+    this.stateNow = state;
+    this.events.emit('state', { state, ...extra });
   }
 
   private bad(event: string, message: string): void {

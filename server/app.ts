@@ -5,13 +5,14 @@
  */
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Server } from 'socket.io';
 import { MAX_RELAY_PACKET_BYTES, MAX_SIGNAL_DATA_BYTES } from '../src/signaling/events.ts';
 import { ConfigError, resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
 import { clientIp, IpBudgets } from './ip-budgets.ts';
 import { Router, sendJson, sendText, type RouteHandler } from './http-router.ts';
 import { Lobby } from './lobby.ts';
+import { ResumeTokens } from './resume.ts';
 import { SessionRegistry } from './sessions.ts';
 import { attachSignaling, type DropCounters, type NetrollServer } from './signaling.ts';
 import { createStaticHandler } from './static-files.ts';
@@ -22,6 +23,9 @@ import { addResearchRoutes, type ResearchRouteDeps } from './research/routes.ts'
 import { ResearchStore } from './research/store.ts';
 
 /** A started server. */
+
+/** How long close() waits for WebSocket close handshakes before ending the connections left. */
+const CLOSE_GRACE_MS = 500;
 export interface RunningServer {
   /** Base URL to reach it, e.g. `http://127.0.0.1:8080` (loopback when listening on all interfaces). */
   readonly url: string;
@@ -136,8 +140,18 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   const cors =
     cfg.corsOrigins.length === 0 ? undefined : { origin: cfg.corsOrigins.includes('*') ? '*' : [...cfg.corsOrigins] };
   const drops: { current?: DropCounters } = {};
+  // Every TCP connection, upgraded ones included, so close() can end those whose peer stopped
+  // reading (a WebSocket close handshake would otherwise wait for it).
+  const connections = new Set<Socket>();
+  httpServer.on('connection', (socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   const io: NetrollServer = new Server(httpServer, {
     serveClient: false,
+    // No per-message compression (also engine.io's default): relay packets are small and
+    // binary, and deflating each message would cost CPU (and memory per connection) for nothing.
+    perMessageDeflate: false,
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     ...(cors ? { cors } : {}),
     // Runs at every handshake (WebSocket and long-polling), before any state is made.
@@ -153,12 +167,16 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   const lobby = new Lobby();
   const sessions = new SessionRegistry();
   const rejections = new RejectionCounter();
+  // Resume secrets survive a restart when the key does: configured, or kept in the research store.
+  const resumeTokens = new ResumeTokens(cfg.resumeKey ?? store?.storedSecret('resume-key') ?? ResumeTokens.generateKey());
   drops.current = attachSignaling(io, {
     config: cfg,
     ipBudgets,
     lobby,
     sessions,
     rejections,
+    resumeTokens,
+    sessionTtlMs: cfg.sessionTtl * 1000,
     ...(store
       ? {
           research: {
@@ -171,6 +189,16 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
               store.recordSession({ id: session.id, createdAt: Date.now(), seed: session.seed, players: stored, room: `${target.kind}:${target.name}` });
               live.add(session.id, Date.now(), `${target.kind}:${target.name}`, players);
             },
+            onSessionRestored: (session) => {
+              const players = session.players.map((p) => ({ index: p.index, clientId: p.clientId, name: p.name }));
+              // Already recorded when it formed (the insert is ignored then); recorded now if this store never saw it.
+              store.recordSession({ id: session.id, createdAt: session.createdAt, seed: session.seed, players, room: session.target });
+              if (!live.has(session.id)) {
+                live.add(session.id, session.createdAt, session.target, players);
+                for (const p of players) live.left(session.id, p.index, Date.now());
+              }
+            },
+            onMemberResumed: (sessionId, index) => live.resumed(sessionId, index),
             reportToken: (sessionId, index) => store.reportToken(sessionId, index),
             onLiveStats: (sessionId, index, stats) => live.update(sessionId, index, stats, Date.now()),
             onMemberLeft: (sessionId, index, how) => {
@@ -251,6 +279,10 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
           resolve();
         });
         httpServer.closeAllConnections();
+        // Give close handshakes a moment, then end what is left.
+        setTimeout(() => {
+          for (const socket of connections) socket.destroy();
+        }, CLOSE_GRACE_MS).unref();
       })),
   };
 }

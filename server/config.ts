@@ -78,6 +78,15 @@ export interface ServerConfig {
   readonly dataDir: string;
   /** Token for `/admin` and `/api/` (generated at start when unset). */
   readonly adminToken?: string;
+  /**
+   * Key that signs resume secrets (at least 16 characters). Unset: one is
+   * generated and kept in the research store (so a restart with the same
+   * data directory still accepts earlier secrets), or, without a store on
+   * disk, held only by this process (a restart then cannot resume sessions).
+   */
+  readonly resumeKey?: string;
+  /** How long after a session formed its members can resume it, in seconds (default 4 hours, at most a day). */
+  readonly sessionTtl: number;
   /** Store research data (sessions, reports, parity). Default true. */
   readonly research: boolean;
   /**
@@ -149,6 +158,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   turnTtl: 3600,
   stunUrls: [],
   dataDir: './data',
+  sessionTtl: 4 * 3600,
   research: true,
   corsOrigins: [],
   rateLimits: DEFAULT_RATE_LIMITS,
@@ -164,6 +174,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
  */
 export const MAX_TURN_TTL = 24 * 3600;
 
+/** Longest session lifetime accepted (resume secrets expire with it): one day. */
+export const MAX_SESSION_TTL = 24 * 3600;
+
 /** `--help` text. */
 export const USAGE = `Usage: tsx server/cli.ts [options]
 
@@ -178,6 +191,10 @@ Options (flag, then environment variable; flags win):
   --static-dir DIR    NETROLL_STATIC_DIR   serve DIR as static files at /
   --data-dir DIR      NETROLL_DATA_DIR     research data directory (default ./data; :memory: = none on disk)
   --admin-token T     NETROLL_ADMIN_TOKEN  token for /admin and /api/ (default: generated, printed)
+  --resume-key K      NETROLL_RESUME_KEY   key signing resume secrets, >= 16 characters (default:
+                                           generated and kept in the research store; with
+                                           --data-dir :memory:, per process)
+  --session-ttl SEC   NETROLL_SESSION_TTL  how long members can resume a session (default 14400)
   --cors-origin O,O   NETROLL_CORS_ORIGIN  origins allowed besides the server's own, for
                                            WebSockets and CORS (* = any)
   --conns-per-ip N    NETROLL_CONNS_PER_IP concurrent connections from one IP (default 32)
@@ -200,6 +217,8 @@ const FLAGS = {
   'static-dir': { type: 'string' },
   'data-dir': { type: 'string' },
   'admin-token': { type: 'string' },
+  'resume-key': { type: 'string' },
+  'session-ttl': { type: 'string' },
   'cors-origin': { type: 'string' },
   'conns-per-ip': { type: 'string' },
   'wait-timeout': { type: 'string' },
@@ -254,6 +273,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     if (adminToken.value.length < 16) throw new ConfigError(`${adminToken.source}: the admin token must be at least 16 characters`);
     partial.adminToken = adminToken.value;
   }
+  const resumeKey = pick('resume-key', 'NETROLL_RESUME_KEY');
+  if (resumeKey) partial.resumeKey = resumeKey.value;
+  const sessionTtl = pick('session-ttl', 'NETROLL_SESSION_TTL');
+  if (sessionTtl) partial.sessionTtl = parseInteger(sessionTtl.value, sessionTtl.source, 1, MAX_SESSION_TTL);
   const cors = pick('cors-origin', 'NETROLL_CORS_ORIGIN');
   if (cors) partial.corsOrigins = parseList(cors.value);
   const conns = pick('conns-per-ip', 'NETROLL_CONNS_PER_IP');
@@ -283,6 +306,12 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
   if (typeof c.host !== 'string' || c.host.trim() === '') throw new ConfigError('host: must not be empty');
   if (!Number.isInteger(c.turnTtl) || c.turnTtl < 1 || c.turnTtl > MAX_TURN_TTL) {
     throw new ConfigError(`turn ttl: expected an integer number of seconds from 1 to ${MAX_TURN_TTL}, got ${JSON.stringify(c.turnTtl)}`);
+  }
+  if (!Number.isInteger(c.sessionTtl) || c.sessionTtl < 1 || c.sessionTtl > MAX_SESSION_TTL) {
+    throw new ConfigError(`session ttl: expected an integer number of seconds from 1 to ${MAX_SESSION_TTL}, got ${JSON.stringify(c.sessionTtl)}`);
+  }
+  if (c.resumeKey !== undefined && (typeof c.resumeKey !== 'string' || Buffer.byteLength(c.resumeKey, 'utf8') < 16)) {
+    throw new ConfigError('resume key: must be at least 16 characters');
   }
   checkUrls('turn urls', c.turnUrls, ['turn:', 'turns:']);
   checkUrls('stun urls', c.stunUrls, ['stun:', 'stuns:']);

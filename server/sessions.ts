@@ -30,6 +30,10 @@ export interface Session {
   readonly seed: number;
   /** Creation time, ms since the epoch. */
   readonly createdAt: number;
+  /** Where it formed: `room:<name>` or `queue:<name>` (empty when not given). */
+  readonly target: string;
+  /** When its resume secrets stop working, ms since the epoch (`Infinity` when not given). */
+  readonly expiresAt: number;
   /** Every member at creation, ordered by index; never changes. */
   readonly players: readonly PlayerInfo[];
   /** Members still connected and in the session, by index. */
@@ -72,6 +76,24 @@ export interface NewMember {
   readonly name?: string;
 }
 
+/** Where and when a session formed, for {@link SessionRegistry.create}. */
+export interface SessionMeta {
+  /** `room:<name>` or `queue:<name>`. */
+  readonly target?: string;
+  /** When its resume secrets stop working, ms since the epoch. */
+  readonly expiresAt?: number;
+}
+
+/** A session as a resume secret describes it, for {@link SessionRegistry.restore}. */
+export interface RestoredSession {
+  readonly id: string;
+  readonly seed: number;
+  readonly createdAt: number;
+  readonly target: string;
+  readonly expiresAt: number;
+  readonly players: readonly { readonly clientId: string; readonly name: string }[];
+}
+
 /** Holds the sessions and which socket is in which. */
 export class SessionRegistry {
   readonly #sessions = new Map<string, MutableSession>();
@@ -82,7 +104,7 @@ export class SessionRegistry {
   #relayBytes = 0;
 
   /** Creates a session of `members` (index = position) with a fresh id and seed. */
-  create(members: readonly NewMember[], now: number = Date.now()): Session {
+  create(members: readonly NewMember[], now: number = Date.now(), meta: SessionMeta = {}): Session {
     for (const m of members) {
       if (this.#bySocket.has(m.socketId)) throw new Error(`socket ${m.socketId} is already in a session`);
     }
@@ -91,6 +113,8 @@ export class SessionRegistry {
       id: randomUUID(),
       seed: randomBytes(4).readUInt32BE(0),
       createdAt: now,
+      target: meta.target ?? '',
+      expiresAt: meta.expiresAt ?? Infinity,
       players,
       members: new Map(members.map((m, index) => [index, { ...players[index]!, socketId: m.socketId }])),
       counters: { signals: 0, relayPackets: 0, relayBytes: 0, rejected: 0 },
@@ -99,6 +123,50 @@ export class SessionRegistry {
     for (const [index, m] of session.members) this.#bySocket.set(m.socketId, { session, index });
     this.#created++;
     return session;
+  }
+
+  /**
+   * The registry entry of a session a resume secret describes: the running
+   * one with that id, or (after a server restart, or once every member's
+   * connection dropped) a new entry with no member bound. Whether it was
+   * `restored` tells the caller to record it again.
+   */
+  restore(r: RestoredSession): { session: Session; restored: boolean } {
+    const existing = this.#sessions.get(r.id);
+    if (existing) return { session: existing, restored: false };
+    const session: MutableSession = {
+      id: r.id,
+      seed: r.seed,
+      createdAt: r.createdAt,
+      target: r.target,
+      expiresAt: r.expiresAt,
+      players: r.players.map((p, index) => ({ index, clientId: p.clientId, name: p.name })),
+      members: new Map(),
+      counters: { signals: 0, relayPackets: 0, relayBytes: 0, rejected: 0 },
+    };
+    this.#sessions.set(session.id, session);
+    return { session, restored: true };
+  }
+
+  /**
+   * Binds seat `index` of `session` to `socketId`: a seat has at most one
+   * connection, so one already bound to it is unbound and returned as
+   * `replaced` (its signals and relay packets no longer reach it).
+   *
+   * @throws Error when `socketId` already holds another seat, or `index` is not a seat of `session`.
+   */
+  bind(session: Session, index: number, socketId: string): { replaced?: string } {
+    const s = this.#mutable(session);
+    const player = s.players[index];
+    if (!player) throw new Error(`session ${s.id} has no seat ${index}`);
+    const mine = this.#bySocket.get(socketId);
+    if (mine && (mine.session !== s || mine.index !== index)) throw new Error(`socket ${socketId} already holds a seat`);
+    if (!this.#sessions.has(s.id)) this.#sessions.set(s.id, s);
+    const old = s.members.get(index);
+    if (old && old.socketId !== socketId) this.#bySocket.delete(old.socketId);
+    s.members.set(index, { ...player, socketId });
+    this.#bySocket.set(socketId, { session: s, index });
+    return old && old.socketId !== socketId ? { replaced: old.socketId } : {};
   }
 
   /** The session with this id, if it still exists. */

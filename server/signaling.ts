@@ -11,6 +11,7 @@ import {
   ErrorCode,
   errorFromIssues,
   joinRequestSchema,
+  isRelayArgs,
   relayArgsSchema,
   signalRequestSchema,
   type Assignment,
@@ -27,8 +28,11 @@ import type { IpBudgets } from './ip-budgets.ts';
 import type { GroupTarget, Lobby, WaitingClient } from './lobby.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { type WaitTimeoutRecord, WaitingRoom } from './waiting-room.ts';
+import { resumeHandler } from './resume-handler.ts';
+import { RevokedSeats, ResumeTokens } from './resume.ts';
 import type { Session, SessionRegistry } from './sessions.ts';
 import type { RejectionCounter } from './stats.ts';
+import { coalesceFlushes, pendingBytes, writeRelay } from './relay-write.ts';
 import { iceServersFor, turnUserId, type IceConfig } from './turn.ts';
 
 /** Events between server instances (none: netroll runs one process). */
@@ -59,9 +63,20 @@ export interface SignalingDeps {
   readonly now?: () => number;
   /** Where unexpected handler failures are reported; defaults to `console.error`. */
   readonly onInternalError?: (err: unknown) => void;
+  /**
+   * Signs and checks resume secrets (see server/resume.ts). Default: a key
+   * generated for this call (secrets then die with the process).
+   */
+  readonly resumeTokens?: ResumeTokens;
+  /** How long after forming a session can be resumed, ms. Default 4 hours. */
+  readonly sessionTtlMs?: number;
   /** Research hooks: record formed sessions, sign report tokens, take live stats. */
   readonly research?: {
     onSessionCreated(session: Session, target: GroupTarget, members: readonly WaitingClient[]): void;
+    /** A session's registry entry was re-created from a resume secret (e.g. after a restart). */
+    onSessionRestored?(session: Session): void;
+    /** A member took its seat back on a new connection. */
+    onMemberResumed?(sessionId: string, playerIndex: number): void;
     reportToken(sessionId: string, playerIndex: number): string;
     onLiveStats(sessionId: string, playerIndex: number, stats: LiveStats): void;
     onMemberLeft(sessionId: string, playerIndex: number, reason: 'left' | 'disconnected'): void;
@@ -72,30 +87,10 @@ export interface SignalingDeps {
   };
 }
 
-const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave', 'live-stats', 'turn-credentials']);
+const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave', 'live-stats', 'turn-credentials', 'resume']);
 
-/** Beyond this many packets waiting in a connection's write buffer it counts as over any byte threshold. */
-const MAX_COUNTED_PACKETS = 2048;
-
-/**
- * Bytes waiting to be written to `socket`'s client: engine.io's write buffer
- * plus what the WebSocket has not handed to the kernel yet.
- */
-export function pendingBytes(socket: NetrollSocket): number {
-  // engine.io keeps these internals untyped: read them as unknown and check each.
-  const writeBuffer: unknown = Reflect.get(socket.conn, 'writeBuffer');
-  const buffer: readonly unknown[] = Array.isArray(writeBuffer) ? writeBuffer : [];
-  if (buffer.length >= MAX_COUNTED_PACKETS) return Infinity;
-  const transport: unknown = Reflect.get(socket.conn, 'transport');
-  const ws: unknown = transport !== null && typeof transport === 'object' ? Reflect.get(transport, 'socket') : undefined;
-  const buffered: unknown = ws !== null && typeof ws === 'object' ? Reflect.get(ws, 'bufferedAmount') : undefined;
-  let bytes = typeof buffered === 'number' ? buffered : 0;
-  for (const p of buffer) {
-    const d: unknown = p !== null && typeof p === 'object' ? Reflect.get(p, 'data') : undefined;
-    bytes += typeof d === 'string' ? d.length : d instanceof ArrayBuffer || ArrayBuffer.isView(d) ? d.byteLength : 16;
-  }
-  return bytes;
-}
+/** Default session lifetime for resume secrets, ms. */
+const DEFAULT_SESSION_TTL_MS = 4 * 3600 * 1000;
 
 /** Counters of what backpressure and byte budgets dropped (for stats). */
 export interface DropCounters {
@@ -109,6 +104,8 @@ export interface DropCounters {
   connectionsRefused: number;
   /** Connections closed for relaying on past their byte budget (`relayFloodDisconnectBytes`). */
   floodDisconnects: number;
+  /** Relay packets dropped because the target seat had no connection (its member is away or resuming). */
+  relayToAbsent: number;
 }
 
 /** Minimum time between two `rate-limited` error events to one client, in ms (drops are always counted). */
@@ -119,7 +116,33 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
   const now = deps.now ?? Date.now;
   const onInternalError = deps.onInternalError ?? ((err: unknown) => console.error('netroll server: handler failed', err instanceof Error ? err.message : err));
   const { lobby, sessions, rejections, config, ipBudgets } = deps;
-  const drops: DropCounters = { relayBackpressure: 0, signalBackpressure: 0, relayOverBudget: 0, connectionsRefused: 0, floodDisconnects: 0 };
+  const drops: DropCounters = { relayBackpressure: 0, signalBackpressure: 0, relayOverBudget: 0, connectionsRefused: 0, floodDisconnects: 0, relayToAbsent: 0 };
+  const tokens = deps.resumeTokens ?? new ResumeTokens(ResumeTokens.generateKey());
+  const sessionTtlMs = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const revoked = new RevokedSeats();
+  /** The assignment of seat `index` of `session`: fresh TURN credentials, its report token and resume secret. */
+  const assignmentFor = (session: Session, index: number): Assignment => {
+    const { iceServers, turn, expiresAt } = iceServersFor(config, turnUserId(session.id, index), now());
+    return {
+      sessionId: session.id,
+      playerIndex: index,
+      players: session.players,
+      seed: session.seed,
+      iceServers,
+      turn,
+      ...(expiresAt !== undefined ? { turnExpiresAt: expiresAt } : {}),
+      ...(deps.research ? { reportToken: deps.research.reportToken(session.id, index) } : {}),
+      resume: tokens.issue({
+        sessionId: session.id,
+        playerIndex: index,
+        seed: session.seed,
+        players: session.players,
+        target: session.target,
+        createdAt: session.createdAt,
+        expiresAt: session.expiresAt,
+      }),
+    };
+  };
   // Room secrets are kept only as salted digests, so stats and memory never hold them.
   const secretSalt = randomBytes(16);
   const secretDigest = (secret: string): string => createHash('sha256').update(secretSalt).update(secret).digest('base64url');
@@ -145,6 +168,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       socket.disconnect(true);
       return;
     }
+    coalesceFlushes(socket);
     const relayBytes = new TokenBucket(config.limits.relayBytesPerSocket, now());
     /** Relay bytes of this connection dropped by its own budget since its last accepted packet. */
     let overBudgetBytes = 0;
@@ -158,6 +182,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
             relay: new TokenBucket(limits.relay, now()),
           };
     let lastRateNotice = -Infinity;
+    let lastAbsentNotice = -Infinity;
 
     const reject = (error: ErrorInfo): void => {
       rejections.add(error.code);
@@ -261,21 +286,11 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     };
 
     const startSession = (formed: readonly WaitingClient[], target: GroupTarget): void => {
-      const session = sessions.create(formed, now());
+      const t = now();
+      const session = sessions.create(formed, t, { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs });
       deps.research?.onSessionCreated(session, target, formed);
       for (const [index, member] of session.members) {
-        const { iceServers, turn, expiresAt } = iceServersFor(config, turnUserId(session.id, index), now());
-        const assignment: Assignment = {
-          sessionId: session.id,
-          playerIndex: index,
-          players: session.players,
-          seed: session.seed,
-          iceServers,
-          turn,
-          ...(expiresAt !== undefined ? { turnExpiresAt: expiresAt } : {}),
-          ...(deps.research ? { reportToken: deps.research.reportToken(session.id, index) } : {}),
-        };
-        io.sockets.sockets.get(member.socketId)?.emit('assigned', assignment);
+        io.sockets.sockets.get(member.socketId)?.emit('assigned', assignmentFor(session, index));
       }
     };
 
@@ -306,14 +321,30 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
 
     const handleRelay = (args: unknown[]): void => {
       if (!allowed('relay')) return;
-      const parsed = relayArgsSchema.safeParse(args);
-      if (!parsed.success) {
-        reject(errorFromIssues('relay', parsed.error.issues, ['to', 'packet']));
-        return;
+      let to: number;
+      let packet: ArrayBuffer | Uint8Array;
+      if (isRelayArgs(args)) {
+        // The usual case, checked without building a zod result for each packet.
+        [to, packet] = args;
+      } else {
+        const parsed = relayArgsSchema.safeParse(args);
+        if (!parsed.success) {
+          reject(errorFromIssues('relay', parsed.error.issues, ['to', 'packet']));
+          return;
+        }
+        [to, packet] = parsed.data;
       }
-      const [to, packet] = parsed.data;
       const route = peer('relay', to);
       if ('code' in route) {
+        const me = sessions.memberOf(socket.id);
+        if (me && to !== me.index && to < me.session.players.length) {
+          // A seat of this session with no connection right now (away, or not resumed yet after a
+          // server restart): a datagram to nobody. Counted; the sender is told at most once a second.
+          drops.relayToAbsent++;
+          const t = now();
+          if (t - lastAbsentNotice < RATE_LIMIT_NOTICE_MS) return;
+          lastAbsentNotice = t;
+        }
         reject(route);
         return;
       }
@@ -347,7 +378,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         drops.relayBackpressure++;
         return;
       }
-      route.target.emit('relay', route.from, toArrayBuffer(packet));
+      writeRelay(route.target, route.from, ownedBytes(packet));
       sessions.recordRelay(route.session, bytes);
     };
 
@@ -395,6 +426,8 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       const left = sessions.removeMember(socket.id);
       if (!left) return;
       waitingRoom.release(socket.id);
+      // Leaving is final: the seat's resume secret stops working. A dropped connection may resume.
+      if (reason === 'left') revoked.revoke(left.session.id, left.index, left.session.expiresAt, now());
       deps.research?.onMemberLeft(left.session.id, left.index, reason);
       for (const m of left.remaining) {
         io.sockets.sockets.get(m.socketId)?.emit('peer-left', { playerIndex: left.index, reason });
@@ -407,6 +440,26 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     socket.on('leave', guarded('leave', () => depart('left')));
     socket.on('live-stats', guarded('live-stats', handleLiveStats));
     socket.on('turn-credentials', guarded('turn-credentials', handleTurn));
+    socket.on(
+      'resume',
+      guarded(
+        'resume',
+        resumeHandler({
+          io,
+          socket,
+          lobby,
+          sessions,
+          tokens,
+          revoked,
+          now,
+          allowed: () => allowed('join'),
+          reject,
+          assignmentFor,
+          ...(deps.research?.onSessionRestored ? { onRestored: deps.research.onSessionRestored } : {}),
+          onResumed: (session, index) => deps.research?.onMemberResumed?.(session.id, index),
+        }),
+      ),
+    );
     socket.on('disconnect', () => {
       ipBudgets.disconnected(ip);
       try {
@@ -427,10 +480,14 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
   return drops;
 }
 
-/** The bytes of `packet` as an ArrayBuffer of exactly that length (copied from views). */
-function toArrayBuffer(packet: ArrayBuffer | Uint8Array): ArrayBuffer {
-  if (packet instanceof ArrayBuffer) return packet;
-  const copy = new Uint8Array(packet.byteLength);
+/**
+ * The bytes of `packet` in a buffer of their own: a packet received is often a
+ * view into the larger chunk read from the network, which a queued packet
+ * would otherwise keep alive. Small copies come from Node's buffer pool.
+ */
+function ownedBytes(packet: ArrayBuffer | Uint8Array): Uint8Array {
+  if (packet instanceof ArrayBuffer) return new Uint8Array(packet);
+  const copy = Buffer.allocUnsafe(packet.byteLength);
   copy.set(packet);
-  return copy.buffer;
+  return copy;
 }

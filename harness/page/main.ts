@@ -7,7 +7,7 @@ import type { HostMetrics } from '../../worker/api.ts';
 import type { LinkConfig } from '../../main/peer-link.ts';
 import { PeerLink } from '../../main/peer-link.ts';
 import { Prng } from '../../src/util/prng.ts';
-import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, UploadSummary } from '../types.ts';
+import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SignalingSummary, UploadSummary } from '../types.ts';
 
 let current: NetSession | null = null;
 /** The links of the current session, by remote player (made here, so a test can close a channel). */
@@ -17,6 +17,10 @@ const departures: PlayResult['peerLeft'] = [];
 const pauses: PlayResult['pauses'] = [];
 const presence: PlayResult['presence'] = [];
 let inputTimer: ReturnType<typeof setInterval> | null = null;
+/** Signaling state changes (wall clock), and relay receipts since the last `markRelay`. */
+const signalingStates: SignalingSummary['states'] = [];
+let relayMark = { first: null as number | null, count: 0 };
+const wallNow = () => performance.timeOrigin + performance.now();
 
 const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('');
 
@@ -27,7 +31,10 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   pauses.length = 0;
   presence.length = 0;
   peerLinks.clear();
-  const link: LinkConfig = { ...o.link, connection: { iceTransportPolicy: o.iceTransportPolicy ?? 'all' } };
+  signalingStates.length = 0;
+  relayMark = { first: null, count: 0 };
+  const link: LinkConfig = { ...o.link, connection: { ...o.link?.connection, iceTransportPolicy: o.iceTransportPolicy ?? 'all' } };
+  const turnUrl = o.turnUrl;
   current = await joinGame({
     server: o.server,
     room: o.room,
@@ -39,7 +46,8 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     hashInterval: 60,
     engine: new Worker(new URL('../../worker/builtin.ts', import.meta.url), { type: 'module' }),
     links: (spec) => {
-      const l = new PeerLink({ ...link, ...spec });
+      const iceServers = turnUrl === undefined ? spec.iceServers : spec.iceServers.map((s) => (s.username !== undefined ? { ...s, urls: turnUrl } : s));
+      const l = new PeerLink({ ...link, ...spec, iceServers });
       peerLinks.set(spec.remotePlayer, l);
       return l;
     },
@@ -53,6 +61,11 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     ...(o.countdownFrames !== undefined ? { countdownFrames: o.countdownFrames } : {}),
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
+  current.signaling.on('state', (e) => signalingStates.push({ state: e.state, at: wallNow() }));
+  current.signaling.on('relay', () => {
+    relayMark.count++;
+    relayMark.first ??= wallNow();
+  });
   current.on('peer-left', (e) => departures.push({ player: e.player, frame: e.frame, remaining: e.remaining }));
   for (const type of ['pause', 'resume'] as const) {
     current.on(type, (e) => pauses.push({ type, player: e.player, id: e.id, frame: e.frame, reason: e.reason, final: e.final }));
@@ -114,6 +127,16 @@ function closeChannel(peer: number): number {
 function dropSignaling(): number {
   current!.signaling.close();
   return performance.now();
+}
+
+function signalingInfo(): SignalingSummary {
+  const s = current!.signaling;
+  return { state: s.state, seated: s.seated, relayDropped: s.relayDropped, states: signalingStates.slice(), firstRelayAfterMark: relayMark.first, relaySinceMark: relayMark.count };
+}
+
+/** Start counting relay receipts afresh (see `signalingInfo`). */
+function markRelay(): void {
+  relayMark = { first: null, count: 0 };
 }
 
 async function stats() {
@@ -188,5 +211,5 @@ async function leave(): Promise<void> {
   await current?.close();
 }
 
-Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, now: () => performance.now() } });
+Object.assign(globalThis, { e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, now: () => performance.now(), signalingInfo, markRelay } });
 document.title = 'netroll e2e ready';

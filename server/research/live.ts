@@ -65,6 +65,20 @@ export class LiveSessions {
     }
   }
 
+  /** Whether `sessionId` has an entry. */
+  has(sessionId: string): boolean {
+    return this.sessions.has(sessionId);
+  }
+
+  /** A player that had left (lost its connection) took its seat back: present again, the session running again. */
+  resumed(sessionId: string, playerIndex: number): void {
+    const s = this.sessions.get(sessionId);
+    const player = s?.players[playerIndex];
+    if (!s || !player) return;
+    player.left = false;
+    s.endedAt = null;
+  }
+
   left(sessionId: string, playerIndex: number, now: number): void {
     const s = this.sessions.get(sessionId);
     const player = s?.players[playerIndex];

@@ -134,7 +134,7 @@ export class ResearchStore {
     this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
-    this.secret = this.loadSecret();
+    this.secret = this.storedSecret('report-secret');
   }
 
   /** Open the store of a data directory (`:memory:` for an in-memory one). */
@@ -407,11 +407,12 @@ export class ResearchStore {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM uploads WHERE session_id = ?').get(sessionId) as { n: number }).n;
   }
 
-  private loadSecret(): Buffer {
-    const row = this.db.prepare("SELECT value FROM settings WHERE key = 'report-secret'").get() as { value: string } | undefined;
+  /** The 32-byte secret stored under `key` in the settings table, made (and stored) on first use. */
+  storedSecret(key: 'report-secret' | 'resume-key'): Buffer {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
     if (row) return Buffer.from(row.value, 'base64');
     const secret = randomBytes(32);
-    this.db.prepare("INSERT INTO settings (key, value) VALUES ('report-secret', ?)").run(secret.toString('base64'));
+    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)').run(key, secret.toString('base64'));
     return secret;
   }
 }

@@ -31,6 +31,8 @@ export const connectionChangeSchema = z.object({
   localType: z.enum(CANDIDATE_TYPES).optional(),
   remoteType: z.enum(CANDIDATE_TYPES).optional(),
   relayProtocol: z.string().max(16).optional(),
+  /** Why, when the change says more than its type: e.g. the link gave up restarting ICE and stays on the relay. */
+  reason: z.string().max(200).optional(),
 });
 
 /** What a peer reports about its link to one other peer. */

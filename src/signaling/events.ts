@@ -50,6 +50,11 @@ export const MAX_WAIT_TIMEOUT_MS = 3_600_000;
 export const MIN_ROOM_SECRET_LENGTH = 8;
 /** Longest room secret, in characters. */
 export const MAX_ROOM_SECRET_LENGTH = 128;
+/**
+ * Longest resume secret, in characters: a signed token that carries the
+ * session's player list (8 players with 64-character ids and names fit).
+ */
+export const MAX_RESUME_SECRET_LENGTH = 8192;
 
 /** The error model is netroll's one (src/contracts): server replies and `error` events carry an {@link ErrorInfo}. */
 export { ErrorCode, type ErrorInfo } from '../contracts/errors.ts';
@@ -164,6 +169,25 @@ export const joinRequestSchema = z
 /** `join` payload (from {@link joinRequestSchema}). */
 export type JoinRequest = Readonly<z.infer<typeof joinRequestSchema>>;
 
+/** A resume secret on the wire: 1 to {@link MAX_RESUME_SECRET_LENGTH} characters of `A-Z a-z 0-9 _ - .`. */
+export const resumeSecretSchema = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(MAX_RESUME_SECRET_LENGTH, { error: `must be at most ${MAX_RESUME_SECRET_LENGTH} characters` })
+  .regex(/^[A-Za-z0-9_.-]+$/, { error: 'must be a resume secret (A-Z a-z 0-9 _ - .)' });
+
+/**
+ * `resume` payload: rebind this connection to the session and seat a resume
+ * secret (from an earlier {@link Assignment}) names, e.g. after a reconnect,
+ * a page reload or a server restart. Rejects unknown keys.
+ */
+export const resumeRequestSchema = z.strictObject(
+  { secret: resumeSecretSchema },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'resume payload must be an object') },
+);
+/** `resume` payload (from {@link resumeRequestSchema}). */
+export type ResumeRequest = Readonly<z.infer<typeof resumeRequestSchema>>;
+
 /** WebRTC signalling message kinds. */
 export const SIGNAL_KINDS = ['offer', 'answer', 'candidate', 'restart'] as const;
 /** One of {@link SIGNAL_KINDS}. */
@@ -207,6 +231,21 @@ export const relayPacketSchema = z
 export const relayArgsSchema = z.tuple([playerIndexSchema, relayPacketSchema], {
   error: 'relay takes exactly (to, packet)',
 });
+
+/**
+ * The cheap check of the server's relay hot path: true exactly when `args`
+ * is `(to, packet)` with `to` an integer player index and `packet` binary of
+ * 1..{@link MAX_RELAY_PACKET_BYTES} bytes, which {@link relayArgsSchema}
+ * accepts too. Anything else goes through the schema, for its error message.
+ */
+export function isRelayArgs(args: readonly unknown[]): args is readonly [number, ArrayBuffer | Uint8Array] {
+  if (args.length !== 2) return false;
+  const to = args[0];
+  const packet = args[1];
+  if (typeof to !== 'number' || !Number.isInteger(to) || to < 0 || to > MAX_SESSION_PLAYERS - 1) return false;
+  if (!(packet instanceof Uint8Array) && !(packet instanceof ArrayBuffer)) return false;
+  return packet.byteLength > 0 && packet.byteLength <= MAX_RELAY_PACKET_BYTES;
+}
 
 /** `live-stats`: what a playing client reports every few seconds (for the live dashboard). */
 export const liveStatsSchema = z.strictObject({
@@ -290,11 +329,46 @@ export const assignmentSchema = z
     turnExpiresAt: z.number().int().optional(),
     /** Token this participant signs its research reports with (absent when the server stores no data). */
     reportToken: z.string().min(1).max(200).optional(),
+    /**
+     * This seat's resume secret: send it in `resume` to take the seat back on a
+     * new connection (after a reconnect, a reload or a server restart). Valid
+     * until the session's lifetime ends or the seat `leave`s; keep it private.
+     * Always set by this server (optional only for older servers and fixtures).
+     */
+    resume: resumeSecretSchema.optional(),
   })
   .refine((a) => a.players.every((p, i) => p.index === i), { error: 'players must be ordered by index, from 0' })
   .refine((a) => a.playerIndex < a.players.length, { error: 'playerIndex must be one of players' });
 /** `assigned` (from {@link assignmentSchema}). */
 export type Assignment = Readonly<z.infer<typeof assignmentSchema>>;
+
+/**
+ * `resume` acknowledgement: the assignment again (fresh TURN credentials and
+ * resume secret) and which seats are bound to a connection right now
+ * (`present`, this one included); or why not (`unauthorized` for a forged,
+ * expired or revoked secret, `already-joined` when this connection holds
+ * another seat or waits in the lobby, `rate-limited`).
+ */
+export const resumeReplySchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), assignment: assignmentSchema, present: z.array(playerIndexSchema).max(MAX_SESSION_PLAYERS).readonly() }),
+  z.object({ ok: z.literal(false), error: errorInfoSchema }),
+]);
+/** `resume` acknowledgement (from {@link resumeReplySchema}). */
+export type ResumeReply =
+  | { readonly ok: true; readonly assignment: Assignment; readonly present: readonly number[] }
+  | { readonly ok: false; readonly error: ErrorInfo };
+
+/** `peer-resumed`: a member took its seat back on a new connection (signals and relay reach it again). */
+export const peerResumedSchema = z.object({ playerIndex: playerIndexSchema });
+/** `peer-resumed` (from {@link peerResumedSchema}). */
+export type PeerResumed = Readonly<z.infer<typeof peerResumedSchema>>;
+
+/** Why the server unbound this connection from its seat: another connection resumed it. */
+export const SEAT_LOST_REASONS = ['resumed-elsewhere'] as const;
+/** `seat-lost`: this connection no longer holds its seat (signals and relay no longer reach it). */
+export const seatLostSchema = z.object({ reason: z.enum(SEAT_LOST_REASONS) });
+/** `seat-lost` (from {@link seatLostSchema}). */
+export type SeatLost = Readonly<z.infer<typeof seatLostSchema>>;
 
 /** `turn-credentials` acknowledgement: fresh ICE servers for this member's seat, or why not. */
 export const turnReplySchema = z.discriminatedUnion('ok', [
@@ -367,6 +441,8 @@ export interface ClientToServerEvents {
   'live-stats': (stats: LiveStats) => void;
   /** Fresh TURN credentials for this member's seat (only while in a session). */
   'turn-credentials': (ack: (reply: TurnReply) => void) => void;
+  /** Take a seat back with its resume secret (rate-limited like `join`). The ack always answers. */
+  resume: (request: ResumeRequest, ack: (reply: ResumeReply) => void) => void;
 }
 
 /** Events the server emits. */
@@ -380,6 +456,10 @@ export interface ServerToClientEvents {
   waiting: (update: WaitingUpdate) => void;
   /** This client waited longer than its wait limit; it is no longer waiting. */
   timeout: (event: WaitTimeout) => void;
+  /** A member took its seat back on a new connection. */
+  'peer-resumed': (event: PeerResumed) => void;
+  /** This connection lost its seat (another connection resumed it). */
+  'seat-lost': (event: SeatLost) => void;
   /** A message from this client was rejected. */
   error: (error: ErrorInfo) => void;
 }

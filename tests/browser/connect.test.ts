@@ -9,6 +9,10 @@ describe('joinGame settings', () => {
     ['mesh', { mesh: { interruptedMs: 6000, disconnectedMs: 5000 } }, /mesh\.interruptedMs/],
     ['link health', { link: { health: { warnRttMs: 400, criticalRttMs: 300 } } }, /health\.warnRttMs/],
     ['link connection', { link: { connection: { maxIceRestarts: -1 } } }, /connection\.maxIceRestarts/],
+    ['ICE restart timeout', { link: { connection: { iceRestartTimeoutMs: 50 } } }, /connection\.iceRestartTimeoutMs/],
+    ['ICE stall restart', { link: { connection: { stallRestartMs: -1 } } }, /connection\.stallRestartMs/],
+    ['signaling reconnection', { signaling: { reconnectDelayMs: 0 } }, /reconnectDelayMs/],
+    ['ICE disconnected restart', { link: { connection: { disconnectedRestartMs: Number.NaN } } }, /connection\.disconnectedRestartMs/],
     ['link connection type', { link: { connectionType: { statsIntervalMs: 0 } } }, /connectionType\.statsIntervalMs/],
   ];
   for (const [layer, options, message] of bad) {

@@ -18,6 +18,8 @@ function link(peer: number, over: Partial<LinkReport> = {}): LinkReport {
     connectionHistory: [],
     health: { rttMs: 12.5, samples: [12, 13], loss: 0, level: 'ok', sincePongMs: 100 },
     iceRestarts: 0,
+    iceGaveUp: null,
+    relayAvailable: true,
     failovers: 0,
     recoveries: 0,
     counters: { packetsViaP2P: 10, packetsViaRelay: 2, receivedViaP2P: 9, receivedViaRelay: 1 },

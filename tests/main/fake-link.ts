@@ -11,6 +11,7 @@ import type { ConnectionInfo } from '../../main/connection-type.ts';
 import type { Link, LinkEvents, LinkFactory, LinkSpec } from '../../main/link.ts';
 import { type HealthConfig, HealthMonitor, type LinkHealth } from '../../main/link-health.ts';
 import type { MeshSignaling } from '../../main/mesh.ts';
+import type { SignalingStateChange } from '../../main/signaling.ts';
 
 export class FakeLink implements Link {
   readonly events = new Emitter<LinkEvents>();
@@ -23,6 +24,9 @@ export class FakeLink implements Link {
   started = false;
   closed = false;
   iceRestarts = 0;
+  iceGaveUp: string | null = null;
+  /** What the mesh told the link about signaling, in order. */
+  readonly signalingStates: boolean[] = [];
   /** Current simulated RTT, ms; null: pongs never come back. */
   rttMs: number | null = 20;
   private isOpen = false;
@@ -71,6 +75,10 @@ export class FakeLink implements Link {
 
   on<K extends keyof LinkEvents>(type: K, handler: (payload: LinkEvents[K]) => void): () => void {
     return this.events.on(type, handler);
+  }
+
+  signalingAvailable(up: boolean): void {
+    this.signalingStates.push(up);
   }
 
   close(): void {
@@ -138,6 +146,8 @@ interface SignalingEventMap {
   signal: SignalMessage;
   relay: { from: number; packet: ArrayBuffer };
   'peer-left': PeerLeft;
+  state: SignalingStateChange;
+  'peer-resumed': { playerIndex: number };
 }
 
 /** A MeshSignaling that records what the mesh sends and lets a test play the server. */
@@ -157,6 +167,8 @@ export class FakeSignaling implements MeshSignaling {
   on(type: 'signal', handler: (message: SignalMessage) => void): () => void;
   on(type: 'relay', handler: (message: { from: number; packet: ArrayBuffer }) => void): () => void;
   on(type: 'peer-left', handler: (message: PeerLeft) => void): () => void;
+  on(type: 'state', handler: (change: SignalingStateChange) => void): () => void;
+  on(type: 'peer-resumed', handler: (event: { playerIndex: number }) => void): () => void;
   on<K extends keyof SignalingEventMap>(type: K, handler: (payload: SignalingEventMap[K]) => void): () => void {
     return this.events.on(type, handler);
   }

@@ -8,7 +8,7 @@ import { io as ioClient } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { originAllowed } from '../../server/app.ts';
 import { LiveSessions } from '../../server/research/live.ts';
-import { pendingBytes } from '../../server/signaling.ts';
+import { pendingBytes } from '../../server/relay-write.ts';
 import type { Assignment, ErrorInfo, SignalMessage, TurnReply } from '../../src/signaling/events.ts';
 import { type ClientSocket, QUIET_MS, WAIT_MS, harnessPerTest, joinAll, sleep, until, withTimeout, type TestClient } from './helpers.ts';
 

@@ -6,6 +6,7 @@
 import { afterEach } from 'vitest';
 import { type Coturn, startCoturn } from '../../harness/coturn.ts';
 import { type E2E, startE2E } from '../../harness/e2e.ts';
+import { type ServerProcess, startServerProcess } from '../../harness/server-process.ts';
 import { startUdpProxy, type UdpProxy } from './udp-proxy.ts';
 
 /**
@@ -38,3 +39,6 @@ export const coturnPerTest = (): { start: typeof startCoturn } => perTest(startC
 
 /** A seeded UDP impairment proxy per test. */
 export const udpProxyPerTest = (): { start: typeof startUdpProxy } => perTest(startUdpProxy, (p: UdpProxy) => p.close());
+
+/** The server as a child process per test (every one started is killed after the test, by its PID). */
+export const serverProcessPerTest = (): { start: typeof startServerProcess } => perTest(startServerProcess, (p: ServerProcess) => p.kill());

@@ -34,11 +34,15 @@ export interface UdpProxyStats {
   clients: number;
   forwarded: number;
   dropped: number;
+  /** Datagrams dropped (either direction) while the proxy was cut ({@link UdpProxy.cut}). */
+  cutDropped: number;
 }
 
 export interface UdpProxy {
   readonly port: number;
   stats(): UdpProxyStats;
+  /** Cut (`true`) or restore (`false`) the path: while cut, every datagram in either direction is dropped. */
+  cut(on: boolean): void;
   /** Stop listening, close every upstream socket, drop whatever is still delayed. Idempotent. */
   close(): Promise<void>;
 }
@@ -47,7 +51,8 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
   const { targetHost, targetPort, listenHost = '127.0.0.1', port, seed = 1, ...impairment } = options;
   const conditions = linkConditions(impairment);
   const model = new ImpairmentModel(seed);
-  const counters: UdpProxyStats = { clients: 0, forwarded: 0, dropped: 0 };
+  const counters: UdpProxyStats = { clients: 0, forwarded: 0, dropped: 0, cutDropped: 0 };
+  let isCut = false;
   const upstreams = new Map<string, Socket>();
   const pending = new Set<ReturnType<typeof setTimeout>>();
   let closed = false;
@@ -55,6 +60,10 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
   /** Drop the datagram, or deliver it (once or twice) after the model's delays. */
   const pass = (deliver: () => void): void => {
     if (closed) return;
+    if (isCut) {
+      counters.cutDropped++;
+      return;
+    }
     const fate = model.fate(conditions);
     if (!fate.delivered) {
       counters.dropped++;
@@ -104,6 +113,9 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
   return {
     port: listener.address().port,
     stats: () => ({ ...counters }),
+    cut: (on) => {
+      isCut = on;
+    },
     close: () =>
       (closing ??= (async () => {
         closed = true;
