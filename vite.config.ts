@@ -29,6 +29,9 @@ export const LIBRARY_EXTERNALS: readonly (string | RegExp)[] = ['comlink', 'sock
  * - `vite build --mode dropin` — the drop-in worker bundle
  *   `dist/netroll-worker.js`: one self-contained file (comlink and the engine
  *   inlined) that loads the user's game module by URL.
+ * - `vite build --mode study` — the example study (examples/study) into
+ *   `dist/demo/study/`, served by `npm start` at `/study/` (built after the
+ *   demo, whose build empties `dist/demo/`).
  * - `vite build --mode demo` — the demo page (demo/index.html, its module
  *   worker and uPlot) into `dist/demo/`, served by `npm start`
  *   (scripts/start.ts builds it when its sources changed). `vite --mode demo`
@@ -57,6 +60,20 @@ export default defineConfig(({ mode }) => {
         emptyOutDir: true,
         sourcemap: true,
         chunkSizeWarningLimit: 1024,
+      },
+    };
+  }
+  if (mode === 'study') {
+    return {
+      root: fileURLToPath(new URL('./examples/study', import.meta.url)),
+      base: './',
+      publicDir: false,
+      worker: { format: 'es' },
+      build: {
+        target: 'es2022',
+        outDir: fileURLToPath(new URL('./dist/demo/study', import.meta.url)),
+        emptyOutDir: true,
+        sourcemap: true,
       },
     };
   }

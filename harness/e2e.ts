@@ -94,6 +94,8 @@ type E2EApi = {
   closeChannel(peer: number): number;
   dropSignaling(): number;
   uploads(): UploadSummary | null;
+  /** The engine's stats now (the fields the tests read). */
+  stats(): Promise<{ frame: number; confirmedFrame: number; pausedTicks: number }>;
   hideFor(ms: number): Promise<void>;
   linkPair(o: LinkPairOptions): Promise<LinkPairResult>;
   leave(): Promise<void>;

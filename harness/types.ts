@@ -31,6 +31,14 @@ export interface PlayOptions {
   rejoinWindowMs?: number;
   /** joinGame `research`. */
   research?: { reportIntervalMs?: number; liveStatsIntervalMs?: number };
+  /** joinGame `pauseOnPeerHidden`. */
+  pauseOnPeerHidden?: boolean;
+  /** joinGame `focusLossTimeoutMs`. */
+  focusLossTimeoutMs?: number;
+  /** joinGame `episodes`. */
+  episodes?: number;
+  /** joinGame `countdownFrames`. */
+  countdownFrames?: number;
 }
 
 export interface LinkSummary {
@@ -74,6 +82,13 @@ export interface PlayResult {
   turn: boolean;
   /** The page's `performance.timeOrigin`: page times + this = comparable across pages. */
   timeOrigin: number;
+  /** `pause` and `resume` events the session emitted, in order. */
+  pauses: { type: 'pause' | 'resume'; player: number; id: number; frame: number; reason: string; final: boolean }[];
+  /** `presence` events the session emitted, in order. */
+  presence: { player: number; focused: boolean }[];
+  /** The engine's current frame and its ticks held by a pause. */
+  frame: number;
+  pausedTicks: number;
 }
 
 /** The page's signaling connection: its state, every state change (wall-clock ms), relay packets dropped while unseated. */

@@ -17,6 +17,7 @@ import type { LinkFactory } from './link.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
 import { createSession, type EngineThread, type Session } from './session.ts';
+import { watchFocus } from './focus.ts';
 import { SignalingClient, type SignalingOptions } from './signaling.ts';
 import type { PacketTransport } from './transport.ts';
 
@@ -119,8 +120,9 @@ export interface JoinGameOptions extends EngineSettings {
  * `endFrame`), `peer-disconnected` (the transport lost a peer and too few
  * players remain), `peer-left` (a peer left on purpose, by `dropPlayer` or
  * by closing its page, and too few remain), `closed` (this page closed it),
- * or another {@link EndReason}. `peer` is the player whose departure ended
- * it; `frame` its agreed departure frame (absent when the engine could not
+ * `focus-timeout` (a player's page stayed hidden `focusLossTimeoutMs`),
+ * or another {@link EndReason}. `peer` is the player whose departure (or
+ * hidden page) ended it; `frame` its agreed departure (or end) frame (absent when the engine could not
  * agree one in time, see `leaveGraceMs`). The research report stores the
  * reason as this player's `end_reason`.
  */
@@ -177,6 +179,10 @@ function engineSettings(o: JoinGameOptions): EngineSettings {
     minPlayers: o.minPlayers,
     desyncPolicy: o.desyncPolicy,
     sessionTag: o.sessionTag,
+    episodes: o.episodes,
+    countdownFrames: o.countdownFrames,
+    pauseOnPeerHidden: o.pauseOnPeerHidden,
+    focusLossTimeoutMs: o.focusLossTimeoutMs,
     rejoinable: o.rejoinable,
     joining: o.joining,
     seated: o.seated,
@@ -286,15 +292,20 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const uploader = research
     ? new ReportUploader({ server: options.server ?? globalThis.location?.origin ?? '', onAnswer: (report, ack) => recorder.answered(report, ack) })
     : null;
-  let finalSent = false;
-  const upload = async (kind: ReportKind) => {
-    if (!uploader || finalSent) return;
-    if (kind === 'final') finalSent = true;
-    try {
-      uploader.enqueue(await recorder.report(kind));
-    } catch {
-      // the worker is already gone: what was uploaded before stays
-    }
+  // The final report, once started: `close()` waits for it to be queued, so closing right after the end loses nothing.
+  let finalUpload: Promise<void> | null = null;
+  const upload = (kind: ReportKind): Promise<void> => {
+    if (!uploader) return Promise.resolve();
+    if (finalUpload) return kind === 'final' ? finalUpload : Promise.resolve();
+    const sending = (async () => {
+      try {
+        uploader.enqueue(await recorder.report(kind));
+      } catch {
+        // the worker is already gone: what was uploaded before stays
+      }
+    })();
+    if (kind === 'final') finalUpload = sending;
+    return sending;
   };
   const reportTimer = research && reportIntervalMs > 0 ? setInterval(() => void upload('partial'), reportIntervalMs) : null;
   // A state transfer replaced what this page confirmed alone (the cut side of a cut): its stored log is replaced too.
@@ -331,8 +342,16 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   session.on('peer-left', (e) => {
     lastLeft = e;
   });
+  // The absent-partner policy: the page's visibility goes to the engine; a final focus-timeout pause ends the session.
+  const offFocus = watchFocus((visible) => void session.setFocused(visible).catch(() => undefined));
+  let timedOut: { player: number; frame: number } | null = null;
+  session.on('pause', (p) => {
+    if (p.final && p.reason === 'focus-timeout' && !timedOut) timedOut = { player: p.player, frame: p.frame };
+  });
   session.on('finished', () => {
+    offFocus();
     if (lastLeft && lastLeft.remaining < minPlayers) end({ reason: endReason(lastLeft.player), peer: lastLeft.player, frame: lastLeft.frame });
+    else if (timedOut && timedOut.frame <= (lastLeft?.frame ?? Number.POSITIVE_INFINITY)) end({ reason: 'focus-timeout', peer: timedOut.player, frame: timedOut.frame });
     else end({ reason: 'completed' });
   });
   // A peer that said `leave` to the server (e.g. it closed its page) left on purpose.
@@ -375,6 +394,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     async close() {
       if (reportTimer !== null) clearInterval(reportTimer);
       globalThis.removeEventListener?.('pagehide', onPageHide);
+      offFocus();
       if (!ended) recorder.setEnd({ reason: 'closed' });
       await upload('final');
       end({ reason: 'closed' });

@@ -47,4 +47,6 @@ export type { LinkReportData, ReportAck, SessionReport } from '../src/research/r
 export type { GameResolver } from '../worker/engine-host.ts';
 export type { Game } from '../src/engine/game.ts';
 export { NetrollError, ErrorCode, type ErrorInfo } from '../src/contracts/errors.ts';
-export type { CandidateType, ConnectionType, EndReason, HealthLevel, PeerStatus, Route } from '../src/contracts/vocabulary.ts';
+export type { CandidateType, ConnectionType, EndReason, HealthLevel, PauseReason, PeerStatus, Route } from '../src/contracts/vocabulary.ts';
+export type { PauseRecord } from '../src/engine/pause.ts';
+export type { Countdown } from '../src/engine/rounds.ts';

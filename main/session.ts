@@ -16,6 +16,8 @@ import type {
   TickSample,
 } from '../worker/api.ts';
 import type { GameResolver } from '../worker/engine-host.ts';
+import type { PauseReason } from '../src/contracts/vocabulary.ts';
+import type { PauseRecord } from '../src/engine/pause.ts';
 import { installErrorTransfer } from '../worker/errors.ts';
 import type { PacketTransport, PeerStatus } from './transport.ts';
 
@@ -76,6 +78,21 @@ export interface Session {
    * false when it already left or is this peer.
    */
   dropPlayer(player: number): Promise<boolean>;
+  /**
+   * This page became visible (`true`) or hidden: every peer is told
+   * (`presence` event) and the absent-partner policy applies
+   * (`pauseOnPeerHidden`, `focusLossTimeoutMs`). `joinGame` calls it from
+   * the page's `visibilitychange`.
+   */
+  setFocused(focused: boolean): Promise<void>;
+  /**
+   * Hold every peer at one agreed frame, for `reason` (`pause` event on
+   * every peer); `final` ends the session there. Resolves to the pause
+   * (its `id` resumes it).
+   */
+  pause(reason: PauseReason, final?: boolean): Promise<PauseRecord>;
+  /** End this peer's pause `id`; play goes on once every peer acknowledged it (`resume` event). */
+  resume(id: number): Promise<boolean>;
   /**
    * Player `player` is unreachable but may come back (needs
    * `rejoinable`): the remaining peers agree on the frame from which its
@@ -177,6 +194,11 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     exportSessionMetrics: () => host.metrics(),
     setInputDelay: (frames) => host.setInputDelay(frames),
     dropPlayer: async (player) => (closed ? false : host.dropPlayer(player)),
+    setFocused: async (focused) => {
+      if (!closed) await host.setFocused(focused);
+    },
+    pause: (reason, final) => host.pause(reason, final),
+    resume: async (id) => (closed ? false : host.resume(id)),
     markAbsent: async (player) => (closed ? false : host.markAbsent(player)),
     linkUp: async (player) => {
       if (!closed) await host.linkUp(player);

@@ -1,7 +1,8 @@
 /**
- * `npm start`: build the demo page (when its sources are newer than the
- * build), start the netroll server with the embedded defaults serving it,
- * and print the URL. Two tabs on that URL are matched into one game of
+ * `npm start`: build the demo page and the example study (when their
+ * sources are newer than the build), start the netroll server with the
+ * embedded defaults serving them (the study at `/study/`), and print the
+ * URL. Two tabs on that URL are matched into one game of
  * `arena`; `?players=3` or `?players=4` makes a bigger room.
  *
  * Configuration as for `tsx server/cli.ts` (flags after `npm start --`, or
@@ -37,6 +38,8 @@ async function buildDemo(): Promise<void> {
   console.log('netroll: building the demo page (vite build --mode demo) ...');
   const started = performance.now();
   await build({ configFile: join(root, 'vite.config.ts'), mode: 'demo', logLevel: 'warn' });
+  // The example study (examples/study) at /study/: after the demo, whose build empties dist/demo.
+  await build({ configFile: join(root, 'vite.config.ts'), mode: 'study', logLevel: 'warn' });
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
   console.log(`netroll: built dist/demo in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
   const local = server.config.host === '0.0.0.0' || server.config.host === '::' ? 'localhost' : new URL(server.url).hostname;
   console.log(`netroll demo: open http://${local}:${server.port} in two tabs`);
   console.log(`  3-4 players: http://${local}:${server.port}/?players=3 in three tabs (or ?players=4)`);
+  console.log(`  example study: http://${local}:${server.port}/study/?participant=P01 (and P02 in a second tab; settings in examples/study/study.config.ts)`);
   for (const line of startupNotes(server)) console.log(`  ${line}`);
   console.log('  Ctrl+C stops the server.');
 

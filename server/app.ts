@@ -117,6 +117,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
       ipBudgets,
       uploadsTotal: cfg.limits.uploadsTotal,
       uploads,
+      gameSources: { modules: cfg.gameModules },
     });
   }
 

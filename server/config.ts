@@ -111,6 +111,12 @@ export interface ServerConfig {
    * (checked against the research store; nothing is refused without one).
    */
   readonly allowReentry: boolean;
+  /**
+   * Drop-in game modules (paths of ES modules exporting a game, as the
+   * drop-in worker's `gameUrl`): replay and the exports find games there
+   * before the registered ones. Default none.
+   */
+  readonly gameModules: readonly string[];
 }
 
 /** What callers pass: any subset of the configuration; `limits` may itself be partial. */
@@ -159,6 +165,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   limits: DEFAULT_LIMITS,
   waitTimeoutMs: 120_000,
   allowReentry: false,
+  gameModules: [],
 };
 
 /**
@@ -193,6 +200,7 @@ Options (flag, then environment variable; flags win):
   --conns-per-ip N    NETROLL_CONNS_PER_IP concurrent connections from one IP (default 32)
   --wait-timeout MS   NETROLL_WAIT_TIMEOUT_MS  longest wait in a room or queue (default 120000)
   --allow-reentry     NETROLL_ALLOW_REENTRY=1  let a participant who completed a session join again
+  --game-module P,P   NETROLL_GAME_MODULES drop-in game modules for replay and the exports
   -h, --help                               show this help
 `;
 
@@ -215,6 +223,7 @@ const FLAGS = {
   'conns-per-ip': { type: 'string' },
   'wait-timeout': { type: 'string' },
   'allow-reentry': { type: 'boolean' },
+  'game-module': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -275,6 +284,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const wait = pick('wait-timeout', 'NETROLL_WAIT_TIMEOUT_MS');
   if (wait) partial.waitTimeoutMs = parseInteger(wait.value, wait.source, 1000, 3_600_000);
   if (values['allow-reentry'] === true || env['NETROLL_ALLOW_REENTRY'] === '1') partial.allowReentry = true;
+  const modules = pick('game-module', 'NETROLL_GAME_MODULES');
+  if (modules) partial.gameModules = parseList(modules.value);
   return { help: false, config: resolveConfig(partial) };
 }
 
@@ -319,6 +330,7 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
     throw new ConfigError(`wait timeout: expected an integer number of ms from 1000 to 3600000, got ${JSON.stringify(c.waitTimeoutMs)}`);
   }
   if (typeof c.allowReentry !== 'boolean') throw new ConfigError('allow reentry: must be true or false');
+  if (!Array.isArray(c.gameModules) || c.gameModules.some((m) => typeof m !== 'string' || m === '')) throw new ConfigError('game modules: expected a list of paths');
   for (const origin of c.corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
       throw new ConfigError(`cors origin: expected * or an origin like http://localhost:5173, got ${JSON.stringify(origin)}`);

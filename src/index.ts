@@ -23,6 +23,8 @@ export {
 export { runSyncTest, type SyncTestOptions, type SyncTestReport, type SyncTestMismatch } from './engine/sync-test.ts';
 export type { TimeSyncOptions } from './engine/time-sync.ts';
 export type { PauseRecord } from './engine/pause.ts';
+export type { PresenceChange } from './engine/presence.ts';
+export type { Countdown } from './engine/rounds.ts';
 export { PAUSE_REASONS, type PauseReason } from './contracts/vocabulary.ts';
 export {
   createArena,

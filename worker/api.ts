@@ -4,6 +4,9 @@
  */
 import type { ErrorInfo } from '../src/contracts/errors.ts';
 import type { EngineStats, MalformedReason } from '../src/engine/types.ts';
+import type { PauseReason } from '../src/contracts/vocabulary.ts';
+import type { PauseRecord } from '../src/engine/pause.ts';
+import type { Countdown } from '../src/engine/rounds.ts';
 
 /** How the engine host is set up (sent once, by `configure`). */
 export interface HostConfig {
@@ -52,6 +55,21 @@ export interface HostConfig {
    * frame it names (`resync` event).
    */
   desyncPolicy?: 'report' | 'resync';
+  /**
+   * End the session after this many episodes (taken on the confirmed
+   * timeline: every peer ends at the same episode start). Default: no limit.
+   */
+  episodes?: number;
+  /**
+   * Between episodes, hold play at the new episode's first frame for this
+   * many ticks (`countdown` events), counted only while every player's page
+   * is visible and no pause is open. Default 0 (none).
+   */
+  countdownFrames?: number;
+  /** While this page is hidden, every peer stalls at one agreed frame (`pause`/`resume` events, reason `peer-hidden`). Default false. */
+  pauseOnPeerHidden?: boolean;
+  /** End the session everywhere (a final pause, reason `focus-timeout`) once this page has been hidden this long, ms. Default 0 (never). */
+  focusLossTimeoutMs?: number;
   /**
    * Players may come back: a player the page reports gone with
    * `markAbsent` keeps its seat (neutral input from an agreed frame) and
@@ -114,6 +132,14 @@ export type HostEvent =
   | { type: 'rejoining'; peer: number; frame: number }
   /** `endFrame` was reached and every frame before it is confirmed. */
   | { type: 'finished'; frame: number }
+  /** Every peer stops at `frame` (a `final` pause ends the session there); see `src/engine/pause.ts`. */
+  | ({ type: 'pause' } & PauseRecord)
+  /** A pause is over: play goes on from its frame. */
+  | ({ type: 'resume' } & PauseRecord)
+  /** Player `player`'s page became visible or hidden (this page's own included). */
+  | { type: 'presence'; player: number; focused: boolean }
+  /** The between-episode countdown started, started over (`counting: false`), or ended (`ticksLeft: 0`). */
+  | ({ type: 'countdown' } & Countdown)
   /** The engine stopped: the game threw (`game-error`). */
   | ({ type: 'error' } & ErrorInfo);
 
@@ -195,6 +221,12 @@ export interface EngineHostApi {
    * (`peer-left` event). Returns false when it already left.
    */
   dropPlayer(player: number): boolean;
+  /** This page became visible (`true`) or hidden: peers are told, and the absent-partner policy applies. */
+  setFocused(focused: boolean): void;
+  /** Hold every peer at one agreed frame (see `Engine.pause`); returns the pause. */
+  pause(reason: PauseReason, final?: boolean): PauseRecord;
+  /** End this peer's pause `id` (see `Engine.resume`). */
+  resume(id: number): boolean;
   /**
    * A peer is unreachable but may come back (`rejoinable`): the remaining
    * peers agree the frame from which its input is neutral (`peer-absent`)

@@ -12,6 +12,8 @@ import { transfer } from 'comlink';
 import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import { Engine, type TickResult } from '../src/engine/engine.ts';
 import type { Game } from '../src/engine/game.ts';
+import type { PauseReason } from '../src/contracts/vocabulary.ts';
+import type { PauseRecord } from '../src/engine/pause.ts';
 import { encodeInputLog } from '../src/engine/input-log.ts';
 import type {
   EngineHostApi,
@@ -104,6 +106,10 @@ export class EngineHost implements EngineHostApi {
       send: (peer, bytes) => this.sendPacket(peer, bytes, false),
       sendReliable: (peer, bytes) => this.sendPacket(peer, bytes, true),
       desyncPolicy,
+      episodes: config.episodes,
+      countdownFrames: config.countdownFrames,
+      pauseOnPeerHidden: config.pauseOnPeerHidden,
+      focusLossTimeoutMs: config.focusLossTimeoutMs,
       rejoinable: config.rejoinable,
       joining: config.joining,
       seated: config.seated,
@@ -139,6 +145,10 @@ export class EngineHost implements EngineHostApi {
       this.departures.push({ player: e.player, frame: e.frame });
       this.emit({ type: 'peer-left', ...e });
     });
+    engine.on('pause', (e) => this.emit({ type: 'pause', ...e }));
+    engine.on('resume', (e) => this.emit({ type: 'resume', ...e }));
+    engine.on('presence', (e) => this.emit({ type: 'presence', ...e }));
+    engine.on('countdown', (e) => this.emit({ type: 'countdown', ...e }));
     engine.on('peer-absent', (e) => this.emit({ type: 'peer-absent', ...e }));
     engine.on('peer-returned', (e) => this.emit({ type: 'peer-returned', ...e }));
     engine.on('transfer', (e) => {
@@ -192,6 +202,18 @@ export class EngineHost implements EngineHostApi {
 
   dropPlayer(player: number): boolean {
     return this.requireEngine().dropPlayer(player);
+  }
+
+  setFocused(focused: boolean): void {
+    this.requireEngine().setFocused(focused);
+  }
+
+  pause(reason: PauseReason, final = false): PauseRecord {
+    return this.requireEngine().pause(reason, { final });
+  }
+
+  resume(id: number): boolean {
+    return this.requireEngine().resume(id);
   }
 
   markAbsent(player: number): boolean {

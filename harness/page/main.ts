@@ -15,6 +15,8 @@ let current: NetSession | null = null;
 const peerLinks = new Map<number, PeerLink>();
 const statuses: PlayResult['statuses'] = [];
 const departures: PlayResult['peerLeft'] = [];
+const pauses: PlayResult['pauses'] = [];
+const presence: PlayResult['presence'] = [];
 let inputTimer: ReturnType<typeof setInterval> | null = null;
 /** Signaling state changes (wall clock), and relay receipts since the last `markRelay`. */
 const signalingStates: SignalingSummary['states'] = [];
@@ -41,6 +43,8 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   statuses.length = 0;
   departures.length = 0;
   rejoinEvents.length = 0;
+  pauses.length = 0;
+  presence.length = 0;
   peerLinks.clear();
   signalingStates.length = 0;
   relayMark = { first: null, count: 0 };
@@ -67,6 +71,10 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     ...(o.mesh ? { mesh: o.mesh } : {}),
     ...(o.minPlayers !== undefined ? { minPlayers: o.minPlayers } : {}),
     rejoinWindowMs: o.rejoinWindowMs ?? 0,
+    ...(o.pauseOnPeerHidden !== undefined ? { pauseOnPeerHidden: o.pauseOnPeerHidden } : {}),
+    ...(o.focusLossTimeoutMs !== undefined ? { focusLossTimeoutMs: o.focusLossTimeoutMs } : {}),
+    ...(o.episodes !== undefined ? { episodes: o.episodes } : {}),
+    ...(o.countdownFrames !== undefined ? { countdownFrames: o.countdownFrames } : {}),
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
   current.signaling.on('state', (e) => signalingStates.push({ state: e.state, at: wallNow() }));
@@ -78,6 +86,10 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   for (const type of ['peer-absent', 'peer-returned', 'rejoining', 'transfer'] as const) {
     current.on(type, (e) => rejoinEvents.push({ ...e, at: performance.now() }));
   }
+  for (const type of ['pause', 'resume'] as const) {
+    current.on(type, (e) => pauses.push({ type, player: e.player, id: e.id, frame: e.frame, reason: e.reason, final: e.final }));
+  }
+  current.on('presence', (e) => presence.push({ player: e.player, focused: e.focused }));
   const rng = new Prng(o.inputSeed);
   inputTimer = setInterval(() => {
     current?.setInput(Uint8Array.of(rng.nextInt(32)));
@@ -114,6 +126,10 @@ async function result(): Promise<PlayResult> {
     iceServers: current!.assignment.iceServers.map((s) => ({ ...s })),
     turn: current!.assignment.turn,
     timeOrigin: performance.timeOrigin,
+    pauses: pauses.slice(),
+    presence: presence.slice(),
+    frame: m.stats.frame,
+    pausedTicks: m.stats.pausedTicks,
   };
 }
 

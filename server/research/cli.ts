@@ -8,26 +8,33 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportJsonChunks, exportSessions, framesCsvChunks, sessionsCsvChunks, type SkippedSession, toCsv } from './export.ts';
+import { exportJsonChunks, exportParticipants, exportSessions, framesCsvChunks, sessionMetrics, sessionsCsvChunks, type SkippedSession, toCsv } from './export.ts';
+import { exportResolver, type GameSources } from './games.ts';
 import { exportOutcomes } from './outcomes.ts';
 import { replaySessionAsync } from './replay.ts';
 import { ResearchStore } from './store.ts';
 
 const USAGE = `netroll research tools
 
-  npx netroll export --format csv|json [--session ID] [--out DIR] [--data-dir DIR]
-      csv:  DIR/sessions.csv (one row per session) and DIR/frames.csv (one row per
-            confirmed frame: session_id, frame, episode, player_0..player_N)
-      json: DIR/netroll-export.json ({ sessions: [...], frames: [...], skipped: [...] })
+  npx netroll export --format csv|json [--session ID] [--out DIR] [--data-dir DIR] [--game-module P,P]
+      csv:  DIR/sessions.csv (one row per session), DIR/participants.csv (one row per
+            player: participant id, metadata, end reason, episodes completed) and
+            DIR/frames.csv (one row per confirmed frame: session_id, frame, episode,
+            player_P inputs, time_ms_P and focused_P, then the game's record() columns,
+            replayed from the log)
+      json: DIR/netroll-export.json ({ sessions, participants, frames, skipped })
+      both: DIR/metrics/SESSION.json, everything stored about each session
       A session whose stored log cannot be read keeps its session row, its frames
       are left out, it is named on stderr, and the exit status is 1.
-  npx netroll replay --session ID [--data-dir DIR]
+  npx netroll replay --session ID [--data-dir DIR] [--game-module P,P]
       re-runs every stored input log of the session through the game and checks
       the final state hash against what each peer reported (exit 1 on mismatch)
   npx netroll sessions [--data-dir DIR]
       lists stored sessions with their parity result
 
-  --data-dir defaults to NETROLL_DATA_DIR or ./data; --out defaults to ./export`;
+  --data-dir defaults to NETROLL_DATA_DIR or ./data; --out defaults to ./export
+  --game-module: drop-in game modules (ES modules exporting a game, as for the
+      drop-in worker's gameUrl), looked up before the registered games`;
 
 function fail(message: string): never {
   console.error(`netroll: ${message}\n\n${USAGE}`);
@@ -39,11 +46,11 @@ if (!command || command === '--help' || command === '-h' || command === 'help') 
   console.log(USAGE);
   process.exit(0);
 }
-let values: { format?: string; session?: string; out?: string; 'data-dir'?: string };
+let values: { format?: string; session?: string; out?: string; 'data-dir'?: string; 'game-module'?: string };
 try {
   ({ values } = parseArgs({
     args: rest,
-    options: { format: { type: 'string' }, session: { type: 'string' }, out: { type: 'string' }, 'data-dir': { type: 'string' } },
+    options: { format: { type: 'string' }, session: { type: 'string' }, out: { type: 'string' }, 'data-dir': { type: 'string' }, 'game-module': { type: 'string' } },
     strict: true,
   }));
 } catch (e) {
@@ -51,6 +58,7 @@ try {
 }
 const dataDir = values['data-dir'] ?? process.env.NETROLL_DATA_DIR ?? './data';
 const store = ResearchStore.open(dataDir);
+const gameSources: GameSources = { modules: (values['game-module'] ?? process.env.NETROLL_GAME_MODULES ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '') };
 try {
   if (command === 'export') {
     const format = values.format ?? 'csv';
@@ -73,18 +81,25 @@ try {
       }
       return lines;
     };
+    const specs = (values.session ? [store.session(values.session)!] : store.sessions()).map((s) => s.game);
+    const resolveGame = await exportResolver(specs, gameSources, (m) => console.error(`netroll: outcome columns left empty: ${m}`));
+    const ids = values.session ? [values.session] : store.sessions().map((s) => s.id);
+    mkdirSync(join(out, 'metrics'), { recursive: true });
+    for (const id of ids) write(join(out, 'metrics', `${id}.json`), [JSON.stringify(sessionMetrics(store, id), null, 1)]);
+    console.log(`wrote ${join(out, 'metrics')} (${ids.length} sessions)`);
     if (format === 'json') {
-      write(join(out, 'netroll-export.json'), exportJsonChunks(store, values.session, skipped));
+      write(join(out, 'netroll-export.json'), exportJsonChunks(store, values.session, skipped, resolveGame));
       console.log(`wrote ${join(out, "netroll-export.json")}: ${values.session ? 1 : store.sessions().length} sessions`);
     } else {
       const sessions = write(join(out, 'sessions.csv'), sessionsCsvChunks(store, values.session)) - 1;
-      const frames = write(join(out, 'frames.csv'), framesCsvChunks(store, values.session, skipped)) - 1;
+      write(join(out, 'participants.csv'), [toCsv(exportParticipants(store, values.session))]);
+      const frames = write(join(out, 'frames.csv'), framesCsvChunks(store, values.session, skipped, resolveGame)) - 1;
       console.log(`wrote ${join(out, 'sessions.csv')} (${Math.max(0, sessions)} rows) and ${join(out, 'frames.csv')} (${frames} rows)`);
       const outcomes = [];
       for (const s of exportSessions(store, values.session)) {
         if (skipped.some((k) => k.session_id === s.session_id)) continue;
         try {
-          outcomes.push(...(await exportOutcomes(store, s.session_id)));
+          outcomes.push(...(await exportOutcomes(store, s.session_id, gameSources)));
         } catch (e) {
           skipped.push({ session_id: s.session_id, error: e instanceof Error ? e.message : String(e) });
         }
@@ -98,7 +113,7 @@ try {
     if (skipped.length > 0) process.exitCode = 1;
   } else if (command === 'replay') {
     if (!values.session) fail('replay needs --session ID');
-    const checks = await replaySessionAsync(store, values.session);
+    const checks = await replaySessionAsync(store, values.session, gameSources);
     for (const c of checks) {
       const hex = (n: number | null) => (n === null ? 'none' : n.toString(16).padStart(8, '0'));
       console.log(`player ${c.playerIndex}: ${c.frames} frames of ${c.game}: replayed ${hex(c.replayedHash)}, reported ${hex(c.reportedHash)} at frame ${c.reportedFrame} → ${c.match ? 'MATCH' : 'MISMATCH'}`);

@@ -1,9 +1,14 @@
 /**
- * Export for analysis: per-session rows and per-frame rows (frame, episode,
- * every player's input) as CSV or JSON that pandas or R load without
- * cleaning: one header row, one value per cell, ISO timestamps, integers.
+ * Export for analysis: per-session rows, per-player rows (participants and
+ * end reasons) and per-frame rows (frame, episode, every player's input,
+ * wall clock and focus, and the game's outcome columns replayed from the
+ * log) as CSV or JSON that pandas or R load without cleaning: one header
+ * row, one value per cell, ISO timestamps, integers.
  */
 import { decodeInputLog } from '../../src/engine/input-log.ts';
+import type { FrameClockSample } from '../../src/research/report.ts';
+import { type HiddenPeriod, PlayerClock, RecordReplay, recordColumnNames, recordingGame } from './frame-columns.ts';
+import type { GameResolver } from './games.ts';
 import type { ResearchStore, SessionRow } from './store.ts';
 
 export interface SessionExportRow {
@@ -29,14 +34,40 @@ export interface SessionExportRow {
   ice_restarts: number;
   hidden_periods: number;
   reports: number;
+  /** Each player's end reason, `index:reason` joined by `|` (empty while unknown). */
+  end_reasons: string;
+  /** Fewest episodes completed over the players that reported it ('' when none did). */
+  episodes_completed: number | '';
+}
+
+/** One player of a session: who it was and how its session ended. */
+export interface ParticipantExportRow {
+  session_id: string;
+  player_index: number;
+  participant_id: string;
+  client_id: string;
+  name: string;
+  /** The join's metadata as JSON ('' when none). */
+  metadata: string;
+  end_reason: string;
+  /** `report` (its own report said so) or `server` (it left without saying: `closed` or `server-lost`). */
+  end_source: string;
+  end_frame: number | '';
+  episodes_completed: number | '';
+  final_report: number;
 }
 
 export interface FrameExportRow {
   session_id: string;
   frame: number;
   episode: number;
-  /** player_0 .. player_N: the input as an integer (multi-byte inputs big-endian, as hex when over 6 bytes). */
-  [player: `player_${number}`]: number | string;
+  /**
+   * player_P: the input as an integer (multi-byte inputs big-endian, as hex
+   * when over 6 bytes); time_ms_P: that player's wall clock at this frame, ms
+   * since its session started; focused_P: 0 while its tab was hidden, else 1
+   * ('' without a frame clock); then the game's outcome columns.
+   */
+  [column: string]: number | string;
 }
 
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
@@ -45,6 +76,8 @@ function sessionRow(store: ResearchStore, s: SessionRow): SessionExportRow {
   const metrics = store.rows('metrics', s.id);
   const links = store.rows('links', s.id);
   const episodes = store.rows('episodes', s.id);
+  const participants = store.rows('participants', s.id);
+  const completed = participants.map((p) => p.episodes_completed).filter((v): v is number => typeof v === 'number');
   const rtts = links.map((l) => num(l.rtt_ms)).filter((v) => v > 0);
   const sum = (rows: Record<string, unknown>[], k: string) => rows.reduce((a, r) => a + num(r[k]), 0);
   const max = (rows: Record<string, unknown>[], k: string) => rows.reduce((a, r) => Math.max(a, num(r[k])), 0);
@@ -71,6 +104,80 @@ function sessionRow(store: ResearchStore, s: SessionRow): SessionExportRow {
     ice_restarts: sum(links, 'ice_restarts'),
     hidden_periods: metrics.reduce((a, m) => a + (JSON.parse(String(m.hidden_periods ?? '[]')) as unknown[]).length, 0),
     reports: store.uploadCount(s.id),
+    end_reasons: participants
+      .filter((p) => p.end_reason !== null)
+      .map((p) => `${num(p.player_index)}:${String(p.end_reason)}`)
+      .join('|'),
+    episodes_completed: completed.length ? Math.min(...completed) : '',
+  };
+}
+
+function participantRow(p: Record<string, unknown>): ParticipantExportRow {
+  const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  const opt = (v: unknown) => (typeof v === 'number' ? v : '');
+  return {
+    session_id: str(p.session_id),
+    player_index: num(p.player_index),
+    participant_id: str(p.participant_id),
+    client_id: str(p.client_id),
+    name: str(p.name),
+    metadata: str(p.metadata),
+    end_reason: str(p.end_reason),
+    end_source: str(p.end_source),
+    end_frame: opt(p.end_frame),
+    episodes_completed: opt(p.episodes_completed),
+    final_report: num(p.final_report),
+  };
+}
+
+/** Per-player rows (participant id, metadata, end reason, episodes completed) of the stored sessions, or of one. */
+export function exportParticipants(store: ResearchStore, sessionId?: string): ParticipantExportRow[] {
+  return sessionRows(store, sessionId).flatMap((s) => store.rows('participants', s.id).map(participantRow));
+}
+
+/**
+ * Everything stored about one session as one JSON-able object: the session
+ * row, its players (participants and end reasons), and per player its
+ * metrics, links, episodes, hidden periods and frame clock.
+ */
+export function sessionMetrics(store: ResearchStore, sessionId: string): Record<string, unknown> | undefined {
+  const s = store.session(sessionId);
+  if (!s) return undefined;
+  const parse = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+  const metrics = store.rows('metrics', s.id);
+  const links = store.rows('links', s.id);
+  const episodes = store.rows('episodes', s.id);
+  return {
+    session: sessionRow(store, s),
+    parity: { status: s.parity_status ?? 'pending', first_mismatch_frame: s.parity_first_mismatch_frame, detail: s.parity_detail, frames: s.parity_frames, hashes: s.parity_hashes },
+    players: store.rows('participants', s.id).map((p) => {
+      const index = num(p.player_index);
+      const m = metrics.find((r) => r.player_index === index);
+      return {
+        ...participantRow(p),
+        metadata: p.metadata === null ? null : parse(p.metadata),
+        metrics: m
+          ? {
+              frames: m.frames,
+              rollbacks: m.rollbacks,
+              rollback_total_ms: m.rollback_total_ms,
+              rollback_max_depth: m.rollback_max_depth,
+              rollback_histogram: parse(m.rollback_histogram),
+              stalls: m.stalls,
+              desyncs: m.desyncs,
+              confirmed_hash: m.confirmed_hash,
+              confirmed_hash_frame: m.confirmed_hash_frame,
+              counters: parse(m.counters),
+            }
+          : null,
+        hidden_periods: m ? parse(m.hidden_periods) : [],
+        frame_clock: m && m.frame_clock !== null ? parse(m.frame_clock) : [],
+        links: links
+          .filter((l) => l.player_index === index)
+          .map((l) => ({ ...l, connection_history: parse(l.connection_history), rtt_samples: parse(l.rtt_samples) })),
+        episodes: episodes.filter((e) => e.player_index === index).map((e) => ({ episode: e.episode, start_frame: e.start_frame, end_frame: e.end_frame, seed: e.seed })),
+      };
+    }),
   };
 }
 
@@ -125,12 +232,31 @@ function inputValue(bytes: Uint8Array): number | string {
 /** Rows per chunk of a frames export: small enough that making one chunk never holds the event loop for long. */
 export const FRAME_CHUNK_ROWS = 1000;
 
+/** Each player's clock (frame clock and hidden periods from its stored metrics), by player index. */
+function playerClocks(store: ResearchStore, sessionId: string, players: number): PlayerClock[] {
+  const metrics = store.rows('metrics', sessionId);
+  return Array.from({ length: players }, (_, p) => {
+    const m = metrics.find((r) => r.player_index === p);
+    const parse = <T>(v: unknown): T[] => {
+      try {
+        return typeof v === 'string' ? (JSON.parse(v) as T[]) : [];
+      } catch {
+        return [];
+      }
+    };
+    return new PlayerClock(parse<FrameClockSample>(m?.frame_clock), parse<HiddenPeriod>(m?.hidden_periods));
+  });
+}
+
 /**
  * Per-frame rows of a session from its longest stored log (peers agree when
- * parity is fullySynced), in chunks of `chunkRows`. The log is decoded before
- * the first chunk, so a bad log throws {@link ExportError} before anything is yielded.
+ * parity is fullySynced), in chunks of `chunkRows`, with each player's wall
+ * clock and focus, and, when `resolveGame` finds the game and it has a
+ * `record()`, the outcome columns replayed from the log. The log is decoded
+ * before the first chunk, so a bad log throws {@link ExportError} before
+ * anything is yielded.
  */
-export function frameChunks(store: ResearchStore, sessionId: string, chunkRows = FRAME_CHUNK_ROWS): Iterable<FrameExportRow[]> {
+export function frameChunks(store: ResearchStore, sessionId: string, chunkRows = FRAME_CHUNK_ROWS, resolveGame?: GameResolver): Iterable<FrameExportRow[]> {
   const logs = store.inputLogs(sessionId);
   if (logs.length === 0) return [];
   const longest = logs.reduce((a, b) => (b.frames > a.frames ? b : a));
@@ -143,6 +269,9 @@ export function frameChunks(store: ResearchStore, sessionId: string, chunkRows =
     .map((e) => ({ episode: num(e.episode), start: num(e.start_frame), end: num(e.end_frame) }))
     .sort((a, b) => a.start - b.start);
   const stride = log.players * log.inputSize;
+  const clocks = playerClocks(store, sessionId, log.players);
+  const game = recordingGame(log.spec, log.inputSize, resolveGame);
+  const replay = game ? new RecordReplay(game, log) : undefined;
   return (function* () {
     let ep = 0;
     for (let first = 0; first < log.frames; first += chunkRows) {
@@ -154,6 +283,12 @@ export function frameChunks(store: ResearchStore, sessionId: string, chunkRows =
           const off = f * stride + p * log.inputSize;
           row[`player_${p}`] = inputValue(log.inputs.subarray(off, off + log.inputSize));
         }
+        for (let p = 0; p < log.players; p++) {
+          const t = clocks[p]!.timeAt(f);
+          row[`time_ms_${p}`] = t ?? '';
+          row[`focused_${p}`] = t === undefined ? '' : clocks[p]!.focusedAt(t);
+        }
+        if (replay) Object.assign(row, replay.step(f));
         rows.push(row);
       }
       yield rows;
@@ -195,29 +330,56 @@ export function toCsv(rows: readonly object[]): string {
   return csvHeader(columns) + csvLines(rows, columns);
 }
 
-/** The columns of a frames export over sessions of at most `players` players. */
-export function frameColumns(players: number): string[] {
-  return ['session_id', 'frame', 'episode', ...Array.from({ length: players }, (_, p) => `player_${p}`)];
+/** The columns of a frames export over sessions of at most `players` players, then the outcome columns `recordColumns`. */
+export function frameColumns(players: number, recordColumns: readonly string[] = []): string[] {
+  const each = (name: string) => Array.from({ length: players }, (_, p) => `${name}_${p}`);
+  return ['session_id', 'frame', 'episode', ...each('player'), ...each('time_ms'), ...each('focused'), ...recordColumns];
+}
+
+/** The outcome columns of `sessions` (the union over their games, in first-seen order). */
+function outcomeColumns(sessions: readonly SessionRow[], resolveGame: GameResolver | undefined): string[] {
+  const out: string[] = [];
+  for (const s of sessions) {
+    if (s.game === null) continue;
+    let inputSize: number;
+    try {
+      inputSize = resolveGame?.(s.game).inputSize ?? 0;
+    } catch {
+      continue;
+    }
+    for (const c of recordColumnNames(recordingGame(s.game, inputSize, resolveGame), s.seed, s.players)) if (!out.includes(c)) out.push(c);
+  }
+  return out;
+}
+
+/**
+ * The frame rows of each of `sessions` in chunks; a session whose log
+ * cannot be exported is left out and added to `skipped` (the one place
+ * that rule is written).
+ */
+function* sessionsFrameChunks(store: ResearchStore, sessions: readonly SessionRow[], skipped: SkippedSession[], resolveGame?: GameResolver): Generator<FrameExportRow[]> {
+  for (const s of sessions) {
+    let chunks: Iterable<FrameExportRow[]>;
+    try {
+      chunks = frameChunks(store, s.id, FRAME_CHUNK_ROWS, resolveGame);
+    } catch (e) {
+      skipped.push({ session_id: s.id, error: e instanceof Error ? e.message : String(e) });
+      continue;
+    }
+    yield* chunks;
+  }
 }
 
 /**
  * The frames CSV of `sessions`, header first, in chunks of text. Sessions
  * whose log cannot be exported are left out and added to `skipped`.
+ * `resolveGame` (see `resolveGames`) adds the outcome columns.
  */
-export function* framesCsvChunks(store: ResearchStore, sessionId: string | undefined, skipped: SkippedSession[]): Generator<string> {
+export function* framesCsvChunks(store: ResearchStore, sessionId: string | undefined, skipped: SkippedSession[], resolveGame?: GameResolver): Generator<string> {
   const sessions = sessionRows(store, sessionId);
-  const columns = frameColumns(sessions.reduce((m, s) => Math.max(m, s.players), 0));
+  const columns = frameColumns(sessions.reduce((m, s) => Math.max(m, s.players), 0), outcomeColumns(sessions, resolveGame));
   yield csvHeader(columns);
-  for (const s of sessions) {
-    let chunks: Iterable<FrameExportRow[]>;
-    try {
-      chunks = frameChunks(store, s.id);
-    } catch (e) {
-      skipped.push({ session_id: s.id, error: e instanceof Error ? e.message : String(e) });
-      continue;
-    }
-    for (const rows of chunks) yield csvLines(rows, columns);
-  }
+  for (const rows of sessionsFrameChunks(store, sessions, skipped, resolveGame)) yield csvLines(rows, columns);
 }
 
 /**
@@ -225,26 +387,19 @@ export function* framesCsvChunks(store: ResearchStore, sessionId: string | undef
  * never built whole in memory. Sessions whose frames cannot be exported keep
  * their session row and are listed in `skipped`.
  */
-export function* exportJsonChunks(store: ResearchStore, sessionId?: string, skipped: SkippedSession[] = []): Generator<string> {
+export function* exportJsonChunks(store: ResearchStore, sessionId?: string, skipped: SkippedSession[] = [], resolveGame?: GameResolver): Generator<string> {
   const sessions = sessionRows(store, sessionId);
   yield '{"sessions":[';
   for (let i = 0; i < sessions.length; i++) yield (i ? ',' : '') + JSON.stringify(sessionRow(store, sessions[i]!));
-  yield '],"frames":[';
+  yield '],"participants":';
+  yield JSON.stringify(exportParticipants(store, sessionId));
+  yield ',"frames":[';
   let first = true;
-  for (const s of sessions) {
-    let chunks: Iterable<FrameExportRow[]>;
-    try {
-      chunks = frameChunks(store, s.id);
-    } catch (e) {
-      skipped.push({ session_id: s.id, error: e instanceof Error ? e.message : String(e) });
-      continue;
-    }
-    for (const rows of chunks) {
-      if (rows.length === 0) continue;
-      const text = rows.map((r) => JSON.stringify(r)).join(',');
-      yield (first ? '' : ',') + text;
-      first = false;
-    }
+  for (const rows of sessionsFrameChunks(store, sessions, skipped, resolveGame)) {
+    if (rows.length === 0) continue;
+    const text = rows.map((r) => JSON.stringify(r)).join(',');
+    yield (first ? '' : ',') + text;
+    first = false;
   }
   yield `],"skipped":${JSON.stringify(skipped)}}`;
 }

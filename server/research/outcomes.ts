@@ -9,6 +9,7 @@ import type { Game } from '../../src/engine/game.ts';
 import { decodeInputLog } from '../../src/engine/input-log.ts';
 import { Simulation } from '../../src/engine/simulation.ts';
 import { gameFromSpec } from '../../src/games/index.ts';
+import { type GameSources, resolveGames } from './games.ts';
 import type { ResearchStore } from './store.ts';
 
 /** One episode's outcome. */
@@ -86,14 +87,11 @@ export function outcomeRows(store: ResearchStore, sessionId: string, resolveGame
   return rows;
 }
 
-/** {@link outcomeRows} for any game, Python ones loaded through Pyodide first. */
-export async function exportOutcomes(store: ResearchStore, sessionId: string, pythonDirs?: readonly string[]): Promise<OutcomeRow[]> {
-  const logs = store.inputLogs(sessionId);
-  const specs = logs.flatMap((l) => {
+/** {@link outcomeRows} for any game: drop-in modules and Python games are found as for replay ({@link resolveGames}). */
+export async function exportOutcomes(store: ResearchStore, sessionId: string, sources: GameSources = {}): Promise<OutcomeRow[]> {
+  const specs = store.inputLogs(sessionId).flatMap((l) => {
     const d = decodeInputLog(l.log);
     return d.ok ? [d.log.spec] : [];
   });
-  if (!specs.some((s) => s.startsWith('py-') || s.startsWith('py:'))) return outcomeRows(store, sessionId);
-  const { preloadGames } = await import('../../python/node.ts');
-  return outcomeRows(store, sessionId, await preloadGames(specs, gameFromSpec, pythonDirs ? { dirs: pythonDirs } : {}));
+  return outcomeRows(store, sessionId, await resolveGames(specs, sources));
 }

@@ -6,6 +6,7 @@
 import type { Game } from '../../src/engine/game.ts';
 import { decodeInputLog, replay } from '../../src/engine/input-log.ts';
 import { gameFromSpec } from '../../src/games/index.ts';
+import { type GameSources, resolveGames } from './games.ts';
 import type { ResearchStore } from './store.ts';
 
 export interface ReplayCheck {
@@ -49,15 +50,12 @@ export function sessionSpecs(store: ResearchStore, sessionId: string): string[] 
 }
 
 /**
- * Replay a session whose game may be written in Python (`py-NAME`,
- * `py:PATH`): those games load through Pyodide first (the `pyodide`
- * package must be installed), then the replay runs as for any game.
- * `pythonDirs`: where `py-NAME` finds `NAME.py` (default: the examples).
+ * Replay a session whose game may come from a drop-in module or be written
+ * in Python (`py-NAME`, `py:PATH`: loaded through Pyodide, the `pyodide`
+ * package must be installed); games are found as for the exports
+ * ({@link resolveGames}), then the replay runs as for any game.
  */
-export async function replaySessionAsync(store: ResearchStore, sessionId: string, pythonDirs?: readonly string[]): Promise<ReplayCheck[]> {
+export async function replaySessionAsync(store: ResearchStore, sessionId: string, sources: GameSources = {}): Promise<ReplayCheck[]> {
   if (!store.session(sessionId)) throw new Error(`no session ${sessionId} in the store`);
-  const specs = sessionSpecs(store, sessionId);
-  if (!specs.some((s) => s.startsWith('py-') || s.startsWith('py:'))) return replaySession(store, sessionId);
-  const { preloadGames } = await import('../../python/node.ts');
-  return replaySession(store, sessionId, await preloadGames(specs, gameFromSpec, pythonDirs ? { dirs: pythonDirs } : {}));
+  return replaySession(store, sessionId, await resolveGames(sessionSpecs(store, sessionId), sources));
 }

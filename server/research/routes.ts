@@ -20,7 +20,8 @@ import { type ReportAck, reportSchema, type SessionReport } from '../../src/rese
 import { type RouteHandler, sendJson, sendText } from '../http-router.ts';
 import { clientIp, type IpBudgets } from '../ip-budgets.ts';
 import { AdminAuth, bearer } from './auth.ts';
-import { exportJsonChunks, framesCsvChunks, sessionRowsLazy, sessionsCsvChunks, type SkippedSession, toCsv } from './export.ts';
+import { exportJsonChunks, exportParticipants, framesCsvChunks, sessionMetrics, sessionRowsLazy, sessionsCsvChunks, type SkippedSession, toCsv } from './export.ts';
+import { exportResolver, type GameSources } from './games.ts';
 import type { LiveSessions } from './live.ts';
 import { exportOutcomes } from './outcomes.ts';
 import { replaySessionAsync } from './replay.ts';
@@ -36,6 +37,8 @@ export interface ResearchRouteDeps {
   readonly ipBudgets: IpBudgets;
   /** Uploads received at once over the whole server. */
   readonly uploadsTotal: number;
+  /** Where replay and the exports find games besides the registered ones (drop-in modules, Python dirs). */
+  readonly gameSources?: GameSources;
   /** Upload counters, updated in place (for stats). */
   readonly uploads: { inFlight: number; bodyBytesRead: number; refusedBeforeBody: number; socketBytesRefused: number };
 }
@@ -293,7 +296,7 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
     '/api/sessions/:id/replay',
     guarded(async (_req, res, params) => {
       try {
-        sendJson(res, 200, { checks: await replaySessionAsync(store, params['id']!) });
+        sendJson(res, 200, { checks: await replaySessionAsync(store, params['id']!, deps.gameSources) });
       } catch (e) {
         sendJson(res, 404, { error: { code: ErrorCode.NotFound, message: e instanceof Error ? e.message : String(e) } });
       }
@@ -314,7 +317,7 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
         if (!session) return bad('outcomes export needs ?session=ID');
         let rows;
         try {
-          rows = await exportOutcomes(store, session);
+          rows = await exportOutcomes(store, session, deps.gameSources);
         } catch (e) {
           return sendJson(res, 422, { error: { code: ErrorCode.BadInputLog, message: e instanceof Error ? e.message : String(e) } });
         }
@@ -322,16 +325,30 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
         res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' });
         return void res.end(toCsv(rows));
       }
+      if (kind === 'metrics') {
+        // Everything stored about one session, as one JSON object.
+        if (!session) return bad('metrics export needs ?session=ID');
+        if (format !== 'json') return bad('the metrics export is JSON (format=json)');
+        return sendJson(res, 200, sessionMetrics(store, session));
+      }
+      if (kind === 'participants') {
+        const rows = exportParticipants(store, session);
+        if (format === 'json') return sendJson(res, 200, { participants: rows });
+        res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="participants.csv"` });
+        return void res.end(toCsv(rows));
+      }
       const skipped: SkippedSession[] = [];
+      const specs = (session ? [store.session(session)!] : store.sessions()).map((s) => s.game);
+      const resolveGame = await exportResolver(specs, deps.gameSources ?? {}, (m) => console.error(`netroll export: outcome columns left empty: ${m}`));
       if (format === 'json') {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-        return streamChunks(res, exportJsonChunks(store, session, skipped));
+        return streamChunks(res, exportJsonChunks(store, session, skipped, resolveGame));
       }
-      if (kind !== 'frames' && kind !== 'sessions') return bad('kind must be sessions, frames or outcomes');
+      if (kind !== 'frames' && kind !== 'sessions') return bad('kind must be sessions, frames, participants, metrics or outcomes');
       if (kind === 'frames' && !session) return bad('frames export needs ?session=ID');
       if (kind === 'frames') {
         // One session: a log that cannot be exported is an error, not an empty file.
-        const chunks = framesCsvChunks(store, session, skipped);
+        const chunks = framesCsvChunks(store, session, skipped, resolveGame);
         const header = chunks.next();
         const firstRows = chunks.next();
         if (skipped.length > 0) {

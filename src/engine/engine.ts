@@ -21,11 +21,12 @@ import {
   type LeaveNotice,
   MessageType,
   type PauseMessage,
+  type PresenceMessage,
   type ResyncMessage,
   type ReturnNotice,
   type TransferMessage,
 } from '../protocol/messages.ts';
-import type { PauseReason } from '../contracts/vocabulary.ts';
+import { PAUSE_REASONS, type PauseReason } from '../contracts/vocabulary.ts';
 import { Departures } from './departures.ts';
 import { DesyncDetector, isSampleFrame } from './desync-detector.ts';
 import { EpisodeTracker } from './episodes.ts';
@@ -38,6 +39,9 @@ import { encodeInputLog, type InputLog } from './input-log.ts';
 import { InputQueue } from './input-queue.ts';
 import { PeerEndpoint } from './peer-endpoint.ts';
 import { type PauseRecord, Pauses } from './pause.ts';
+import { AbsencePolicy } from './absence.ts';
+import { Presence } from './presence.ts';
+import { type Countdown, Rounds } from './rounds.ts';
 import { DEFAULT_REJOIN_LEAD_FRAMES, HELLO_INTERVAL_TICKS, MAX_CATCHUP_FRAMES, maskOf, Rejoins, rejoinsAfterHello, TRANSFER_RESEND_TICKS } from './rejoin.ts';
 import { ChunkAssembler, decodeTransfer, encodeTransfer, MAX_TAIL_FRAMES, MAX_TRANSFER_BYTES, splitChunks, type TransferState } from './state-transfer.ts';
 import { Simulation, SNAPSHOT_HEADER_BYTES, snapshotEpisode, snapshotEpisodeStart } from './simulation.ts';
@@ -150,6 +154,29 @@ export interface EngineOptions<S> {
    * before the episode check. May return a replacement state.
    */
   stepHook?: (frame: number, state: S) => S | void;
+  /**
+   * End the session after this many episodes, taken on the confirmed
+   * timeline (`rounds.ts`): every peer ends at the same episode start.
+   * Default: no limit.
+   */
+  episodes?: number;
+  /**
+   * Between episodes, hold play at the confirmed episode start for this many
+   * ticks, counted only while every player's page is in view and no pause
+   * is open (`rounds.ts`). Default 0 (none).
+   */
+  countdownFrames?: number;
+  /**
+   * While this peer's page is hidden (`setFocused(false)`), hold every peer
+   * with an agreed pause (`absence.ts`). Needs `sendReliable`. Default false.
+   */
+  pauseOnPeerHidden?: boolean;
+  /**
+   * End the session everywhere (a final pause, reason `focus-timeout`) once
+   * this peer's page has been hidden this long, `clock` ms. Needs
+   * `sendReliable`. Default 0 (never).
+   */
+  focusLossTimeoutMs?: number;
 }
 
 /** What the others do while a player is absent: see {@link EngineOptions.onAbsent}. */
@@ -253,6 +280,9 @@ export class Engine<S> {
   private readonly episodes = new EpisodeTracker();
   private readonly departures: Departures;
   private readonly pauses: Pauses;
+  private readonly presence: Presence;
+  private readonly rounds: Rounds;
+  private readonly absence: AbsencePolicy;
   /** Final state (bytes) of an episode that ended right before frame `f`, kept until `f` is confirmed. */
   private readonly finals = new Map<number, Uint8Array>();
 
@@ -385,6 +415,12 @@ export class Engine<S> {
     });
     this.departures = new Departures(this.players, this.localPlayer);
     this.pauses = new Pauses(this.players, this.localPlayer, this.sessionTag);
+    this.presence = new Presence(this.players, this.localPlayer, this.sessionTag);
+    this.rounds = new Rounds(int('episodes', options.episodes ?? 0, 0, 1 << 20), int('countdownFrames', options.countdownFrames ?? 0, 0, 1 << 20));
+    this.absence = new AbsencePolicy(options.pauseOnPeerHidden === true, int('focusLossTimeoutMs', options.focusLossTimeoutMs ?? 0, 0, 0x7fff_ffff));
+    if ((this.absence.pauseOnPeerHidden || this.absence.focusLossTimeoutMs > 0) && this.players > 1 && !this.sendReliable) {
+      throw new NetrollError('invalid-option', 'pauseOnPeerHidden and focusLossTimeoutMs need a sendReliable callback');
+    }
     this.heardAt = new Float64Array(this.players);
     this.rejoinable = options.rejoinable ?? false;
     this.joiningNow = options.joining ?? false;
@@ -553,6 +589,7 @@ export class Engine<S> {
    */
   pause(reason: PauseReason, options: { final?: boolean } = {}): PauseRecord {
     if (this.players > 1 && !this.sendReliable) throw new NetrollError('invalid-option', 'pause needs a sendReliable callback');
+    if (!PAUSE_REASONS.includes(reason)) throw new NetrollError('invalid-option', `unknown pause reason ${String(reason)}`);
     const final = options.final === true;
     const frame = this.queues[this.localPlayer]!.lastFrame + 1;
     const record = this.pauses.request(reason, final, frame);
@@ -574,6 +611,26 @@ export class Engine<S> {
   /** The open pause holding the current frame, if one does (play stands still). */
   get pausedBy(): PauseRecord | undefined {
     return this.pauses.holding(this.currentFrame);
+  }
+
+  /**
+   * This peer's page became visible (`true`) or hidden: every peer is told
+   * (`presence` event), and the absent-partner policy applies
+   * (`pauseOnPeerHidden`, `focusLossTimeoutMs`).
+   */
+  setFocused(focused: boolean): void {
+    const change = this.presence.setLocal(focused === true, this.clock());
+    if (change) this.events.emit('presence', change);
+  }
+
+  /** Whether player `player`'s page is in view, as far as this peer knows. */
+  isFocused(player: number): boolean {
+    return this.presence.isFocused(player);
+  }
+
+  /** The between-episode countdown in force (`countdownFrames`), if any. */
+  get countdown(): Countdown | undefined {
+    return this.rounds.countdown;
   }
 
   /** Every pause known to this peer (open or over), by frame. */
@@ -601,6 +658,7 @@ export class Engine<S> {
     if (this.joiningNow) return this.tickJoining(); // a Hello told us to start over
     if (this.departures.pending) firstIncorrect = Math.min(firstIncorrect, this.settleDepartures());
     this.settlePauses();
+    this.applyAbsencePolicy();
     if (this.rejoins.wanted.size > 0) this.startReturns();
     if (this.rejoinable && this.ticks % HELLO_INTERVAL_TICKS === 0) this.helloAbsent();
     let rollbackDepth = 0;
@@ -623,11 +681,13 @@ export class Engine<S> {
       this.rollback(stop, undefined, stop);
     }
     const atEnd = this.currentFrame >= this.end;
-    const paused = !atEnd && this.currentFrame >= stop;
+    const betweenRounds = !atEnd && this.heldBetweenRounds(stop);
+    const paused = !atEnd && (this.currentFrame >= stop || betweenRounds);
     const stalled = !atEnd && !paused && this.currentFrame - (this.confirmed + 1) >= this.maxPrediction;
     if (!atEnd && !stalled && !paused) this.addLocalInput();
     this.sendInputs();
     this.sendPauseMessages();
+    this.sendPresenceMessages();
     let advanced = false;
     if (paused) this.counters.pausedTicks++;
     else if (stalled) {
@@ -760,6 +820,10 @@ export class Engine<S> {
       }
       if (msg.type === MessageType.Pause && reliable) {
         this.onPauseMessage(peer, msg);
+        continue;
+      }
+      if (msg.type === MessageType.Presence && reliable) {
+        this.onPresenceMessage(peer, msg);
         continue;
       }
       if (msg.type !== MessageType.Input || reliable) {
@@ -952,6 +1016,56 @@ export class Engine<S> {
     } else if (update.kind === 'resumed') this.events.emit('resume', update.record);
   }
 
+  /** A presence message from `peer`. */
+  private onPresenceMessage(peer: number, msg: PresenceMessage): void {
+    if (this.departures.get(peer)) {
+      this.malformed(peer, 'departed', `player ${peer} left the session`);
+      return;
+    }
+    const change = this.presence.onMessage(peer, msg, this.clock());
+    if (change) this.events.emit('presence', change);
+  }
+
+  private sendPresenceMessages(): void {
+    if (!this.sendReliable) return;
+    for (const { peer, message } of this.presence.outgoing(this.ticks, this.remainingMask())) {
+      if (this.departures.get(peer)) continue;
+      this.sendReliable(peer, encode(message));
+    }
+  }
+
+  /** `pauseOnPeerHidden` and `focusLossTimeoutMs` for this peer's page (`absence.ts`). */
+  private applyAbsencePolicy(): void {
+    const a = this.absence;
+    if (!a.pauseOnPeerHidden && a.focusLossTimeoutMs === 0) return;
+    const me = this.localPlayer;
+    a.step(this.presence.isFocused(me), this.presence.localHiddenMs(this.clock()), {
+      pause: (reason, final) => {
+        try {
+          return this.pause(reason, { final }).id;
+        } catch {
+          return undefined; // the pause budget is used up: play on
+        }
+      },
+      resume: (id) => void this.resume(id),
+    });
+  }
+
+  /**
+   * Rounds (`rounds.ts`): hold at an episode start that is not confirmed
+   * yet, and for the countdown at a confirmed one.
+   */
+  private heldBetweenRounds(stop: number): boolean {
+    const r = this.rounds;
+    if (!r.holdsAtBoundaries) return false;
+    const f = this.currentFrame;
+    if (f > 0 && this.sim.episodeStart === f && this.confirmed < f - 1) return true;
+    const gateOpen = stop === Number.POSITIVE_INFINITY && this.presence.allFocused(this.remainingMask());
+    const { held, changed } = r.tick(f, gateOpen);
+    if (changed) this.events.emit('countdown', changed);
+    return held;
+  }
+
   /** Resume our pauses every remaining peer acknowledged. */
   private settlePauses(): void {
     for (const record of this.pauses.settle(this.remainingMask())) this.events.emit('resume', record);
@@ -1019,6 +1133,7 @@ export class Engine<S> {
 
   /** Player `player` left for good at `frame`: end the session below `minPlayers`, tell the host. */
   private finishLeave(player: number, frame: number): void {
+    this.presence.drop(player);
     const remaining = this.departures.remaining().length;
     if (remaining < this.minPlayers && frame < this.end) this.end = Math.max(frame, this.confirmed + 1);
     this.events.emit('peer-left', { player, frame, remaining });
@@ -1355,13 +1470,17 @@ export class Engine<S> {
     if (!snapshot) throw new Error(`internal: snapshot of frame ${to} is gone (frame ${this.currentFrame})`);
     if (loaded) this.ring.put(to, loaded.slice());
     const depth = this.currentFrame - to;
-    this.currentFrame = until;
     const start = this.clock();
     this.sim.load(snapshot);
     const loadedAt = this.detailed ? this.clock() : 0;
     if (this.detailed) this.detailed({ name: 'load', start, end: loadedAt, frame: to });
     for (const f of this.finals.keys()) if (f > to) this.finals.delete(f);
-    for (let f = to; f < this.currentFrame; f++) this.simulateFrame(f, f !== to);
+    for (let f = to; f < until; f++) {
+      this.simulateFrame(f, f !== to);
+      // Never run into an episode that is not confirmed when rounds hold there (`rounds.ts`).
+      if (this.rounds.holdsAtBoundaries && this.sim.episodeStart === f + 1 && f + 1 < until) until = f + 1;
+    }
+    this.currentFrame = until;
     const end = this.clock();
     if (this.detailed) this.detailed({ name: 'resimulate', start: loadedAt, end, frame: to, depth });
     if (this.trace) this.trace({ name: 'rollback', start, end, frame: to, depth });
@@ -1481,7 +1600,11 @@ export class Engine<S> {
     const bytes = frame === this.currentFrame ? undefined : this.ring.get(frame);
     const episode = bytes ? snapshotEpisode(bytes) : this.sim.episode;
     const ended = this.episodes.observe(frame, episode);
-    if (ended) this.events.emit('episode', ended);
+    if (ended) {
+      this.events.emit('episode', ended);
+      const last = this.rounds.onEpisodeEnd(ended.episode, ended.nextStartFrame);
+      if (last !== undefined && last < this.end) this.end = last;
+    }
     const final = this.finals.get(frame);
     if (final) this.finals.delete(frame);
     const episodeStart = bytes ? snapshotEpisodeStart(bytes) === frame : this.sim.episodeStart === frame;

@@ -41,6 +41,14 @@ export interface Game<S, R = unknown> {
   load(bytes: Uint8Array, reuse?: S): S;
   /** True when the episode this state belongs to is over. */
   isEpisodeOver?(state: S): boolean;
+  /**
+   * Research outcome columns of a state: flat named numbers (rewards,
+   * scores, flags; booleans count as 0/1), e.g. `{ score_0: 3, score_1: 5 }`.
+   * The server replays each stored input log and writes these, for the state
+   * after every confirmed frame, as columns of `frames.csv` (other value
+   * types are left out there). Must be a pure function of the state.
+   */
+  record?(state: S): unknown;
   /** A plain, structured-cloneable view of the state for the UI. */
   render?(state: S): R;
   /**

@@ -99,6 +99,11 @@ export type PauseUpdate =
 
 const NONE: PauseUpdate = { kind: 'none' };
 
+/** The public record of an entry (no bookkeeping fields). */
+function record(e: PauseRecord): PauseRecord {
+  return { player: e.player, id: e.id, frame: e.frame, reason: e.reason, final: e.final };
+}
+
 /** One outgoing pause message. */
 export interface PauseOutgoing {
   readonly peer: number;
@@ -149,7 +154,7 @@ export class Pauses {
     };
     this.byPlayer[me]!.push(e);
     this.open[me]!++;
-    return e;
+    return record(e);
   }
 
   /**
@@ -192,7 +197,7 @@ export class Pauses {
       e.resumed = true;
       e.sentAt = Number.NEGATIVE_INFINITY;
       this.open[this.localPlayer]!--;
-      out.push(e);
+      out.push(record(e));
     }
     return out;
   }
@@ -213,7 +218,7 @@ export class Pauses {
         }
         e.resumed = true;
         this.open[from]!--;
-        return { kind: 'resumed', record: e };
+        return { kind: 'resumed', record: record(e) };
       }
       case PauseKind.AckRequest:
       case PauseKind.AckResume: {
@@ -253,7 +258,7 @@ export class Pauses {
     list.push(e);
     this.open[from]!++;
     this.queueAck(from, PauseKind.AckRequest, e);
-    return { kind: 'new', record: e };
+    return { kind: 'new', record: record(e) };
   }
 
   private queueAck(to: number, kind: PauseKind, e: Entry): void {
@@ -306,7 +311,7 @@ export class Pauses {
 
   /** The open pause holding the frame `frame`, if any (the lowest player's). */
   holding(frame: number): PauseRecord | undefined {
-    for (const list of this.byPlayer) for (const e of list) if (!e.resumed && e.frame <= frame) return e;
+    for (const list of this.byPlayer) for (const e of list) if (!e.resumed && e.frame <= frame) return record(e);
     return undefined;
   }
 
@@ -326,7 +331,7 @@ export class Pauses {
   /** Every pause known (open or over), by frame, then player, then id. */
   all(): PauseRecord[] {
     const out: PauseRecord[] = [];
-    for (const list of this.byPlayer) for (const e of list) out.push({ player: e.player, id: e.id, frame: e.frame, reason: e.reason, final: e.final });
+    for (const list of this.byPlayer) for (const e of list) out.push(record(e));
     return out.sort((a, b) => a.frame - b.frame || a.player - b.player || a.id - b.id);
   }
 

@@ -1,5 +1,7 @@
 import type { DecodeErrorCode } from '../protocol/messages.ts';
 import type { PauseRecord } from './pause.ts';
+import type { PresenceChange } from './presence.ts';
+import type { Countdown } from './rounds.ts';
 
 /** Why the engine dropped a packet. */
 export type MalformedReason =
@@ -75,6 +77,14 @@ export interface EngineEvents {
   pause: PauseRecord;
   /** A pause is over: play goes on from its frame. */
   resume: PauseRecord;
+  /** A player's page became visible or hidden (this peer's own included). */
+  presence: PresenceChange;
+  /**
+   * The between-episode countdown (`countdownFrames`) started counting,
+   * started over (`counting: false`: a page is hidden or a pause is open),
+   * or ended (`ticksLeft: 0`: play goes on).
+   */
+  countdown: Countdown;
 }
 
 /** Per-link figures. */

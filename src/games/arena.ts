@@ -251,6 +251,16 @@ export function createArena(options: ArenaOptions = {}): Game<ArenaState, ArenaR
       return isOver(state.data);
     },
 
+    /** Outcome columns: each player's score (`score_0`, `score_1`, …) and whether the episode is over (`episode_over`, 0/1). */
+    record(state): Record<string, number> {
+      const d = state.data;
+      const n = d[H_PLAYERS]!;
+      const out: Record<string, number> = {};
+      for (let p = 0; p < n; p++) out[`score_${p}`] = d[HEADER + p * PS + P_SCORE]!;
+      out['episode_over'] = isOver(d) ? 1 : 0;
+      return out;
+    },
+
     render(state) {
       const d = state.data;
       const n = d[H_PLAYERS]!;

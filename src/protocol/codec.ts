@@ -25,6 +25,7 @@
  * - Hello:     `3 flags u8` (bit 0: joining; others 0), `4 absentMask u8` (5 bytes)
  * - Pause:     `3 kind u8`, `4 id u16`, `6 frame u32`, `10 reason u8`,
  *              `11 flags u8` (bit 0: final) (12 bytes)
+ * - Presence:  `3 kind u8` (1 state, 2 ack), `4 seq u16`, `6 focused u8` (0/1) (7 bytes)
  *
  * Decoders never throw: any byte string yields a message or a typed error.
  */
@@ -288,6 +289,15 @@ export function encode(msg: Message): Uint8Array {
       out[11] = msg.final ? 1 : 0;
       return out;
     }
+    case MessageType.Presence: {
+      if (msg.kind !== 'state' && msg.kind !== 'ack') throw new EncodeError(`presence kind must be state or ack, got ${String(msg.kind)}`);
+      if (!Number.isInteger(msg.seq) || msg.seq < 0 || msg.seq > 0xffff) throw new EncodeError(`presence seq must be a uint16, got ${msg.seq}`);
+      const { out, view } = header(msg.type, msg.tag, 4);
+      out[3] = msg.kind === 'state' ? 1 : 2;
+      view.setUint16(4, msg.seq);
+      out[6] = msg.focused ? 1 : 0;
+      return out;
+    }
     default:
       throw new EncodeError(`unknown message type ${(msg as { type: unknown }).type}`);
   }
@@ -489,6 +499,15 @@ export function decode(bytes: Uint8Array): DecodeResult {
         ok: true,
         message: { type, tag, kind: kind as PauseKind, id, frame: view.getUint32(6), reason: bytes[10]!, final: flags === 1 },
       };
+    }
+    case MessageType.Presence: {
+      const err = exactLength(bytes, 7, 'Presence');
+      if (err) return err;
+      const kind = bytes[3]!;
+      const focused = bytes[6]!;
+      if (kind !== 1 && kind !== 2) return fail('bad-field', `Presence kind ${kind}`);
+      if (focused > 1) return fail('bad-field', `Presence focused ${focused}`);
+      return { ok: true, message: { type, tag, kind: kind === 1 ? 'state' : 'ack', seq: view.getUint16(4), focused: focused === 1 } };
     }
     default:
       return fail('unknown-type', `unknown message type ${type}`);

@@ -18,6 +18,7 @@ export const MessageType = {
   Hello: 7,
   Transfer: 8,
   Pause: 9,
+  Presence: 10,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -231,6 +232,23 @@ export interface PauseMessage {
   readonly final: boolean;
 }
 
+/**
+ * Whether the sender's page is in view (`focused`), on the reliable
+ * channel: `state` on every change (resent until acknowledged), `ack` back
+ * (see `src/engine/presence.ts`).
+ */
+export interface PresenceMessage {
+  readonly type: typeof MessageType.Presence;
+  /** Session tag (uint8). */
+  readonly tag: number;
+  /** `state` (the sender's), or `ack` (of the receiver's `seq`). */
+  readonly kind: 'state' | 'ack';
+  /** Counts the sender's changes (uint16, wrapping). */
+  readonly seq: number;
+  /** The sender's page is visible. */
+  readonly focused: boolean;
+}
+
 export type Message =
   | InputMessage
   | PingMessage
@@ -240,7 +258,8 @@ export type Message =
   | ResyncMessage
   | HelloMessage
   | TransferMessage
-  | PauseMessage;
+  | PauseMessage
+  | PresenceMessage;
 
 /** Why a packet could not be decoded. */
 export type DecodeErrorCode =

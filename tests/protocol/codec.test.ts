@@ -132,6 +132,8 @@ describe('codec: other messages', () => {
     { type: MessageType.Resync, tag: 255, frame: 42, id: 3, index: 1, count: 2, total: 9, checksum: 0xfeedbeef, data: new Uint8Array([5, 6, 7, 8]) },
     { type: MessageType.Pause, tag: 9, kind: 1, id: 65535, frame: 0xfffffff0, reason: 4, final: true },
     { type: MessageType.Pause, tag: 9, kind: 4, id: 1, frame: 0, reason: 0, final: false },
+    { type: MessageType.Presence, tag: 3, kind: 'state', seq: 65535, focused: false },
+    { type: MessageType.Presence, tag: 3, kind: 'ack', seq: 0, focused: true },
   ];
   for (const msg of samples) {
     it(`round-trips type ${msg.type}`, () => {

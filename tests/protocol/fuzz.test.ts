@@ -46,6 +46,7 @@ const seeds: Record<string, Message> = {
   close: { type: MessageType.Close, tag: 1, reason: 2, detail: 'peer timed out' },
   resync: { type: MessageType.Resync, tag: 1, frame: 9, id: 1, index: 0, count: 1, total: 40, checksum: 7, data: new Uint8Array(40).fill(3) },
   pause: { type: MessageType.Pause, tag: 1, kind: 1, id: 3, frame: 1200, reason: 1, final: false },
+  presence: { type: MessageType.Presence, tag: 1, kind: 'state', seq: 4, focused: false },
 };
 
 function mutate(rng: Prng, base: Uint8Array): Uint8Array {

@@ -136,10 +136,11 @@ describe('research store, uploads and parity', () => {
 
     const csv = await (await fetch(`${server.url}/api/export?format=csv&kind=frames&session=${id}`, auth(server))).text();
     const lines = csv.trim().split('\n');
-    expect(lines[0]).toBe('session_id,frame,episode,player_0,player_1');
+    // inputs, each player's clock and focus (empty: these reports carry no frame clock), then arena's record() columns
+    expect(lines[0]).toBe('session_id,frame,episode,player_0,player_1,time_ms_0,time_ms_1,focused_0,focused_1,episode_over,score_0,score_1');
     expect(lines.length - 1).toBe(600);
-    expect(lines[1]).toMatch(new RegExp(`^${id},0,0,\\d+,\\d+$`));
-    expect(lines[600]).toMatch(new RegExp(`^${id},599,4,\\d+,\\d+$`)); // 120-frame episodes: frame 599 is in episode 4
+    expect(lines[1]).toMatch(new RegExp(`^${id},0,0,\\d+,\\d+,,,,,0,\\d+,\\d+$`));
+    expect(lines[600]).toMatch(new RegExp(`^${id},599,4,\\d+,\\d+,,,,,[01],\\d+,\\d+$`)); // 120-frame episodes: frame 599 is in episode 4
     const sessions = (await (await fetch(`${server.url}/api/export?format=csv&kind=sessions`, auth(server))).text()).trim().split('\n');
     expect(sessions).toHaveLength(2);
     expect(sessions[0]).toContain('parity_status');
