@@ -16,6 +16,7 @@ import { sessionTagFromId } from './session-tag.ts';
 import type { LinkFactory } from './link.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
+import { passRttGate } from './rtt-probe.ts';
 import { createSession, type EngineThread, type Session } from './session.ts';
 import { watchFocus } from './focus.ts';
 import { SignalingClient, type SignalingOptions } from './signaling.ts';
@@ -62,6 +63,14 @@ export interface JoinGameOptions extends EngineSettings {
   metadata?: ParticipantMetadata;
   /** Ask the server to give up waiting after this long, ms (1,000 or more; the server's own limit caps it). */
   waitTimeoutMs?: number;
+  /**
+   * Queues only: play only with partners whose DataChannel RTT is at most
+   * this, ms. A full group measures it (median of 5 pings per link) before
+   * it is confirmed; a group over the limit goes back to the queue, and
+   * after the server's `rttMaxRequeues` failures `joinGame` rejects with
+   * `rtt-too-high`.
+   */
+  maxRttMs?: number;
   /** The waiting room changed: `count` of `needed` players are there (pushed by the server on every change). */
   onWaiting?: (update: WaitingUpdate) => void;
   /** The server gave up waiting (its `waitTimeoutMs`); `joinGame` then rejects with `timeout`. */
@@ -228,9 +237,22 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
         ...(options.participantId !== undefined ? { participantId: options.participantId } : {}),
         ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
         ...(options.waitTimeoutMs !== undefined ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
+        ...(options.maxRttMs !== undefined ? { maxRttMs: options.maxRttMs } : {}),
       },
       options.matchTimeoutMs,
     );
+  } catch (e) {
+    for (const off of offWaiting) off();
+    signaling.close();
+    throw e;
+  }
+  // A latency-gated queue: the group is confirmed only once its RTT probe passes (main/rtt-probe.ts).
+  let gated: MeshTransport | undefined;
+  try {
+    if (assignment.probe) {
+      const wait = (options.matchTimeoutMs ?? 120_000) - (performance.now() - started);
+      ({ assignment, mesh: gated } = await passRttGate(signaling, assignment, (a) => new MeshTransport(signaling, a, links, options.mesh), wait));
+    }
   } catch (e) {
     signaling.close();
     throw e;
@@ -241,7 +263,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   options.onAssigned?.(assignment);
   let mesh: MeshTransport;
   try {
-    mesh = new MeshTransport(signaling, assignment, links, meshOptions);
+    mesh = gated ?? new MeshTransport(signaling, assignment, links, meshOptions);
   } catch (e) {
     signaling.close();
     throw e;

@@ -46,6 +46,9 @@ import {
   waitingSchema,
   type WaitTimeout,
   waitTimeoutSchema,
+  type ProbeOutcome,
+  probeOutcomeSchema,
+  type ProbeResult,
 } from '../src/signaling/events.ts';
 import { clearResumeRecord, RESUME_STORAGE_KEY, saveResumeRecord } from './resume-store.ts';
 
@@ -103,6 +106,8 @@ export interface SignalingEvents {
   waiting: WaitingUpdate;
   /** The server gave up on this client's join after its wait limit. */
   timeout: WaitTimeout;
+  /** The RTT probe of this client's tentative group (latency-gated queue) is decided. */
+  'probe-outcome': ProbeOutcome;
 }
 
 /** What a {@link SignalingClient} needs. */
@@ -246,6 +251,11 @@ export class SignalingClient {
       if (!m.success) return this.bad('timeout', `malformed timeout (${describe(m.error.issues)})`);
       this.events.emit('timeout', m.data);
     });
+    s.on('probe-outcome', (raw: unknown) => {
+      const m = probeOutcomeSchema.safeParse(raw);
+      if (!m.success) return this.bad('probe-outcome', `malformed probe-outcome (${describe(m.error.issues)})`);
+      this.events.emit('probe-outcome', m.data);
+    });
     s.on('error', (raw: unknown) => {
       const m = errorInfoSchema.safeParse(raw);
       if (!m.success) return this.bad('error', `malformed error (${describe(m.error.issues)})`);
@@ -363,6 +373,40 @@ export class SignalingClient {
       });
       if (this.assignment) finish(null, this.assignment);
     });
+  }
+
+  /**
+   * After a failed RTT probe: forget the dissolved group's assignment and
+   * wait for the next one (this client is back in the queue).
+   *
+   * @throws NetrollError (as the rejection) `timeout` when the server gives
+   *   up waiting or nothing comes within `timeoutMs`, or the server's code
+   *   (e.g. `rtt-too-high`) when it refuses this client.
+   */
+  nextAssignment(timeoutMs: number): Promise<Assignment> {
+    this.assignment = null;
+    return new Promise<Assignment>((resolve, reject) => {
+      const offs: (() => void)[] = [];
+      const finish = (err: NetrollError | null, a?: Assignment) => {
+        clearTimeout(timer);
+        for (const off of offs) off();
+        if (err) reject(err);
+        else resolve(a!);
+      };
+      const timer = setTimeout(() => finish(new NetrollError(ErrorCode.Timeout, `no session formed within ${timeoutMs} ms`, { event: 'join' })), timeoutMs);
+      offs.push(
+        this.on('assigned', (a) => finish(null, a)),
+        this.on('timeout', ({ waitedMs }) => finish(new NetrollError(ErrorCode.Timeout, `no session formed: the server gave up after ${waitedMs} ms of waiting`, { event: 'join' }))),
+        this.on('error', (e) => {
+          if (e.event === 'join' || (e.code === ErrorCode.Unreachable && !this.socket.active)) finish(NetrollError.fromInfo(e));
+        }),
+      );
+    });
+  }
+
+  /** Report this member's measured RTTs to the server (tentative, latency-gated group). */
+  probeResult(result: ProbeResult): void {
+    this.socket.emit('probe-result', result);
   }
 
   /**

@@ -206,6 +206,16 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
               store.memberLeft(sessionId, index, how, Date.now());
             },
             participantCompleted: (pid) => store.participantCompleted(pid),
+            onRttProbe: (p) =>
+              store.recordRttProbe({
+                at: Date.now(),
+                target: `${p.target.kind}:${p.target.name}`,
+                maxRttMs: p.maxRttMs,
+                outcome: p.outcome,
+                members: p.members.map((m) => ({ clientId: m.clientId, ...(m.participantId !== undefined ? { participantId: m.participantId } : {}) })),
+                rtts: p.rtts,
+                over: p.over,
+              }),
             onWaitTimeout: (r) =>
               store.recordWaitTimeout({
                 at: Date.now(),

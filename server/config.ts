@@ -117,6 +117,14 @@ export interface ServerConfig {
    * before the registered ones. Default none.
    */
   readonly gameModules: readonly string[];
+  /**
+   * Latency-gated queues (`maxRttMs`): how long a tentative group may take
+   * to connect and measure its RTTs before the probe counts as failed, ms.
+   * Default 15,000.
+   */
+  readonly rttProbeTimeoutMs: number;
+  /** Latency-gated queues: times a member may fail the probe (re-queued each time) before it is refused with `rtt-too-high`. Default 3. */
+  readonly rttMaxRequeues: number;
 }
 
 /** What callers pass: any subset of the configuration; `limits` may itself be partial. */
@@ -166,6 +174,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   waitTimeoutMs: 120_000,
   allowReentry: false,
   gameModules: [],
+  rttProbeTimeoutMs: 15_000,
+  rttMaxRequeues: 3,
 };
 
 /**
@@ -330,6 +340,12 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
     throw new ConfigError(`wait timeout: expected an integer number of ms from 1000 to 3600000, got ${JSON.stringify(c.waitTimeoutMs)}`);
   }
   if (typeof c.allowReentry !== 'boolean') throw new ConfigError('allow reentry: must be true or false');
+  if (!Number.isInteger(c.rttProbeTimeoutMs) || c.rttProbeTimeoutMs < 1000 || c.rttProbeTimeoutMs > 600_000) {
+    throw new ConfigError(`rtt probe timeout: expected an integer number of ms from 1000 to 600000, got ${JSON.stringify(c.rttProbeTimeoutMs)}`);
+  }
+  if (!Number.isInteger(c.rttMaxRequeues) || c.rttMaxRequeues < 0 || c.rttMaxRequeues > 100) {
+    throw new ConfigError(`rtt max requeues: expected an integer from 0 to 100, got ${JSON.stringify(c.rttMaxRequeues)}`);
+  }
   if (!Array.isArray(c.gameModules) || c.gameModules.some((m) => typeof m !== 'string' || m === '')) throw new ConfigError('game modules: expected a list of paths');
   for (const origin of c.corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {

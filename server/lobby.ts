@@ -20,6 +20,8 @@ export interface GroupTarget {
   readonly players: number;
   /** Rooms only: a digest of the room secret (never the secret itself); groups with other digests are other rooms. */
   readonly secretDigest?: string;
+  /** Queues only: a latency gate (a formed group is probed before it is confirmed); queues with another limit are other queues. */
+  readonly maxRttMs?: number;
 }
 
 /** A client waiting in a group. */
@@ -59,13 +61,15 @@ interface Group extends GroupTarget {
 export class Lobby {
   readonly #groups = new Map<string, Group>();
   readonly #bySocket = new Map<string, Group>();
+  /** Pairs never to group together (failed RTT probes), by socket id; entries go when a member stops waiting. */
+  readonly #avoid = new Map<string, Set<string>>();
 
   /** Adds `client` to the group for `target`; returns the group's members when it is now full. */
   join(client: WaitingClient, target: GroupTarget): LobbyJoinResult {
     if (this.#bySocket.has(client.socketId)) {
       return { ok: false, error: { code: ErrorCode.AlreadyJoined, message: 'already waiting in a room or queue', event: 'join' } };
     }
-    const key = target.kind === 'room' ? `room:${target.name}#${target.secretDigest ?? ''}` : `queue:${target.name}:${target.players}`;
+    const key = groupKey(target);
     let group = this.#groups.get(key);
     if (group && group.players !== target.players) {
       return {
@@ -88,14 +92,66 @@ export class Lobby {
       this.#groups.set(key, group);
     }
     group.members.push(client);
-    const waiting = group.members.length;
-    if (waiting < group.players) {
-      this.#bySocket.set(client.socketId, group);
-      return { ok: true, waiting };
+    this.#bySocket.set(client.socketId, group);
+    return this.#form(group);
+  }
+
+  /**
+   * Puts `clients` (of a gated group whose RTT probe failed) back at the
+   * front of `target`'s queue, in order, ahead of everyone waiting there;
+   * each pair in `avoid` is never grouped together again while they wait.
+   * Returns like {@link Lobby.join} (the group may form again at once).
+   */
+  requeue(clients: readonly WaitingClient[], target: GroupTarget, avoid: readonly (readonly [string, string])[]): LobbyJoinResult {
+    const key = groupKey(target);
+    let group = this.#groups.get(key);
+    if (!group) {
+      group = { ...target, key, members: [] };
+      this.#groups.set(key, group);
     }
-    this.#groups.delete(key);
-    for (const m of group.members) this.#bySocket.delete(m.socketId);
-    return { ok: true, waiting, formed: group.members };
+    const fresh = clients.filter((c) => !this.#bySocket.has(c.socketId));
+    group.members.unshift(...fresh);
+    for (const c of fresh) this.#bySocket.set(c.socketId, group);
+    for (const [a, b] of avoid) {
+      this.#avoidSet(a).add(b);
+      this.#avoidSet(b).add(a);
+    }
+    return this.#form(group);
+  }
+
+  /**
+   * Forms a session from `group` when it can: the first members (in order)
+   * of which no two must be avoided, `players` of them. Bounded: one pass
+   * over the group, `players` checks per member.
+   */
+  #form(group: Group): LobbyJoinResult {
+    const waiting = group.members.length;
+    const chosen: WaitingClient[] = [];
+    for (const m of group.members) {
+      if (chosen.length === group.players) break;
+      const avoid = this.#avoid.get(m.socketId);
+      if (avoid && chosen.some((c) => avoid.has(c.socketId))) continue;
+      chosen.push(m);
+    }
+    if (chosen.length < group.players) return { ok: true, waiting };
+    const picked = new Set(chosen.map((c) => c.socketId));
+    group.members.splice(0, group.members.length, ...group.members.filter((m) => !picked.has(m.socketId)));
+    if (group.members.length === 0) this.#groups.delete(group.key);
+    for (const c of chosen) this.#forget(c.socketId);
+    return { ok: true, waiting, formed: chosen };
+  }
+
+  #avoidSet(socketId: string): Set<string> {
+    let set = this.#avoid.get(socketId);
+    if (!set) this.#avoid.set(socketId, (set = new Set()));
+    return set;
+  }
+
+  #forget(socketId: string): void {
+    this.#bySocket.delete(socketId);
+    const avoid = this.#avoid.get(socketId);
+    if (avoid) for (const other of avoid) this.#avoid.get(other)?.delete(socketId);
+    this.#avoid.delete(socketId);
   }
 
   /** Removes the client on `socketId` from its group; returns whether it was waiting. */
@@ -107,7 +163,7 @@ export class Lobby {
   leaveGroup(socketId: string): GroupView | undefined {
     const group = this.#bySocket.get(socketId);
     if (!group) return undefined;
-    this.#bySocket.delete(socketId);
+    this.#forget(socketId);
     const i = group.members.findIndex((m) => m.socketId === socketId);
     if (i >= 0) group.members.splice(i, 1);
     if (group.members.length === 0) this.#groups.delete(group.key);
@@ -139,4 +195,9 @@ export class Lobby {
   groups(): GroupSummary[] {
     return [...this.#groups.values()].map((g) => ({ kind: g.kind, name: g.name, players: g.players, waiting: g.members.length }));
   }
+}
+
+function groupKey(target: GroupTarget): string {
+  if (target.kind === 'room') return `room:${target.name}#${target.secretDigest ?? ''}`;
+  return `queue:${target.name}:${target.players}${target.maxRttMs !== undefined ? `:rtt${target.maxRttMs}` : ''}`;
 }

@@ -12,7 +12,9 @@ import {
   errorFromIssues,
   joinRequestSchema,
   isRelayArgs,
+  probeResultSchema,
   relayArgsSchema,
+  RTT_PROBE_PINGS,
   signalRequestSchema,
   type Assignment,
   type ClientToServerEvents,
@@ -29,6 +31,7 @@ import type { GroupTarget, Lobby, WaitingClient } from './lobby.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { resumeHandler } from './resume-handler.ts';
 import { RevokedSeats, ResumeTokens } from './resume.ts';
+import { type ProbeRecord, RttGate } from './rtt-gate.ts';
 import { type WaitTimeoutRecord, WaitingRoom } from './waiting-room.ts';
 import type { Session, SessionRegistry } from './sessions.ts';
 import type { RejectionCounter } from './stats.ts';
@@ -53,6 +56,10 @@ export interface SignalingDeps {
     readonly waitTimeoutMs?: number;
     /** Let a participant id that completed a session join again. Default false. */
     readonly allowReentry?: boolean;
+    /** Latency-gated queues: probe time limit, ms. Default 15,000. */
+    readonly rttProbeTimeoutMs?: number;
+    /** Latency-gated queues: failed probes before `rtt-too-high`. Default 3. */
+    readonly rttMaxRequeues?: number;
   };
   /** Per-IP budgets shared by every connection of an address. */
   readonly ipBudgets: IpBudgets;
@@ -84,10 +91,12 @@ export interface SignalingDeps {
     participantCompleted?(participantId: string): boolean;
     /** A join waited longer than its limit. */
     onWaitTimeout?(record: WaitTimeoutRecord): void;
+    /** The RTT probe of a tentative group was decided. */
+    onRttProbe?(record: ProbeRecord): void;
   };
 }
 
-const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave', 'live-stats', 'turn-credentials', 'resume']);
+const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave', 'live-stats', 'turn-credentials', 'resume', 'probe-result']);
 
 /** Default session lifetime for resume secrets, ms. */
 const DEFAULT_SESSION_TTL_MS = 4 * 3600 * 1000;
@@ -158,6 +167,60 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     ...(research?.participantCompleted && !config.allowReentry ? { completed: (pid: string) => research.participantCompleted!(pid) } : {}),
     ...(research?.onWaitTimeout ? { onTimeout: (r: WaitTimeoutRecord) => research.onWaitTimeout!(r) } : {}),
   });
+  /** Tentative groups of latency-gated queues (their formation, to confirm). */
+  const tentative = new Map<string, { session: Session; target: GroupTarget; formed: readonly WaitingClient[] }>();
+  const gate = new RttGate(
+    { probeTimeoutMs: config.rttProbeTimeoutMs ?? 15_000, maxRequeues: config.rttMaxRequeues ?? 3 },
+    {
+      send: (socketId, outcome) => io.sockets.sockets.get(socketId)?.emit('probe-outcome', outcome),
+      confirm: (sessionId) => {
+        const t = tentative.get(sessionId);
+        tentative.delete(sessionId);
+        if (t) research?.onSessionCreated(t.session, t.target, t.formed);
+      },
+      dissolve: (sessionId) => {
+        const t = tentative.get(sessionId);
+        tentative.delete(sessionId);
+        for (const m of t?.session.members.values() ?? []) sessions.removeMember(m.socketId);
+      },
+      requeue: (clients, target, avoid) => {
+        const result = waitingRoom.requeue(clients.filter((c) => io.sockets.sockets.has(c.socketId)), target, avoid);
+        if (result.ok && result.formed) startSession(result.formed, target);
+      },
+      refuse: (client, worst) => {
+        waitingRoom.release(client.socketId);
+        const error: ErrorInfo = {
+          code: ErrorCode.RttTooHigh,
+          message: `no partner within ${worst === null ? 'the RTT limit' : `the RTT limit (worst measured ${Math.round(worst)} ms)`} after ${config.rttMaxRequeues ?? 3} re-queues`,
+          event: 'join',
+        };
+        rejections.add(error.code);
+        io.sockets.sockets.get(client.socketId)?.emit('error', error);
+      },
+      ...(research?.onRttProbe ? { record: (p: ProbeRecord) => research.onRttProbe!(p) } : {}),
+    },
+  );
+
+  /** Sends every member of a formed group its assignment (a latency-gated group is tentative until its probe passes). */
+  function startSession(formed: readonly WaitingClient[], target: GroupTarget): void {
+    const t = now();
+    const session = sessions.create(formed, t, { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs });
+    const maxRttMs = target.maxRttMs;
+    if (maxRttMs === undefined) deps.research?.onSessionCreated(session, target, formed);
+    else {
+      // tentative until its RTT probe passes (recorded only then)
+      tentative.set(session.id, { session, target, formed });
+      gate.start(session.id, { ...target, maxRttMs }, formed);
+    }
+    const probeTimeoutMs = config.rttProbeTimeoutMs ?? 15_000;
+    for (const [index, member] of session.members) {
+      const assignment: Assignment = {
+        ...assignmentFor(session, index),
+        ...(maxRttMs !== undefined ? { probe: { maxRttMs, timeoutMs: probeTimeoutMs, pings: RTT_PROBE_PINGS } } : {}),
+      };
+      io.sockets.sockets.get(member.socketId)?.emit('assigned', assignment);
+    }
+  }
 
   io.on('connection', (socket) => {
     const ip = socket.handshake.address;
@@ -268,7 +331,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       const target: GroupTarget =
         request.room !== undefined
           ? { kind: 'room', name: request.room, players: request.players, ...(request.secret !== undefined ? { secretDigest: secretDigest(request.secret) } : {}) }
-          : { kind: 'queue', name: request.queue ?? DEFAULT_QUEUE, players: request.players };
+          : { kind: 'queue', name: request.queue ?? DEFAULT_QUEUE, players: request.players, ...(request.maxRttMs !== undefined ? { maxRttMs: request.maxRttMs } : {}) };
       const client: WaitingClient = {
         socketId: socket.id,
         clientId: request.clientId ?? randomUUID(),
@@ -283,15 +346,6 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       }
       ack({ ok: true, waiting: result.waiting });
       if (result.formed) startSession(result.formed, target);
-    };
-
-    const startSession = (formed: readonly WaitingClient[], target: GroupTarget): void => {
-      const t = now();
-      const session = sessions.create(formed, t, { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs });
-      deps.research?.onSessionCreated(session, target, formed);
-      for (const [index, member] of session.members) {
-        io.sockets.sockets.get(member.socketId)?.emit('assigned', assignmentFor(session, index));
-      }
     };
 
     const handleSignal = (args: unknown[]): void => {
@@ -421,13 +475,31 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       deps.research?.onLiveStats(member.session.id, member.index, parsed.data);
     };
 
+    const handleProbeResult = (args: unknown[]): void => {
+      if (!allowed('signal')) return;
+      const parsed = probeResultSchema.safeParse(args[0]);
+      if (args.length !== 1 || !parsed.success) {
+        reject(parsed.success ? { code: ErrorCode.InvalidMessage, message: 'probe-result: takes exactly one argument', event: 'probe-result' } : errorFromIssues('probe-result', parsed.error.issues));
+        return;
+      }
+      const member = sessions.memberOf(socket.id);
+      if (!member || !gate.result(member.session.id, member.index, parsed.data.rtts)) {
+        reject({ code: ErrorCode.NotInSession, message: 'probe-result: not in a group being probed (or already reported)', event: 'probe-result' });
+      }
+    };
+
     const depart = (reason: 'left' | 'disconnected'): void => {
       if (waitingRoom.leave(socket.id)) return;
       const left = sessions.removeMember(socket.id);
-      if (!left) return;
+      if (!left) {
+        if (reason === 'disconnected') gate.forget(socket.id);
+        return;
+      }
       // Leaving is final: the seat's resume secret stops working. A dropped connection may resume.
       if (reason === 'left') revoked.revoke(left.session.id, left.index, left.session.expiresAt, now());
       waitingRoom.release(socket.id);
+      gate.forget(socket.id);
+      gate.memberLeft(left.session.id, left.index);
       deps.research?.onMemberLeft(left.session.id, left.index, reason);
       for (const m of left.remaining) {
         io.sockets.sockets.get(m.socketId)?.emit('peer-left', { playerIndex: left.index, reason });
@@ -460,6 +532,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         }),
       ),
     );
+    socket.on('probe-result', guarded('probe-result', handleProbeResult));
     socket.on('disconnect', () => {
       ipBudgets.disconnected(ip);
       try {

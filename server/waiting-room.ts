@@ -47,6 +47,8 @@ export class WaitingRoom {
   /** participant id → socket id, while that participant waits or plays. */
   readonly #participants = new Map<string, string>();
   readonly #participantOf = new Map<string, string>();
+  /** When each client's wait ends (kept while a tentative group is probed, so a re-queued client waits no longer in all). */
+  readonly #deadlines = new Map<string, { since: number; deadline: number; target: GroupTarget }>();
 
   constructor(
     private readonly lobby: Lobby,
@@ -82,12 +84,44 @@ export class WaitingRoom {
       return result;
     }
     const ms = Math.min(this.options.timeoutMs, waitMs ?? Infinity);
-    const timer = setTimeout(() => this.#timedOut(client.socketId), ms);
-    timer.unref?.();
-    this.#waits.set(client.socketId, { since: this.options.now(), timer, target });
+    const since = this.options.now();
+    this.#deadlines.set(client.socketId, { since, deadline: since + ms, target });
+    this.#startTimer(client.socketId);
     const view = this.lobby.groupOf(client.socketId);
     if (view) this.#push(view.members, view.needed);
     return result;
+  }
+
+  /**
+   * Puts the members of a dissolved tentative group back at the front of
+   * `target`'s queue (see {@link Lobby.requeue}); their waits go on to the
+   * deadlines of their first joins.
+   */
+  requeue(clients: readonly WaitingClient[], target: GroupTarget, avoid: readonly (readonly [string, string])[]): LobbyJoinResult {
+    const result = this.lobby.requeue(clients, target, avoid);
+    if (!result.ok) return result;
+    if (result.formed) {
+      for (const m of result.formed) this.#stopTimer(m.socketId);
+      this.#push(result.formed, target.players);
+    }
+    for (const c of clients) if (this.lobby.isWaiting(c.socketId)) this.#startTimer(c.socketId);
+    for (const c of clients) {
+      const view = this.lobby.groupOf(c.socketId);
+      if (view) {
+        this.#push(view.members, view.needed);
+        break;
+      }
+    }
+    return result;
+  }
+
+  #startTimer(socketId: string): void {
+    const d = this.#deadlines.get(socketId);
+    if (!d) return;
+    this.#stopTimer(socketId);
+    const timer = setTimeout(() => this.#timedOut(socketId), Math.max(0, d.deadline - this.options.now()));
+    timer.unref?.();
+    this.#waits.set(socketId, { since: d.since, timer, target: d.target });
   }
 
   /** The client on `socketId` left its group (leave or disconnect): tells the rest. Returns whether it was waiting. */
@@ -102,6 +136,7 @@ export class WaitingRoom {
 
   /** The client on `socketId` is done (left its session): its participant id is free again. */
   release(socketId: string): void {
+    this.#deadlines.delete(socketId);
     const pid = this.#participantOf.get(socketId);
     if (pid === undefined) return;
     this.#participantOf.delete(socketId);

@@ -46,6 +46,10 @@ export const MAX_METADATA_STRING = 512;
 export const MIN_WAIT_TIMEOUT_MS = 1000;
 /** See {@link MIN_WAIT_TIMEOUT_MS}; the server's own `waitTimeoutMs` caps it too. */
 export const MAX_WAIT_TIMEOUT_MS = 3_600_000;
+/** Largest `maxRttMs` a queue join may ask for, ms. */
+export const MAX_RTT_LIMIT_MS = 10_000;
+/** Pings per link whose median is the RTT an RTT probe reports. */
+export const RTT_PROBE_PINGS = 5;
 /** Room secret length, in characters (printable ASCII). */
 export const MIN_ROOM_SECRET_LENGTH = 8;
 /** Longest room secret, in characters. */
@@ -151,6 +155,20 @@ export const joinRequestSchema = z
         .max(MAX_WAIT_TIMEOUT_MS, { error: `must be at most ${MAX_WAIT_TIMEOUT_MS}` })
         .optional(),
       /**
+       * Queues only: a latency gate. A full group first measures the
+       * DataChannel RTT between its members (the median of
+       * {@link RTT_PROBE_PINGS} pings per link); it is confirmed only when
+       * every link is within this limit, ms. Otherwise its members go back
+       * to the front of the queue (never grouped again with the member they
+       * failed with). Joins with another limit wait in another queue.
+       */
+      maxRttMs: z
+        .number({ error: 'must be a number' })
+        .int({ error: 'must be an integer' })
+        .min(1, { error: 'must be at least 1' })
+        .max(MAX_RTT_LIMIT_MS, { error: `must be at most ${MAX_RTT_LIMIT_MS}` })
+        .optional(),
+      /**
        * Room secret (with `room` only): only clients giving the same secret share
        * the room, so nobody without it can take a seat or fix the player count.
        * 8 to 128 printable ASCII characters; share it with the invitation.
@@ -165,7 +183,8 @@ export const joinRequestSchema = z
     { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'join payload must be an object') },
   )
   .refine((r) => r.room === undefined || r.queue === undefined, { error: 'give either room or queue, not both' })
-  .refine((r) => r.secret === undefined || r.room !== undefined, { error: 'a secret needs a room' });
+  .refine((r) => r.secret === undefined || r.room !== undefined, { error: 'a secret needs a room' })
+  .refine((r) => r.maxRttMs === undefined || r.room === undefined, { error: 'maxRttMs is for queues, not rooms' });
 /** `join` payload (from {@link joinRequestSchema}). */
 export type JoinRequest = Readonly<z.infer<typeof joinRequestSchema>>;
 
@@ -336,6 +355,18 @@ export const assignmentSchema = z
      * Always set by this server (optional only for older servers and fixtures).
      */
     resume: resumeSecretSchema.optional(),
+    /**
+     * Present for a latency-gated queue: this group is tentative. Connect,
+     * measure each link's RTT (median of `pings` pings), send `probe-result`
+     * within `timeoutMs`, and wait for `probe-outcome` before playing.
+     */
+    probe: z
+      .object({
+        maxRttMs: z.number().int().min(1).max(MAX_RTT_LIMIT_MS),
+        timeoutMs: z.number().int().min(1).max(600_000),
+        pings: z.number().int().min(1).max(100),
+      })
+      .optional(),
   })
   .refine((a) => a.players.every((p, i) => p.index === i), { error: 'players must be ordered by index, from 0' })
   .refine((a) => a.playerIndex < a.players.length, { error: 'playerIndex must be one of players' });
@@ -398,6 +429,30 @@ export const waitTimeoutSchema = z.object({ waitedMs: z.number().int().nonnegati
 /** `timeout` (from {@link waitTimeoutSchema}). */
 export type WaitTimeout = Readonly<z.infer<typeof waitTimeoutSchema>>;
 
+/** Client `probe-result`: this member's measured RTT to each other member of its tentative group, ms (null: not measured). */
+export const probeResultSchema = z.strictObject({
+  rtts: z
+    .array(z.strictObject({ peer: playerIndexSchema, rttMs: z.number().finite().nonnegative().max(600_000).nullable() }))
+    .max(MAX_SESSION_PLAYERS - 1),
+});
+/** Client `probe-result` (from {@link probeResultSchema}). */
+export type ProbeResult = Readonly<z.infer<typeof probeResultSchema>>;
+
+/**
+ * `probe-outcome`: the tentative group's RTT probe is decided. `passed`:
+ * play on. Otherwise the group is gone: `requeued` (this client waits at the
+ * front of the queue again, for its next `assigned`) or not (it was re-queued
+ * too often: an `rtt-too-high` error follows).
+ */
+export const probeOutcomeSchema = z.object({
+  passed: z.boolean(),
+  requeued: z.boolean(),
+  /** The worst link RTT measured in the group, ms (null: not measured in time). */
+  worstRttMs: z.number().finite().nonnegative().nullable(),
+});
+/** `probe-outcome` (from {@link probeOutcomeSchema}). */
+export type ProbeOutcome = Readonly<z.infer<typeof probeOutcomeSchema>>;
+
 /** Why a member left: `left` (it said `leave`) or `disconnected` (its server connection dropped). */
 export const PEER_LEFT_REASONS = ['left', 'disconnected'] as const;
 
@@ -443,6 +498,8 @@ export interface ClientToServerEvents {
   'turn-credentials': (ack: (reply: TurnReply) => void) => void;
   /** Take a seat back with its resume secret (rate-limited like `join`). The ack always answers. */
   resume: (request: ResumeRequest, ack: (reply: ResumeReply) => void) => void;
+  /** This member's RTT probe measurements (only in a tentative, latency-gated group). */
+  'probe-result': (result: ProbeResult) => void;
 }
 
 /** Events the server emits. */
@@ -460,6 +517,8 @@ export interface ServerToClientEvents {
   waiting: (update: WaitingUpdate) => void;
   /** This client waited longer than its wait limit; it is no longer waiting. */
   timeout: (event: WaitTimeout) => void;
+  /** The RTT probe of this client's tentative group is decided. */
+  'probe-outcome': (outcome: ProbeOutcome) => void;
   /** A message from this client was rejected. */
   error: (error: ErrorInfo) => void;
 }
