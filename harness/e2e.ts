@@ -13,7 +13,7 @@ import { pyodideAssets } from '../python/vite.ts';
 import { startServer, type RunningServer } from '../server/app.ts';
 import type { ServerConfig } from '../server/config.ts';
 import { chromiumLaunchOptions } from './chromium.ts';
-import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SignalingSummary, UploadSummary } from './types.ts';
+import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SeenScores, SignalingSummary, UploadSummary } from './types.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -103,6 +103,8 @@ type E2EApi = {
   blackout(ms: number): Promise<number>;
   /** The page's absence and rejoin events (`peer-absent`, `peer-returned`, `rejoining`, `transfer`), each with `type` and page time `at`. */
   rejoinEvents(): ({ type: string; at: number } & Record<string, unknown>)[];
+  seenScores(): SeenScores[];
+  recordRows(): Promise<Record<string, number>[]>;
   now(): number;
   signalingInfo(): SignalingSummary;
   markRelay(): void;

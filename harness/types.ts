@@ -3,7 +3,18 @@ import type { CandidateType, EndReason, HealthLevel, PeerStatus, Route } from '.
 
 export interface PlayOptions {
   server: string;
-  room: string;
+  /** A room to join... */
+  room?: string;
+  /** ...or a queue (when `room` is absent). */
+  queue?: string;
+  /** joinGame `maxRttMs` (queues). */
+  maxRttMs?: number;
+  /** joinGame `waitTimeoutMs`. */
+  waitTimeoutMs?: number;
+  /** joinGame `matchTimeoutMs`. */
+  matchTimeoutMs?: number;
+  /** joinGame `participantId`. */
+  participantId?: string;
   players: number;
   frames: number;
   inputSeed: number;
@@ -89,6 +100,15 @@ export interface PlayResult {
   /** The engine's current frame and its ticks held by a pause. */
   frame: number;
   pausedTicks: number;
+  /** The `waiting` updates the page's joinGame heard. */
+  waiting: { count: number; needed: number }[];
+}
+
+/** One confirmed state the page rendered: its scores after frame `frame`, in `episode`. */
+export interface SeenScores {
+  frame: number;
+  episode: number;
+  scores: number[];
 }
 
 /** The page's signaling connection: its state, every state change (wall-clock ms), relay packets dropped while unseated. */

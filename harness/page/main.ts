@@ -8,7 +8,11 @@ import type { LinkConfig } from '../../main/peer-link.ts';
 import { PeerLink } from '../../main/peer-link.ts';
 import { gate, gated } from './gate.ts';
 import { Prng } from '../../src/util/prng.ts';
-import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SignalingSummary, UploadSummary } from '../types.ts';
+import { decodeInputLog } from '../../src/engine/input-log.ts';
+import { Simulation } from '../../src/engine/simulation.ts';
+import { gameFromSpec } from '../../src/games/index.ts';
+import type { ArenaRender } from '../../src/games/arena.ts';
+import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SeenScores, SignalingSummary, UploadSummary } from '../types.ts';
 
 let current: NetSession | null = null;
 /** The links of the current session, by remote player (made here, so a test can close a channel). */
@@ -35,6 +39,9 @@ function blackout(ms: number): Promise<number> {
     }, ms),
   );
 }
+const waiting: PlayResult['waiting'] = [];
+/** Confirmed arena states this page rendered (at most 20,000). */
+const seen: SeenScores[] = [];
 
 const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('');
 
@@ -45,6 +52,8 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   rejoinEvents.length = 0;
   pauses.length = 0;
   presence.length = 0;
+  waiting.length = 0;
+  seen.length = 0;
   peerLinks.clear();
   signalingStates.length = 0;
   relayMark = { first: null, count: 0 };
@@ -52,8 +61,13 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   const turnUrl = o.turnUrl;
   current = await joinGame({
     server: o.server,
-    room: o.room,
+    ...(o.room !== undefined ? { room: o.room } : { queue: o.queue ?? 'default' }),
     players: o.players,
+    onWaiting: (w) => waiting.push({ ...w }),
+    ...(o.maxRttMs !== undefined ? { maxRttMs: o.maxRttMs } : {}),
+    ...(o.waitTimeoutMs !== undefined ? { waitTimeoutMs: o.waitTimeoutMs } : {}),
+    ...(o.matchTimeoutMs !== undefined ? { matchTimeoutMs: o.matchTimeoutMs } : {}),
+    ...(o.participantId !== undefined ? { participantId: o.participantId } : {}),
     game: o.game ?? 'arena',
     // Python games (py-NAME) load Pyodide in the worker from this origin (served by the harness's pyodideAssets plugin).
     pyodideUrl: new URL('/pyodide/', location.href).href,
@@ -90,6 +104,13 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     current.on(type, (e) => pauses.push({ type, player: e.player, id: e.id, frame: e.frame, reason: e.reason, final: e.final }));
   }
   current.on('presence', (e) => presence.push({ player: e.player, focused: e.focused }));
+  current.onRender((f) => {
+    // a render's state is the start of `frame`: after frame - 1, confirmed once confirmedFrame reached it
+    const state = f.state as ArenaRender | null;
+    if (!state?.players || f.frame < 1 || f.confirmedFrame < f.frame - 1 || seen.length >= 20_000) return;
+    if (seen.length > 0 && seen.at(-1)!.frame === f.frame - 1) return;
+    seen.push({ frame: f.frame - 1, episode: f.episode, scores: state.players.map((p) => p.score) });
+  });
   const rng = new Prng(o.inputSeed);
   inputTimer = setInterval(() => {
     current?.setInput(Uint8Array.of(rng.nextInt(32)));
@@ -130,7 +151,27 @@ async function result(): Promise<PlayResult> {
     presence: presence.slice(),
     frame: m.stats.frame,
     pausedTicks: m.stats.pausedTicks,
+    waiting: waiting.slice(),
   };
+}
+
+/** The confirmed arena states this page rendered. */
+function seenScores(): SeenScores[] {
+  return seen.slice();
+}
+
+/** This page's own confirmed input log replayed here with its game's record(): one object per frame. */
+async function recordRows(): Promise<Record<string, number>[]> {
+  const m = await current!.exportSessionMetrics();
+  const d = decodeInputLog(m.inputLog);
+  if (!d.ok) throw new Error(d.error.message);
+  const log = d.log;
+  const game = gameFromSpec(log.spec);
+  const rows: Record<string, number>[] = [];
+  const sim = new Simulation(game, log.seed, log.players, { step: (_f, state) => void rows.push(game.record!(state) as Record<string, number>) });
+  const stride = log.players * log.inputSize;
+  for (let f = 0; f < log.frames; f++) sim.step(log.inputs.subarray(f * stride, (f + 1) * stride), f);
+  return rows;
 }
 
 /** Close the inputs DataChannel to `peer`; returns the page time it happened. */
@@ -231,6 +272,6 @@ async function leave(): Promise<void> {
 }
 
 Object.assign(globalThis, {
-  e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, blackout, rejoinEvents: () => rejoinEvents.slice(), now: () => performance.now(), signalingInfo, markRelay },
+  e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, blackout, rejoinEvents: () => rejoinEvents.slice(), now: () => performance.now(), signalingInfo, markRelay, seenScores, recordRows },
 });
 document.title = 'netroll e2e ready';

@@ -33,7 +33,7 @@ describe('research data from a real two-page session', () => {
     for (const c of replay.checks) expect(c).toMatchObject({ match: true, frames });
     const csv = await (await fetch(`${e2e.serverUrl}/api/export?format=csv&kind=frames&session=${sessionId}`, auth)).text();
     const lines = csv.trim().split('\n');
-    expect(lines[0]).toBe('session_id,frame,episode,player_0,player_1');
+    expect(lines[0]).toBe('session_id,frame,episode,player_0,player_1,time_ms_0,time_ms_1,focused_0,focused_1,episode_over,score_0,score_1');
     expect(lines.length - 1).toBe(frames);
     // links were recorded with their connection type
     const links = store.rows('links', sessionId);
