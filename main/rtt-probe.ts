@@ -21,11 +21,18 @@ function median(values: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Waits until every link has `pings` RTT samples (or `ms` pass); the median of each link's last `pings`, null for a link without enough. */
+/** Pings dropped at the start of a link before measuring: the first ones after a channel opens are slowed by its start-up. */
+const WARMUP_PINGS = 3;
+
+/**
+ * Waits until every link has `pings` RTT samples after {@link WARMUP_PINGS}
+ * (or `ms` pass); the median of each link's last `pings`, null for a link
+ * without enough. Each link's health window holds 10 samples by default.
+ */
 async function measure(mesh: MeshTransport, pings: number, ms: number): Promise<{ peer: number; rttMs: number | null }[]> {
   const deadline = performance.now() + ms;
   const read = () => mesh.report().map((r) => ({ peer: r.peer, samples: r.health.samples }));
-  while (performance.now() < deadline && read().some((l) => l.samples.length < pings)) {
+  while (performance.now() < deadline && read().some((l) => l.samples.length < pings + WARMUP_PINGS)) {
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   return read().map((l) => ({ peer: l.peer, rttMs: l.samples.length >= pings ? Math.round(median(l.samples.slice(-pings)) * 10) / 10 : null }));

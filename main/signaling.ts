@@ -168,6 +168,8 @@ export class SignalingClient {
   private readonly present = new Set<number>();
   private relayDroppedCount = 0;
   private signalsDroppedCount = 0;
+  /** The server's last `timeout` since the last join (it may come in the same batch as the event before it). */
+  private waitTimedOut: WaitTimeout | null = null;
 
   constructor(options: SignalingOptions = {}) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5000;
@@ -249,11 +251,14 @@ export class SignalingClient {
     s.on('timeout', (raw: unknown) => {
       const m = waitTimeoutSchema.safeParse(raw);
       if (!m.success) return this.bad('timeout', `malformed timeout (${describe(m.error.issues)})`);
+      this.waitTimedOut = m.data;
       this.events.emit('timeout', m.data);
     });
     s.on('probe-outcome', (raw: unknown) => {
       const m = probeOutcomeSchema.safeParse(raw);
       if (!m.success) return this.bad('probe-outcome', `malformed probe-outcome (${describe(m.error.issues)})`);
+      // a dissolved group's assignment is over at once: the next `assigned` may follow in the same batch
+      if (!m.data.passed) this.assignment = null;
       this.events.emit('probe-outcome', m.data);
     });
     s.on('error', (raw: unknown) => {
@@ -337,6 +342,7 @@ export class SignalingClient {
    *   within `timeoutMs` or the server gave up on the join (its `timeout`).
    */
   join(request: JoinRequest, timeoutMs = 120_000): Promise<Assignment> {
+    this.waitTimedOut = null;
     return new Promise<Assignment>((resolve, reject) => {
       let done = false;
       const finish = (err: NetrollError | null, a?: Assignment) => {
@@ -384,7 +390,6 @@ export class SignalingClient {
    *   (e.g. `rtt-too-high`) when it refuses this client.
    */
   nextAssignment(timeoutMs: number): Promise<Assignment> {
-    this.assignment = null;
     return new Promise<Assignment>((resolve, reject) => {
       const offs: (() => void)[] = [];
       const finish = (err: NetrollError | null, a?: Assignment) => {
@@ -401,6 +406,9 @@ export class SignalingClient {
           if (e.event === 'join' || (e.code === ErrorCode.Unreachable && !this.socket.active)) finish(NetrollError.fromInfo(e));
         }),
       );
+      // what already came (in the batch that decided the probe)
+      if (this.assignment) finish(null, this.assignment);
+      else if (this.waitTimedOut) finish(new NetrollError(ErrorCode.Timeout, `no session formed: the server gave up after ${this.waitTimedOut.waitedMs} ms of waiting`, { event: 'join' }));
     });
   }
 

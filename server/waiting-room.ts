@@ -78,14 +78,15 @@ export class WaitingRoom {
       this.#participants.set(pid, client.socketId);
       this.#participantOf.set(client.socketId, pid);
     }
+    // every join has a deadline, the one that completes a group too (a failed RTT probe sends it back to wait)
+    const ms = Math.min(this.options.timeoutMs, waitMs ?? Infinity);
+    const since = this.options.now();
+    this.#deadlines.set(client.socketId, { since, deadline: since + ms, target });
     if (result.formed) {
       for (const m of result.formed) this.#stopTimer(m.socketId);
       this.#push(result.formed, target.players);
       return result;
     }
-    const ms = Math.min(this.options.timeoutMs, waitMs ?? Infinity);
-    const since = this.options.now();
-    this.#deadlines.set(client.socketId, { since, deadline: since + ms, target });
     this.#startTimer(client.socketId);
     const view = this.lobby.groupOf(client.socketId);
     if (view) this.#push(view.members, view.needed);
