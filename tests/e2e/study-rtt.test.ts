@@ -50,7 +50,7 @@ describe('RTT gate in real Chromium over an impaired path', () => {
   });
 
   it('at ~50 ms RTT and a 100 ms limit the session forms after a passed probe', async () => {
-    const { e2e, pages } = await gatedEnv(6);
+    const { e2e, pages } = await gatedEnv(9);
     const options = { server: e2e.serverUrl, queue: 'gated', maxRttMs: 100, waitTimeoutMs: 25_000, matchTimeoutMs: 60_000, players: 2, frames: 300, iceTransportPolicy: 'relay' as const };
     const store = e2e.server.store!;
     const joined = await Promise.all(pages.map((p, i) => call(p, 'join', { ...options, inputSeed: 1 + i }))).finally(() =>
