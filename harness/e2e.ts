@@ -141,6 +141,20 @@ export async function playRoom(pages: Page[], options: Omit<PlayOptions, 'inputS
 }
 
 /** Leave the game on every page still open (errors from closed pages are ignored). */
+/**
+ * End a page the way a crash or a killed browser does: no `pagehide`, no goodbye to the
+ * server, its connections simply go away. (Closing a page runs `pagehide`, where a session
+ * without a rejoin window tells the server it leaves.)
+ */
+export async function crashPage(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const crashed = new Promise<void>((resolve) => page.once('crash', () => resolve()));
+  // The renderer dies before it can answer: the command never settles, so it is not awaited.
+  void cdp.send('Page.crash').catch(() => undefined);
+  await Promise.race([crashed, sleep(5000)]);
+  await Promise.race([page.close().catch(() => undefined), sleep(5000)]);
+}
+
 export async function leaveAll(pages: Page[]): Promise<void> {
   await Promise.all(pages.filter((p) => !p.isClosed()).map((p) => call(p, 'leave').catch(() => undefined)));
 }

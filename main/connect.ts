@@ -380,8 +380,12 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   signaling.on('peer-left', ({ playerIndex, reason }) => {
     if (reason === 'left') explicitDrops.add(playerIndex);
   });
-  // Closing this page: tell the server at once, so the others know it left on purpose.
-  const onPageHide = () => signaling.leave();
+  // Closing this page: tell the server at once, so the others know it left on purpose. With a
+  // rejoin window the page may be reloading, and leaving would give its seat up: it says nothing,
+  // and the others keep the seat for the window.
+  const onPageHide = () => {
+    if (rejoinWindowMs === 0) signaling.leave();
+  };
   globalThis.addEventListener?.('pagehide', onPageHide);
   const drop = (player: number): Promise<boolean> => session.dropPlayer(player).catch(() => false);
   // With a rejoin window, a peer that drops out keeps its seat first (main/absence.ts); dropped after the window.

@@ -6,21 +6,21 @@
  * page its peer left, but the game goes on over P2P.
  */
 import { describe, expect, it } from 'vitest';
-import { call, joinRoom, leaveAll, openPages, results, waitFrames } from '../../harness/e2e.ts';
+import { call, crashPage, joinRoom, leaveAll, openPages, results, waitFrames } from '../../harness/e2e.ts';
 import { e2ePerTest } from '../support/per-test.ts';
 import type { PlayResult } from '../../harness/types.ts';
 
 const env = e2ePerTest();
 
 describe('a peer goes away in real Chromium', () => {
-  it('one page closes: the other sees interrupted, then disconnected, and ends cleanly', async () => {
+  it('one page crashes: the other sees interrupted, then disconnected, and ends cleanly', async () => {
     const e2e = await env.start();
     const pages = await openPages(e2e, 2);
     await joinRoom(pages, { server: e2e.serverUrl, room: 'disconnect', players: 2, frames: 3600 });
     await waitFrames(pages, 240);
     const [survivor, leaver] = pages as [typeof pages[0], typeof pages[0]];
     const closedAt = await call(survivor, 'now');
-    await leaver.close();
+    await crashPage(leaver); // gone with no goodbye (a closed page would say leave)
 
     // bounded: 5 s of silence makes the peer disconnected; allow generous slack
     const deadline = Date.now() + 15_000;
@@ -61,7 +61,7 @@ describe('a peer goes away in real Chromium', () => {
     for (const r of [a!, b!]) {
       expect(r.confirmedFrame).toBeGreaterThanOrEqual(frames - 1);
       expect(r.desyncs).toBe(0);
-      expect(r.ended).toBeNull();
+      expect(r.ended).toEqual({ reason: 'completed' });
       expect(r.statuses.map((s) => s.status)).not.toContain('disconnected');
       expect(r.links[0]!.status).toBe('connected');
     }

@@ -53,7 +53,7 @@ describe('a player leaves a 3-player game in real Chromium', () => {
       expect(r.confirmedFrame - frame).toBeGreaterThanOrEqual(600);
       expect(r.desyncs).toBe(0);
       expect(r.departures).toEqual([{ player: gone, frame }]);
-      expect(r.ended).toBeNull(); // two players remain: the session goes on to its end frame
+      expect(r.ended).toEqual({ reason: 'completed' }); // two players remain: the session goes on to its end frame
     }
     expect(a!.inputLogHex).toBe(b!.inputLogHex);
     expect(a!.confirmedHash).toBe(b!.confirmedHash);

@@ -6,7 +6,7 @@
  * Chromium, shows the running session's connection type and updates.
  */
 import { describe, expect, it } from 'vitest';
-import { call, joinRoom, openPage, playRoom, until, waitFrames } from '../../harness/e2e.ts';
+import { call, crashPage, joinRoom, openPage, playRoom, until, waitFrames } from '../../harness/e2e.ts';
 import { e2ePerTest } from '../support/per-test.ts';
 
 const env = e2ePerTest();
@@ -73,7 +73,7 @@ type UploadRow = { player_index: number; kind: string; seq: number };
 type EpisodeRow = { player_index: number; episode: number; start_frame: number; end_frame: number; seed: number };
 
 describe('uploads during a session', () => {
-  it('uploads at each episode end and every reportIntervalMs; a page closed mid-session leaves what it had uploaded', async () => {
+  it('uploads at each episode end and every reportIntervalMs; a page that crashes mid-session leaves what it had uploaded', async () => {
     const e2e = await env.start({ adminToken: 'e2e-admin-token-0123456789' });
     const pages = [await openPage(e2e), await openPage(e2e)];
     const episodeFrames = 120;
@@ -114,11 +114,11 @@ describe('uploads during a session', () => {
     // The staying page's tab is hidden for a while (the engine keeps ticking in its worker).
     await call(pages[0]!, 'hideFor', 600);
 
-    // Close page 1 mid-session, with no goodbye: what it uploaded stays.
+    // Page 1 crashes mid-session, with no goodbye: what it uploaded stays.
     const storedBefore = store.inputLogs(sessionId).find((l) => l.playerIndex === gone)!.frames;
     expect(storedBefore).toBeGreaterThanOrEqual(2 * episodeFrames);
     const uploadsBefore = count(gone, 'partial') + count(gone, 'episode');
-    await pages[1]!.context().close();
+    await crashPage(pages[1]!);
 
     // Page 0 sees its peer disconnect, ends the session and uploads its final report.
     await until(async () => (await call(pages[0]!, 'result')).ended, 20_000, 'page 0 to end its session');
