@@ -14,6 +14,7 @@ import { Router, sendJson, sendText, type RouteHandler } from './http-router.ts'
 import { Lobby } from './lobby.ts';
 import { ResumeTokens } from './resume.ts';
 import { SessionRegistry } from './sessions.ts';
+import { SpectatorRegistry } from './spectators.ts';
 import { attachSignaling, type DropCounters, type NetrollServer } from './signaling.ts';
 import { createStaticHandler } from './static-files.ts';
 import { RejectionCounter, type ServerStats } from './stats.ts';
@@ -169,8 +170,11 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   const rejections = new RejectionCounter();
   // Resume secrets survive a restart when the key does: configured, or kept in the research store.
   const resumeTokens = new ResumeTokens(cfg.resumeKey ?? store?.storedSecret('resume-key') ?? ResumeTokens.generateKey());
+  const spectators = new SpectatorRegistry();
   drops.current = attachSignaling(io, {
     config: cfg,
+    spectators,
+    adminToken,
     ipBudgets,
     lobby,
     sessions,
@@ -265,6 +269,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
         trackedIps: ipBudgets.size,
         liveSessions: live.size,
         uploads: { ...uploads },
+        spectators: { watching: spectators.size, ...spectators.counters, tables: spectators.tables() },
       };
     },
     addRoute: (method, pattern, handler) => router.add(method, pattern, handler),

@@ -117,6 +117,14 @@ export interface ServerConfig {
    * before the registered ones. Default none.
    */
   readonly gameModules: readonly string[];
+  /**
+   * Who may watch a session as a spectator: `open` (default: anyone given
+   * the session id, which is an unguessable UUID), `admin` (only with the
+   * admin token) or `off`. Players can still turn it off for their session.
+   */
+  readonly spectators: 'open' | 'admin' | 'off';
+  /** Spectators one player feeds over DataChannels before the rest go through the server's fan-out, 0..32. Default 2. */
+  readonly spectatorPeerSlots: number;
 }
 
 /** What callers pass: any subset of the configuration; `limits` may itself be partial. */
@@ -166,6 +174,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   waitTimeoutMs: 120_000,
   allowReentry: false,
   gameModules: [],
+  spectators: 'open',
+  spectatorPeerSlots: 2,
 };
 
 /**
@@ -342,6 +352,12 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
         throw new ConfigError(`rate limit ${event}: burst must be >= 1 and perSecond > 0`);
       }
     }
+  }
+  if (c.spectators !== 'open' && c.spectators !== 'admin' && c.spectators !== 'off') {
+    throw new ConfigError(`spectators: expected open, admin or off, got ${JSON.stringify(c.spectators)}`);
+  }
+  if (!Number.isInteger(c.spectatorPeerSlots) || c.spectatorPeerSlots < 0 || c.spectatorPeerSlots > 32) {
+    throw new ConfigError(`spectator peer slots: expected an integer from 0 to 32, got ${JSON.stringify(c.spectatorPeerSlots)}`);
   }
   for (const [name, v] of Object.entries(c.limits)) {
     const bucket: { burst?: unknown; perSecond?: unknown } = v !== null && typeof v === 'object' ? (v as { burst?: unknown; perSecond?: unknown }) : {};

@@ -25,8 +25,11 @@ export const SpectateKind = { Info: 1, Snapshot: 2, Inputs: 3 } as const;
 
 /** Largest info message body, bytes. */
 export const MAX_INFO_BYTES = 4096;
-/** Largest spectator stream message, bytes (a snapshot chunk and its headers fit). */
-export const MAX_SPECTATE_MESSAGE_BYTES = 17 * 1024 + 64;
+/**
+ * Largest spectator stream message, bytes: a 16 KiB snapshot chunk, or 255
+ * frames × 8 players × 16 bytes of inputs, with their headers.
+ */
+export const MAX_SPECTATE_MESSAGE_BYTES = 34 * 1024;
 
 /** What a viewer is told about the session it watches (sent first, and again before every snapshot). */
 export const spectateInfoSchema = z.strictObject({
