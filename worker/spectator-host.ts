@@ -21,13 +21,17 @@ import { collectTransferables, percentile } from './util.ts';
 
 /** Stream messages held while the game is being resolved. */
 export const MAX_PENDING_MESSAGES = 4096;
+/** The delay when neither `delayFrames` nor `delayMs` is given, frames (100 ms at 60 Hz). */
+export const DEFAULT_DELAY_FRAMES = 6;
 /** Most frames a viewer steps in one tick (catching up after a snapshot or a stall). */
 const MAX_STEPS_PER_TICK = 30;
 
 /** How the viewer runs. */
 export interface ViewerConfig {
-  /** Frames shown behind the newest confirmed frame received, 0..3600. */
-  delayFrames: number;
+  /** Frames shown behind the newest confirmed frame received, 0..3600 (wins over `delayMs`). */
+  delayFrames?: number;
+  /** The same delay in ms, turned into frames at the session's tick rate. Default: 6 frames. */
+  delayMs?: number;
   /** Override the game module URL the stream names (drop-in worker). */
   gameUrl?: string;
   /** For Python games: where the pyodide files are. */
@@ -114,8 +118,11 @@ export class SpectatorHost implements SpectatorHostApi {
 
   configure(config: ViewerConfig, port: MessagePort, callbacks: ViewerCallbacks): void {
     if (this.port) throw new NetrollError(ErrorCode.InvalidState, 'this viewer is already configured');
-    if (!Number.isInteger(config.delayFrames) || config.delayFrames < 0 || config.delayFrames > 3600) {
+    if (config.delayFrames !== undefined && !(Number.isInteger(config.delayFrames) && config.delayFrames >= 0 && config.delayFrames <= 3600)) {
       throw new NetrollError(ErrorCode.InvalidOption, `delayFrames must be an integer 0..3600, got ${config.delayFrames}`);
+    }
+    if (config.delayMs !== undefined && !(Number.isFinite(config.delayMs) && config.delayMs >= 0 && config.delayMs <= 60_000)) {
+      throw new NetrollError(ErrorCode.InvalidOption, `delayMs must be 0..60,000 ms, got ${config.delayMs}`);
     }
     this.config = config;
     this.port = port;
@@ -130,7 +137,7 @@ export class SpectatorHost implements SpectatorHostApi {
     return {
       frame: v?.frame ?? -1,
       receivedFrame: v?.receivedFrame ?? -1,
-      delayFrames: this.config?.delayFrames ?? 0,
+      delayFrames: v?.delayFrames ?? 0,
       snapshotsLoaded: v?.counters.snapshotsLoaded ?? 0,
       framesStepped: v?.counters.framesStepped ?? 0,
       gaps: v?.counters.gaps ?? 0,
@@ -200,7 +207,8 @@ export class SpectatorHost implements SpectatorHostApi {
         });
         if (this.closed) return;
         this.game = game;
-        this.viewer = new SpectatorViewer(game, info, { delayFrames: config.delayFrames, clock: () => performance.timeOrigin + performance.now() });
+        const delayFrames = config.delayFrames ?? (config.delayMs !== undefined ? Math.min(3600, Math.round((config.delayMs * info.tickRate) / 1000)) : DEFAULT_DELAY_FRAMES);
+        this.viewer = new SpectatorViewer(game, info, { delayFrames, clock: () => performance.timeOrigin + performance.now() });
         for (const m of this.pending.splice(0)) this.take(m);
         this.nextAt = performance.now();
         this.loop();
