@@ -13,7 +13,7 @@ import { pyodideAssets } from '../python/vite.ts';
 import { startServer, type RunningServer } from '../server/app.ts';
 import type { ServerConfig } from '../server/config.ts';
 import { chromiumLaunchOptions } from './chromium.ts';
-import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SignalingSummary, UploadSummary } from './types.ts';
+import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SignalingSummary, UploadSummary, WatchOptions, WatchResult } from './types.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -103,6 +103,10 @@ type E2EApi = {
   blackout(ms: number): Promise<number>;
   /** The page's absence and rejoin events (`peer-absent`, `peer-returned`, `rejoining`, `transfer`), each with `type` and page time `at`. */
   rejoinEvents(): ({ type: string; at: number } & Record<string, unknown>)[];
+  watch(o: WatchOptions): Promise<{ spectatorId: string; path: string; feeder: number }>;
+  watchResult(): Promise<WatchResult>;
+  spectatorJunk(n: number): number;
+  unwatch(): Promise<void>;
   now(): number;
   signalingInfo(): SignalingSummary;
   markRelay(): void;

@@ -15,6 +15,7 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
   spectatorDataMessageSchema,
+  type SignalKind,
   type SpectatorPath,
   spectatorSignalMessageSchema,
   type WatchEnded,
@@ -24,7 +25,7 @@ import {
 import type { RenderFrame } from '../worker/api.ts';
 import { installErrorTransfer } from '../worker/errors.ts';
 import type { SpectatorHostApi, ViewerEvent, ViewerStats } from '../worker/spectator-host.ts';
-import type { Link } from './link.ts';
+import type { Link, LinkFactory } from './link.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { SPECTATOR_LINK_INDEX } from './spectator-feed.ts';
 
@@ -52,6 +53,8 @@ export interface WatchGameOptions {
   pyodideUrl?: string;
   /** The P2P link's settings (ICE policy, health). */
   link?: LinkConfig;
+  /** Makes the P2P link to the feeding player. Default: a PeerLink with `link`. */
+  links?: LinkFactory;
   /** Give up when the server does not answer `watch` within this long, ms. Default 10,000. */
   timeoutMs?: number;
 }
@@ -112,26 +115,7 @@ type WatchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
  */
 export async function watchGame(options: WatchGameOptions): Promise<Viewer> {
   installErrorTransfer();
-  const links = peerLinkFactory(options.link);
-  const socket: WatchSocket = io(options.server ?? globalThis.location?.origin ?? '', { transports: ['websocket'], timeout: options.timeoutMs ?? 10_000 });
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  let reply;
-  try {
-    const raw: unknown = await socket
-      .timeout(timeoutMs)
-      .emitWithAck('watch', { sessionId: options.session, ...(options.adminToken ? { adminToken: options.adminToken } : {}), ...(options.via ? { via: options.via } : {}) })
-      .catch(() => {
-        throw new NetrollError(ErrorCode.Unreachable, `the server did not answer watch within ${timeoutMs} ms`, { event: 'watch' });
-      });
-    const parsed = watchReplySchema.safeParse(raw);
-    if (!parsed.success) throw new NetrollError(ErrorCode.BadServerMessage, 'malformed watch acknowledgement', { event: 'watch' });
-    if (!parsed.data.ok) throw NetrollError.fromInfo(parsed.data.error);
-    reply = parsed.data;
-  } catch (e) {
-    socket.close();
-    throw e;
-  }
-
+  const links = options.links ?? peerLinkFactory(options.link);
   const remote = wrap<object>(options.engine);
   // Comlink proxies any property path: the worker exposes its viewer as `viewer` next to the engine host.
   const viewer = (remote as unknown as { viewer: Remote<SpectatorHostApi> }).viewer;
@@ -149,6 +133,7 @@ export async function watchGame(options: WatchGameOptions): Promise<Viewer> {
       events.emit(event.type, event as never);
     },
   });
+  // The worker takes the stream before the server is asked: the feeding player starts sending right after the answer.
   try {
     await viewer.configure(
       {
@@ -161,13 +146,13 @@ export async function watchGame(options: WatchGameOptions): Promise<Viewer> {
       callbacks,
     );
   } catch (e) {
-    socket.close();
     options.engine.terminate();
     throw e;
   }
 
+  const socket: WatchSocket = io(options.server ?? globalThis.location?.origin ?? '', { transports: ['websocket'], timeout: options.timeoutMs ?? 10_000 });
   const counts = { viaP2P: 0, viaServer: 0 };
-  let path: SpectatorPath = reply.path;
+  let path: SpectatorPath = 'server';
   const toWorker = (buf: ArrayBuffer) => port.port1.postMessage(buf, [buf]);
   socket.on('spectator-data', (...args: unknown[]) => {
     const m = spectatorDataMessageSchema.safeParse(args);
@@ -178,7 +163,37 @@ export async function watchGame(options: WatchGameOptions): Promise<Viewer> {
     toWorker(p instanceof ArrayBuffer ? p : p.slice().buffer);
   });
   let link: Link | null = null;
+  /** Signals from the feeding player that came before the link was made (at most 64). */
+  const early: { kind: SignalKind; data: unknown }[] = [];
+  socket.on('spectator-signal', (raw: unknown) => {
+    const m = spectatorSignalMessageSchema.safeParse(raw);
+    if (!m.success) return;
+    if (link) void link.handleSignal(m.data.kind, m.data.data);
+    else if (early.length < 64) early.push({ kind: m.data.kind, data: m.data.data });
+  });
+
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  let reply;
+  try {
+    const raw: unknown = await socket
+      .timeout(timeoutMs)
+      .emitWithAck('watch', { sessionId: options.session, ...(options.adminToken ? { adminToken: options.adminToken } : {}), ...(options.via ? { via: options.via } : {}) })
+      .catch(() => {
+        throw new NetrollError(ErrorCode.Unreachable, `the server did not answer watch within ${timeoutMs} ms`, { event: 'watch' });
+      });
+    const parsed = watchReplySchema.safeParse(raw);
+    if (!parsed.success) throw new NetrollError(ErrorCode.BadServerMessage, 'malformed watch acknowledgement', { event: 'watch' });
+    if (!parsed.data.ok) throw NetrollError.fromInfo(parsed.data.error);
+    reply = parsed.data;
+  } catch (e) {
+    socket.close();
+    await viewer.close().catch(() => undefined);
+    options.engine.terminate();
+    throw e;
+  }
+
   if (reply.path === 'p2p') {
+    path = 'p2p';
     const l = links({
       localPlayer: SPECTATOR_LINK_INDEX,
       remotePlayer: reply.feeder,
@@ -190,11 +205,8 @@ export async function watchGame(options: WatchGameOptions): Promise<Viewer> {
       counts.viaP2P++;
       toWorker(buf);
     });
-    socket.on('spectator-signal', (raw: unknown) => {
-      const m = spectatorSignalMessageSchema.safeParse(raw);
-      if (m.success) void l.handleSignal(m.data.kind, m.data.data);
-    });
     void l.start();
+    for (const m of early.splice(0)) void l.handleSignal(m.kind, m.data);
   }
   let ended: WatchEnded | null = null;
   socket.on('watch-ended', (raw: unknown) => {
