@@ -18,7 +18,7 @@ import { SpectatorRegistry } from './spectators.ts';
 import { attachSignaling, type DropCounters, type NetrollServer } from './signaling.ts';
 import { createStaticHandler } from './static-files.ts';
 import { RejectionCounter, type ServerStats } from './stats.ts';
-import { generateAdminToken } from './research/auth.ts';
+import { AdminAuth, generateAdminToken } from './research/auth.ts';
 import { LiveSessions } from './research/live.ts';
 import { addResearchRoutes, type ResearchRouteDeps } from './research/routes.ts';
 import { ResearchStore } from './research/store.ts';
@@ -106,12 +106,14 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
     serveStatic = createStaticHandler(cfg.staticDir);
   }
   const adminToken = cfg.adminToken ?? generateAdminToken();
+  const adminAuth = new AdminAuth(adminToken);
   const store = cfg.research ? ResearchStore.open(cfg.dataDir) : null;
   const live = new LiveSessions(cfg.limits.liveEndedKeepMs, cfg.limits.maxLiveSessions);
   const uploads = { inFlight: 0, bodyBytesRead: 0, refusedBeforeBody: 0, socketBytesRefused: 0 };
   if (store) {
     addResearchRoutes((m, p, h) => router.add(m, p, h), {
       store,
+      auth: adminAuth,
       live,
       adminToken,
       afterReportStored: hooks.afterReportStored,
@@ -175,6 +177,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
     config: cfg,
     spectators,
     adminToken,
+    isAdmin: (req) => adminAuth.allows(req),
     ipBudgets,
     lobby,
     sessions,

@@ -5,6 +5,7 @@
  * change anything; a rejected one is counted and answered with `error`.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Server, Socket } from 'socket.io';
 import {
   DEFAULT_QUEUE,
@@ -62,6 +63,8 @@ export interface SignalingDeps {
   readonly spectators?: SpectatorRegistry;
   /** The admin token, which lets its holder watch any session. */
   readonly adminToken?: string;
+  /** Whether a connection's handshake carries admin credentials (the dashboard's cookie, or the token as a bearer header). */
+  readonly isAdmin?: (req: IncomingMessage) => boolean;
   /** Per-IP budgets shared by every connection of an address. */
   readonly ipBudgets: IpBudgets;
   readonly lobby: Lobby;
@@ -450,6 +453,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       spectators,
       config,
       adminToken: deps.adminToken,
+      adminSocket: deps.isAdmin?.(socket.request) ?? false,
       now,
       allowed,
       reject,

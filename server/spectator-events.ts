@@ -38,6 +38,8 @@ export interface SpectatorContext {
   readonly config: IceConfig & { readonly spectators: SpectatorAccess; readonly spectatorPeerSlots: number; readonly limits: { readonly targetBufferBytes: number } };
   /** The server's admin token (for `spectators: 'admin'` and the dashboard's viewer). */
   readonly adminToken: string | undefined;
+  /** The connection's handshake carried admin credentials (the dashboard's cookie). */
+  readonly adminSocket: boolean;
   readonly now: () => number;
   /** Takes a message token for `event` (false: dropped, the client was told). */
   readonly allowed: (event: 'join' | 'signal' | 'relay') => boolean;
@@ -97,8 +99,8 @@ export function spectatorHandlers(ctx: SpectatorContext) {
       return;
     }
     const req = parsed.data;
-    const admin = tokenMatches(req.adminToken, ctx.adminToken);
-    if (req.adminToken !== undefined && !admin) {
+    const admin = ctx.adminSocket || tokenMatches(req.adminToken, ctx.adminToken);
+    if (req.adminToken !== undefined && !tokenMatches(req.adminToken, ctx.adminToken)) {
       fail({ code: ErrorCode.Unauthorized, message: 'watch: wrong admin token', event: 'watch' });
       return;
     }

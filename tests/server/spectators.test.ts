@@ -4,9 +4,11 @@
  * only, hostile spectators (counted, dropped, never reaching a player), and
  * the tables pruned when spectators and sessions go.
  */
+import { existsSync } from 'node:fs';
+import { io as ioClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import type { Assignment, ErrorInfo, SpectatorNotice, WatchReply, WatchRequest } from '../../src/signaling/events.ts';
-import { type Harness, harnessPerTest, joinAll, QUIET_MS, sleep, type TestClient, until, WAIT_MS } from './helpers.ts';
+import { type ClientSocket, type Harness, harnessPerTest, joinAll, QUIET_MS, sleep, type TestClient, until, WAIT_MS, withTimeout } from './helpers.ts';
 
 const watch = (c: TestClient, request: WatchRequest): Promise<WatchReply> => c.socket.timeout(WAIT_MS).emitWithAck('watch', request);
 
@@ -167,5 +169,31 @@ describe('spectators (real server)', () => {
     expect(h.server.stats().spectators.tables).toEqual({ sessions: 0, spectators: 0 });
     // they may watch (or play) again
     expect(await viewers[0]!.join({ room: 'again', players: 2 })).toMatchObject({ ok: true });
+  });
+
+  it('the dashboard watches with its admin credentials on the socket, and serves its viewer page only to admins', async () => {
+    const adminToken = 'admin-token-0123456789';
+    await h.start({ limits, adminToken, spectators: 'admin' });
+    const { assignments } = await session(h);
+    const sessionId = assignments[0]!.sessionId;
+    const dashboard: ClientSocket = ioClient(h.server.url, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { authorization: `Bearer ${adminToken}` } });
+    try {
+      await withTimeout(new Promise<void>((resolve, reject) => dashboard.once('connect', resolve).once('connect_error', reject)), WAIT_MS, 'connect');
+      expect(await dashboard.timeout(WAIT_MS).emitWithAck('watch', { sessionId })).toMatchObject({ ok: true });
+    } finally {
+      dashboard.disconnect();
+    }
+    const page = await fetch(`${h.server.url}/admin/watch?session=${sessionId}`);
+    expect(page.status).toBe(401);
+    expect(await page.text()).toContain('sign in');
+    const asAdmin = await fetch(`${h.server.url}/admin/watch?session=${sessionId}`, { headers: { authorization: `Bearer ${adminToken}` } });
+    if (existsSync(new URL('../../server/admin/watch-app/index.html', import.meta.url))) {
+      expect(asAdmin.status).toBe(200);
+      expect(await asAdmin.text()).toContain('/admin/watch/');
+    } else {
+      expect(asAdmin.status).toBe(404);
+      expect(await asAdmin.text()).toContain('npm run build');
+    }
+    expect((await fetch(`${h.server.url}/admin/watch/..%2F..%2Fpackage.json`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(404);
   });
 });
