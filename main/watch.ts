@@ -7,7 +7,7 @@
  * players use), rendering at a configurable delay. It never sends anything
  * to a player's engine.
  */
-import { wrap, proxy, releaseProxy, transfer, type Remote } from 'comlink';
+import { wrap, proxy, releaseProxy, transfer } from 'comlink';
 import { io, type Socket } from 'socket.io-client';
 import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import { Emitter } from '../src/engine/events.ts';
@@ -24,7 +24,7 @@ import {
 } from '../src/signaling/events.ts';
 import type { RenderFrame } from '../worker/api.ts';
 import { installErrorTransfer } from '../worker/errors.ts';
-import type { SpectatorHostApi, ViewerEvent, ViewerStats } from '../worker/spectator-host.ts';
+import type { ViewerEvent, ViewerStats, WorkerViewer } from '../worker/spectator-host.ts';
 import type { Link, LinkFactory } from './link.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { SPECTATOR_LINK_INDEX } from './spectator-feed.ts';
@@ -116,9 +116,9 @@ type WatchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export async function watchGame(options: WatchGameOptions): Promise<Viewer> {
   installErrorTransfer();
   const links = options.links ?? peerLinkFactory(options.link);
-  const remote = wrap<object>(options.engine);
-  // Comlink proxies any property path: the worker exposes its viewer as `viewer` next to the engine host.
-  const viewer = (remote as unknown as { viewer: Remote<SpectatorHostApi> }).viewer;
+  // The worker exposes its viewer as `viewer`, next to the engine host (worker/expose.ts).
+  const remote = wrap<WorkerViewer>(options.engine);
+  const viewer = remote.viewer;
   const port = new MessageChannel();
   const renderHandlers = new Set<(frame: RenderFrame) => void>();
   if (options.onRender) renderHandlers.add(options.onRender);

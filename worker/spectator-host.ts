@@ -10,7 +10,7 @@
  * game loads (more are counted and dropped); the viewer's own bounds are in
  * `src/spectate/viewer.ts`. Malformed messages are counted, never thrown.
  */
-import { transfer } from 'comlink';
+import { type ProxyMarked, transfer } from 'comlink';
 import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import type { Game } from '../src/engine/game.ts';
 import { SpectatorViewer } from '../src/spectate/viewer.ts';
@@ -97,6 +97,11 @@ export interface SpectatorHostApi {
   lagSamples(): number[];
   /** Stop the loop and release the port. */
   close(): void;
+}
+
+/** What a netroll worker exposes besides its engine host: the viewer, proxied by Comlink. */
+export interface WorkerViewer {
+  readonly viewer: SpectatorHostApi & ProxyMarked;
 }
 
 export class SpectatorHost implements SpectatorHostApi {

@@ -38,7 +38,7 @@ describe('spectators in real Chromium', () => {
       throw e;
     });
     // spectator 0 turns hostile: junk on both channels of its link to its player
-    expect(call(spectators[0]!, 'spectatorJunk', 40)).resolves.toBeGreaterThan(0);
+    expect(await call(spectators[0]!, 'spectatorJunk', 40)).toBeGreaterThan(0);
 
     for (const c of await waitFrames(players, frames)) expect(c).toBe(frames - 1);
     const ws = await until(async () => {

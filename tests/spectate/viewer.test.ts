@@ -140,7 +140,7 @@ describe('spectator viewer', () => {
     viewer.advance(1000);
     expect(viewer.frame).toBe(e.confirmedFrame + 1);
     // it caught up to the player's confirmed state
-    expect(viewer.hashes().at(-1)).toEqual({ frame: Math.floor(viewer.frame / 30) * 30, hash: expect.any(Number) });
+    expect(viewer.hashes().at(-1)?.frame).toBe(Math.floor(viewer.frame / 30) * 30);
     expect(e.confirmedStateHash()).toEqual({ frame: viewer.frame, hash: viewerHash(viewer) });
   });
 });
