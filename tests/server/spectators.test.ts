@@ -153,7 +153,10 @@ describe('spectators (real server)', () => {
     expect(h.server.stats().spectators.tables).toEqual({ sessions: 1, spectators: 4 });
     viewers[3]!.socket.disconnect();
     await until(() => h.server.stats().spectators.watching === 3, 'the spectator removed');
-    const removed = players[replies[3]!.feeder]!.inbox.all('spectator').map((x) => x[0] as SpectatorNotice).find((n) => n.action === 'remove');
+    const removals = (): SpectatorNotice[] =>
+      players[replies[3]!.feeder]!.inbox.all('spectator').map((x) => x[0] as SpectatorNotice).filter((n) => n.action === 'remove');
+    await until(() => removals().length > 0, 'the remove notice');
+    const removed = removals()[0];
     expect(removed).toEqual({ spectatorId: replies[3]!.spectatorId, action: 'remove', path: 'p2p' });
     // player 1 leaves: the spectators it fed move to the server path, fed by player 0
     const fedBy1 = replies.slice(0, 3).filter((r) => r.feeder === 1).map((r) => r.spectatorId);
