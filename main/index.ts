@@ -44,7 +44,7 @@ export type { SessionMetrics } from './research.ts';
 export type { UploadStatus } from './uploader.ts';
 export type { Assignment, ParticipantMetadata, SpectatorMode, SpectatorPath, WaitingUpdate, WaitTimeout, WatchEnded } from '../src/signaling/events.ts';
 export type { SpectateInfo } from '../src/spectate/wire.ts';
-export type { HostConfig, HostEvent, HostMetrics, HostStats, RenderFrame, TickSample } from '../worker/api.ts';
+export type { ConfirmedInputs, HostConfig, HostEvent, HostMetrics, HostStats, RenderFrame, SpectatorStart, TickSample } from '../worker/api.ts';
 export type { EngineStats, MalformedReason, PeerStats } from '../src/engine/types.ts';
 export type { DecodeErrorCode } from '../src/protocol/messages.ts';
 export type { LinkReportData, ReportAck, SessionReport } from '../src/research/report.ts';

@@ -48,14 +48,18 @@ export const MIN_WAIT_TIMEOUT_MS = 1000;
 export const MAX_WAIT_TIMEOUT_MS = 3_600_000;
 /** Most spectators one session can have. */
 export const MAX_SPECTATORS = 32;
-/** A member's spectator setting (see the `spectators` field of {@link joinRequestSchema}). */
-export const SPECTATOR_MODES = ['p2p', 'server', 'off'] as const;
-/** One of {@link SPECTATOR_MODES}. */
-export type SpectatorMode = (typeof SPECTATOR_MODES)[number];
-/** How a spectator's stream travels: from one player over a DataChannel, or fanned out by the server. */
-export const SPECTATOR_PATHS = ['p2p', 'server'] as const;
-/** One of {@link SPECTATOR_PATHS}. */
-export type SpectatorPath = (typeof SPECTATOR_PATHS)[number];
+/**
+ * A member's spectator setting (the `spectators` field of `join`): `p2p` feeds
+ * spectators over DataChannels while it has peer slots, `server` only through
+ * the server's fan-out, `off` refuses every spectator of the session.
+ */
+export type SpectatorMode = 'p2p' | 'server' | 'off';
+/** Every {@link SpectatorMode}. */
+export const SPECTATOR_MODES = ['p2p', 'server', 'off'] as const satisfies readonly SpectatorMode[];
+/** How a spectator's stream travels: `p2p` from one player over a DataChannel, `server` fanned out by the server. */
+export type SpectatorPath = 'p2p' | 'server';
+/** Every {@link SpectatorPath}. */
+export const SPECTATOR_PATHS = ['p2p', 'server'] as const satisfies readonly SpectatorPath[];
 /** Largest spectator stream message through the server, bytes (as the stream's own limit). */
 export const MAX_SPECTATOR_PACKET_BYTES = 34 * 1024;
 /** Room secret length, in characters (printable ASCII). */

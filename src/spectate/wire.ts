@@ -32,7 +32,29 @@ export const MAX_INFO_BYTES = 4096;
 export const MAX_SPECTATE_MESSAGE_BYTES = 34 * 1024;
 
 /** What a viewer is told about the session it watches (sent first, and again before every snapshot). */
-export const spectateInfoSchema = z.strictObject({
+export interface SpectateInfo {
+  /** Game spec the viewer's worker resolves (as `HostConfig.game`). */
+  game: string;
+  /** For the drop-in worker: the game module URL (as `HostConfig.gameUrl`). */
+  gameUrl?: string | undefined;
+  /** Session seed (uint32). */
+  seed: number;
+  /** Players in the session. */
+  players: number;
+  /** Bytes per player per frame. */
+  inputSize: number;
+  /** Confirmed frames between hash samples (0: none), as the players use it. */
+  hashInterval: number;
+  /** Ticks per second the players run at. */
+  tickRate: number;
+  /** Session tag of the stream's packets (uint8). */
+  sessionTag: number;
+  /** The session's end frame, when it has one. */
+  endFrame?: number | undefined;
+}
+
+/** {@link SpectateInfo} as a zod schema (the viewer validates every info message with it). */
+export const spectateInfoSchema: z.ZodType<SpectateInfo> = z.strictObject({
   /** Game spec the viewer's worker resolves (as `HostConfig.game`). */
   game: z.string().min(1).max(512),
   /** For the drop-in worker: the game module URL (as `HostConfig.gameUrl`). */
@@ -52,8 +74,6 @@ export const spectateInfoSchema = z.strictObject({
   /** The session's end frame, when it has one. */
   endFrame: z.number().int().min(1).max(0xffff_fff0).optional(),
 });
-/** What a viewer is told about the session (from {@link spectateInfoSchema}). */
-export type SpectateInfo = z.infer<typeof spectateInfoSchema>;
 
 /** One decoded spectator stream message. */
 export type SpectateMessage =

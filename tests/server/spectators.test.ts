@@ -32,7 +32,7 @@ describe('spectators (real server)', () => {
     const { players, assignments } = await session(h);
     const sessionId = assignments[0]!.sessionId;
     const viewers = await h.connectMany(33);
-    const replies = [];
+    const replies: Extract<WatchReply, { ok: true }>[] = [];
     for (const v of viewers.slice(0, 32)) replies.push(ok(await watch(v, { sessionId })));
     const p2p = replies.filter((r) => r.path === 'p2p');
     expect(p2p.map((r) => r.feeder).sort()).toEqual([0, 0, 1, 1]);
@@ -87,7 +87,7 @@ describe('spectators (real server)', () => {
     const { players, assignments } = await session(h);
     const sessionId = assignments[0]!.sessionId;
     const viewers = await h.connectMany(4);
-    const replies = [];
+    const replies: Extract<WatchReply, { ok: true }>[] = [];
     for (const v of viewers) replies.push(ok(await watch(v, { sessionId, via: 'p2p' })));
     expect(replies.every((r) => r.path === 'server' && r.feeder === 0)).toBe(true);
     players[0]!.socket.emit('spectator-data', '*', Uint8Array.of(3, 1, 2, 3));
@@ -148,7 +148,7 @@ describe('spectators (real server)', () => {
     const { players, assignments } = await session(h);
     const sessionId = assignments[0]!.sessionId;
     const viewers = await h.connectMany(4);
-    const replies = [];
+    const replies: Extract<WatchReply, { ok: true }>[] = [];
     for (const v of viewers) replies.push(ok(await watch(v, { sessionId })));
     expect(h.server.stats().spectators.tables).toEqual({ sessions: 1, spectators: 4 });
     viewers[3]!.socket.disconnect();
