@@ -56,6 +56,8 @@ export interface AbuseLimits {
   readonly maxLiveSessions: number;
   /** How long an ended session stays on the live dashboard, ms. */
   readonly liveEndedKeepMs: number;
+  /** Bytes a player may upload for spectators (`spectator-data`), per connection. */
+  readonly spectatorUploadBytes: RateLimit;
 }
 
 /** Everything the server needs to run. */
@@ -156,6 +158,7 @@ export const DEFAULT_LIMITS: AbuseLimits = {
   uploadsTotal: 8,
   maxLiveSessions: 1000,
   liveEndedKeepMs: 2 * 60_000,
+  spectatorUploadBytes: { burst: 4 * 1024 * 1024, perSecond: 1024 * 1024 },
 };
 
 /** The embedded defaults. */

@@ -24,8 +24,6 @@ import { iceServersFor, turnUserId, type IceConfig } from './turn.ts';
 /** Who may watch: anyone with the session id (`open`), only holders of the admin token (`admin`), nobody (`off`). */
 export type SpectatorAccess = 'open' | 'admin' | 'off';
 
-/** Bytes a feeding player may upload for spectators (per connection): bursts of 4 MiB, 1 MiB/s. */
-export const SPECTATOR_UPLOAD_BYTES: RateLimit = { burst: 4 * 1024 * 1024, perSecond: 1024 * 1024 };
 /** Least time between two fresh-snapshot requests for one spectator, ms. */
 const RESNAP_INTERVAL_MS = 1000;
 
@@ -35,7 +33,7 @@ export interface SpectatorContext {
   readonly socket: NetrollSocket;
   readonly sessions: SessionRegistry;
   readonly spectators: SpectatorRegistry;
-  readonly config: IceConfig & { readonly spectators: SpectatorAccess; readonly spectatorPeerSlots: number; readonly limits: { readonly targetBufferBytes: number } };
+  readonly config: IceConfig & { readonly spectators: SpectatorAccess; readonly spectatorPeerSlots: number; readonly limits: { readonly targetBufferBytes: number; readonly spectatorUploadBytes: RateLimit } };
   /** The server's admin token (for `spectators: 'admin'` and the dashboard's viewer). */
   readonly adminToken: string | undefined;
   /** The connection's handshake carried admin credentials (the dashboard's cookie). */
@@ -61,7 +59,7 @@ function tokenMatches(given: string | undefined, expected: string | undefined): 
 /** The three handlers, plus what the connection's `leave`/disconnect path calls. */
 export function spectatorHandlers(ctx: SpectatorContext) {
   const { io, socket, sessions, spectators, config } = ctx;
-  const upload = new TokenBucket(SPECTATOR_UPLOAD_BYTES, ctx.now());
+  const upload = new TokenBucket(config.limits.spectatorUploadBytes, ctx.now());
   const toSocket = (id: string): NetrollSocket | undefined => io.sockets.sockets.get(id);
   const memberSocket = (sessionId: string, index: number): NetrollSocket | undefined => {
     const m = sessions.get(sessionId)?.members.get(index);

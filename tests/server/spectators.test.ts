@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { io as ioClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import type { Assignment, ErrorInfo, SpectatorNotice, WatchReply, WatchRequest } from '../../src/signaling/events.ts';
+import { pendingBytes } from '../../server/signaling.ts';
 import { type ClientSocket, type Harness, harnessPerTest, joinAll, QUIET_MS, sleep, type TestClient, until, WAIT_MS, withTimeout } from './helpers.ts';
 
 const watch = (c: TestClient, request: WatchRequest): Promise<WatchReply> => c.socket.timeout(WAIT_MS).emitWithAck('watch', request);
@@ -200,4 +201,39 @@ describe('spectators (real server)', () => {
     }
     expect((await fetch(`${h.server.url}/admin/watch/..%2F..%2Fpackage.json`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(404);
   });
+
+  it('fan-out backpressure: a spectator that stops reading is skipped (bounded), a reading one keeps up, and it is re-snapshotted once it reads', async () => {
+    const threshold = 64 * 1024;
+    await h.start({ limits: { ...limits, targetBufferBytes: threshold, spectatorUploadBytes: { burst: 1e9, perSecond: 1e9 } }, rateLimits: { join: { burst: 100, perSecond: 10 }, signal: { burst: 400, perSecond: 100 }, relay: { burst: 100_000, perSecond: 100_000 } } });
+    const { players, assignments } = await session(h);
+    const [slow, fast] = await h.connectMany(2);
+    const s = ok(await watch(slow!, { sessionId: assignments[0]!.sessionId, via: 'server' }));
+    ok(await watch(fast!, { sessionId: assignments[0]!.sessionId, via: 'server' }));
+    const target = h.server.io.sockets.sockets.get(slow!.socket.id!)!;
+    const tcp = (slow!.socket.io.engine.transport as unknown as { ws?: { _socket?: { pause(): void; resume(): void } } }).ws?._socket;
+    if (!tcp) throw new Error('no websocket TCP socket to pause');
+    tcp.pause();
+    const packet = new Uint8Array(32 * 1024).fill(3);
+    let maxPending = 0;
+    // 1,000 messages = 32 MiB offered; loopback TCP buffers absorb a few MiB, the server must hold no more than the threshold.
+    for (let i = 0; i < 1000; i++) {
+      players[0]!.socket.emit('spectator-data', '*', packet);
+      if (i % 50 === 49) {
+        await sleep(5);
+        maxPending = Math.max(maxPending, pendingBytes(target));
+      }
+    }
+    await until(() => h.server.stats().spectators.backpressureDrops > 0, 'backpressure drops', 10_000);
+    expect(Math.max(maxPending, pendingBytes(target))).toBeLessThanOrEqual(threshold + 40 * 1024);
+    // the reading spectator keeps getting the stream while the other one is skipped
+    await until(() => fast!.inbox.count('spectator-data') > slow!.inbox.count('spectator-data'), 'the reading spectator ahead', 20_000);
+    tcp.resume();
+    await until(() => pendingBytes(target) === 0, 'the slow spectator to drain', 10_000);
+    await sleep(1000); // the re-snapshot interval
+    players[0]!.socket.emit('spectator-data', '*', Uint8Array.of(3, 1));
+    await until(
+      () => players[0]!.inbox.all('spectator').some((a) => (a[0] as SpectatorNotice).action === 'snapshot' && (a[0] as SpectatorNotice).spectatorId === s.spectatorId),
+      'a fresh snapshot asked for the slow spectator',
+    );
+  }, 60_000);
 });
