@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { io as ioClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import type { Assignment, ErrorInfo, SpectatorNotice, WatchReply, WatchRequest } from '../../src/signaling/events.ts';
-import { pendingBytes } from '../../server/signaling.ts';
+import { pendingBytes } from '../../server/relay-write.ts';
 import { type ClientSocket, type Harness, harnessPerTest, joinAll, QUIET_MS, sleep, type TestClient, until, WAIT_MS, withTimeout } from './helpers.ts';
 
 const watch = (c: TestClient, request: WatchRequest): Promise<WatchReply> => c.socket.timeout(WAIT_MS).emitWithAck('watch', request);
