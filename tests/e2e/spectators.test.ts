@@ -65,7 +65,8 @@ describe('spectators in real Chromium', () => {
     const hostileFeeder = [a!, b!].find((r) => r.playerIndex === watched[0]!.feeder)!;
     expect(hostileFeeder.spectatorFeed!.hostileMessages).toBeGreaterThan(0);
     const uploader = [a!, b!].find((r) => r.playerIndex === watched[2]!.feeder)!;
-    expect(uploader.spectatorFeed!.serverSpectators).toBe(2);
+    // one snapshot per server-path spectator, uploaded by the same player (the feed itself closes when the session ends)
+    expect(uploader.spectatorFeed!.snapshotsSent).toBeGreaterThanOrEqual(2);
 
     // the spectators: the players' confirmed hash at every sample frame they reached, to the end
     const byFrame = new Map(a!.hashes.map((h) => [h.frame, h.hash]));
