@@ -37,6 +37,8 @@ export const LIBRARY_EXTERNALS: readonly (string | RegExp)[] = ['comlink', 'sock
  *   (scripts/start.ts builds it when its sources changed). `vite --mode demo`
  *   serves it for development, proxying socket.io to a netroll server on
  *   `NETROLL_SERVER` (default http://localhost:8080).
+ * - `vite build --mode admin-watch` — the dashboard's viewer page
+ *   (server/admin/watch) into `server/admin/watch-app/`, served at `/admin/watch`.
  * Types come from `tsc -p tsconfig.build.json` (see scripts/build.mjs).
  */
 export default defineConfig(({ mode }) => {
@@ -74,6 +76,22 @@ export default defineConfig(({ mode }) => {
         outDir: fileURLToPath(new URL('./dist/demo/study', import.meta.url)),
         emptyOutDir: true,
         sourcemap: true,
+      },
+    };
+  }
+  if (mode === 'admin-watch') {
+    // The dashboard's viewer page (server/admin/watch), served by the server at /admin/watch.
+    return {
+      root: fileURLToPath(new URL('./server/admin/watch', import.meta.url)),
+      base: '/admin/watch/',
+      publicDir: false,
+      worker: { format: 'es' },
+      build: {
+        target: 'es2022',
+        outDir: fileURLToPath(new URL('./server/admin/watch-app', import.meta.url)),
+        assetsDir: '',
+        emptyOutDir: true,
+        chunkSizeWarningLimit: 1024,
       },
     };
   }

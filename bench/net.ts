@@ -24,9 +24,14 @@
  * non-loopback interface for host candidates and no packet leaves the
  * machine. Otherwise it runs on this host.
  *
+ * - spectator lag: one direct 2-player game of --spectator-frames frames
+ *   watched by two spectator pages (watchGame, delay 6 frames), one fed by a
+ *   player over a DataChannel, one through the server's fan-out.
+ *
  * Options: --json, --runs N (default 20), --failover-runs N (default 5),
  * --rtt-frames N (game length for the RTT sample, default 600),
- * --restart-runs N (default 5).
+ * --restart-runs N (default 5),
+ * --spectator-frames N (600..1000, default 1000), --only spectators (just that part).
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -55,6 +60,8 @@ const DEFINITIONS = {
   relayFailoverMs:
     "Direct game; the page of player 1 closes its inputs DataChannel (RTCDataChannel.close()); ms from that call to the first input packet that page sends to the peer through the server relay (page clock: route switch time + MeshTransport's lastFailoverMs). Median over --failover-runs closes in the same game, each after P2P took the route back. relayFailoverMsRemote: the same for the other page (its first relay input after the close, compared across pages via performance.timeOrigin).",
   serverRestartRecoveryMs: SERVER_RESTART_DEFINITION,
+  spectatorLagMs:
+    "Per confirmed-input batch a spectator receives: when its viewer (worker) steps the batch's last frame, minus when the sending player's engine confirmed that frame (the tick that moved its confirmed frame; epoch-ms clocks of the two pages' threads, performance.timeOrigin + now, same machine), minus the configured delay (6 frames x 16.7 ms). So it is the lag beyond the delay: the feed's poll (16 ms), the transport, the viewer's tick. spectatorLagMsP50: median over every sample of both spectators (one P2P, one via the server's fan-out) over one game of --spectator-frames frames; spectatorLagMsP50P2P / spectatorLagMsP50Server: per path.",
 };
 
 interface Args {
@@ -63,10 +70,12 @@ interface Args {
   failoverRuns: number;
   rttFrames: number;
   restartRuns: number;
+  spectatorFrames: number;
+  onlySpectators: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, runs: 20, failoverRuns: 5, rttFrames: 600, restartRuns: 5 };
+  const args: Args = { json: false, runs: 20, failoverRuns: 5, rttFrames: 600, restartRuns: 5, spectatorFrames: 1000, onlySpectators: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -79,7 +88,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--failover-runs') args.failoverRuns = num();
     else if (a === '--rtt-frames') args.rttFrames = num();
     else if (a === '--restart-runs') args.restartRuns = num();
-    else throw new Error(`unknown option ${a} (options: --json --runs N --failover-runs N --rtt-frames N --restart-runs N)`);
+    else if (a === '--spectator-frames') args.spectatorFrames = Math.max(600, num());
+    else if (a === '--only' && argv[i + 1] === 'spectators') {
+      args.onlySpectators = true;
+      i++;
+    } else throw new Error(`unknown option ${a} (options: --json --runs N --failover-runs N --rtt-frames N --restart-runs N --spectator-frames N --only spectators)`);
   }
   return args;
 }
@@ -182,6 +195,27 @@ async function failoverRuns(e2e: E2E, pages: Page[], runs: number): Promise<{ lo
   return { local, remote };
 }
 
+/** One 2-player game watched by a P2P spectator and a server-path spectator; their lag samples (ms beyond the delay). */
+async function spectatorLag(e2e: E2E, pages: Page[], frames: number): Promise<{ p2p: number[]; server: number[] }> {
+  const viewers = await openPages(e2e, 2);
+  await joinRoom(pages, { server: e2e.serverUrl, room: 'spectators', players: 2, frames });
+  await waitFrames(pages, 120);
+  const sessionId = (await results(pages))[0]!.sessionId;
+  await Promise.all(viewers.map((v, i) => call(v, 'watch', { server: e2e.serverUrl, session: sessionId, via: i === 0 ? 'p2p' : 'server', delayFrames: 6 })));
+  await waitFrames(pages, frames);
+  const end = Date.now() + 30_000;
+  let ws = await Promise.all(viewers.map((v) => call(v, 'watchResult')));
+  while (ws.some((w) => w.frame < frames) && Date.now() < end) {
+    await sleep(200);
+    ws = await Promise.all(viewers.map((v) => call(v, 'watchResult')));
+  }
+  for (const w of ws) log(`spectator (${w.path}): frame ${w.frame}, ${w.lagSamples.length} lag samples, p50 ${w.lagMsP50.toFixed(1)} ms, gaps ${w.gaps}`);
+  await Promise.all(viewers.map((v) => call(v, 'unwatch')));
+  await leaveAll(pages);
+  await Promise.all(viewers.map((v) => v.context().close()));
+  return { p2p: ws.filter((w) => w.path === 'p2p').flatMap((w) => w.lagSamples), server: ws.filter((w) => w.path === 'server').flatMap((w) => w.lagSamples) };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   reexecInNamespace();
@@ -196,6 +230,19 @@ async function main(): Promise<void> {
   let e2e = await startE2E({}, namespace ? [] : [LOOPBACK_ARG]);
   closers.push(() => e2e.close());
   let pages = await openPages(e2e, 2);
+  log('direct: spectator game');
+  const spect = await spectatorLag(e2e, pages, args.spectatorFrames);
+  const spectatorFigures = {
+    spectatorLagMsP50: round(median([...spect.p2p, ...spect.server])),
+    spectatorLagMsP50P2P: round(median(spect.p2p)),
+    spectatorLagMsP50Server: round(median(spect.server)),
+  };
+  if (args.onlySpectators) {
+    await closeAll();
+    const only = { bench: 'net', ...spectatorFigures, runs: { spectatorLagSamples: spect.p2p.length + spect.server.length }, environment: { namespace, node: process.version }, definitions: { spectatorLagMs: DEFINITIONS.spectatorLagMs } };
+    console.log(args.json ? JSON.stringify(only) : `spectator lag beyond the delay P50 ${String(only.spectatorLagMsP50)} ms (P2P ${String(only.spectatorLagMsP50P2P)}, server ${String(only.spectatorLagMsP50Server)})`);
+    return;
+  }
   const direct = await connectRuns(e2e, pages, 'direct', args.runs, 'all');
   log('direct: RTT game');
   const rttDirect = await rttSamples(e2e, pages, 'rtt-direct', args.rttFrames, 'all');
@@ -238,6 +285,7 @@ async function main(): Promise<void> {
     snapshotTransferMs: round(transfer.median, 2),
     snapshotTransferBytes: transfer.bytes,
     rejoinMsP50: round(rejoin.median),
+    ...spectatorFigures,
     runs: {
       connectDirect: direct.ms.length,
       connectDirectFailures: direct.failures,
@@ -247,6 +295,7 @@ async function main(): Promise<void> {
       rttSamplesRelay: rttRelay.length,
       failovers: failover.local.length,
       serverRestarts: restart.length,
+      spectatorLagSamples: spect.p2p.length + spect.server.length,
     },
     connectionTypesAtOpen: { direct: direct.types, relay: relay.types },
     samples: {
@@ -278,6 +327,7 @@ async function main(): Promise<void> {
     ['server restart → relay delivering', out.serverRestartRecoveryMs, 'ms'],
     ['64 KiB state transfer (engine)', out.snapshotTransferMs, 'ms'],
     ['rejoin P50 (engine, virtual)', out.rejoinMsP50, 'ms'],
+    ['spectator lag beyond delay P50', out.spectatorLagMsP50, 'ms'],
   ];
   for (const [name, v, unit] of rows) console.log(`${name.padEnd(32)} ${String(v ?? '-').padStart(9)} ${unit}`);
   console.log(`runs: ${JSON.stringify(out.runs)}; connection types at open: ${JSON.stringify(out.connectionTypesAtOpen)}; namespace: ${namespace}`);

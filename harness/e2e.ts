@@ -13,7 +13,7 @@ import { pyodideAssets } from '../python/vite.ts';
 import { startServer, type RunningServer } from '../server/app.ts';
 import type { ServerConfig } from '../server/config.ts';
 import { chromiumLaunchOptions } from './chromium.ts';
-import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SeenScores, SignalingSummary, UploadSummary } from './types.ts';
+import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SeenScores, SignalingSummary, UploadSummary, WatchOptions, WatchResult } from './types.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -105,6 +105,10 @@ type E2EApi = {
   rejoinEvents(): ({ type: string; at: number } & Record<string, unknown>)[];
   seenScores(): SeenScores[];
   recordRows(): Promise<Record<string, number>[]>;
+  watch(o: WatchOptions): Promise<{ spectatorId: string; path: string; feeder: number }>;
+  watchResult(): Promise<WatchResult>;
+  spectatorJunk(n: number): number;
+  unwatch(): Promise<void>;
   now(): number;
   signalingInfo(): SignalingSummary;
   markRelay(): void;

@@ -50,6 +50,40 @@ export interface PlayOptions {
   episodes?: number;
   /** joinGame `countdownFrames`. */
   countdownFrames?: number;
+  /** joinGame `spectators`. */
+  spectators?: 'p2p' | 'server' | 'off';
+}
+
+/** Options of the page's `watch` (watchGame). */
+export interface WatchOptions {
+  server: string;
+  session: string;
+  via?: 'auto' | 'p2p' | 'server';
+  delayFrames?: number;
+  adminToken?: string;
+}
+
+/** What a watching page reports. */
+export interface WatchResult {
+  spectatorId: string;
+  feeder: number;
+  path: 'p2p' | 'server';
+  frame: number;
+  receivedFrame: number;
+  snapshotsLoaded: number;
+  gaps: number;
+  malformed: number;
+  viaP2P: number;
+  viaServer: number;
+  lagMsP50: number;
+  lagSamples: number[];
+  hashes: { frame: number; hash: number }[];
+  renders: number;
+  /** Stream messages the viewer's worker took. */
+  messages: number;
+  /** The viewer's last info and error events. */
+  events: string[];
+  ended: { reason: string } | null;
 }
 
 export interface LinkSummary {
@@ -102,6 +136,13 @@ export interface PlayResult {
   pausedTicks: number;
   /** The `waiting` updates the page's joinGame heard. */
   waiting: { count: number; needed: number }[];
+  /** Confirmed-state hash samples (host metrics). */
+  hashes: { frame: number; hash: number }[];
+  /** Engine counters a spectator must never move. */
+  malformed: number;
+  packetsReceived: number;
+  /** The spectator feed's counters (null when off). */
+  spectatorFeed: { p2pSpectators: number; serverSpectators: number; snapshotsSent: number; messagesSent: number; hostileMessages: number } | null;
 }
 
 /** One confirmed state the page rendered: its scores after frame `frame`, in `episode`. */

@@ -8,7 +8,7 @@ import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
 import type { EndReason } from '../src/contracts/vocabulary.ts';
 import { Emitter } from '../src/engine/events.ts';
 import type { ReportKind } from '../src/research/report.ts';
-import type { Assignment, ParticipantMetadata, WaitingUpdate } from '../src/signaling/events.ts';
+import type { Assignment, ParticipantMetadata, SpectatorMode, WaitingUpdate } from '../src/signaling/events.ts';
 import type { HostConfig } from '../worker/api.ts';
 import { AbsenceWatch, MAX_REJOIN_WINDOW_MS } from './absence.ts';
 import { type LinkReport, type MeshConfig, meshConfig, MeshTransport } from './mesh.ts';
@@ -19,6 +19,7 @@ import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatu
 import { passRttGate } from './rtt-probe.ts';
 import { createSession, type EngineThread, type Session } from './session.ts';
 import { watchFocus } from './focus.ts';
+import { SpectatorFeed, type SpectatorFeedCounters } from './spectator-feed.ts';
 import { SignalingClient, type SignalingOptions } from './signaling.ts';
 import type { PacketTransport } from './transport.ts';
 
@@ -107,6 +108,14 @@ export interface JoinGameOptions extends EngineSettings {
    */
   minPlayers?: number;
   /**
+   * Spectators of this session (see the README's Spectators section):
+   * `p2p` (default) feeds up to the server's peer-slot count of them over
+   * DataChannels, the rest through the server; `server` uploads the stream
+   * once to the server, which fans it out (for a constrained upload); `off`
+   * refuses every spectator of the session.
+   */
+  spectators?: SpectatorMode;
+  /**
    * When every other player is gone, how long to wait for the engine to
    * reach the agreed departure frame before ending the session anyway, ms.
    * Default 5,000.
@@ -170,6 +179,8 @@ export interface NetSession extends Omit<Session, 'exportSessionMetrics'> {
   onEnded(handler: (e: SessionEnded) => void): () => void;
   /** How the session ended, or null while it is running. */
   readonly ended: SessionEnded | null;
+  /** What this page's spectator feed did (null with `spectators: 'off'`). */
+  spectators(): SpectatorFeedCounters | null;
 }
 
 /** The engine settings among `options` (the rest — callbacks, server, layer configs — must not reach the worker: they cannot be cloned). */
@@ -238,6 +249,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
         ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
         ...(options.waitTimeoutMs !== undefined ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
         ...(options.maxRttMs !== undefined ? { maxRttMs: options.maxRttMs } : {}),
+        ...(options.spectators ? { spectators: options.spectators } : {}),
       },
       options.matchTimeoutMs,
     );
@@ -301,6 +313,8 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     throw e;
   }
 
+  const feed = options.spectators === 'off' ? null : new SpectatorFeed(signaling.rawSocket, session, assignment.playerIndex, links);
+
   const recorder = new ResearchRecorder({
     assignment,
     mesh,
@@ -348,6 +362,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     recorder.setEnd(e);
     if (graceTimer !== null) clearTimeout(graceTimer);
     absences.close();
+    feed?.close();
     void session.stop();
     if (e.reason !== 'closed') void upload('final');
     endEvents.emit('ended', e);
@@ -407,6 +422,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     signaling,
     exportSessionMetrics: () => recorder.metrics(),
     uploads: () => uploader?.state ?? null,
+    spectators: () => (feed ? { ...feed.counters } : null),
     links: () => mesh.report(),
     timings: { assignedMs, openMs },
     onEnded: (handler) => endEvents.on('ended', handler),

@@ -20,6 +20,9 @@ export {
 } from './connect.ts';
 export type { SignalingOptions, SignalingState, SignalingStateChange } from './signaling.ts';
 export { RESUME_STORAGE_KEY, clearResumeRecord, loadResumeRecord, type ResumeRecord } from './resume-store.ts';
+export { watchGame, type Viewer, type ViewerEvents, type ViewerReport, type WatchGameOptions } from './watch.ts';
+export type { SpectatorFeedCounters } from './spectator-feed.ts';
+export type { ViewerEvent, ViewerStats } from '../worker/spectator-host.ts';
 export type { LinkReport, MeshConfig, ReliableCounters, RouteCounters } from './mesh.ts';
 export type { ConnectionConfig, LinkConfig } from './peer-link.ts';
 export type { HealthConfig, LinkHealth } from './link-health.ts';
@@ -39,8 +42,9 @@ export { createSmoother, type Smoother, type SmootherOptions } from './smoothing
 export type { PacketTransport } from './transport.ts';
 export type { SessionMetrics } from './research.ts';
 export type { UploadStatus } from './uploader.ts';
-export type { Assignment, ParticipantMetadata, WaitingUpdate, WaitTimeout } from '../src/signaling/events.ts';
-export type { HostConfig, HostEvent, HostMetrics, HostStats, RenderFrame, TickSample } from '../worker/api.ts';
+export type { Assignment, ParticipantMetadata, SpectatorMode, SpectatorPath, WaitingUpdate, WaitTimeout, WatchEnded } from '../src/signaling/events.ts';
+export type { SpectateInfo } from '../src/spectate/wire.ts';
+export type { ConfirmedInputs, HostConfig, HostEvent, HostMetrics, HostStats, RenderFrame, SpectatorStart, TickSample } from '../worker/api.ts';
 export type { EngineStats, MalformedReason, PeerStats } from '../src/engine/types.ts';
 export type { DecodeErrorCode } from '../src/protocol/messages.ts';
 export type { LinkReportData, ReportAck, SessionReport } from '../src/research/report.ts';

@@ -6,7 +6,9 @@
  */
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import type {
+  ConfirmedInputs,
   EngineHostApi,
+  SpectatorStart,
   HostConfig,
   HostEvent,
   HostMetrics,
@@ -64,6 +66,10 @@ export interface Session {
   setInputDelay(frames: number): Promise<void>;
   /** Recent ticks' timings, newest last. */
   tickHistory(): Promise<TickSample[]>;
+  /** For spectator feeds: the session's description and the newest confirmed snapshot. */
+  spectatorStart(): Promise<SpectatorStart>;
+  /** For spectator feeds: every player's confirmed inputs from frame `from` (at most `maxFrames`, capped at 1,024). */
+  confirmedInputs(from: number, maxFrames: number): Promise<ConfirmedInputs>;
   /** The engine's DevTools measures (rollbacks, steps, saves, hashes) recorded so far. */
   measures(): Promise<{ name: string; start: number; duration: number; detail: unknown }[]>;
   /** Start ticking (when created with `autoStart: false`, or after `stop()`). */
@@ -204,6 +210,8 @@ export async function createSession(options: SessionOptions): Promise<Session> {
       if (!closed) await host.linkUp(player);
     },
     tickHistory: () => host.tickHistory(),
+    spectatorStart: () => host.spectatorStart(),
+    confirmedInputs: (from, maxFrames) => host.confirmedInputs(from, maxFrames),
     measures: () => host.measures(),
     start: () => host.start(),
     stop: () => host.stop(),

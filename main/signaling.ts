@@ -273,6 +273,11 @@ export class SignalingClient {
     return this.events.on(type, handler);
   }
 
+  /** The socket.io socket itself (the spectator feed speaks its own events on it). */
+  get rawSocket(): NetrollSocket {
+    return this.socket;
+  }
+
   /** The assignment, once the session formed. */
   get current(): Assignment | null {
     return this.assignment;

@@ -9,6 +9,7 @@ const run = (cmd) => execSync(cmd, { stdio: 'inherit' });
 rmSync('dist', { recursive: true, force: true });
 run('npx vite build --logLevel warn');
 run('npx vite build --mode dropin --logLevel warn');
+run('npx vite build --mode admin-watch --logLevel warn');
 run('npx tsc -p tsconfig.build.json');
 run('npx vite build --config server/vite.config.ts --logLevel warn');
 
@@ -20,4 +21,4 @@ for (const file of walk('dist/types').filter((f) => f.endsWith('.d.ts'))) {
   const fixed = text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2');
   if (fixed !== text) writeFileSync(file, fixed);
 }
-console.log('built dist/ (netroll.js, worker.js, core.js, testing.js, python.js, python-vite.js, netroll-worker.js, types/) and server/dist/');
+console.log('built dist/ (netroll.js, worker.js, core.js, testing.js, python.js, python-vite.js, netroll-worker.js, types/) server/dist/ and server/admin/watch-app/ (the dashboard\'s viewer page)');

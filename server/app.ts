@@ -14,10 +14,11 @@ import { Router, sendJson, sendText, type RouteHandler } from './http-router.ts'
 import { Lobby } from './lobby.ts';
 import { ResumeTokens } from './resume.ts';
 import { SessionRegistry } from './sessions.ts';
+import { SpectatorRegistry } from './spectators.ts';
 import { attachSignaling, type DropCounters, type NetrollServer } from './signaling.ts';
 import { createStaticHandler } from './static-files.ts';
 import { RejectionCounter, type ServerStats } from './stats.ts';
-import { generateAdminToken } from './research/auth.ts';
+import { AdminAuth, generateAdminToken } from './research/auth.ts';
 import { LiveSessions } from './research/live.ts';
 import { addResearchRoutes, type ResearchRouteDeps } from './research/routes.ts';
 import { ResearchStore } from './research/store.ts';
@@ -105,12 +106,14 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
     serveStatic = createStaticHandler(cfg.staticDir);
   }
   const adminToken = cfg.adminToken ?? generateAdminToken();
+  const adminAuth = new AdminAuth(adminToken);
   const store = cfg.research ? ResearchStore.open(cfg.dataDir) : null;
   const live = new LiveSessions(cfg.limits.liveEndedKeepMs, cfg.limits.maxLiveSessions);
   const uploads = { inFlight: 0, bodyBytesRead: 0, refusedBeforeBody: 0, socketBytesRefused: 0 };
   if (store) {
     addResearchRoutes((m, p, h) => router.add(m, p, h), {
       store,
+      auth: adminAuth,
       live,
       adminToken,
       afterReportStored: hooks.afterReportStored,
@@ -169,8 +172,12 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   const rejections = new RejectionCounter();
   // Resume secrets survive a restart when the key does: configured, or kept in the research store.
   const resumeTokens = new ResumeTokens(cfg.resumeKey ?? store?.storedSecret('resume-key') ?? ResumeTokens.generateKey());
+  const spectators = new SpectatorRegistry();
   drops.current = attachSignaling(io, {
     config: cfg,
+    spectators,
+    adminToken,
+    isAdmin: (req) => adminAuth.allows(req),
     ipBudgets,
     lobby,
     sessions,
@@ -275,6 +282,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
         trackedIps: ipBudgets.size,
         liveSessions: live.size,
         uploads: { ...uploads },
+        spectators: { watching: spectators.size, ...spectators.counters, tables: spectators.tables() },
       };
     },
     addRoute: (method, pattern, handler) => router.add(method, pattern, handler),

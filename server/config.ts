@@ -56,6 +56,8 @@ export interface AbuseLimits {
   readonly maxLiveSessions: number;
   /** How long an ended session stays on the live dashboard, ms. */
   readonly liveEndedKeepMs: number;
+  /** Bytes a player may upload for spectators (`spectator-data`), per connection. */
+  readonly spectatorUploadBytes: RateLimit;
 }
 
 /** Everything the server needs to run. */
@@ -125,6 +127,14 @@ export interface ServerConfig {
   readonly rttProbeTimeoutMs: number;
   /** Latency-gated queues: times a member may fail the probe (re-queued each time) before it is refused with `rtt-too-high`. Default 3. */
   readonly rttMaxRequeues: number;
+  /**
+   * Who may watch a session as a spectator: `open` (default: anyone given
+   * the session id, which is an unguessable UUID), `admin` (only with the
+   * admin token) or `off`. Players can still turn it off for their session.
+   */
+  readonly spectators: 'open' | 'admin' | 'off';
+  /** Spectators one player feeds over DataChannels before the rest go through the server's fan-out, 0..32. Default 2. */
+  readonly spectatorPeerSlots: number;
 }
 
 /** What callers pass: any subset of the configuration; `limits` may itself be partial. */
@@ -156,6 +166,7 @@ export const DEFAULT_LIMITS: AbuseLimits = {
   uploadsTotal: 8,
   maxLiveSessions: 1000,
   liveEndedKeepMs: 2 * 60_000,
+  spectatorUploadBytes: { burst: 4 * 1024 * 1024, perSecond: 1024 * 1024 },
 };
 
 /** The embedded defaults. */
@@ -176,6 +187,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   gameModules: [],
   rttProbeTimeoutMs: 15_000,
   rttMaxRequeues: 3,
+  spectators: 'open',
+  spectatorPeerSlots: 2,
 };
 
 /**
@@ -358,6 +371,12 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
         throw new ConfigError(`rate limit ${event}: burst must be >= 1 and perSecond > 0`);
       }
     }
+  }
+  if (c.spectators !== 'open' && c.spectators !== 'admin' && c.spectators !== 'off') {
+    throw new ConfigError(`spectators: expected open, admin or off, got ${JSON.stringify(c.spectators)}`);
+  }
+  if (!Number.isInteger(c.spectatorPeerSlots) || c.spectatorPeerSlots < 0 || c.spectatorPeerSlots > 32) {
+    throw new ConfigError(`spectator peer slots: expected an integer from 0 to 32, got ${JSON.stringify(c.spectatorPeerSlots)}`);
   }
   for (const [name, v] of Object.entries(c.limits)) {
     const bucket: { burst?: unknown; perSecond?: unknown } = v !== null && typeof v === 'object' ? (v as { burst?: unknown; perSecond?: unknown }) : {};

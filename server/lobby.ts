@@ -10,7 +10,7 @@
  * - queue `Q`: one waiting group per (name, player count); clients asking
  *   for another count wait in another group.
  */
-import { ErrorCode, type ErrorInfo, type ParticipantMetadata } from '../src/signaling/events.ts';
+import { ErrorCode, type ErrorInfo, type ParticipantMetadata, type SpectatorMode } from '../src/signaling/events.ts';
 
 /** Where a client asked to wait. */
 export interface GroupTarget {
@@ -33,6 +33,8 @@ export interface WaitingClient {
   readonly participantId?: string;
   /** The participant's metadata, when the join gave it. */
   readonly metadata?: ParticipantMetadata;
+  /** The client's spectator setting (`join`'s `spectators`); default `p2p`. */
+  readonly spectators?: SpectatorMode;
 }
 
 /** A waiting group's members and size, e.g. after one of them left. */

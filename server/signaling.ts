@@ -5,6 +5,7 @@
  * change anything; a rejected one is counted and answered with `error`.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Server, Socket } from 'socket.io';
 import {
   DEFAULT_QUEUE,
@@ -34,6 +35,8 @@ import { RevokedSeats, ResumeTokens } from './resume.ts';
 import { type ProbeRecord, RttGate } from './rtt-gate.ts';
 import { type WaitTimeoutRecord, WaitingRoom } from './waiting-room.ts';
 import type { Session, SessionRegistry } from './sessions.ts';
+import { type SpectatorAccess, spectatorHandlers, spectatorsAfterDeparture } from './spectator-events.ts';
+import { SpectatorRegistry } from './spectators.ts';
 import type { RejectionCounter } from './stats.ts';
 import { coalesceFlushes, pendingBytes, writeRelay } from './relay-write.ts';
 import { iceServersFor, turnUserId, type IceConfig } from './turn.ts';
@@ -60,7 +63,15 @@ export interface SignalingDeps {
     readonly rttProbeTimeoutMs?: number;
     /** Latency-gated queues: failed probes before `rtt-too-high`. Default 3. */
     readonly rttMaxRequeues?: number;
+    readonly spectators: SpectatorAccess;
+    readonly spectatorPeerSlots: number;
   };
+  /** Spectator tables (see spectators.ts); a fresh registry when not given. */
+  readonly spectators?: SpectatorRegistry;
+  /** The admin token, which lets its holder watch any session. */
+  readonly adminToken?: string;
+  /** Whether a connection's handshake carries admin credentials (the dashboard's cookie, or the token as a bearer header). */
+  readonly isAdmin?: (req: IncomingMessage) => boolean;
   /** Per-IP budgets shared by every connection of an address. */
   readonly ipBudgets: IpBudgets;
   readonly lobby: Lobby;
@@ -96,7 +107,19 @@ export interface SignalingDeps {
   };
 }
 
-const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'signal', 'relay', 'leave', 'live-stats', 'turn-credentials', 'resume', 'probe-result']);
+const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
+  'join',
+  'signal',
+  'relay',
+  'leave',
+  'live-stats',
+  'turn-credentials',
+  'resume',
+  'probe-result',
+  'watch',
+  'spectator-signal',
+  'spectator-data',
+]);
 
 /** Default session lifetime for resume secrets, ms. */
 const DEFAULT_SESSION_TTL_MS = 4 * 3600 * 1000;
@@ -125,6 +148,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
   const now = deps.now ?? Date.now;
   const onInternalError = deps.onInternalError ?? ((err: unknown) => console.error('netroll server: handler failed', err instanceof Error ? err.message : err));
   const { lobby, sessions, rejections, config, ipBudgets } = deps;
+  const spectators = deps.spectators ?? new SpectatorRegistry();
   const drops: DropCounters = { relayBackpressure: 0, signalBackpressure: 0, relayOverBudget: 0, connectionsRefused: 0, floodDisconnects: 0, relayToAbsent: 0 };
   const tokens = deps.resumeTokens ?? new ResumeTokens(ResumeTokens.generateKey());
   const sessionTtlMs = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
@@ -323,8 +347,8 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         fail(errorFromIssues('join', parsed.error.issues));
         return;
       }
-      if (lobby.isWaiting(socket.id) || sessions.memberOf(socket.id)) {
-        fail({ code: ErrorCode.AlreadyJoined, message: 'join: already waiting or in a session (leave first)', event: 'join' });
+      if (lobby.isWaiting(socket.id) || sessions.memberOf(socket.id) || spectators.ofSocket(socket.id)) {
+        fail({ code: ErrorCode.AlreadyJoined, message: 'join: already waiting, in a session or watching one (leave first)', event: 'join' });
         return;
       }
       const request = parsed.data;
@@ -338,6 +362,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         ...(request.name !== undefined ? { name: request.name } : {}),
         ...(request.participantId !== undefined ? { participantId: request.participantId } : {}),
         ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
+        ...(request.spectators !== undefined ? { spectators: request.spectators } : {}),
       };
       const result = waitingRoom.join(client, target, request.waitTimeoutMs);
       if (!result.ok) {
@@ -346,6 +371,16 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       }
       ack({ ok: true, waiting: result.waiting });
       if (result.formed) startSession(result.formed, target);
+    };
+
+    const startSession = (formed: readonly WaitingClient[], target: GroupTarget): void => {
+      const t = now();
+      const session = sessions.create(formed, t, { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs });
+      spectators.sessionStarted(session.id, formed.map((c) => c.spectators ?? 'p2p'));
+      deps.research?.onSessionCreated(session, target, formed);
+      for (const [index, member] of session.members) {
+        io.sockets.sockets.get(member.socketId)?.emit('assigned', assignmentFor(session, index));
+      }
     };
 
     const handleSignal = (args: unknown[]): void => {
@@ -487,9 +522,24 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         reject({ code: ErrorCode.NotInSession, message: 'probe-result: not in a group being probed (or already reported)', event: 'probe-result' });
       }
     };
+    const watching = spectatorHandlers({
+      io,
+      socket,
+      sessions,
+      spectators,
+      config,
+      adminToken: deps.adminToken,
+      adminSocket: deps.isAdmin?.(socket.request) ?? false,
+      now,
+      allowed,
+      reject,
+      isWaiting: () => lobby.isWaiting(socket.id),
+      pendingBytes,
+    });
 
     const depart = (reason: 'left' | 'disconnected'): void => {
       if (waitingRoom.leave(socket.id)) return;
+      watching.spectatorGone();
       const left = sessions.removeMember(socket.id);
       if (!left) {
         if (reason === 'disconnected') gate.forget(socket.id);
@@ -504,6 +554,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       for (const m of left.remaining) {
         io.sockets.sockets.get(m.socketId)?.emit('peer-left', { playerIndex: left.index, reason });
       }
+      spectatorsAfterDeparture(io, sessions, spectators, left.session.id, left.index);
     };
 
     socket.on('join', guarded('join', handleJoin));
@@ -533,6 +584,9 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       ),
     );
     socket.on('probe-result', guarded('probe-result', handleProbeResult));
+    socket.on('watch', guarded('watch', watching.watch));
+    socket.on('spectator-signal', guarded('spectator-signal', watching.spectatorSignal));
+    socket.on('spectator-data', guarded('spectator-data', watching.spectatorData));
     socket.on('disconnect', () => {
       ipBudgets.disconnected(ip);
       try {

@@ -1,4 +1,5 @@
 /** The server's observable counters. */
+import type { SpectatorCounters } from './spectators.ts';
 import type { SessionSummary } from './sessions.ts';
 import type { GroupSummary } from './lobby.ts';
 import type { DropCounters } from './signaling.ts';
@@ -39,6 +40,8 @@ export interface ServerStats {
    * included) read from the connections of refused uploads.
    */
   readonly uploads: { readonly inFlight: number; readonly bodyBytesRead: number; readonly refusedBeforeBody: number; readonly socketBytesRefused: number };
+  /** Spectators watching now, the spectator counters since start, and the sizes of the spectator tables. */
+  readonly spectators: Readonly<SpectatorCounters> & { readonly watching: number; readonly tables: { readonly sessions: number; readonly spectators: number } };
 }
 
 /** Counts rejected messages by error code. */

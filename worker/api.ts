@@ -7,6 +7,7 @@ import type { EngineStats, MalformedReason } from '../src/engine/types.ts';
 import type { PauseReason } from '../src/contracts/vocabulary.ts';
 import type { PauseRecord } from '../src/engine/pause.ts';
 import type { Countdown } from '../src/engine/rounds.ts';
+import type { SpectateInfo } from '../src/spectate/wire.ts';
 
 /** How the engine host is set up (sent once, by `configure`). */
 export interface HostConfig {
@@ -237,6 +238,10 @@ export interface EngineHostApi {
   linkUp(player: number): void;
   stats(): HostStats;
   metrics(): HostMetrics;
+  /** What a new spectator starts from: the session's description and the newest confirmed snapshot. */
+  spectatorStart(): SpectatorStart;
+  /** Confirmed inputs of every player from frame `from` (at most `maxFrames`, capped at 1,024), for spectators. */
+  confirmedInputs(from: number, maxFrames: number): ConfirmedInputs;
   /** The last ticks of the loop (at most 1,200). */
   tickHistory(): TickSample[];
   /** `performance.measure` entries this host made that are still buffered (name and detail). */
@@ -253,4 +258,26 @@ export interface PortPacket {
   peer: number;
   buf: ArrayBuffer;
   reliable?: boolean;
+}
+
+/** What a spectator starts from (see {@link EngineHostApi.spectatorStart}). */
+export interface SpectatorStart {
+  /** The session as a viewer needs it: game, seed, players, hash interval, tick rate, session tag. */
+  readonly info: SpectateInfo;
+  /** The frame whose start state `snapshot` is (the newest confirmed frame + 1). */
+  readonly frame: number;
+  /** The confirmed snapshot (engine header + game bytes). */
+  readonly snapshot: Uint8Array;
+}
+
+/** Confirmed inputs for spectators (see {@link EngineHostApi.confirmedInputs}). */
+export interface ConfirmedInputs {
+  /** First frame carried. */
+  readonly startFrame: number;
+  /** Frames carried (0: nothing new is confirmed). */
+  readonly frameCount: number;
+  /** `frameCount × players × inputSize` bytes, frame-major. */
+  readonly inputs: Uint8Array;
+  /** Epoch ms of the tick that last moved the confirmed frame. */
+  readonly confirmedAt: number;
 }

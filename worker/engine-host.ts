@@ -16,7 +16,9 @@ import type { PauseReason } from '../src/contracts/vocabulary.ts';
 import type { PauseRecord } from '../src/engine/pause.ts';
 import { encodeInputLog } from '../src/engine/input-log.ts';
 import type {
+  ConfirmedInputs,
   EngineHostApi,
+  SpectatorStart,
   HostCallbacks,
   HostConfig,
   HostMetrics,
@@ -66,6 +68,8 @@ export class EngineHost implements EngineHostApi {
   private readonly desyncs: HostMetrics['desyncs'] = [];
   private readonly departures: HostMetrics['departures'] = [];
   private readonly resyncs: HostMetrics['resyncs'] = [];
+  /** Epoch ms of the tick that last moved the confirmed frame (stamped on the spectator stream). */
+  private confirmedAt = 0;
 
   constructor(private readonly resolveGame: GameResolver) {}
 
@@ -261,6 +265,35 @@ export class EngineHost implements EngineHostApi {
     };
   }
 
+  spectatorStart(): SpectatorStart {
+    const engine = this.requireEngine();
+    const config = this.config!;
+    const { frame, snapshot } = engine.confirmedSnapshot();
+    return transfer(
+      {
+        info: {
+          game: config.game,
+          ...(config.gameUrl !== undefined ? { gameUrl: config.gameUrl } : {}),
+          seed: engine.seed,
+          players: engine.players,
+          inputSize: engine.game.inputSize,
+          hashInterval: engine.hashInterval,
+          tickRate: config.tickRate ?? 60,
+          sessionTag: engine.sessionTag,
+          ...(Number.isFinite(engine.endFrame) ? { endFrame: engine.endFrame } : {}),
+        },
+        frame,
+        snapshot,
+      },
+      [snapshot.buffer as ArrayBuffer],
+    );
+  }
+
+  confirmedInputs(from: number, maxFrames: number): ConfirmedInputs {
+    const c = this.requireEngine().confirmedInputs(from, Math.min(maxFrames, 1024));
+    return transfer({ ...c, confirmedAt: this.confirmedAt }, [c.inputs.buffer as ArrayBuffer]);
+  }
+
   tickHistory(): TickSample[] {
     return this.history.slice();
   }
@@ -314,6 +347,7 @@ export class EngineHost implements EngineHostApi {
     this.ticks++;
     this.history.push({ t: performance.timeOrigin + at, frame: engine.frame });
     if (this.history.length > HISTORY) this.history.shift();
+    if (result.confirmedAdvanced) this.confirmedAt = performance.timeOrigin + performance.now();
     this.deliverRender(result);
     this.devtools?.maybeClear(this.ticks);
     // Finished: wait until the last hash samples were acknowledged (bounded), so they were compared.

@@ -1,8 +1,9 @@
 /**
  * Expose an EngineHost over Comlink on a worker scope (or any endpoint).
  */
-import { expose, type Endpoint } from 'comlink';
+import { expose, proxy, type Endpoint } from 'comlink';
 import { EngineHost, type GameResolver } from './engine-host.ts';
+import { SpectatorHost } from './spectator-host.ts';
 import { installErrorTransfer } from './errors.ts';
 import type { Game } from '../src/engine/game.ts';
 
@@ -19,7 +20,8 @@ import type { Game } from '../src/engine/game.ts';
  */
 export function hostEngine(game: Game<unknown> | GameResolver, endpoint?: Endpoint): void {
   const resolve: GameResolver = typeof game === "function" ? game : () => game;
-  const host = new EngineHost(resolve);
+  // One worker serves a player (the host itself) or a spectator (`viewer`, same game resolver).
+  const host = Object.assign(new EngineHost(resolve), { viewer: proxy(new SpectatorHost(resolve)) });
   installErrorTransfer();
   expose(host, endpoint); // comlink's default endpoint is this worker's global scope
 }

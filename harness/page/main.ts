@@ -3,6 +3,7 @@
  * server and plays it with random inputs; tests drive it with Playwright.
  */
 import { joinGame, type NetSession } from '../../main/connect.ts';
+import { type Viewer, watchGame } from '../../main/watch.ts';
 import type { HostMetrics } from '../../worker/api.ts';
 import type { LinkConfig } from '../../main/peer-link.ts';
 import { PeerLink } from '../../main/peer-link.ts';
@@ -12,7 +13,7 @@ import { decodeInputLog } from '../../src/engine/input-log.ts';
 import { Simulation } from '../../src/engine/simulation.ts';
 import { gameFromSpec } from '../../src/games/index.ts';
 import type { ArenaRender } from '../../src/games/arena.ts';
-import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SeenScores, SignalingSummary, UploadSummary } from '../types.ts';
+import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SeenScores, SignalingSummary, UploadSummary, WatchOptions, WatchResult } from '../types.ts';
 
 let current: NetSession | null = null;
 /** The links of the current session, by remote player (made here, so a test can close a channel). */
@@ -89,6 +90,7 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     ...(o.focusLossTimeoutMs !== undefined ? { focusLossTimeoutMs: o.focusLossTimeoutMs } : {}),
     ...(o.episodes !== undefined ? { episodes: o.episodes } : {}),
     ...(o.countdownFrames !== undefined ? { countdownFrames: o.countdownFrames } : {}),
+    ...(o.spectators !== undefined ? { spectators: o.spectators } : {}),
   });
   current.on('peer', (e) => statuses.push({ peer: e.peer, status: e.status, at: performance.now() }));
   current.signaling.on('state', (e) => signalingStates.push({ state: e.state, at: wallNow() }));
@@ -152,6 +154,10 @@ async function result(): Promise<PlayResult> {
     frame: m.stats.frame,
     pausedTicks: m.stats.pausedTicks,
     waiting: waiting.slice(),
+    hashes: m.hashes.map((h) => ({ ...h })),
+    malformed: m.stats.malformed,
+    packetsReceived: m.stats.packetsReceived,
+    spectatorFeed: current!.spectators(),
   };
 }
 
@@ -172,6 +178,66 @@ async function recordRows(): Promise<Record<string, number>[]> {
   const stride = log.players * log.inputSize;
   for (let f = 0; f < log.frames; f++) sim.step(log.inputs.subarray(f * stride, (f + 1) * stride), f);
   return rows;
+}
+
+let viewer: Viewer | null = null;
+let viewerLink: PeerLink | null = null;
+let renders = 0;
+const errors: string[] = [];
+
+async function watch(o: WatchOptions): Promise<{ spectatorId: string; path: string; feeder: number }> {
+  viewer = await watchGame({
+    server: o.server,
+    session: o.session,
+    engine: new Worker(new URL('../../worker/builtin.ts', import.meta.url), { type: 'module' }),
+    ...(o.via ? { via: o.via } : {}),
+    ...(o.delayFrames !== undefined ? { delayFrames: o.delayFrames } : {}),
+    ...(o.adminToken ? { adminToken: o.adminToken } : {}),
+    links: (spec) => (viewerLink = new PeerLink(spec)),
+    onRender: () => renders++,
+  });
+  viewer.on('error', (e) => errors.push(`${e.code}: ${e.message}`));
+  viewer.on('info', (e) => errors.push(`info ${JSON.stringify(e.info)}`));
+  return { spectatorId: viewer.spectatorId, path: viewer.path, feeder: viewer.feeder };
+}
+
+async function watchResult(): Promise<WatchResult> {
+  const v = viewer!;
+  const s = await v.stats();
+  return {
+    spectatorId: v.spectatorId,
+    feeder: v.feeder,
+    path: s.path,
+    frame: s.frame,
+    receivedFrame: s.receivedFrame,
+    snapshotsLoaded: s.snapshotsLoaded,
+    gaps: s.gaps,
+    malformed: s.malformed,
+    viaP2P: s.viaP2P,
+    viaServer: s.viaServer,
+    lagMsP50: s.lagMsP50,
+    lagSamples: await v.lagSamples(),
+    hashes: await v.hashes(),
+    renders,
+    messages: s.messages,
+    events: errors.slice(-5),
+    ended: v.ended ? { ...v.ended } : null,
+  };
+}
+
+/** As a hostile spectator: send `n` junk messages to the feeding player on both channels of the link; returns how many went out. */
+function spectatorJunk(n: number): number {
+  let sent = 0;
+  for (let i = 0; i < n; i++) {
+    const junk = Uint8Array.of(1, 1, 0, 0xff, i & 0xff, 0, 0, 0, 0).buffer;
+    if (viewerLink?.send(junk)) sent++;
+    if (viewerLink?.sendControl(Uint8Array.of(3, i & 0xff).buffer)) sent++;
+  }
+  return sent;
+}
+
+async function unwatch(): Promise<void> {
+  await viewer?.close();
 }
 
 /** Close the inputs DataChannel to `peer`; returns the page time it happened. */
@@ -272,6 +338,28 @@ async function leave(): Promise<void> {
 }
 
 Object.assign(globalThis, {
-  e2e: { join, waitConfirmed, result, closeChannel, dropSignaling, stats, uploads, hideFor, linkPair, leave, blackout, rejoinEvents: () => rejoinEvents.slice(), now: () => performance.now(), signalingInfo, markRelay, seenScores, recordRows },
+  e2e: {
+    join,
+    waitConfirmed,
+    result,
+    closeChannel,
+    dropSignaling,
+    stats,
+    uploads,
+    hideFor,
+    linkPair,
+    leave,
+    blackout,
+    rejoinEvents: () => rejoinEvents.slice(),
+    watch,
+    watchResult,
+    spectatorJunk,
+    unwatch,
+    now: () => performance.now(),
+    signalingInfo,
+    markRelay,
+    seenScores,
+    recordRows,
+  },
 });
 document.title = 'netroll e2e ready';

@@ -53,7 +53,8 @@ function renderLive(sessions) {
       const route = links.map((l) => l.route).join(', ');
       const rtt = links.length ? Math.round(links.reduce((a, l) => a + l.rttMs, 0) / links.length) : '';
       const sync = st ? (st.desyncs === 0 ? '<span class="ok">in sync</span>' : '<span class="bad">DESYNC</span>') : '';
-      rows.push(`<tr data-session="${esc(s.sessionId)}" data-player="${p.playerIndex}"><td>${short(s.sessionId)}</td><td>${esc(s.room)}</td><td>${p.playerIndex} ${esc(p.name)}</td>` +
+      const watch = p === s.players[0] && !s.ended ? ` <a class="watch" href="/admin/watch?session=${encodeURIComponent(s.sessionId)}" target="_blank" rel="noopener">watch</a>` : '';
+      rows.push(`<tr data-session="${esc(s.sessionId)}" data-player="${p.playerIndex}"><td>${short(s.sessionId)}${watch}</td><td>${esc(s.room)}</td><td>${p.playerIndex} ${esc(p.name)}</td>` +
         `<td class="connection">${esc(conn)}</td><td>${esc(route)}</td><td>${rtt}</td><td class="frame">${st?.frame ?? ''}</td>` +
         `<td>${st ? `${st.rollbacks} (${st.maxRollback})` : ''}</td><td>${st?.desyncs ?? ''}</td><td>${sync}</td></tr>`);
     }

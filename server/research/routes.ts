@@ -41,6 +41,8 @@ export interface ResearchRouteDeps {
   readonly gameSources?: GameSources;
   /** Upload counters, updated in place (for stats). */
   readonly uploads: { inFlight: number; bodyBytesRead: number; refusedBeforeBody: number; socketBytesRefused: number };
+  /** The admin checks to use (shared with the socket handlers); one is made from `adminToken` when absent. */
+  readonly auth?: AdminAuth;
 }
 
 type Add = (method: string, pattern: string, handler: RouteHandler) => void;
@@ -135,6 +137,14 @@ const ASSETS: ReadonlyMap<string, { file: () => string; type: string }> = new Ma
   ['uplot.css', { file: () => require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' }],
 ]);
 
+const watchDir = fileURLToPath(new URL('../admin/watch-app/', import.meta.url));
+const WATCH_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+};
+
 const LOGIN_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8" /><title>netroll admin: sign in</title><link rel="stylesheet" href="/admin/assets/admin.css" /></head>
 <body><header><h1>netroll</h1><span id="updated">sign in</span></header>
@@ -146,7 +156,7 @@ const LOGIN_PAGE = `<!doctype html>
 
 export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
   const { store, live, ipBudgets, uploads } = deps;
-  const auth = new AdminAuth(deps.adminToken);
+  const auth = deps.auth ?? new AdminAuth(deps.adminToken);
 
   // Reports are signed with a per-participant token and carry no cookies, so
   // any origin may upload (an experiment page may be hosted elsewhere).
@@ -374,6 +384,16 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
       res.end(html);
     }, true),
   );
+  // The viewer page (`npm run build` makes it): watch a live session as a spectator.
+  const sendWatchFile = async (res: ServerResponse, name: string): Promise<void> => {
+    const type = WATCH_TYPES[name.slice(name.lastIndexOf('.'))];
+    const body = /^[A-Za-z0-9_.-]+$/.test(name) && !name.startsWith('.') && type ? await readFile(`${watchDir}${name}`).catch(() => null) : null;
+    if (!body) return sendText(res, 404, name === 'index.html' ? 'the viewer page is not built: run npm run build\n' : 'not found\n');
+    res.writeHead(200, { 'content-type': type!, 'content-length': body.length });
+    res.end(body);
+  };
+  add('GET', '/admin/watch', guarded((_req, res) => sendWatchFile(res, 'index.html'), true));
+  add('GET', '/admin/watch/:name', guarded((_req, res, params) => sendWatchFile(res, params['name']!)));
   add('GET', '/admin/assets/:name', async (_req, res, params) => {
     setSecurityHeaders(res);
     const asset = ASSETS.get(params['name']!);

@@ -39,6 +39,10 @@ export const ErrorCode = {
   RttTooHigh: 'rtt-too-high',
   /** Too many messages or bytes too fast; the message was dropped. */
   RateLimited: 'rate-limited',
+  /** `watch` of a session that has its 32 spectators already. */
+  SpectatorsFull: 'spectators-full',
+  /** `watch` of a session whose players (or the server) turned spectating off. */
+  SpectatingDisabled: 'spectating-disabled',
   /** The request lacks valid credentials (token, room secret, origin). */
   Unauthorized: 'unauthorized',
   /** The server failed; the message may not have been handled. */

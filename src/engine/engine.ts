@@ -721,6 +721,29 @@ export class Engine<S> {
     return { frame, hash: xxh32(this.snapshotAt(frame)) };
   }
 
+  /**
+   * Confirmed inputs of every player for frames `from..` (at most
+   * `maxFrames`, never past `confirmedFrame`), frame-major: what spectators
+   * replay. Empty (`frameCount` 0) when `from` is not confirmed yet.
+   */
+  confirmedInputs(from: number, maxFrames: number): { startFrame: number; frameCount: number; inputs: Uint8Array } {
+    const start = Math.max(0, Math.floor(from));
+    const count = Math.max(0, Math.min(Math.floor(maxFrames), this.confirmed - start + 1));
+    const size = this.game.inputSize;
+    const inputs = new Uint8Array(count * this.stride);
+    for (let p = 0; p < this.players && count > 0; p++) {
+      const src = this.queues[p]!.range(start, start + count - 1);
+      for (let i = 0; i < count; i++) inputs.set(src.subarray(i * size, i * size + size), i * this.stride + p * size);
+    }
+    return { startFrame: start, frameCount: count, inputs };
+  }
+
+  /** A copy of the newest confirmed snapshot (the start state of `confirmedFrame + 1`), for a spectator to start from. */
+  confirmedSnapshot(): { frame: number; snapshot: Uint8Array } {
+    const frame = this.confirmed + 1;
+    return { frame, snapshot: this.snapshotAt(frame).slice() };
+  }
+
   /** The confirmed input log (frames 0..confirmedFrame), the departures in it, and what replay needs. */
   inputLog(): InputLog {
     const frames = this.confirmed + 1;

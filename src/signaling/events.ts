@@ -50,6 +50,22 @@ export const MAX_WAIT_TIMEOUT_MS = 3_600_000;
 export const MAX_RTT_LIMIT_MS = 10_000;
 /** Pings per link whose median is the RTT an RTT probe reports. */
 export const RTT_PROBE_PINGS = 5;
+/** Most spectators one session can have. */
+export const MAX_SPECTATORS = 32;
+/**
+ * A member's spectator setting (the `spectators` field of `join`): `p2p` feeds
+ * spectators over DataChannels while it has peer slots, `server` only through
+ * the server's fan-out, `off` refuses every spectator of the session.
+ */
+export type SpectatorMode = 'p2p' | 'server' | 'off';
+/** Every {@link SpectatorMode}. */
+export const SPECTATOR_MODES = ['p2p', 'server', 'off'] as const satisfies readonly SpectatorMode[];
+/** How a spectator's stream travels: `p2p` from one player over a DataChannel, `server` fanned out by the server. */
+export type SpectatorPath = 'p2p' | 'server';
+/** Every {@link SpectatorPath}. */
+export const SPECTATOR_PATHS = ['p2p', 'server'] as const satisfies readonly SpectatorPath[];
+/** Largest spectator stream message through the server, bytes (as the stream's own limit). */
+export const MAX_SPECTATOR_PACKET_BYTES = 34 * 1024;
 /** Room secret length, in characters (printable ASCII). */
 export const MIN_ROOM_SECRET_LENGTH = 8;
 /** Longest room secret, in characters. */
@@ -179,6 +195,14 @@ export const joinRequestSchema = z
         .max(MAX_ROOM_SECRET_LENGTH, { error: `must be at most ${MAX_ROOM_SECRET_LENGTH} characters` })
         .regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces' })
         .optional(),
+      /**
+       * Spectators of the session this member is in: `p2p` (default) lets
+       * spectators watch, served by this member over a DataChannel while it
+       * has peer slots left; `server` lets them watch only through the
+       * server's fan-out (this member uploads the stream once, e.g. on a
+       * constrained upload); `off` refuses every spectator of the session.
+       */
+      spectators: z.enum(SPECTATOR_MODES, { error: `must be one of ${SPECTATOR_MODES.join(', ')}` }).optional(),
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'join payload must be an object') },
   )
@@ -212,22 +236,25 @@ export const SIGNAL_KINDS = ['offer', 'answer', 'candidate', 'restart'] as const
 /** One of {@link SIGNAL_KINDS}. */
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 
+/** A signal's `data`: plain JSON of at most {@link MAX_SIGNAL_DATA_BYTES} bytes and {@link MAX_SIGNAL_DATA_DEPTH} levels. */
+const signalDataSchema = z.unknown().superRefine((data, ctx) => {
+  const m = measureJson(data, MAX_SIGNAL_DATA_BYTES, MAX_SIGNAL_DATA_DEPTH);
+  if (m.ok) return;
+  if (m.tooDeep) {
+    ctx.addIssue({ code: 'custom', message: `must be nested at most ${MAX_SIGNAL_DATA_DEPTH} levels deep`, params: TOO_LARGE_PARAM });
+  } else if (m.code === ErrorCode.TooLarge) {
+    ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_SIGNAL_DATA_BYTES} bytes of JSON`, params: TOO_LARGE_PARAM });
+  } else {
+    ctx.addIssue({ code: 'custom', message: 'must be plain JSON (no binary, undefined or non-finite numbers)' });
+  }
+});
+
 /** Client `signal`: deliver `data` (plain JSON, at most {@link MAX_SIGNAL_DATA_BYTES} serialized) to member `to` of the sender's session. */
 export const signalRequestSchema = z.strictObject(
   {
     to: playerIndexSchema,
     kind: z.enum(SIGNAL_KINDS, { error: `must be one of ${SIGNAL_KINDS.join(', ')}` }),
-    data: z.unknown().superRefine((data, ctx) => {
-      const m = measureJson(data, MAX_SIGNAL_DATA_BYTES, MAX_SIGNAL_DATA_DEPTH);
-      if (m.ok) return;
-      if (m.tooDeep) {
-        ctx.addIssue({ code: 'custom', message: `must be nested at most ${MAX_SIGNAL_DATA_DEPTH} levels deep`, params: TOO_LARGE_PARAM });
-      } else if (m.code === ErrorCode.TooLarge) {
-        ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_SIGNAL_DATA_BYTES} bytes of JSON`, params: TOO_LARGE_PARAM });
-      } else {
-        ctx.addIssue({ code: 'custom', message: 'must be plain JSON (no binary, undefined or non-finite numbers)' });
-      }
-    }),
+    data: signalDataSchema,
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'signal payload must be an object') },
 );
@@ -461,6 +488,99 @@ export const peerLeftSchema = z.object({ playerIndex: playerIndexSchema, reason:
 /** `peer-left` (from {@link peerLeftSchema}). */
 export type PeerLeft = Readonly<z.infer<typeof peerLeftSchema>>;
 
+
+// ---------------------------------------------------------------------------
+// Spectators (see the README's Spectators section).
+
+/** A spectator id: 22 characters of base64url, made by the server. */
+export const spectatorIdSchema = z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9_-]{22}$/, { error: 'must be a spectator id' });
+
+/**
+ * `watch` payload: watch session `sessionId` (its id is unguessable: only
+ * those it was shared with can ask). `adminToken` is needed when the server
+ * lets only its admins watch (`spectators: 'admin'`). `via` asks for a
+ * delivery path; `auto` (default) takes a player's free peer slot and else
+ * the server's fan-out. `p2p` with no free slot falls back to the server.
+ */
+export const watchRequestSchema = z.strictObject(
+  {
+    sessionId: z.string({ error: 'must be a string' }).min(1).max(100),
+    adminToken: z.string({ error: 'must be a string' }).min(1).max(256).optional(),
+    via: z.enum(['auto', ...SPECTATOR_PATHS], { error: 'must be auto, p2p or server' }).optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'watch payload must be an object') },
+);
+/** `watch` payload (from {@link watchRequestSchema}). */
+export type WatchRequest = Readonly<z.infer<typeof watchRequestSchema>>;
+
+/** Client `spectator-signal`: WebRTC signaling between a spectator and the player feeding it (a player names the spectator). */
+export const spectatorSignalRequestSchema = z.strictObject(
+  { spectatorId: spectatorIdSchema.optional(), kind: z.enum(SIGNAL_KINDS, { error: `must be one of ${SIGNAL_KINDS.join(', ')}` }), data: signalDataSchema },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'spectator-signal payload must be an object') },
+);
+/** Client `spectator-signal` (from {@link spectatorSignalRequestSchema}). */
+export type SpectatorSignalRequest = Readonly<z.infer<typeof spectatorSignalRequestSchema>>;
+
+/** A spectator stream message through the server: binary, 1..{@link MAX_SPECTATOR_PACKET_BYTES} bytes. */
+const spectatorPacketSchema = z
+  .custom<ArrayBuffer | Uint8Array>((v) => v instanceof ArrayBuffer || v instanceof Uint8Array, { error: 'must be binary (ArrayBuffer or Uint8Array)' })
+  .superRefine((packet, ctx) => {
+    if (packet.byteLength === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+    else if (packet.byteLength > MAX_SPECTATOR_PACKET_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_SPECTATOR_PACKET_BYTES} bytes`, params: TOO_LARGE_PARAM });
+    }
+  });
+
+/** Client `spectator-data` arguments `(to, packet)`: a feeding player's stream message for one spectator, or `*` for all its server-path spectators. */
+export const spectatorDataArgsSchema = z.tuple([z.union([spectatorIdSchema, z.literal('*')]), spectatorPacketSchema], {
+  error: 'spectator-data takes exactly (to, packet)',
+});
+
+/** Server `spectator-data` arguments `(packet)`: one stream message. */
+export const spectatorDataMessageSchema = z.tuple([spectatorPacketSchema], { error: 'spectator-data carries exactly (packet)' });
+
+/** `watch` acknowledgement: the spectator's id, its path and feeding player, ICE servers for the P2P path. */
+export const watchReplySchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    spectatorId: spectatorIdSchema,
+    path: z.enum(SPECTATOR_PATHS),
+    feeder: playerIndexSchema,
+    iceServers: z.array(iceServerSchema.readonly()).max(16).readonly(),
+  }),
+  z.object({ ok: z.literal(false), error: errorInfoSchema }),
+]);
+/** `watch` acknowledgement (from {@link watchReplySchema}). */
+export type WatchReply =
+  | { readonly ok: true; readonly spectatorId: string; readonly path: SpectatorPath; readonly feeder: number; readonly iceServers: readonly IceServer[] }
+  | { readonly ok: false; readonly error: ErrorInfo };
+
+/**
+ * Server `spectator` (to a feeding player): `add` a spectator (open a
+ * DataChannel to it, or start its server stream with a snapshot), `remove`
+ * it, or send it a fresh `snapshot` (it lost part of its stream).
+ */
+export const spectatorNoticeSchema = z.object({
+  spectatorId: spectatorIdSchema,
+  action: z.enum(['add', 'remove', 'snapshot']),
+  path: z.enum(SPECTATOR_PATHS),
+  iceServers: z.array(iceServerSchema.readonly()).max(16).readonly().optional(),
+});
+/** Server `spectator` (from {@link spectatorNoticeSchema}). */
+export type SpectatorNotice = Readonly<z.infer<typeof spectatorNoticeSchema>>;
+
+/** Server `spectator-signal`: from the feeding player (to a spectator: no id) or from a spectator (to its feeder: its id). */
+export const spectatorSignalMessageSchema = z.object({ spectatorId: spectatorIdSchema.optional(), kind: z.enum(SIGNAL_KINDS), data: z.unknown() });
+/** Server `spectator-signal` (from {@link spectatorSignalMessageSchema}). */
+export type SpectatorSignalMessage = Readonly<z.infer<typeof spectatorSignalMessageSchema>>;
+
+/** Why watching ended: the session ended, spectating was turned off, the feeding player left, or the spectator was removed. */
+export const WATCH_END_REASONS = ['session-ended', 'disabled', 'feeder-left'] as const;
+/** Server `watch-ended`. */
+export const watchEndedSchema = z.object({ reason: z.enum(WATCH_END_REASONS) });
+/** Server `watch-ended` (from {@link watchEndedSchema}). */
+export type WatchEnded = Readonly<z.infer<typeof watchEndedSchema>>;
+
 // ---------------------------------------------------------------------------
 
 /**
@@ -500,6 +620,12 @@ export interface ClientToServerEvents {
   resume: (request: ResumeRequest, ack: (reply: ResumeReply) => void) => void;
   /** This member's RTT probe measurements (only in a tentative, latency-gated group). */
   'probe-result': (result: ProbeResult) => void;
+  /** Watch a session as a spectator (not while waiting or playing). */
+  watch: (request: WatchRequest, ack: (reply: WatchReply) => void) => void;
+  /** WebRTC signaling between a spectator and the player feeding it. */
+  'spectator-signal': (message: SpectatorSignalRequest) => void;
+  /** A feeding player's spectator stream message, for one server-path spectator or all (`*`). */
+  'spectator-data': (to: string, packet: ArrayBuffer | Uint8Array) => void;
 }
 
 /** Events the server emits. */
@@ -521,5 +647,13 @@ export interface ServerToClientEvents {
   'probe-outcome': (outcome: ProbeOutcome) => void;
   /** A message from this client was rejected. */
   error: (error: ErrorInfo) => void;
+  /** To a feeding player: a spectator to add, remove or re-snapshot. */
+  spectator: (notice: SpectatorNotice) => void;
+  /** WebRTC signaling between a spectator and the player feeding it. */
+  'spectator-signal': (message: SpectatorSignalMessage) => void;
+  /** To a spectator: one message of its stream. */
+  'spectator-data': (packet: ArrayBuffer) => void;
+  /** To a spectator: watching ended. */
+  'watch-ended': (event: WatchEnded) => void;
 }
 
