@@ -229,6 +229,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
   function startSession(formed: readonly WaitingClient[], target: GroupTarget): void {
     const t = now();
     const session = sessions.create(formed, t, { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs });
+    spectators.sessionStarted(session.id, formed.map((c) => c.spectators ?? 'p2p'));
     const maxRttMs = target.maxRttMs;
     if (maxRttMs === undefined) deps.research?.onSessionCreated(session, target, formed);
     else {
@@ -371,16 +372,6 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       }
       ack({ ok: true, waiting: result.waiting });
       if (result.formed) startSession(result.formed, target);
-    };
-
-    const startSession = (formed: readonly WaitingClient[], target: GroupTarget): void => {
-      const t = now();
-      const session = sessions.create(formed, t, { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs });
-      spectators.sessionStarted(session.id, formed.map((c) => c.spectators ?? 'p2p'));
-      deps.research?.onSessionCreated(session, target, formed);
-      for (const [index, member] of session.members) {
-        io.sockets.sockets.get(member.socketId)?.emit('assigned', assignmentFor(session, index));
-      }
     };
 
     const handleSignal = (args: unknown[]): void => {
