@@ -130,6 +130,14 @@ export interface JoinGameOptions extends EngineSettings {
    * (`peer-returned`; on the returning page `rejoining` and `transfer`).
    * After the window it has left for good (as with 0: today's leave). Turns
    * on the mesh's `reconnect`. Default 60,000.
+   *
+   * A page that reloads takes its own seat back: with a positive window,
+   * `joinGame` first looks for this tab's resume record (`sessionStorage`,
+   * `signaling.resumeStorageKey`, default `netroll.resume`) for the same
+   * server and sends `resume` instead of `join`; the engine then starts
+   * `joining` and plays on from a state transfer. With a positive window
+   * and a storage key, closing the page does not send `leave` (a reload
+   * looks the same): the seat is kept for the window.
    */
   rejoinWindowMs?: number;
 }
