@@ -102,4 +102,69 @@ describe('a player whose page reloads comes back in real Chromium', () => {
     expect(session.parity_status).toBe('fullySynced');
     await leaveAll(pages);
   }, 150_000);
+
+  it('3 players: one leaves, another reloads and takes its seat back; the two logs identical, parity fullySynced', async () => {
+    const e2e = await env.start({ adminToken: 'e2e-admin-token-0123456789' });
+    const pages = await openPages(e2e, 3);
+    const frames = 2400;
+    const options = {
+      server: e2e.serverUrl,
+      room: 'reload-3',
+      players: 3,
+      frames,
+      mesh: { interruptedMs: 500, disconnectedMs: 2000 },
+      research: { reportIntervalMs: 1000 },
+      rejoinWindowMs: 60_000,
+    };
+    const joined = await joinRoom(pages, options);
+    await waitFrames(pages, 240);
+    const byIndex = (i: number) => joined.findIndex((j) => j.playerIndex === i);
+    const leaver = pages[byIndex(2)]!;
+    await call(leaver, 'leave');
+    const stay = [pages[byIndex(0)]!, pages[byIndex(1)]!];
+    const [confirmedAtLeave] = await waitFrames(stay, 600);
+    // Player 0 reloads; player 1 stays live.
+    const reloaded = stay[0]!;
+    const live = stay[1]!;
+    const again = await reloadAndJoin(reloaded, { ...options, inputSeed: 1000 + byIndex(0) });
+    expect(again.playerIndex).toBe(0);
+    const returned = await until(
+      async () => (await call(live, 'rejoinEvents')).find((e) => e.type === 'peer-returned' && e.player === 0) ?? null,
+      30_000,
+      'peer-returned of player 0 on the live page',
+    );
+    const loaded = await until(
+      async () => (await call(reloaded, 'rejoinEvents')).find((e) => e.type === 'transfer' && e.direction === 'loaded') ?? null,
+      30_000,
+      'the transfer loaded on the reloaded page',
+    );
+    expect(Number(loaded.frame)).toBeGreaterThanOrEqual(confirmedAtLeave!);
+
+    const confirmed = await waitFrames(stay, frames);
+    for (const c of confirmed) expect(c).toBeGreaterThanOrEqual(frames - 1);
+    const [a, b] = await results(stay);
+    expect(a!.inputLogHex).toBe(b!.inputLogHex);
+    expect(a!.confirmedHash).toBe(b!.confirmedHash);
+    for (const r of [a!, b!]) expect(r.desyncs).toBe(0);
+    const log = logOf(a!.inputLogHex);
+    // The leaver's input is neutral to the end; the reloaded player's own input counts again after its return.
+    const gone = [...(log.departures ?? []).map((d) => ({ player: d.player, from: d.frame })), ...(log.absences ?? []).filter((x) => x.player === 2)];
+    expect(gone.length).toBeGreaterThan(0);
+    const leftFrom = Math.min(...gone.map((g) => g.from));
+    expect(activeFrames(log, 2, leftFrom, frames)).toBe(0);
+    const back = (log.absences ?? []).find((x) => x.player === 0);
+    expect(back).toMatchObject({ player: 0, to: returned.frame });
+    expect(activeFrames(log, 0, back!.to!, frames)).toBeGreaterThan((frames - back!.to!) / 4);
+
+    const store = e2e.server.store!;
+    const sessionId = a!.sessionId;
+    await until(() => store.inputLogs(sessionId).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
+    const session = await until(() => {
+      const s = store.session(sessionId);
+      return s?.parity_checked_at ? s : null;
+    }, 20_000, 'the parity check');
+    console.log(`left from frame ${leftFrom}, player 0 back at frame ${String(returned.frame)}; parity ${session.parity_status} over ${session.parity_frames} frames`);
+    expect(session.parity_status).toBe('fullySynced');
+    await leaveAll(stay);
+  }, 180_000);
 });
