@@ -149,7 +149,8 @@ export class SignalingClient {
   private readonly socket: NetrollSocket;
   private readonly events = new Emitter<SignalingEvents>();
   private readonly ackTimeoutMs: number;
-  private readonly url: string;
+  /** The server URL this client connects to. */
+  readonly url: string;
   private readonly storageKey: string | false;
   private readonly reconnectDelayMs: number;
   private readonly reconnectDelayMaxMs: number;
