@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { withTimeout } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const START_MS = 15_000;
+const START_MS = 30_000; // the CLI starts through tsx: generous on a loaded machine
 
 /** Runs `tsx server/cli.ts …` (via node --import tsx), collecting output. */
 function runCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: () => string; exit: Promise<number | null> } {
@@ -45,7 +45,7 @@ describe('server/cli.ts', () => {
     expect(await res.json()).toEqual({ ok: true });
     cli.child.kill('SIGTERM');
     expect(await withTimeout(cli.exit, START_MS, 'exit after SIGTERM')).toBe(0);
-  }, 40_000);
+  }, 70_000);
 
   it('never prints a configured admin token (it would land in the service log)', async () => {
     const token = 'configured-admin-token-0123456789';
@@ -66,12 +66,12 @@ describe('server/cli.ts', () => {
     expect(cli.out()).not.toContain(token);
     cli.child.kill('SIGTERM');
     expect(await withTimeout(cli.exit, START_MS, 'exit after SIGTERM')).toBe(0);
-  }, 40_000);
+  }, 70_000);
 
   it('exits 2 with a clear message for a bad port', async () => {
     const cli = runCli(['--port', 'eighty']);
     children.push(cli.child);
     expect(await withTimeout(cli.exit, START_MS, 'exit')).toBe(2);
     expect(cli.out()).toContain('--port: expected an integer from 0 to 65535, got "eighty"');
-  }, 40_000);
+  }, 70_000);
 });
