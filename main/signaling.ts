@@ -149,8 +149,7 @@ export class SignalingClient {
   private readonly socket: NetrollSocket;
   private readonly events = new Emitter<SignalingEvents>();
   private readonly ackTimeoutMs: number;
-  /** The server URL this client connects to. */
-  readonly url: string;
+  private readonly url: string;
   private readonly storageKey: string | false;
   private readonly reconnectDelayMs: number;
   private readonly reconnectDelayMaxMs: number;
