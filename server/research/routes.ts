@@ -20,6 +20,7 @@ import { type ReportAck, reportSchema, type SessionReport } from '../../src/rese
 import { type RouteHandler, sendJson, sendText } from '../http-router.ts';
 import { clientIp, type IpBudgets } from '../ip-budgets.ts';
 import { AdminAuth, bearer } from './auth.ts';
+import { ExportBusyError, type ExportJob, ExportStream } from './export-job.ts';
 import { exportJsonChunks, exportParticipants, framesCsvChunks, sessionMetrics, sessionRowsLazy, sessionsCsvChunks, type SkippedSession, toCsv } from './export.ts';
 import { exportResolver, type GameSources } from './games.ts';
 import type { LiveSessions } from './live.ts';
@@ -105,6 +106,44 @@ const setSecurityHeaders = (res: ServerResponse): void => {
   for (const [k, v] of Object.entries(ADMIN_SECURITY_HEADERS)) res.setHeader(k, v);
 };
 
+/**
+ * Streams an export made by a worker thread (export-job.ts) to `res`: a
+ * single-session frames export whose log is bad is a 422, too many running
+ * exports a 429; a client that goes away ends the worker.
+ */
+async function streamExportJob(res: ServerResponse, job: ExportJob): Promise<void> {
+  let stream: ExportStream;
+  try {
+    stream = new ExportStream(job);
+  } catch (e) {
+    if (!(e instanceof ExportBusyError)) throw e;
+    res.setHeader('retry-after', '5');
+    return sendJson(res, 429, { error: { code: ErrorCode.RateLimited, message: e.message } });
+  }
+  res.once('close', () => stream.cancel());
+  const skipped = await stream.head;
+  if (job.kind === 'frames' && skipped.length > 0) {
+    stream.cancel();
+    return sendJson(res, 422, { error: { code: ErrorCode.BadInputLog, message: skipped[0]!.error }, skipped });
+  }
+  const csvName = job.kind === 'frames' ? 'frames.csv' : 'sessions.csv';
+  res.writeHead(200, job.kind === 'json' ? { 'content-type': 'application/json; charset=utf-8' } : { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${csvName}"` });
+  await streamChunks(res, stream);
+}
+
+/** Resolves when `res` can take more, or has closed (listeners removed either way). */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** Longest a chunked export may run before it yields to other work, ms. */
 const EXPORT_SLICE_MS = 8;
 
@@ -113,11 +152,11 @@ const EXPORT_SLICE_MS = 8;
  * every {@link EXPORT_SLICE_MS} so games and other requests keep running.
  * Stops early when the client goes away.
  */
-async function streamChunks(res: ServerResponse, chunks: Iterable<string>): Promise<void> {
+async function streamChunks(res: ServerResponse, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
   let sliceStart = performance.now();
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     if (res.destroyed) return;
-    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(chunk)) await drainOrClose(res);
     if (performance.now() - sliceStart > EXPORT_SLICE_MS) {
       await new Promise((r) => setImmediate(r));
       sliceStart = performance.now();
@@ -347,6 +386,10 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
         res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="participants.csv"` });
         return void res.end(toCsv(rows));
       }
+      if (kind !== 'frames' && kind !== 'sessions' && format !== 'json') return bad('kind must be sessions, frames, participants, metrics or outcomes');
+      if (format !== 'json' && kind === 'frames' && !session) return bad('frames export needs ?session=ID');
+      if (store.path !== ':memory:') return streamExportJob(res, { dbPath: store.path, kind: format === 'json' ? 'json' : (kind as 'frames' | 'sessions'), session, gameSources: deps.gameSources ?? {} });
+      // An in-memory store cannot be opened by a worker: export on this thread.
       const skipped: SkippedSession[] = [];
       const specs = (session ? [store.session(session)!] : store.sessions()).map((s) => s.game);
       const resolveGame = await exportResolver(specs, deps.gameSources ?? {}, (m) => console.error(`netroll export: outcome columns left empty: ${m}`));

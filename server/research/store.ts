@@ -125,7 +125,17 @@ export class ResearchStore {
   readonly db: Database.Database;
   private readonly secret: Buffer;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    readOnly = false,
+  ) {
+    if (readOnly) {
+      // A reader beside the server's own connection (the export worker): no migrations, no writes.
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+      this.db.pragma('busy_timeout = 5000');
+      this.secret = Buffer.alloc(0);
+      return;
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // An acknowledged report must survive a power cut: the client stops retrying once acked.
@@ -135,6 +145,11 @@ export class ResearchStore {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.secret = this.storedSecret('report-secret');
+  }
+
+  /** A read-only connection to the store file at `path` (an export worker's). */
+  static openReadOnly(path: string): ResearchStore {
+    return new ResearchStore(path, true);
   }
 
   /** Open the store of a data directory (`:memory:` for an in-memory one). */

@@ -200,8 +200,11 @@ describe('exports', () => {
       .run(a.sessionId, a.playerIndex, 10, Buffer.from('garbage that is not a log'), '[]');
   }
 
-  it('skip and report a session whose stored log is bad; the others export normally', async () => {
-    const server = await h.start({ adminToken: TOKEN });
+  // In memory the export runs on the server's thread; with a file, in an export worker thread.
+  it.each(['memory', 'file'] as const)('skip and report a session whose stored log is bad; the others export normally (%s store)', async (where) => {
+    const dataDir = where === 'file' ? mkdtempSync(join(tmpdir(), 'netroll-export-')) : undefined;
+    if (dataDir) tmpDirs.push(dataDir);
+    const server = await h.start({ adminToken: TOKEN, ...(dataDir ? { dataDir } : {}) });
     const [good] = await formSession('good');
     const [bad] = await formSession('bad');
     expect((await post(server, reportFor(good!, { frames: 50 }))).status).toBe(200);
