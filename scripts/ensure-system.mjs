@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the system packages the tests need are present: Chromium for
-// the browser tests (and, for the network tests, coturn). Installs them with
+// the browser tests (and, for the network tests, coturn; for the multi-node
+// tests and `npm run cluster`, redis-server). Installs them with
 // apt when running as root; otherwise names what to install and fails.
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { existsSync } from 'node:fs';
 const needs = [
   { pkg: 'chromium', path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
   { pkg: 'coturn', path: '/usr/bin/turnserver' },
+  { pkg: 'redis-server', path: '/usr/bin/redis-server' },
 ];
 const missing = needs.filter((n) => !existsSync(n.path));
 if (missing.length > 0) {
