@@ -3,6 +3,7 @@
  * (`GET /healthz`, routes added later via {@link RunningServer.addRoute}),
  * optional static files, and socket.io for lobby, signalling and relay.
  */
+import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -11,7 +12,8 @@ import { MAX_RELAY_PACKET_BYTES, MAX_SIGNAL_DATA_BYTES } from '../src/signaling/
 import { ConfigError, resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
 import { clientIp, IpBudgets } from './ip-budgets.ts';
 import { Router, sendJson, sendText, type RouteHandler } from './http-router.ts';
-import { Lobby } from './lobby.ts';
+import { memoryNode, type ClusterNode } from './cluster/node.ts';
+import { connectRedisNode } from './cluster/redis-node.ts';
 import { ResumeTokens } from './resume.ts';
 import { SessionRegistry } from './sessions.ts';
 import { SpectatorRegistry } from './spectators.ts';
@@ -54,6 +56,10 @@ export interface RunningServer {
   readonly store: ResearchStore | null;
   /** Admin dashboard URL with the token in the fragment (`#token=`: never sent to a server, so never logged). */
   readonly adminUrl: string;
+  /** This node's id (configured, or generated at start). */
+  readonly nodeId: string;
+  /** Whether it runs as a node of a Redis-backed cluster (`redisUrl` set). */
+  readonly clustered: boolean;
 }
 
 /** Hooks for tests and embedders. */
@@ -167,11 +173,45 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
       callback(null, true);
     },
   });
-  const lobby = new Lobby();
+  const nodeId = cfg.nodeId ?? randomUUID();
+  let cluster: ClusterNode;
+  if (cfg.redisUrl !== undefined) {
+    try {
+      const redis = await connectRedisNode({ url: cfg.redisUrl, nodeId, waitTimeoutMs: cfg.waitTimeoutMs, connectionsPerIp: cfg.limits.connectionsPerIp });
+      cluster = redis.node;
+      io.adapter(redis.adapter);
+    } catch (err) {
+      await io.close().catch(() => undefined);
+      store?.close();
+      throw err;
+    }
+    const shared = cluster.connections;
+    if (shared) {
+      // Connections per address over the whole cluster (IpBudgets counts this node's).
+      io.use((socket, next) => {
+        const ip = socket.handshake.address;
+        shared.acquire(ip).then(
+          (ok) => {
+            if (!ok) {
+              if (drops.current) drops.current.connectionsRefused++;
+              next(new Error('too many connections from this address'));
+              return;
+            }
+            socket.conn.once('close', () => shared.release(ip));
+            next();
+          },
+          (err: unknown) => next(new Error(`the server cannot take connections right now (${err instanceof Error ? err.message : String(err)})`)),
+        );
+      });
+    }
+  } else {
+    cluster = memoryNode(nodeId);
+  }
+  const lobby = cluster.lobby;
   const sessions = new SessionRegistry();
   const rejections = new RejectionCounter();
-  // Resume secrets survive a restart when the key does: configured, or kept in the research store.
-  const resumeTokens = new ResumeTokens(cfg.resumeKey ?? store?.storedSecret('resume-key') ?? ResumeTokens.generateKey());
+  // Resume secrets survive a restart when the key does: configured, kept in the cluster's Redis, or kept in the research store.
+  const resumeTokens = new ResumeTokens(cfg.resumeKey ?? cluster.resumeKey ?? store?.storedSecret('resume-key') ?? ResumeTokens.generateKey());
   const spectators = new SpectatorRegistry();
   drops.current = attachSignaling(io, {
     config: cfg,
@@ -179,7 +219,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
     adminToken,
     isAdmin: (req) => adminAuth.allows(req),
     ipBudgets,
-    lobby,
+    cluster,
     sessions,
     rejections,
     resumeTokens,
@@ -247,6 +287,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
     });
   }).catch(async (err: unknown) => {
     await io.close().catch(() => undefined);
+    await cluster.close();
     store?.close();
     throw err;
   });
@@ -288,13 +329,15 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
     addRoute: (method, pattern, handler) => router.add(method, pattern, handler),
     adminToken,
     store,
+    nodeId,
+    clustered: cluster.clustered,
     adminUrl: `http://${urlHost(cfg.host)}:${port}/admin#token=${encodeURIComponent(adminToken)}`,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         clearInterval(pruneTimer);
         void io.close(() => {
           store?.close();
-          resolve();
+          void cluster.close().finally(resolve);
         });
         httpServer.closeAllConnections();
         // Give close handshakes a moment, then end what is left.

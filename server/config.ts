@@ -135,6 +135,15 @@ export interface ServerConfig {
   readonly spectators: 'open' | 'admin' | 'off';
   /** Spectators one player feeds over DataChannels before the rest go through the server's fan-out, 0..32. Default 2. */
   readonly spectatorPeerSlots: number;
+  /**
+   * Redis URL (`redis://host:port`, `rediss://` for TLS): when set, this
+   * server is one node of a cluster sharing that Redis (socket.io Redis
+   * adapter, lobby, session registry, revoked seats, per-IP connection
+   * counts, resume key). Unset (default): a single node, all in memory.
+   */
+  readonly redisUrl?: string;
+  /** This node's id in a cluster (default: generated at start); unique per running node. */
+  readonly nodeId?: string;
 }
 
 /** What callers pass: any subset of the configuration; `limits` may itself be partial. */
@@ -224,6 +233,9 @@ Options (flag, then environment variable; flags win):
   --wait-timeout MS   NETROLL_WAIT_TIMEOUT_MS  longest wait in a room or queue (default 120000)
   --allow-reentry     NETROLL_ALLOW_REENTRY=1  let a participant who completed a session join again
   --game-module P,P   NETROLL_GAME_MODULES drop-in game modules for replay and the exports
+  --redis-url URL     NETROLL_REDIS_URL    run as one node of a cluster sharing this Redis
+                                           (redis://host:port); unset = single node in memory
+  --node-id ID        NETROLL_NODE_ID      this node's id in the cluster (default: generated)
   -h, --help                               show this help
 `;
 
@@ -247,6 +259,8 @@ const FLAGS = {
   'wait-timeout': { type: 'string' },
   'allow-reentry': { type: 'boolean' },
   'game-module': { type: 'string' },
+  'redis-url': { type: 'string' },
+  'node-id': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -309,6 +323,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (values['allow-reentry'] === true || env['NETROLL_ALLOW_REENTRY'] === '1') partial.allowReentry = true;
   const modules = pick('game-module', 'NETROLL_GAME_MODULES');
   if (modules) partial.gameModules = parseList(modules.value);
+  const redisUrl = pick('redis-url', 'NETROLL_REDIS_URL');
+  if (redisUrl) partial.redisUrl = redisUrl.value.trim();
+  const nodeId = pick('node-id', 'NETROLL_NODE_ID');
+  if (nodeId) partial.nodeId = nodeId.value.trim();
   return { help: false, config: resolveConfig(partial) };
 }
 
@@ -377,6 +395,12 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
   }
   if (!Number.isInteger(c.spectatorPeerSlots) || c.spectatorPeerSlots < 0 || c.spectatorPeerSlots > 32) {
     throw new ConfigError(`spectator peer slots: expected an integer from 0 to 32, got ${JSON.stringify(c.spectatorPeerSlots)}`);
+  }
+  if (c.redisUrl !== undefined && (typeof c.redisUrl !== 'string' || !/^rediss?:\/\/[^\s]+$/.test(c.redisUrl))) {
+    throw new ConfigError(`redis url: expected redis://host:port or rediss://host:port, got ${JSON.stringify(c.redisUrl)}`);
+  }
+  if (c.nodeId !== undefined && (typeof c.nodeId !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(c.nodeId))) {
+    throw new ConfigError(`node id: expected 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(c.nodeId)}`);
   }
   for (const [name, v] of Object.entries(c.limits)) {
     const bucket: { burst?: unknown; perSecond?: unknown } = v !== null && typeof v === 'object' ? (v as { burst?: unknown; perSecond?: unknown }) : {};

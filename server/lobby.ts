@@ -199,7 +199,8 @@ export class Lobby {
   }
 }
 
-function groupKey(target: GroupTarget): string {
+/** The key of `target`'s group: the same on every node of a cluster. */
+export function groupKey(target: GroupTarget): string {
   if (target.kind === 'room') return `room:${target.name}#${target.secretDigest ?? ''}`;
   return `queue:${target.name}:${target.players}${target.maxRttMs !== undefined ? `:rtt${target.maxRttMs}` : ''}`;
 }

@@ -10,8 +10,9 @@
  * expired, forged and revoked secrets are refused with `unauthorized`.
  */
 import { type Assignment, ErrorCode, type ErrorInfo, errorFromIssues, type ResumeReply, resumeRequestSchema } from '../src/signaling/events.ts';
-import type { Lobby } from './lobby.ts';
-import type { RevokedSeats, ResumeTokens } from './resume.ts';
+import type { LobbyStore } from './cluster/lobby-store.ts';
+import type { SeatRevocations } from './cluster/node.ts';
+import type { ResumeTokens } from './resume.ts';
 import type { Session, SessionRegistry } from './sessions.ts';
 import type { NetrollServer, NetrollSocket } from './signaling.ts';
 
@@ -19,10 +20,16 @@ import type { NetrollServer, NetrollSocket } from './signaling.ts';
 export interface ResumeContext {
   readonly io: NetrollServer;
   readonly socket: NetrollSocket;
-  readonly lobby: Lobby;
+  readonly lobby: LobbyStore;
   readonly sessions: SessionRegistry;
   readonly tokens: ResumeTokens;
-  readonly revoked: RevokedSeats;
+  readonly revoked: SeatRevocations;
+  /** Binds a seat to a connection of this node (see SessionRegistry.bind); returns the connection it replaced here. */
+  readonly bindSeat: (session: Session, index: number, socketId: string) => { replaced?: string };
+  /** The seats of `session` held by a connection (on any node of a cluster). */
+  readonly present: (session: Session) => Promise<number[]>;
+  /** Tells the other seats of `session` that seat `index` is back (`peer-resumed`), on any node. */
+  readonly notifyPeers: (session: Session, index: number) => void;
   readonly now: () => number;
   /** Takes a `join` token; false (and the client was told) when rate-limited. */
   readonly allowed: () => boolean;
@@ -37,9 +44,9 @@ export interface ResumeContext {
 }
 
 /** Makes the `resume` handler of one connection (arguments as socket.io passes them). */
-export function resumeHandler(ctx: ResumeContext): (args: unknown[]) => void {
+export function resumeHandler(ctx: ResumeContext): (args: unknown[]) => Promise<void> {
   const { socket, sessions, lobby, io } = ctx;
-  return (args) => {
+  return async (args) => {
     const last = args[args.length - 1];
     const ack = typeof last === 'function' ? (last as (reply: ResumeReply) => void) : undefined;
     const fail = (error: ErrorInfo): void => {
@@ -73,10 +80,11 @@ export function resumeHandler(ctx: ResumeContext): (args: unknown[]) => void {
       return;
     }
     const c = checked.claims;
-    if (ctx.revoked.has(c.sessionId, c.playerIndex)) {
+    if (await ctx.revoked.has(c.sessionId, c.playerIndex)) {
       fail({ code: ErrorCode.Unauthorized, message: 'resume: this seat left the session', event: 'resume' });
       return;
     }
+    if (!socket.connected) return; // gone while the check ran
     const mine = sessions.memberOf(socket.id);
     if (mine && (mine.session.id !== c.sessionId || mine.index !== c.playerIndex)) {
       fail({ code: ErrorCode.AlreadyJoined, message: 'resume: this connection holds another seat (leave first)', event: 'resume' });
@@ -91,14 +99,14 @@ export function resumeHandler(ctx: ResumeContext): (args: unknown[]) => void {
       players: c.players,
     });
     if (restored) ctx.onRestored?.(session);
-    const { replaced } = sessions.bind(session, c.playerIndex, socket.id);
+    const { replaced } = ctx.bindSeat(session, c.playerIndex, socket.id);
     if (replaced !== undefined) io.sockets.sockets.get(replaced)?.emit('seat-lost', { reason: 'resumed-elsewhere' });
     ctx.onResumed?.(session, c.playerIndex);
-    const present = [...session.members.keys()].sort((a, b) => a - b);
+    const present = (await ctx.present(session)).filter((i) => i !== c.playerIndex);
+    present.push(c.playerIndex);
+    present.sort((a, b) => a - b);
     ack({ ok: true, assignment: ctx.assignmentFor(session, c.playerIndex), present });
     if (mine) return; // the same seat again on the same connection: nothing changed for the others
-    for (const [index, m] of session.members) {
-      if (index !== c.playerIndex) io.sockets.sockets.get(m.socketId)?.emit('peer-resumed', { playerIndex: c.playerIndex });
-    }
+    ctx.notifyPeers(session, c.playerIndex);
   };
 }

@@ -103,8 +103,12 @@ export class SessionRegistry {
   #relayPackets = 0;
   #relayBytes = 0;
 
-  /** Creates a session of `members` (index = position) with a fresh id and seed. */
-  create(members: readonly NewMember[], now: number = Date.now(), meta: SessionMeta = {}): Session {
+  /**
+   * Creates a session of `members` (index = position) with a fresh id and
+   * seed. Only the members `local` accepts are bound here (default: all); in
+   * a cluster the others are bound by the node holding their connection.
+   */
+  create(members: readonly NewMember[], now: number = Date.now(), meta: SessionMeta = {}, local: (socketId: string) => boolean = () => true): Session {
     for (const m of members) {
       if (this.#bySocket.has(m.socketId)) throw new Error(`socket ${m.socketId} is already in a session`);
     }
@@ -116,7 +120,7 @@ export class SessionRegistry {
       target: meta.target ?? '',
       expiresAt: meta.expiresAt ?? Infinity,
       players,
-      members: new Map(members.map((m, index) => [index, { ...players[index]!, socketId: m.socketId }])),
+      members: new Map(members.flatMap((m, index) => (local(m.socketId) ? [[index, { ...players[index]!, socketId: m.socketId }] as const] : []))),
       counters: { signals: 0, relayPackets: 0, relayBytes: 0, rejected: 0 },
     };
     this.#sessions.set(session.id, session);

@@ -4,7 +4,7 @@
  * `leave` and disconnects. Every client message is validated before it can
  * change anything; a rejected one is counted and answered with `error`.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Server, Socket } from 'socket.io';
 import {
@@ -27,11 +27,13 @@ import {
   type TurnReply,
 } from '../src/signaling/events.ts';
 import type { AbuseLimits, RateLimits } from './config.ts';
+import type { ClusterNode } from './cluster/node.ts';
+import { type InterNodeEvents, type SessionFormed, seatBoundSchema, seatRoom, sessionFormedSchema } from './cluster/messages.ts';
 import type { IpBudgets } from './ip-budgets.ts';
-import type { GroupTarget, Lobby, WaitingClient } from './lobby.ts';
+import type { GroupTarget, WaitingClient } from './lobby.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { resumeHandler } from './resume-handler.ts';
-import { RevokedSeats, ResumeTokens } from './resume.ts';
+import { ResumeTokens } from './resume.ts';
 import { type ProbeRecord, RttGate } from './rtt-gate.ts';
 import { type WaitTimeoutRecord, WaitingRoom } from './waiting-room.ts';
 import type { Session, SessionRegistry } from './sessions.ts';
@@ -41,8 +43,8 @@ import type { RejectionCounter } from './stats.ts';
 import { coalesceFlushes, pendingBytes, writeRelay } from './relay-write.ts';
 import { iceServersFor, turnUserId, type IceConfig } from './turn.ts';
 
-/** Events between server instances (none: netroll runs one process). */
-export type InterServerEvents = Record<string, never>;
+/** Events between the nodes of a cluster (see cluster/messages.ts). */
+export type InterServerEvents = InterNodeEvents;
 /** Per-socket data kept by socket.io (none yet). */
 export type SocketData = Record<string, never>;
 /** The typed socket.io server. */
@@ -74,7 +76,8 @@ export interface SignalingDeps {
   readonly isAdmin?: (req: IncomingMessage) => boolean;
   /** Per-IP budgets shared by every connection of an address. */
   readonly ipBudgets: IpBudgets;
-  readonly lobby: Lobby;
+  /** This node and what it shares with the others (lobby, seats, revocations); see cluster/node.ts. */
+  readonly cluster: ClusterNode;
   readonly sessions: SessionRegistry;
   readonly rejections: RejectionCounter;
   /** Clock in ms (for rate limits and session creation times); defaults to `Date.now`. */
@@ -138,6 +141,8 @@ export interface DropCounters {
   floodDisconnects: number;
   /** Relay packets dropped because the target seat had no connection (its member is away or resuming). */
   relayToAbsent: number;
+  /** Messages from other nodes that failed their schema (dropped). */
+  malformedFromNodes: number;
 }
 
 /** Minimum time between two `rate-limited` error events to one client, in ms (drops are always counted). */
@@ -147,12 +152,48 @@ const RATE_LIMIT_NOTICE_MS = 1000;
 export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCounters {
   const now = deps.now ?? Date.now;
   const onInternalError = deps.onInternalError ?? ((err: unknown) => console.error('netroll server: handler failed', err instanceof Error ? err.message : err));
-  const { lobby, sessions, rejections, config, ipBudgets } = deps;
+  const { cluster, sessions, rejections, config, ipBudgets } = deps;
+  const lobby = cluster.lobby;
+  const clustered = cluster.clustered;
   const spectators = deps.spectators ?? new SpectatorRegistry();
-  const drops: DropCounters = { relayBackpressure: 0, signalBackpressure: 0, relayOverBudget: 0, connectionsRefused: 0, floodDisconnects: 0, relayToAbsent: 0 };
+  const drops: DropCounters = { relayBackpressure: 0, signalBackpressure: 0, relayOverBudget: 0, connectionsRefused: 0, floodDisconnects: 0, relayToAbsent: 0, malformedFromNodes: 0 };
   const tokens = deps.resumeTokens ?? new ResumeTokens(ResumeTokens.generateKey());
   const sessionTtlMs = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
-  const revoked = new RevokedSeats();
+  const revoked = cluster.revoked;
+  /** Sends `event` to the client on `socketId`, on this node or (in a cluster) any other. */
+  const emitToSocket = <E extends keyof ServerToClientEvents>(socketId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void => {
+    const local = io.sockets.sockets.get(socketId);
+    if (local) local.emit(event, ...args);
+    else if (clustered) io.to(socketId).emit(event, ...args);
+  };
+  /** Sends `event` to whoever holds seat `index` of `session`, on this node or (in a cluster) any other. */
+  const emitToSeat = <E extends keyof ServerToClientEvents>(session: Session, index: number, event: E, ...args: Parameters<ServerToClientEvents[E]>): void => {
+    const m = session.members.get(index);
+    const local = m && io.sockets.sockets.get(m.socketId);
+    if (local) local.emit(event, ...args);
+    else if (clustered) io.to(seatRoom(session.id, index)).emit(event, ...args);
+  };
+  /** Sends `event` to every seat of `session` but `except`. */
+  const emitToPeers = <E extends keyof ServerToClientEvents>(session: Session, except: number, event: E, ...args: Parameters<ServerToClientEvents[E]>): void => {
+    for (const p of session.players) if (p.index !== except) emitToSeat(session, p.index, event, ...args);
+  };
+  /**
+   * Binds seat `index` of `session` to this node's connection `socketId`
+   * (see {@link SessionRegistry.bind}); in a cluster it also joins the
+   * seat's room and is recorded in the shared registry.
+   */
+  const bindSeat = (session: Session, index: number, socketId: string): { replaced?: string } => {
+    const result = sessions.bind(session, index, socketId);
+    if (clustered) seatJoined(session, index, socketId, result.replaced);
+    return result;
+  };
+  const seatJoined = (session: Session, index: number, socketId: string, replaced?: string): void => {
+    if (!clustered) return;
+    const room = seatRoom(session.id, index);
+    if (replaced !== undefined) void io.sockets.sockets.get(replaced)?.leave(room);
+    void io.sockets.sockets.get(socketId)?.join(room);
+    cluster.seats.bound(session.id, index, socketId, session.expiresAt);
+  };
   /** The assignment of seat `index` of `session`: fresh TURN credentials, its report token and resume secret. */
   const assignmentFor = (session: Session, index: number): Assignment => {
     const { iceServers, turn, expiresAt } = iceServersFor(config, turnUserId(session.id, index), now());
@@ -176,18 +217,18 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       }),
     };
   };
-  // Room secrets are kept only as salted digests, so stats and memory never hold them.
-  const secretSalt = randomBytes(16);
+  // Room secrets are kept only as salted digests, so stats and memory never hold them (one salt for the whole cluster).
+  const secretSalt = cluster.secretSalt;
   const secretDigest = (secret: string): string => createHash('sha256').update(secretSalt).update(secret).digest('base64url');
   const research = deps.research;
   const waitingRoom = new WaitingRoom(lobby, {
     timeoutMs: config.waitTimeoutMs ?? 120_000,
     now,
     send: (socketId, event, payload) => {
-      const target = io.sockets.sockets.get(socketId);
-      if (event === 'waiting') target?.emit('waiting', payload as { count: number; needed: number });
-      else target?.emit('timeout', payload as { waitedMs: number });
+      if (event === 'waiting') emitToSocket(socketId, 'waiting', payload as { count: number; needed: number });
+      else emitToSocket(socketId, 'timeout', payload as { waitedMs: number });
     },
+    onError: onInternalError,
     ...(research?.participantCompleted && !config.allowReentry ? { completed: (pid: string) => research.participantCompleted!(pid) } : {}),
     ...(research?.onWaitTimeout ? { onTimeout: (r: WaitTimeoutRecord) => research.onWaitTimeout!(r) } : {}),
   });
@@ -208,8 +249,12 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         for (const m of t?.session.members.values() ?? []) sessions.removeMember(m.socketId);
       },
       requeue: (clients, target, avoid) => {
-        const result = waitingRoom.requeue(clients.filter((c) => io.sockets.sockets.has(c.socketId)), target, avoid);
-        if (result.ok && result.formed) startSession(result.formed, target);
+        waitingRoom
+          .requeue(clients.filter((c) => io.sockets.sockets.has(c.socketId)), target, avoid)
+          .then((result) => {
+            if (result.ok && result.formed) startSession(result.formed, target);
+          })
+          .catch(onInternalError);
       },
       refuse: (client, worst) => {
         waitingRoom.release(client.socketId);
@@ -228,8 +273,27 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
   /** Sends every member of a formed group its assignment (a latency-gated group is tentative until its probe passes). */
   function startSession(formed: readonly WaitingClient[], target: GroupTarget): void {
     const t = now();
-    const session = sessions.create(formed, t, { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs });
+    const isLocal = (socketId: string): boolean => io.sockets.sockets.has(socketId);
+    const session = sessions.create(formed, t, { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs }, isLocal);
     spectators.sessionStarted(session.id, formed.map((c) => c.spectators ?? 'p2p'));
+    if (clustered) {
+      for (const [index, m] of session.members) seatJoined(session, index, m.socketId);
+      const remote = formed.flatMap((c, index) => (isLocal(c.socketId) ? [] : [{ index, socketId: c.socketId, ...(c.spectators ? { spectators: c.spectators } : {}) }]));
+      if (remote.length > 0) {
+        const message: SessionFormed = {
+          session: {
+            id: session.id,
+            seed: session.seed,
+            createdAt: session.createdAt,
+            target: session.target,
+            expiresAt: Number.isFinite(session.expiresAt) ? session.expiresAt : null,
+            players: [...session.players],
+          },
+          seats: remote,
+        };
+        io.serverSideEmit('netroll:formed', message);
+      }
+    }
     const maxRttMs = target.maxRttMs;
     if (maxRttMs === undefined) deps.research?.onSessionCreated(session, target, formed);
     else {
@@ -245,6 +309,42 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       };
       io.sockets.sockets.get(member.socketId)?.emit('assigned', assignment);
     }
+  }
+
+  if (clustered) {
+    // A group formed on another node: seat this node's members of it.
+    io.on('netroll:formed', (raw: unknown) => {
+      const parsed = sessionFormedSchema.safeParse(raw);
+      if (!parsed.success) {
+        drops.malformedFromNodes++;
+        return;
+      }
+      const { session: rec, seats } = parsed.data;
+      for (const seat of seats) {
+        const socket = io.sockets.sockets.get(seat.socketId);
+        if (!socket) continue;
+        waitingRoom.seatedElsewhere(seat.socketId);
+        const { session, restored } = sessions.restore({ ...rec, expiresAt: rec.expiresAt ?? Infinity });
+        if (restored) spectators.sessionStarted(session.id, session.players.map((p) => (p.index === seat.index ? (seat.spectators ?? 'p2p') : 'p2p')));
+        if (sessions.memberOf(seat.socketId)) continue; // already seated (a repeated message)
+        bindSeat(session, seat.index, seat.socketId);
+        socket.emit('assigned', assignmentFor(session, seat.index));
+      }
+    });
+    // A seat was resumed on another node: a connection here that still holds it loses it.
+    io.on('netroll:seat-bound', (raw: unknown) => {
+      const parsed = seatBoundSchema.safeParse(raw);
+      if (!parsed.success) {
+        drops.malformedFromNodes++;
+        return;
+      }
+      const m = sessions.get(parsed.data.sessionId)?.members.get(parsed.data.index);
+      if (!m || m.socketId === parsed.data.socketId) return;
+      sessions.removeMember(m.socketId);
+      const old = io.sockets.sockets.get(m.socketId);
+      void old?.leave(seatRoom(parsed.data.sessionId, parsed.data.index));
+      old?.emit('seat-lost', { reason: 'resumed-elsewhere' });
+    });
   }
 
   io.on('connection', (socket) => {
@@ -299,32 +399,46 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     };
 
     const guarded =
-      (event: string, handler: (args: unknown[]) => void) =>
+      (event: string, handler: (args: unknown[]) => void | Promise<void>) =>
       (...args: unknown[]): void => {
-        try {
-          handler(args);
-        } catch (err) {
+        const failed = (err: unknown): void => {
           onInternalError(err);
           try {
             reject({ code: ErrorCode.Internal, message: `${event}: the server failed to handle this message`, event });
           } catch {
             // The socket is gone; nothing left to tell.
           }
+        };
+        try {
+          const done = handler(args);
+          if (done) done.catch(failed);
+        } catch (err) {
+          failed(err);
         }
       };
 
-    /** The session member the client on this socket addresses as `to`, or an error. */
-    const peer = (event: string, to: number): { session: Session; from: number; target: NetrollSocket } | ErrorInfo => {
+    /**
+     * The session member the client on this socket addresses as `to`: its
+     * connection on this node, or (in a cluster, when it is not here) its
+     * seat's room, reached through the adapter; or an error. Only seats of
+     * this connection's own session can be addressed.
+     */
+    const peer = (event: string, to: number): { session: Session; from: number; target: NetrollSocket | string } | ErrorInfo => {
       const me = sessions.memberOf(socket.id);
       if (!me) return { code: ErrorCode.NotInSession, message: `${event}: not in a session (join one first)`, event };
       if (to === me.index) return { code: ErrorCode.UnknownPeer, message: `${event}: cannot send to yourself (player ${to})`, event };
       const member = me.session.members.get(to);
       const target = member && io.sockets.sockets.get(member.socketId);
-      if (!target) return { code: ErrorCode.UnknownPeer, message: `${event}: player ${to} is not in your session`, event };
+      if (!target) {
+        if (clustered && to < me.session.players.length) return { session: me.session, from: me.index, target: seatRoom(me.session.id, to) };
+        return { code: ErrorCode.UnknownPeer, message: `${event}: player ${to} is not in your session`, event };
+      }
       return { session: me.session, from: me.index, target };
     };
+    /** A join of this connection is waiting for the lobby's answer. */
+    let joining = false;
 
-    const handleJoin = (args: unknown[]): void => {
+    const handleJoin = async (args: unknown[]): Promise<void> => {
       const last = args[args.length - 1];
       const ack = typeof last === 'function' ? (last as (reply: JoinReply) => void) : undefined;
       const fail = (error: ErrorInfo): void => {
@@ -348,7 +462,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         fail(errorFromIssues('join', parsed.error.issues));
         return;
       }
-      if (lobby.isWaiting(socket.id) || sessions.memberOf(socket.id) || spectators.ofSocket(socket.id)) {
+      if (joining || lobby.isWaiting(socket.id) || sessions.memberOf(socket.id) || spectators.ofSocket(socket.id)) {
         fail({ code: ErrorCode.AlreadyJoined, message: 'join: already waiting, in a session or watching one (leave first)', event: 'join' });
         return;
       }
@@ -365,9 +479,20 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
         ...(request.spectators !== undefined ? { spectators: request.spectators } : {}),
       };
-      const result = waitingRoom.join(client, target, request.waitTimeoutMs);
+      joining = true;
+      let result;
+      try {
+        result = await waitingRoom.join(client, target, request.waitTimeoutMs);
+      } finally {
+        joining = false;
+      }
       if (!result.ok) {
         fail(result.error);
+        return;
+      }
+      if (!socket.connected && !result.formed) {
+        // Gone while the lobby answered (its disconnect found nothing to leave yet).
+        await waitingRoom.leave(socket.id);
         return;
       }
       ack({ ok: true, waiting: result.waiting });
@@ -390,12 +515,13 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         reject(route);
         return;
       }
-      if (pendingBytes(route.target) > config.limits.targetBufferBytes) {
+      if (typeof route.target !== 'string' && pendingBytes(route.target) > config.limits.targetBufferBytes) {
         // The target is not reading: queueing more would only grow server memory.
         drops.signalBackpressure++;
         return;
       }
-      route.target.emit('signal', { from: route.from, kind: parsed.data.kind, data: parsed.data.data });
+      if (typeof route.target === 'string') io.to(route.target).emit('signal', { from: route.from, kind: parsed.data.kind, data: parsed.data.data });
+      else route.target.emit('signal', { from: route.from, kind: parsed.data.kind, data: parsed.data.data });
       sessions.recordSignal(route.session);
     };
 
@@ -452,6 +578,12 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         return;
       }
       overBudgetBytes = 0;
+      if (typeof route.target === 'string') {
+        // A seat on another node: through the adapter (that node's socket.io writes it; its own buffers bound it).
+        io.to(route.target).emit('relay', route.from, packet instanceof ArrayBuffer ? packet : packet.slice().buffer);
+        sessions.recordRelay(route.session, bytes);
+        return;
+      }
       if (pendingBytes(route.target) > config.limits.targetBufferBytes) {
         // Backpressure: the target is not reading. Relay packets are datagrams
         // (the engine resends unacked inputs), so dropping is safe and bounds memory.
@@ -529,7 +661,10 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     });
 
     const depart = (reason: 'left' | 'disconnected'): void => {
-      if (waitingRoom.leave(socket.id)) return;
+      if (lobby.isWaiting(socket.id)) {
+        waitingRoom.leave(socket.id).catch(onInternalError);
+        return;
+      }
       watching.spectatorGone();
       const left = sessions.removeMember(socket.id);
       if (!left) {
@@ -538,13 +673,15 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       }
       // Leaving is final: the seat's resume secret stops working. A dropped connection may resume.
       if (reason === 'left') revoked.revoke(left.session.id, left.index, left.session.expiresAt, now());
+      if (clustered) {
+        void socket.leave(seatRoom(left.session.id, left.index));
+        cluster.seats.unbound(left.session.id, left.index, socket.id);
+      }
       waitingRoom.release(socket.id);
       gate.forget(socket.id);
       gate.memberLeft(left.session.id, left.index);
       deps.research?.onMemberLeft(left.session.id, left.index, reason);
-      for (const m of left.remaining) {
-        io.sockets.sockets.get(m.socketId)?.emit('peer-left', { playerIndex: left.index, reason });
-      }
+      emitToPeers(left.session, left.index, 'peer-left', { playerIndex: left.index, reason });
       spectatorsAfterDeparture(io, sessions, spectators, left.session.id, left.index);
     };
 
@@ -566,6 +703,12 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
           tokens,
           revoked,
           now,
+          bindSeat,
+          present: (session) => cluster.seats.present(session.id, [...session.members.keys()]),
+          notifyPeers: (session, index) => {
+            emitToPeers(session, index, 'peer-resumed', { playerIndex: index });
+            if (clustered) io.serverSideEmit('netroll:seat-bound', { sessionId: session.id, index, socketId: socket.id });
+          },
           allowed: () => allowed('join'),
           reject,
           assignmentFor,

@@ -9,7 +9,8 @@
  * out or disconnects).
  */
 import { ErrorCode, type ErrorInfo, type WaitingUpdate } from '../src/signaling/events.ts';
-import type { GroupTarget, GroupView, Lobby, LobbyJoinResult, WaitingClient } from './lobby.ts';
+import type { LobbyStore } from './cluster/lobby-store.ts';
+import type { GroupTarget, LobbyJoinResult, WaitingClient } from './lobby.ts';
 
 /** A join that waited too long, as recorded. */
 export interface WaitTimeoutRecord {
@@ -33,6 +34,8 @@ export interface WaitingRoomOptions {
   readonly onTimeout?: (record: WaitTimeoutRecord) => void;
   /** Clock, ms. */
   readonly now: () => number;
+  /** Where a failure of the lobby store during a timeout is reported (e.g. Redis unreachable). */
+  readonly onError?: (err: unknown) => void;
 }
 
 interface Wait {
@@ -41,7 +44,10 @@ interface Wait {
   readonly target: GroupTarget;
 }
 
-/** Participant uniqueness, wait limits and live counts for a {@link Lobby}. */
+/**
+ * Participant uniqueness, wait limits and live counts for a {@link LobbyStore}.
+ * Participant ids are checked on this node (a cluster does not share them).
+ */
 export class WaitingRoom {
   readonly #waits = new Map<string, Wait>();
   /** participant id → socket id, while that participant waits or plays. */
@@ -51,7 +57,7 @@ export class WaitingRoom {
   readonly #deadlines = new Map<string, { since: number; deadline: number; target: GroupTarget }>();
 
   constructor(
-    private readonly lobby: Lobby,
+    private readonly lobby: LobbyStore,
     private readonly options: WaitingRoomOptions,
   ) {}
 
@@ -61,7 +67,7 @@ export class WaitingRoom {
    * session (`participant-completed`); otherwise waits at most `waitMs`
    * (capped by the server's limit) and pushes the new count to the group.
    */
-  join(client: WaitingClient, target: GroupTarget, waitMs?: number): LobbyJoinResult {
+  async join(client: WaitingClient, target: GroupTarget, waitMs?: number): Promise<LobbyJoinResult> {
     const pid = client.participantId;
     if (pid !== undefined) {
       const holder = this.#participants.get(pid);
@@ -71,12 +77,20 @@ export class WaitingRoom {
       if (this.options.completed?.(pid)) {
         return { ok: false, error: refusal(ErrorCode.ParticipantCompleted, `participant ${pid} has already completed a session`) };
       }
-    }
-    const result = this.lobby.join(client, target);
-    if (!result.ok) return result;
-    if (pid !== undefined) {
+      // held while the lobby answers, so a second tab cannot slip in meanwhile
       this.#participants.set(pid, client.socketId);
       this.#participantOf.set(client.socketId, pid);
+    }
+    let result: LobbyJoinResult;
+    try {
+      result = await this.lobby.join(client, target);
+    } catch (err) {
+      this.release(client.socketId);
+      throw err;
+    }
+    if (!result.ok) {
+      this.release(client.socketId);
+      return result;
     }
     // every join has a deadline, the one that completes a group too (a failed RTT probe sends it back to wait)
     const ms = Math.min(this.options.timeoutMs, waitMs ?? Infinity);
@@ -88,9 +102,15 @@ export class WaitingRoom {
       return result;
     }
     this.#startTimer(client.socketId);
-    const view = this.lobby.groupOf(client.socketId);
+    const view = await this.lobby.groupOf(client.socketId);
     if (view) this.#push(view.members, view.needed);
     return result;
+  }
+
+  /** A group formed on another node seated the client on `socketId`: its wait is over. */
+  seatedElsewhere(socketId: string): void {
+    this.lobby.seatedElsewhere(socketId);
+    this.#stopTimer(socketId);
   }
 
   /**
@@ -98,8 +118,8 @@ export class WaitingRoom {
    * `target`'s queue (see {@link Lobby.requeue}); their waits go on to the
    * deadlines of their first joins.
    */
-  requeue(clients: readonly WaitingClient[], target: GroupTarget, avoid: readonly (readonly [string, string])[]): LobbyJoinResult {
-    const result = this.lobby.requeue(clients, target, avoid);
+  async requeue(clients: readonly WaitingClient[], target: GroupTarget, avoid: readonly (readonly [string, string])[]): Promise<LobbyJoinResult> {
+    const result = await this.lobby.requeue(clients, target, avoid);
     if (!result.ok) return result;
     if (result.formed) {
       for (const m of result.formed) this.#stopTimer(m.socketId);
@@ -107,7 +127,7 @@ export class WaitingRoom {
     }
     for (const c of clients) if (this.lobby.isWaiting(c.socketId)) this.#startTimer(c.socketId);
     for (const c of clients) {
-      const view = this.lobby.groupOf(c.socketId);
+      const view = await this.lobby.groupOf(c.socketId);
       if (view) {
         this.#push(view.members, view.needed);
         break;
@@ -120,15 +140,17 @@ export class WaitingRoom {
     const d = this.#deadlines.get(socketId);
     if (!d) return;
     this.#stopTimer(socketId);
-    const timer = setTimeout(() => this.#timedOut(socketId), Math.max(0, d.deadline - this.options.now()));
+    const timer = setTimeout(() => {
+      this.#timedOut(socketId).catch((err: unknown) => this.options.onError?.(err));
+    }, Math.max(0, d.deadline - this.options.now()));
     timer.unref?.();
     this.#waits.set(socketId, { since: d.since, timer, target: d.target });
   }
 
-  /** The client on `socketId` left its group (leave or disconnect): tells the rest. Returns whether it was waiting. */
-  leave(socketId: string): boolean {
-    const view = this.lobby.leaveGroup(socketId);
+  /** The client on `socketId` left its group (leave or disconnect): tells the rest. Resolves to whether it was waiting. */
+  async leave(socketId: string): Promise<boolean> {
     this.#stopTimer(socketId);
+    const view = await this.lobby.leaveGroup(socketId);
     if (!view) return false;
     this.release(socketId);
     this.#push(view.members, view.needed);
@@ -169,12 +191,13 @@ export class WaitingRoom {
     return w;
   }
 
-  #timedOut(socketId: string): void {
+  async #timedOut(socketId: string): Promise<void> {
     const wait = this.#stopTimer(socketId);
     const client = this.lobby.client(socketId);
-    const count = this.lobby.groupOf(socketId)?.members.length ?? 0;
-    const view: GroupView | undefined = this.lobby.leaveGroup(socketId);
-    if (!wait || !client || !view) return;
+    if (!wait || !client) return;
+    const view = await this.lobby.leaveGroup(socketId);
+    if (!view) return;
+    const count = view.members.length + 1;
     this.release(socketId);
     const waitedMs = Math.max(0, Math.round(this.options.now() - wait.since));
     this.options.send(socketId, 'timeout', { waitedMs });
