@@ -580,7 +580,8 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       overBudgetBytes = 0;
       if (typeof route.target === 'string') {
         // A seat on another node: through the adapter (that node's socket.io writes it; its own buffers bound it).
-        io.to(route.target).emit('relay', route.from, packet instanceof ArrayBuffer ? packet : packet.slice().buffer);
+        // (a copy of exactly the packet's bytes: a received Buffer is often a view into a larger one)
+        io.to(route.target).emit('relay', route.from, packet instanceof ArrayBuffer ? packet : new Uint8Array(packet).buffer);
         sessions.recordRelay(route.session, bytes);
         return;
       }
