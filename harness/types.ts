@@ -3,6 +3,8 @@ import type { CandidateType, EndReason, HealthLevel, PeerStatus, Route } from '.
 
 export interface PlayOptions {
   server: string;
+  /** Other nodes of the server's cluster, tried in turn when the connection is lost. */
+  fallbackServers?: string[];
   /** A room to join... */
   room?: string;
   /** ...or a queue (when `room` is absent). */

@@ -42,6 +42,13 @@ export interface ResearchConfig {
 export interface JoinGameOptions extends EngineSettings {
   /** netroll server URL. Default: this page's origin. */
   server?: string;
+  /**
+   * Other nodes of the same netroll cluster, tried in turn when the
+   * connection to the current one is lost (the seat is resumed on whichever
+   * answers); research uploads go to the node connected at the time.
+   * Default none.
+   */
+  fallbackServers?: readonly string[];
   /** Join a named room (starts when `players` joined)... */
   room?: string;
   /** ...optionally with a secret (8–128 printable characters): only clients giving it share the room. */
@@ -233,7 +240,11 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const meshOptions: MeshConfig = rejoinWindowMs > 0 ? { reconnect: true, ...options.mesh } : (options.mesh ?? {});
   meshConfig(meshOptions);
   const links = options.links ?? peerLinkFactory(options.link);
-  const signaling = new SignalingClient({ ...options.signaling, url: options.server });
+  const signaling = new SignalingClient({
+    ...options.signaling,
+    url: options.server,
+    ...(options.fallbackServers !== undefined ? { fallbackUrls: options.fallbackServers } : {}),
+  });
   const offWaiting = [
     signaling.on('waiting', (w) => options.onWaiting?.(w)),
     signaling.on('timeout', (t) => options.onWaitTimeout?.(t.waitedMs)),
@@ -326,7 +337,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const research = researchConfig !== null && assignment.reportToken !== undefined;
   const reportIntervalMs = researchConfig?.reportIntervalMs ?? 15_000;
   const uploader = research
-    ? new ReportUploader({ server: options.server ?? globalThis.location?.origin ?? '', onAnswer: (report, ack) => recorder.answered(report, ack) })
+    ? new ReportUploader({ server: () => signaling.serverUrl, onAnswer: (report, ack) => recorder.answered(report, ack) })
     : null;
   // The final report, once started: `close()` waits for it to be queued, so closing right after the end loses nothing.
   let finalUpload: Promise<void> | null = null;

@@ -114,6 +114,13 @@ export interface SignalingEvents {
 export interface SignalingOptions {
   /** Server URL, e.g. `http://localhost:8080` (default: this page's origin). */
   url?: string;
+  /**
+   * Other nodes of the same netroll cluster (servers sharing one Redis), tried
+   * in turn after `url` on each reconnection attempt: when the node this page
+   * is connected to goes away, the page reconnects to another and resumes its
+   * seat there. Default none (only `url`).
+   */
+  fallbackUrls?: readonly string[];
   /** Give up connecting after this long, ms. Default 10,000. */
   connectTimeoutMs?: number;
   /** Wait this long for the join acknowledgement, ms. Default 5,000. */
@@ -150,6 +157,9 @@ export class SignalingClient {
   private readonly events = new Emitter<SignalingEvents>();
   private readonly ackTimeoutMs: number;
   private readonly url: string;
+  /** `url`, then the fallback urls: tried in turn on reconnection. */
+  private readonly urls: readonly string[];
+  private urlIndex = 0;
   private readonly storageKey: string | false;
   private readonly reconnectDelayMs: number;
   private readonly reconnectDelayMaxMs: number;
@@ -180,6 +190,11 @@ export class SignalingClient {
     if (!(this.reconnectDelayMs > 0 && this.reconnectDelayMaxMs >= this.reconnectDelayMs)) {
       throw new NetrollError(ErrorCode.InvalidOption, 'signaling: reconnectDelayMs must be > 0 and reconnectDelayMaxMs >= reconnectDelayMs');
     }
+    const fallbacks = options.fallbackUrls ?? [];
+    if (!Array.isArray(fallbacks) || fallbacks.length > 16 || fallbacks.some((u) => typeof u !== 'string' || u === '')) {
+      throw new NetrollError(ErrorCode.InvalidOption, 'signaling: fallbackUrls must be a list of at most 16 server URLs');
+    }
+    this.urls = [this.url, ...fallbacks];
     this.socket = io(this.url, {
       transports: ['websocket'],
       timeout: options.connectTimeoutMs ?? 10_000,
@@ -190,6 +205,13 @@ export class SignalingClient {
       randomizationFactor: 0.3,
     });
     const s = this.socket;
+    if (this.urls.length > 1) {
+      // The next node on each attempt: socket.io's manager opens its next transport on `uri`.
+      s.io.on('reconnect_attempt', () => {
+        this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+        Reflect.set(s.io, 'uri', this.urls[this.urlIndex]);
+      });
+    }
     s.on('connect', () => {
       this.events.emit('connection', { connected: true });
       const first = !this.everConnected;
@@ -281,6 +303,11 @@ export class SignalingClient {
   /** The assignment, once the session formed. */
   get current(): Assignment | null {
     return this.assignment;
+  }
+
+  /** The server URL this client connects (or last tried to connect) to: `url` or one of `fallbackUrls`. */
+  get serverUrl(): string {
+    return this.urls[this.urlIndex]!;
   }
 
   /** Whether the socket is connected to the server now. */

@@ -6,8 +6,8 @@
 import { type ReportAck, reportAckSchema, type SessionReport } from '../src/research/report.ts';
 
 export interface UploaderOptions {
-  /** Base URL of the netroll server. */
-  server: string;
+  /** Base URL of the netroll server, or a function giving it at each attempt (e.g. the cluster node connected now). */
+  server: string | (() => string);
   /** First retry delay, ms (doubles up to `maxDelayMs`, with jitter). Default 500. */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -103,7 +103,8 @@ export class ReportUploader {
           'x-netroll-session': report.sessionId,
           'x-netroll-player': String(report.playerIndex),
         };
-        const res = await doFetch(`${server}/ingest/report`, { method: 'POST', headers, body });
+        const base = typeof server === 'function' ? server() : server;
+        const res = await doFetch(`${base}/ingest/report`, { method: 'POST', headers, body });
         // the server's answer is checked with the contract's schema, like every server message
         const parsed = reportAckSchema.safeParse(await res.json().catch(() => null));
         const ack = parsed.success ? parsed.data : null;

@@ -62,6 +62,7 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   const turnUrl = o.turnUrl;
   current = await joinGame({
     server: o.server,
+    ...(o.fallbackServers !== undefined ? { fallbackServers: o.fallbackServers } : {}),
     ...(o.room !== undefined ? { room: o.room } : { queue: o.queue ?? 'default' }),
     players: o.players,
     onWaiting: (w) => waiting.push({ ...w }),

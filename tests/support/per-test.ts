@@ -7,6 +7,7 @@ import { afterEach } from 'vitest';
 import { type Coturn, startCoturn } from '../../harness/coturn.ts';
 import { type E2E, startE2E } from '../../harness/e2e.ts';
 import { type ServerProcess, startServerProcess } from '../../harness/server-process.ts';
+import { type RedisProcess, startRedis } from '../../scripts/redis-server.ts';
 import { startUdpProxy, type UdpProxy } from './udp-proxy.ts';
 
 /**
@@ -42,3 +43,6 @@ export const udpProxyPerTest = (): { start: typeof startUdpProxy } => perTest(st
 
 /** The server as a child process per test (every one started is killed after the test, by its PID). */
 export const serverProcessPerTest = (): { start: typeof startServerProcess } => perTest(startServerProcess, (p: ServerProcess) => p.kill());
+
+/** A throwaway redis-server per test (stopped by its PID after the test). */
+export const redisPerTest = (): { start: typeof startRedis } => perTest(startRedis, (r: RedisProcess) => r.stop());

@@ -126,7 +126,7 @@ describe('two nodes on one Redis', () => {
     pa.socket.disconnect();
     await withTimeout(pb.inbox.nextPayload('peer-left'), WAIT_MS, 'peer-left after the disconnect');
     const again = await b.connect();
-    const reply: ResumeReply = await again.socket.timeout(WAIT_MS).emitWithAck('resume', { secret: aa.resume });
+    const reply: ResumeReply = await again.socket.timeout(WAIT_MS).emitWithAck('resume', { secret: aa.resume! });
     expect(reply.ok).toBe(true);
     if (!reply.ok) return;
     expect(reply.assignment.sessionId).toBe(aa.sessionId);
@@ -146,7 +146,7 @@ describe('two nodes on one Redis', () => {
     pa.socket.emit('leave');
     await sleep(QUIET_MS);
     const other = await b.connect();
-    const reply: ResumeReply = await other.socket.timeout(WAIT_MS).emitWithAck('resume', { secret: aa.resume });
+    const reply: ResumeReply = await other.socket.timeout(WAIT_MS).emitWithAck('resume', { secret: aa.resume! });
     expect(reply).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
   });
 
@@ -154,7 +154,7 @@ describe('two nodes on one Redis', () => {
     await twoNodes();
     const { pa, aa } = await crossPair();
     const thief = await b.connect();
-    const reply: ResumeReply = await thief.socket.timeout(WAIT_MS).emitWithAck('resume', { secret: aa.resume });
+    const reply: ResumeReply = await thief.socket.timeout(WAIT_MS).emitWithAck('resume', { secret: aa.resume! });
     expect(reply.ok).toBe(true);
     expect(await pa.inbox.nextPayload('seat-lost')).toEqual({ reason: 'resumed-elsewhere' });
   });
