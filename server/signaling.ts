@@ -145,6 +145,11 @@ export interface DropCounters {
   malformedFromNodes: number;
 }
 
+/** Most remembered clients that stopped waiting while a group may have formed with them elsewhere. */
+const MAX_GONE_WAITING = 10_000;
+/** How long such a client is remembered, ms (a group formed on another node reaches this one well within it). */
+const GONE_WAITING_KEEP_MS = 30_000;
+
 /** Minimum time between two `rate-limited` error events to one client, in ms (drops are always counted). */
 const RATE_LIMIT_NOTICE_MS = 1000;
 
@@ -278,7 +283,13 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     spectators.sessionStarted(session.id, formed.map((c) => c.spectators ?? 'p2p'));
     if (clustered) {
       for (const [index, m] of session.members) seatJoined(session, index, m.socketId);
-      const remote = formed.flatMap((c, index) => (isLocal(c.socketId) ? [] : [{ index, socketId: c.socketId, ...(c.spectators ? { spectators: c.spectators } : {}) }]));
+      const goneHere = formed.flatMap((c, index) => (!isLocal(c.socketId) && goneWhileWaiting.has(c.socketId) ? [{ index, socketId: c.socketId }] : []));
+      const remote = formed.flatMap((c, index) =>
+        isLocal(c.socketId) || goneWhileWaiting.has(c.socketId) ? [] : [{ index, socketId: c.socketId, ...(c.spectators ? { spectators: c.spectators } : {}) }],
+      );
+      queueMicrotask(() => {
+        for (const g of goneHere) seatedWhileGone(session.id, formed.length, session.expiresAt, g.index, g.socketId);
+      });
       if (remote.length > 0) {
         const message: SessionFormed = {
           session: {
@@ -311,6 +322,32 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     }
   }
 
+  /**
+   * This node's clients that left or disconnected while waiting (socket id →
+   * why, when): a group formed on another node may have seated them just
+   * before. Bounded: at most {@link MAX_GONE_WAITING} entries, each kept
+   * {@link GONE_WAITING_KEEP_MS}.
+   */
+  const goneWhileWaiting = new Map<string, { reason: 'left' | 'disconnected'; at: number }>();
+  const rememberGone = (socketId: string, reason: 'left' | 'disconnected'): void => {
+    const t = now();
+    for (const [id, g] of goneWhileWaiting) {
+      if (goneWhileWaiting.size < MAX_GONE_WAITING && t - g.at < GONE_WAITING_KEEP_MS) break;
+      goneWhileWaiting.delete(id);
+    }
+    goneWhileWaiting.set(socketId, { reason, at: t });
+  };
+
+  /** A client of this node was seated while it was leaving: the seat is empty from the start; its peers are told. */
+  function seatedWhileGone(sessionId: string, players: number, expiresAt: number, index: number, socketId: string): void {
+    const gone = goneWhileWaiting.get(socketId);
+    if (!gone) return;
+    goneWhileWaiting.delete(socketId);
+    if (gone.reason === 'left') revoked.revoke(sessionId, index, expiresAt, now());
+    for (let p = 0; p < players; p++) if (p !== index) io.to(seatRoom(sessionId, p)).emit('peer-left', { playerIndex: index, reason: gone.reason });
+    deps.research?.onMemberLeft(sessionId, index, gone.reason);
+  }
+
   if (clustered) {
     // A group formed on another node: seat this node's members of it.
     io.on('netroll:formed', (raw: unknown) => {
@@ -322,6 +359,11 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       const { session: rec, seats } = parsed.data;
       for (const seat of seats) {
         const socket = io.sockets.sockets.get(seat.socketId);
+        const gone = goneWhileWaiting.get(seat.socketId);
+        if (!socket && gone) {
+          seatedWhileGone(rec.id, rec.players.length, rec.expiresAt ?? Infinity, seat.index, seat.socketId);
+          continue;
+        }
         if (!socket) continue;
         waitingRoom.seatedElsewhere(seat.socketId);
         const { session, restored } = sessions.restore({ ...rec, expiresAt: rec.expiresAt ?? Infinity });
@@ -490,9 +532,12 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         fail(result.error);
         return;
       }
-      if (!socket.connected && !result.formed) {
+      if (!socket.connected) {
         // Gone while the lobby answered (its disconnect found nothing to leave yet).
-        await waitingRoom.leave(socket.id);
+        if (result.formed) {
+          if (clustered) rememberGone(socket.id, 'disconnected');
+          startSession(result.formed, target);
+        } else await waitingRoom.leave(socket.id);
         return;
       }
       ack({ ok: true, waiting: result.waiting });
@@ -663,6 +708,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
 
     const depart = (reason: 'left' | 'disconnected'): void => {
       if (lobby.isWaiting(socket.id)) {
+        if (clustered) rememberGone(socket.id, reason);
         waitingRoom.leave(socket.id).catch(onInternalError);
         return;
       }
