@@ -190,8 +190,9 @@ export class SignalingClient {
     if (!(this.reconnectDelayMs > 0 && this.reconnectDelayMaxMs >= this.reconnectDelayMs)) {
       throw new NetrollError(ErrorCode.InvalidOption, 'signaling: reconnectDelayMs must be > 0 and reconnectDelayMaxMs >= reconnectDelayMs');
     }
-    const fallbacks = options.fallbackUrls ?? [];
-    if (!Array.isArray(fallbacks) || fallbacks.length > 16 || fallbacks.some((u) => typeof u !== 'string' || u === '')) {
+    const fallbacks: readonly string[] = options.fallbackUrls ?? [];
+    const given: unknown = fallbacks;
+    if (!Array.isArray(given) || given.length > 16 || given.some((u: unknown) => typeof u !== 'string' || u === '')) {
       throw new NetrollError(ErrorCode.InvalidOption, 'signaling: fallbackUrls must be a list of at most 16 server URLs');
     }
     this.urls = [this.url, ...fallbacks];

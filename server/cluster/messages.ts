@@ -26,8 +26,6 @@ export type SessionFormed = z.infer<typeof sessionFormedSchema>;
 
 /** A seat was taken (resumed) by a connection on some node: any other connection holding it loses it. */
 export const seatBoundSchema = z.object({ sessionId: z.string().min(1).max(64), index: playerIndexSchema, socketId: z.string().min(1).max(64) });
-/** See {@link seatBoundSchema}. */
-export type SeatBound = z.infer<typeof seatBoundSchema>;
 
 /** Events between nodes. */
 export interface InterNodeEvents {

@@ -12,6 +12,10 @@ import { startRedis, type RedisProcess } from '../../../scripts/redis-server.ts'
 import type { Assignment, ResumeReply } from '../../../src/signaling/events.ts';
 import { harnessPerTest, QUIET_MS, sleep, WAIT_MS, withTimeout, type TestClient } from '../helpers.ts';
 
+function resume(c: TestClient, secret: string): Promise<ResumeReply> {
+  return c.socket.timeout(WAIT_MS).emitWithAck('resume', { secret });
+}
+
 let redis: RedisProcess;
 let admin: Redis;
 
@@ -126,7 +130,7 @@ describe('two nodes on one Redis', () => {
     pa.socket.disconnect();
     await withTimeout(pb.inbox.nextPayload('peer-left'), WAIT_MS, 'peer-left after the disconnect');
     const again = await b.connect();
-    const reply: ResumeReply = await again.socket.timeout(WAIT_MS).emitWithAck('resume', { secret: aa.resume! });
+    const reply = await resume(again, aa.resume!);
     expect(reply.ok).toBe(true);
     if (!reply.ok) return;
     expect(reply.assignment.sessionId).toBe(aa.sessionId);
@@ -146,7 +150,7 @@ describe('two nodes on one Redis', () => {
     pa.socket.emit('leave');
     await sleep(QUIET_MS);
     const other = await b.connect();
-    const reply: ResumeReply = await other.socket.timeout(WAIT_MS).emitWithAck('resume', { secret: aa.resume! });
+    const reply = await resume(other, aa.resume!);
     expect(reply).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
   });
 
@@ -154,7 +158,7 @@ describe('two nodes on one Redis', () => {
     await twoNodes();
     const { pa, aa } = await crossPair();
     const thief = await b.connect();
-    const reply: ResumeReply = await thief.socket.timeout(WAIT_MS).emitWithAck('resume', { secret: aa.resume! });
+    const reply = await resume(thief, aa.resume!);
     expect(reply.ok).toBe(true);
     expect(await pa.inbox.nextPayload('seat-lost')).toEqual({ reason: 'resumed-elsewhere' });
   });
