@@ -18,8 +18,9 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { serveCommands, type CommandRequest } from './proc.ts';
 
-type Request = { id: number; cmd: string; [k: string]: unknown };
+type Request = CommandRequest;
 
 /** One bare socket.io client. */
 interface Client {
@@ -273,20 +274,4 @@ const commands: Record<string, (r: Request) => unknown> = {
   },
 };
 
-process.on('message', (raw) => {
-  const r = raw as Request;
-  void (async () => {
-    try {
-      const command = commands[r.cmd];
-      if (!command) throw new Error(`unknown command ${r.cmd}`);
-      process.send!({ id: r.id, ok: true, result: await command(r) });
-    } catch (e) {
-      process.send!({ id: r.id, ok: false, error: e instanceof Error ? e.message : String(e) });
-    }
-  })();
-});
-process.on('disconnect', () => {
-  commands['close']!({ id: 0, cmd: 'close' });
-  process.exit(0);
-});
-process.send!({ id: 0, ok: true, result: 'ready' });
+serveCommands(commands, () => commands['close']!({ id: 0, cmd: 'close' }));

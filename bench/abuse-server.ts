@@ -4,43 +4,22 @@
  * Controlled over the IPC channel: `{ id, cmd, ...args }` → `{ id, ok, result | error }`.
  * Exits when the parent goes away.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session as InspectorSession } from 'node:inspector';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { startServer, type RunningServer } from '../server/app.ts';
 import type { ServerOptions } from '../server/config.ts';
 import { encodeInputLog } from '../src/engine/input-log.ts';
 import { toBase64, type SessionReport } from '../src/research/report.ts';
+import { LoadWindow, serveCommands, type CommandRequest } from './proc.ts';
 
-type Request = { id: number; cmd: string; [k: string]: unknown };
+type Request = CommandRequest;
 
 let server: RunningServer | undefined;
 let dataDir: string | undefined;
-let lag: IntervalHistogram | undefined;
+const window = new LoadWindow();
 let profiler: InspectorSession | undefined;
-let lagSince: { cpu: NodeJS.CpuUsage; at: number; elu: ReturnType<typeof performance.eventLoopUtilization>; io: SyscallCounts | undefined } | undefined;
-
-interface SyscallCounts {
-  /** Read-type system calls (read, readv, recv…) so far. */
-  syscr: number;
-  /** Write-type system calls (write, writev, send…) so far. */
-  syscw: number;
-}
-/** This process's I/O system-call counts from Linux `/proc/self/io` (undefined elsewhere). */
-function syscalls(): SyscallCounts | undefined {
-  try {
-    const text = readFileSync('/proc/self/io', 'utf8');
-    const get = (k: string): number => Number(new RegExp(`^${k}: (\\d+)$`, 'm').exec(text)?.[1]);
-    const out = { syscr: get('syscr'), syscw: get('syscw') };
-    return Number.isFinite(out.syscr) && Number.isFinite(out.syscw) ? out : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const ms = (ns: number): number => Math.round((ns / 1e6) * 10) / 10;
 
 async function stopServer(): Promise<void> {
   await server?.close();
@@ -61,37 +40,8 @@ const commands: Record<string, (r: Request) => unknown> = {
     return { url: server.url, port: server.port, adminToken: server.adminToken };
   },
   stop: () => stopServer(),
-  lagStart() {
-    lag?.disable();
-    lag = monitorEventLoopDelay({ resolution: 1 });
-    lag.enable();
-    lagSince = { cpu: process.cpuUsage(), at: performance.now(), elu: performance.eventLoopUtilization(), io: syscalls() };
-  },
-  lagStop() {
-    if (!lag) throw new Error('lagStart first');
-    lag.disable();
-    const cpu = process.cpuUsage(lagSince!.cpu);
-    const wallMs = performance.now() - lagSince!.at;
-    // cpuShare: this process's CPU time over the wall time (1 = one core busy all the time).
-    const elu = performance.eventLoopUtilization(lagSince!.elu).utilization;
-    const io0 = lagSince!.io;
-    const io1 = syscalls();
-    const result = {
-      p99Ms: ms(lag.percentile(99)),
-      maxMs: ms(lag.max),
-      meanMs: ms(lag.mean),
-      cpuShare: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100) / 100,
-      // Event-loop utilization: the share of the time the loop was busy (not waiting for I/O).
-      elu: Math.round(elu * 100) / 100,
-      // CPU time in µs, user (JavaScript, V8, libuv) and system (the kernel, for this process).
-      userUs: cpu.user,
-      systemUs: cpu.system,
-      // I/O system calls made in the window (Linux only).
-      ...(io0 && io1 ? { readSyscalls: io1.syscr - io0.syscr, writeSyscalls: io1.syscw - io0.syscw } : {}),
-    };
-    lag = undefined;
-    return result;
-  },
+  lagStart: () => window.start(),
+  lagStop: () => window.stop(),
   /** Starts the V8 CPU profiler (the `--cpu-prof` option of bench/abuse.ts). */
   async profileStart() {
     profiler = new InspectorSession();
@@ -176,18 +126,4 @@ const commands: Record<string, (r: Request) => unknown> = {
   },
 };
 
-process.on('message', (raw) => {
-  const r = raw as Request;
-  void (async () => {
-    try {
-      const result = await commands[r.cmd]!(r);
-      process.send!({ id: r.id, ok: true, result });
-    } catch (e) {
-      process.send!({ id: r.id, ok: false, error: e instanceof Error ? e.message : String(e) });
-    }
-  })();
-});
-process.on('disconnect', () => {
-  void stopServer().finally(() => process.exit(0));
-});
-process.send!({ id: 0, ok: true, result: 'ready' });
+serveCommands(commands, stopServer);

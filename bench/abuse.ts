@@ -18,7 +18,6 @@
  * --cpu-prof FILE (write the server's CPU profile of the first load run to FILE).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -28,6 +27,7 @@ import type { ServerOptions } from '../server/config.ts';
 import { encodeInputLog } from '../src/engine/input-log.ts';
 import { toBase64, type SessionReport } from '../src/research/report.ts';
 import type { Assignment, ClientToServerEvents, ErrorInfo, JoinReply, JoinRequest, ServerToClientEvents } from '../src/signaling/events.ts';
+import { busyCores, forkChild, machineTicks, withTimeout, type Child, type Lag } from './proc.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -50,13 +50,6 @@ const log = (line: string): void => {
   if (!JSON_OUT) console.log(line);
   else console.error(line);
 };
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)))]).finally(() =>
-    clearTimeout(timer),
-  );
-}
 
 // ── the server process ──────────────────────────────────────────────────────
 
@@ -101,61 +94,18 @@ function call<T = unknown>(cmd: string, extra: Record<string, unknown> = {}, ms 
 }
 
 /** A helper process (`bench/<file>`) driven over IPC like the server process. */
-async function forkWorker(file: string, what: string): Promise<{ call: <T = unknown>(cmd: string, extra?: Record<string, unknown>, ms?: number) => Promise<T>; kill: () => void }> {
-  const proc = fork(resolve(HERE, file), [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  helpers.add(proc);
-  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let id = 1;
-  const ready = new Promise<void>((res, rej) => {
-    proc.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: string }) => {
-      if (m.id === 0) return res();
-      const p = waiting.get(m.id);
-      waiting.delete(m.id);
-      if (m.ok) p?.resolve(m.result);
-      else p?.reject(new Error(m.error));
-    });
-    proc.once('exit', (code) => {
-      rej(new Error(`${what} exited (${code})`));
-      for (const p of waiting.values()) p.reject(new Error(`${what} exited (${code})`));
-    });
-  });
-  await withTimeout(ready, 60_000, `${what} start`);
-  return {
-    call: <T,>(cmd: string, extra: Record<string, unknown> = {}, ms = 60_000) => {
-      const n = id++;
-      return withTimeout(
-        new Promise<T>((res, rej) => {
-          waiting.set(n, { resolve: res as (v: unknown) => void, reject: rej });
-          proc.send({ id: n, cmd, ...extra });
-        }),
-        ms,
-        `${what}: ${cmd}`,
-      );
-    },
-    kill: () => {
-      proc.kill('SIGKILL');
-      helpers.delete(proc);
-    },
-  };
+async function forkWorker(file: string, what: string): Promise<Child> {
+  const worker = await forkChild(resolve(HERE, file), what, { cwd: ROOT });
+  helpers.add(worker);
+  return worker;
 }
 /** Helper processes still running (killed on exit). */
-const helpers = new Set<ChildProcess>();
+const helpers = new Set<Child>();
 
 interface Started {
   url: string;
   port: number;
   adminToken: string;
-}
-interface Lag {
-  p99Ms: number;
-  maxMs: number;
-  meanMs: number;
-  cpuShare: number;
-  elu: number;
-  userUs: number;
-  systemUs: number;
-  readSyscalls?: number;
-  writeSyscalls?: number;
 }
 interface Stats {
   clients: number;
@@ -613,18 +563,6 @@ const LOAD_RELAY_HZ = 10;
 /** Signals a second one client of every load pair sends to its peer. */
 const LOAD_SIGNAL_HZ = 1;
 
-/** Busy and total CPU time of the whole machine so far, in clock ticks (Linux `/proc/stat`; undefined elsewhere). */
-function machineTicks(): { busy: number; total: number } | undefined {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number) as number[];
-    const busy = user! + nice! + system! + irq! + softirq! + steal!;
-    return { busy, total: busy + idle! + iowait! };
-  } catch {
-    return undefined;
-  }
-}
-
 interface LoadRun {
   relaysSent: number;
   relaySlotsSkipped: number;
@@ -670,7 +608,7 @@ async function load(): Promise<void> {
       serverCpuUsTotal += serverCpuUs;
       // The machine's busy cores over the run, and what was left after the server, the
       // load generator and this process: the other work on the machine at the time.
-      const machineCores = ticks0 && ticks1 ? ((ticks1.busy - ticks0.busy) / (ticks1.total - ticks0.total)) * cpus().length : undefined;
+      const machineCores = busyCores(ticks0, ticks1, cpus().length);
       const ownShare = (own.user + own.system) / 1000 / genRun.wallMs;
       lags.push(lag);
       perRun.push({
@@ -731,6 +669,7 @@ async function load(): Promise<void> {
   } finally {
     await gen.call('close').catch(() => undefined);
     gen.kill();
+    helpers.delete(gen);
   }
 }
 
@@ -782,7 +721,7 @@ async function main(): Promise<void> {
 const shutdown = (): void => {
   closeAll();
   child?.kill('SIGKILL');
-  for (const h of helpers) h.kill('SIGKILL');
+  for (const h of helpers) h.kill();
 };
 process.on('SIGINT', () => (shutdown(), process.exit(130)));
 process.on('SIGTERM', () => (shutdown(), process.exit(143)));
