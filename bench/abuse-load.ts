@@ -18,7 +18,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { serveCommands, type CommandRequest } from './proc.ts';
+import { pace, serveCommands, type CommandRequest } from './proc.ts';
 
 type Request = CommandRequest;
 
@@ -174,32 +174,12 @@ async function pair(url: URL, queue: string, localAddress: string): Promise<[Cli
 /** The pairs set up by `setup`. */
 const pairs: [Client, Client][] = [];
 
-/**
- * Sends `frames` round-robin, paced evenly: `perSecond` frames a second in
- * total, checked every 2 ms (a late check catches up on the slots it missed, up to a tenth of a second of them).
- */
+/** Sends `frames` round-robin, paced evenly: `perSecond` frames a second in total (see {@link pace}). */
 function paced(frames: readonly [Client, Buffer][], perSecond: number, startedAt: number): { stop: () => { sent: number; skipped: number } } {
-  let sent = 0;
-  let skipped = 0;
-  let next = 0;
-  const timer = setInterval(() => {
-    const due = Math.floor(((performance.now() - startedAt) / 1000) * perSecond);
-    // Never more than a tenth of a second's worth at once: slots missed by a
-    // longer stall of this process are skipped (and counted), not sent as a burst.
-    if (due - sent - skipped > perSecond / 10) skipped = due - sent - Math.ceil(perSecond / 10);
-    while (sent + skipped < due) {
-      const [c, frame] = frames[next]!;
-      if (!c.socket.destroyed) c.socket.write(frame);
-      next = (next + 1) % frames.length;
-      sent++;
-    }
-  }, 2);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return { sent, skipped };
-    },
-  };
+  return pace(frames.length, perSecond, startedAt, (i) => {
+    const [c, frame] = frames[i]!;
+    if (!c.socket.destroyed) c.socket.write(frame);
+  });
 }
 
 const commands: Record<string, (r: Request) => unknown> = {

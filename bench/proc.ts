@@ -246,3 +246,33 @@ export function serveCommands(commands: Record<string, (r: CommandRequest) => un
   });
   process.send!({ id: 0, ok: true, result: 'ready' });
 }
+
+/**
+ * Calls `send(i)` for `i` = 0, 1, … `count - 1`, 0, 1, … (round-robin),
+ * paced evenly at `perSecond` calls a second from `startedAt`
+ * (`performance.now()` time), checked every 2 ms. A late check catches up
+ * on the slots it missed, but never more than a tenth of a second's worth at
+ * once: slots missed by a longer stall are skipped (and counted), not sent
+ * as a burst. Runs until `stop()`, which returns the counts.
+ */
+export function pace(count: number, perSecond: number, startedAt: number, send: (i: number) => void): { stop: () => { sent: number; skipped: number } } {
+  let sent = 0;
+  let skipped = 0;
+  let next = 0;
+  const timer = setInterval(() => {
+    if (count === 0) return;
+    const due = Math.floor(((performance.now() - startedAt) / 1000) * perSecond);
+    if (due - sent - skipped > perSecond / 10) skipped = due - sent - Math.ceil(perSecond / 10);
+    while (sent + skipped < due) {
+      send(next);
+      next = (next + 1) % count;
+      sent++;
+    }
+  }, 2);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { sent, skipped };
+    },
+  };
+}
