@@ -33,12 +33,12 @@
  * the machine's (from /proc/stat). Nothing here asserts; tests/bench/load.test.ts
  * checks the behaviour at a small scale.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startRedis } from '../scripts/redis-server.ts';
 import type { ClientRecord } from './load-clients.ts';
-import { busyCores, CLOCK_TICKS_PER_SECOND, forkChild, machineTicks, processTicks, withTimeout, type Child, type Lag } from './proc.ts';
+import { busyCores, CLOCK_TICKS_PER_SECOND, forkChild, machineTicks, processTicks, type Child, type Lag } from './proc.ts';
 import { percentile } from './stats.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -107,38 +107,8 @@ const DEFINITIONS = {
 /** Every process started here (ended by pid on exit). */
 const started = new Set<{ kill: () => void }>();
 
-interface Redis {
-  url: string;
-  pid: number;
-  stop: () => void;
-}
-
-/** Starts a throwaway redis-server on a free loopback port (no persistence); waits up to 15 s for it. */
-async function startRedis(): Promise<Redis> {
-  const port = 20_000 + Math.floor((process.pid * 7919) % 20_000);
-  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const handle = { kill: () => proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL') };
-  started.add(handle);
-  let out = '';
-  await withTimeout(
-    new Promise<void>((res, rej) => {
-      proc.stdout!.on('data', (d: Buffer) => {
-        if (out.length < 65_536) out += d.toString();
-        if (out.includes('Ready to accept connections')) res();
-      });
-      proc.once('error', rej);
-      proc.once('exit', (code) => rej(new Error(`redis-server exited (${code}): ${out.slice(-300)}`)));
-    }),
-    15_000,
-    'redis-server start',
-  );
-  return { url: `redis://127.0.0.1:${port}`, pid: proc.pid!, stop: () => (handle.kill(), started.delete(handle)) };
-}
-
-async function fork(file: string, what: string, env?: NodeJS.ProcessEnv): Promise<Child> {
-  const child = await forkChild(resolve(HERE, file), what, { cwd: ROOT, ...(env ? { env } : {}), stdio: 'inherit' });
+async function fork(file: string, what: string): Promise<Child> {
+  const child = await forkChild(resolve(HERE, file), what, { cwd: ROOT, stdio: 'inherit' });
   started.add(child);
   return child;
 }
@@ -205,12 +175,14 @@ interface RunResult {
 async function runConfiguration(nodes: number, redis: boolean): Promise<RunResult> {
   const label = `${nodes} node${nodes > 1 ? 's' : ''}${redis ? ' + Redis' : ''}`;
   const r = redis ? await startRedis() : undefined;
+  const stopRedis = { kill: () => void r?.stop() };
+  if (r) started.add(stopRedis);
   const nodeProcs: Child[] = [];
   const gens: Child[] = [];
   try {
-    const env = { ...process.env, ...(r ? { NETROLL_REDIS_URL: r.url } : {}) };
-    for (let i = 0; i < nodes; i++) nodeProcs.push(await fork('load-node.ts', `node ${i}`, env));
-    const urls = await Promise.all(nodeProcs.map((n) => n.call<{ url: string }>('start', { options: {} }).then((s) => s.url)));
+    for (let i = 0; i < nodes; i++) nodeProcs.push(await fork('load-node.ts', `node ${i}`));
+    const options = r ? { redisUrl: r.url } : {};
+    const urls = await Promise.all(nodeProcs.map((n) => n.call<{ url: string }>('start', { options }).then((s) => s.url)));
     for (let g = 0; g < GENERATORS; g++) gens.push(await fork('load-clients.ts', `generator ${g}`));
     log(`${label}: nodes at ${urls.join(' ')}, ${GENERATORS} generator process(es)`);
 
@@ -355,7 +327,8 @@ async function runConfiguration(nodes: number, redis: boolean): Promise<RunResul
       c.kill();
       started.delete(c);
     }
-    r?.stop();
+    await r?.stop();
+    started.delete(stopRedis);
   }
 }
 
