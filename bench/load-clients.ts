@@ -303,7 +303,12 @@ serveCommands(
       await sleep(durationMs);
       const done = sending.stop();
       const cpu = cpuSince(cpu0, t0);
-      await sleep(500); // the last packets in flight
+      // The last packets in flight: wait until no more arrive for 500 ms (at most 5 s).
+      const receivedNow = (): number => clients.reduce((n, c) => n + c.relaysReceived, 0);
+      for (let last = -1, waited = 0; receivedNow() !== last && waited < 5000; waited += 500) {
+        last = receivedNow();
+        await sleep(500);
+      }
       return {
         senders: senders.length,
         sent: done.sent,

@@ -96,7 +96,7 @@ const DEFINITIONS = {
   rssMB: "per node: resident memory at the end of the relay phase (peakRssMB: the highest seen, sampled every 250 ms)",
   relayFraction: 'share of the formed sessions whose two members relay input packets through the server',
   relayHz: 'input packets a second each relaying client sends its peer (an engine input packet: 1-byte inputs, the last 3 frames)',
-  relayDeliveredRatio: 'relay packets received by the peers / sent, over the relay phase plus 0.5 s',
+  relayDeliveredRatio: 'relay packets received by the peers / sent, counted until none arrived for 0.5 s (at most 5 s after the relay phase)',
   cpu: 'per phase: CPU cores used (CPU time / wall time) by each node, each generator, Redis, this process; machineBusyCores from /proc/stat; otherCpuCores = machine − all of those (other work on the machine)',
   lagRatioClusterVsSingle: 'highest node eventLoopLagMsP99 of the cluster run / the single node eventLoopLagMsP99 of the comparison run (same clients, same load)',
   nodeCpuRatioClusterVsSingle: 'CPU time of all cluster nodes (Redis included) / CPU time of the single node, over the same phases',
