@@ -12,7 +12,9 @@
  *   (as if from 10 players behind one NAT: the nodes' per-IP budgets stay
  *   the defaults), paced at `perSecond`.
  * - `join { queues, perSecond, timeoutMs }`: every client joins queue
- *   `load-<k>` (2 players), paced; on `assigned` the lower player index sends
+ *   `load-<k>` (2 players; clients 2j and 2j+1 share queue j % queues), paced,
+ *   in index order: with one generator neighbours meet, so most sessions
+ *   span two nodes; with two generators joining at once, about half. On `assigned` the lower player index sends
  *   an offer and its candidates, the other answers on the offer and sends
  *   its own (real-sized SDP and candidate JSON, as Chromium makes them).
  *   Waits until every client has its assignment and its peer's signals, or
@@ -245,6 +247,8 @@ serveCommands(
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await paced(count, Number(r['perSecond']), (k) => connectOne(from + k, urls, Number(r['timeoutMs'])));
+      // Join in index order, whichever node answered first.
+      clients.sort((a, b) => a.index - b.index);
       return { connected: clients.length, ...cpuSince(cpu0, t0), errors: errorCounts() };
     },
     async join(r) {

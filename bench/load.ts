@@ -96,6 +96,10 @@ const DEFINITIONS = {
   rssMB: "per node: resident memory at the end of the relay phase (peakRssMB: the highest seen, sampled every 250 ms)",
   relayFraction: 'share of the formed sessions whose two members relay input packets through the server',
   relayHz: 'input packets a second each relaying client sends its peer (an engine input packet: 1-byte inputs, the last 3 frames)',
+  relayServerBytesPerSecondPerSession: 'relay payload bytes a node receives plus sends a second for one relaying session (both members)',
+  relayWireBytesPerSecondPerSession: 'the same in WebSocket bytes (socket.io text header frame + binary frame, each way; TCP/IP headers excluded)',
+  capacity:
+    'connectCpuMsPerClient: node (and Redis) CPU ms of the connect phase per client; setupCpuMsPerSession: of the join phase (join, matching, assigned, 10 signals) per session; relayPhaseCoresPerRelayingSession: node cores in the relay phase per relaying session (the idle members of the other sessions included); sessionsPerCoreAtRelayFraction: sessions held per node core in the relay phase at this relayFraction',
   relayDeliveredRatio: 'relay packets received by the peers / sent, counted until none arrived for 0.5 s (at most 5 s after the relay phase)',
   cpu: 'per phase: CPU cores used (CPU time / wall time) by each node, each generator, Redis, this process; machineBusyCores from /proc/stat; otherCpuCores = machine − all of those (other work on the machine)',
   lagRatioClusterVsSingle: 'highest node eventLoopLagMsP99 of the cluster run / the single node eventLoopLagMsP99 of the comparison run (same clients, same load)',
@@ -111,6 +115,17 @@ async function fork(file: string, what: string): Promise<Child> {
   const child = await forkChild(resolve(HERE, file), what, { cwd: ROOT, stdio: 'inherit' });
   started.add(child);
   return child;
+}
+
+/**
+ * WebSocket bytes one relayed packet of `packetBytes` costs at a node, in and
+ * out: socket.io sends a binary event as a text frame (`451-["relay",to,{placeholder}]`)
+ * and a binary frame; client frames carry a 4-byte mask. TCP/IP headers not included.
+ */
+function relayFrameBytes(packetBytes: number): number {
+  const header = `451-${JSON.stringify(['relay', 1, { _placeholder: true, num: 0 }])}`.length;
+  const frame = (payload: number, masked: boolean): number => payload + (payload < 126 ? 2 : 4) + (masked ? 4 : 0);
+  return frame(header, true) + frame(packetBytes, true) + frame(header, false) + frame(packetBytes, false);
 }
 
 // ── one configuration ───────────────────────────────────────────────────────
@@ -152,6 +167,13 @@ interface RunResult {
   relaySlotsSkipped: number;
   relayPacketBytes: number;
   relayServerBytesPerSecondPerSession: number | null;
+  relayWireBytesPerSecondPerSession: number | null;
+  capacity: {
+    connectCpuMsPerClient: number | null;
+    setupCpuMsPerSession: number | null;
+    relayPhaseCoresPerRelayingSession: number | null;
+    sessionsPerCoreAtRelayFraction: number | null;
+  };
   perNode: {
     node: number;
     clients: number;
@@ -179,8 +201,14 @@ async function runConfiguration(nodes: number, redis: boolean): Promise<RunResul
   if (r) started.add(stopRedis);
   const nodeProcs: Child[] = [];
   const gens: Child[] = [];
+  let ending = false;
   try {
     for (let i = 0; i < nodes; i++) nodeProcs.push(await fork('load-node.ts', `node ${i}`));
+    // A node that dies (a crash, the out-of-memory killer) ends the run at once, with the reason.
+    let nodeDied: (e: Error) => void = () => undefined;
+    const died = new Promise<never>((_, reject) => (nodeDied = reject));
+    died.catch(() => undefined);
+    nodeProcs.forEach((n, i) => n.proc.once('exit', (code, signal) => ending || nodeDied(new Error(`node ${i} exited (${signal ?? code}) during the run`))));
     const options = r ? { redisUrl: r.url } : {};
     const urls = await Promise.all(nodeProcs.map((n) => n.call<{ url: string }>('start', { options }).then((s) => s.url)));
     for (let g = 0; g < GENERATORS; g++) gens.push(await fork('load-clients.ts', `generator ${g}`));
@@ -194,7 +222,7 @@ async function runConfiguration(nodes: number, redis: boolean): Promise<RunResul
       const own0 = process.cpuUsage();
       const t0 = performance.now();
       await nodeLag('lagStart', name);
-      const results = await Promise.all(gens.map(run));
+      const results = await Promise.race([Promise.all(gens.map(run)), died]);
       const lags = await nodeLag('lagStop', name);
       const wallMs = performance.now() - t0;
       const ticks1 = machineTicks();
@@ -281,11 +309,12 @@ async function runConfiguration(nodes: number, redis: boolean): Promise<RunResul
     const received = relay.results.reduce((s, g) => s + g.received, 0);
     const packetBytes = relay.results.find((g) => g.packetBytes > 0)?.packetBytes ?? 0;
     const relaySeconds = relay.cpu.wallMs / 1000;
+    const clientsConnected = connect.results.reduce((n, c) => n + c.connected, 0);
     const cpuMs = (c: PhaseCpu): number => (c.nodes.reduce((s, x) => s + x, 0) + (c.redis ?? 0)) * c.wallMs;
     return {
       nodes,
       redis,
-      clients: connect.results.reduce((n, c) => n + c.connected, 0),
+      clients: clientsConnected,
       generators: GENERATORS,
       sessionsFormed: formed.length,
       crossNodeSessions: formed.filter(([, m]) => m[0]!.node !== m[1]!.node).length,
@@ -303,6 +332,14 @@ async function runConfiguration(nodes: number, redis: boolean): Promise<RunResul
       relayPacketBytes: packetBytes,
       // Payload bytes the server receives plus sends for one relaying session, a second (both directions).
       relayServerBytesPerSecondPerSession: relaying.length > 0 && relaySeconds > 0 ? Math.round((relayedPackets * packetBytes * 2) / relaySeconds / relaying.length) : null,
+      relayWireBytesPerSecondPerSession:
+        relaying.length > 0 && relaySeconds > 0 ? Math.round((relayedPackets * relayFrameBytes(packetBytes)) / relaySeconds / relaying.length) : null,
+      capacity: {
+        connectCpuMsPerClient: clientsConnected > 0 ? round2(cpuMs(connect.cpu) / clientsConnected) : null,
+        setupCpuMsPerSession: formed.length > 0 ? round2(cpuMs(join.cpu) / formed.length) : null,
+        relayPhaseCoresPerRelayingSession: relaying.length > 0 ? Math.round((cpuMs(relay.cpu) / relay.cpu.wallMs / relaying.length) * 10_000) / 10_000 : null,
+        sessionsPerCoreAtRelayFraction: cpuMs(relay.cpu) > 0 ? Math.round(formed.length / (cpuMs(relay.cpu) / relay.cpu.wallMs)) : null,
+      },
       perNode: all.map((l, i) => ({
         node: i,
         clients: records.filter((c) => c.node === i).length,
@@ -321,6 +358,7 @@ async function runConfiguration(nodes: number, redis: boolean): Promise<RunResul
       cpu: { connect: connect.cpu, join: join.cpu, relay: relay.cpu },
     };
   } finally {
+    ending = true;
     await Promise.all(gens.map((g) => g.call('close', {}, 10_000).catch(() => undefined)));
     await Promise.all(nodeProcs.map((n) => n.call('stop', {}, 10_000).catch(() => undefined)));
     for (const c of [...gens, ...nodeProcs]) {
@@ -405,6 +443,8 @@ process.on('SIGTERM', () => (shutdown(), process.exit(143)));
 main()
   .catch((e: unknown) => {
     console.error(e);
+    // The last line is JSON in every case, so a caller can read why.
+    if (JSON_OUT) console.log(JSON.stringify({ bench: 'load', failed: e instanceof Error ? e.message : String(e), nodes: NODES, clients: CLIENTS, machine: { cpus: cpus().length, loadavg1m: round2(loadavg()[0]!) } }));
     process.exitCode = 1;
   })
   .finally(() => {
