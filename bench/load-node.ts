@@ -4,8 +4,10 @@
  * the load generators. Controlled over IPC (see `serveCommands` in
  * `bench/proc.ts`); exits when the parent goes away.
  *
- * Commands: `start { options }` (a real server on 127.0.0.1, any free port,
- * research data in a fresh temporary directory), `lagStart { name }` /
+ * Commands: `start { options, countUnhandled }` (a real server on 127.0.0.1,
+ * any free port, research data in a fresh temporary directory; with
+ * `countUnhandled` an unhandled promise rejection is counted instead of
+ * ending the process), `lagStart { name }` /
  * `lagStop { name }` (named measuring windows, at most {@link MAX_WINDOWS}
  * at once), `mem`, `stats`, `stop`.
  */
@@ -23,6 +25,10 @@ let server: RunningServer | undefined;
 let dataDir: string | undefined;
 const windows = new Map<string, LoadWindow>();
 let peakRss = 0;
+/** Unhandled promise rejections counted (only with `start { countUnhandled: true }`; otherwise one ends the process, as in a real server). */
+let unhandledRejections = 0;
+let lastUnhandled = '';
+let counting = false;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 250);
 rssTimer.unref();
 
@@ -37,6 +43,13 @@ serveCommands(
   {
     async start(r) {
       await stop();
+      if (r['countUnhandled'] === true && !counting) {
+        counting = true;
+        process.on('unhandledRejection', (reason) => {
+          unhandledRejections++;
+          lastUnhandled = reason instanceof Error ? reason.message : String(reason);
+        });
+      }
       dataDir = mkdtempSync(join(tmpdir(), 'netroll-load-'));
       server = await startServer({ port: 0, host: '127.0.0.1', dataDir, adminToken: 'bench-admin-token-0123456789', ...(r['options'] as ServerOptions) });
       peakRss = process.memoryUsage.rss();
@@ -63,7 +76,7 @@ serveCommands(
     },
     stats() {
       const s = server!.stats();
-      return { clients: s.clients, sessions: s.sessions, sessionsCreated: s.sessionsCreated, relayedPackets: s.relayedPackets, signalsForwarded: s.signalsForwarded, rejected: s.rejected, dropped: s.dropped };
+      return { unhandledRejections, lastUnhandled, clients: s.clients, sessions: s.sessions, sessionsCreated: s.sessionsCreated, relayedPackets: s.relayedPackets, signalsForwarded: s.signalsForwarded, rejected: s.rejected, dropped: s.dropped };
     },
     stop,
   },

@@ -25,6 +25,8 @@
  *   --connect-rate N        client connections a second, all generators (default 200)
  *   --join-rate N           joins a second, all generators (default 200)
  *   --no-compare            skip the single-node comparison run
+ *   --count-unhandled       a node counts an unhandled promise rejection (reported in
+ *                           errorsByKind) instead of exiting as a real server does
  *
  * Bounds: every phase has a time limit; the whole run stops itself after
  * 20 minutes. Every process started here is ended by its pid on exit,
@@ -66,6 +68,7 @@ const GENERATORS = Math.round(num('--generators', CLIENTS > 1000 ? 2 : 1, 1, 4))
 const QUEUES = Math.round(num('--queues', 10, 1, 1000));
 const CONNECT_RATE = num('--connect-rate', 200, 1, 10_000);
 const JOIN_RATE = num('--join-rate', 200, 1, 10_000);
+const COUNT_UNHANDLED = flag('--count-unhandled');
 const COMPARE = !flag('--no-compare') && (NODES > 1 || REDIS);
 
 /** Time limit of the whole run, ms. */
@@ -87,7 +90,7 @@ const DEFINITIONS = {
   sessionsFormed: 'distinct sessions whose 2 members both received assigned',
   crossNodeSessions: 'formed sessions whose 2 members are connected to different nodes',
   errors:
-    'sum of errorsByKind: failed connects, refused joins, server error events, wait timeouts, unexpected disconnects, peers leaving, clients never assigned, clients missing part of their peer signals, malformed server messages',
+    'sum of errorsByKind: failed connects, refused joins, server error events, wait timeouts, unexpected disconnects, peers leaving, clients never assigned, clients missing part of their peer signals, malformed server messages, and (with --count-unhandled) unhandled promise rejections in the nodes',
   joinToAssignedMsP99:
     "99th percentile over clients of (assigned received) − (the later of its session's two join emits): the server's matching time, the wait for a partner excluded",
   signalLatencyMsP99: '99th percentile over signals (offer, answer, candidates) of receive time − send time (one clock, two processes)',
@@ -210,7 +213,7 @@ async function runConfiguration(nodes: number, redis: boolean): Promise<RunResul
     died.catch(() => undefined);
     nodeProcs.forEach((n, i) => n.proc.once('exit', (code, signal) => ending || nodeDied(new Error(`node ${i} exited (${signal ?? code}) during the run`))));
     const options = r ? { redisUrl: r.url } : {};
-    const urls = await Promise.all(nodeProcs.map((n) => n.call<{ url: string }>('start', { options }).then((s) => s.url)));
+    const urls = await Promise.all(nodeProcs.map((n) => n.call<{ url: string }>('start', { options, countUnhandled: COUNT_UNHANDLED }).then((s) => s.url)));
     for (let g = 0; g < GENERATORS; g++) gens.push(await fork('load-clients.ts', `generator ${g}`));
     log(`${label}: nodes at ${urls.join(' ')}, ${GENERATORS} generator process(es)`);
 
@@ -298,13 +301,15 @@ async function runConfiguration(nodes: number, redis: boolean): Promise<RunResul
     const mem = await Promise.all(nodeProcs.map((n) => n.call<{ rssMB: number; peakRssMB: number }>('mem')));
     const stats = await Promise.all(
       nodeProcs.map((n) =>
-        n.call<{ clients: number; sessionsCreated: number; relayedPackets: number; rejected: Record<string, number>; dropped: Record<string, number> }>('stats'),
+        n.call<{ unhandledRejections: number; lastUnhandled: string; clients: number; sessionsCreated: number; relayedPackets: number; rejected: Record<string, number>; dropped: Record<string, number> }>('stats'),
       ),
     );
     const relayedPackets = stats.reduce((s, x, i) => s + x.relayedPackets - before[i]!.relayedPackets, 0);
     const errorsByKind: Record<string, number> = {};
     // Each generator returns its counts so far: the last phase has them all.
     for (const g of relay.results) for (const [k, v] of Object.entries(g.errors)) errorsByKind[k] = (errorsByKind[k] ?? 0) + v;
+    const unhandled = stats.reduce((n, x) => n + x.unhandledRejections, 0);
+    if (unhandled > 0) errorsByKind[`node-unhandled-rejection:${stats.find((x) => x.lastUnhandled)?.lastUnhandled ?? ''}`] = unhandled;
     const sent = relay.results.reduce((s, g) => s + g.sent, 0);
     const received = relay.results.reduce((s, g) => s + g.received, 0);
     const packetBytes = relay.results.find((g) => g.packetBytes > 0)?.packetBytes ?? 0;
