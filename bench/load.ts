@@ -102,7 +102,9 @@ const DEFINITIONS = {
   relayServerBytesPerSecondPerSession: 'relay payload bytes a node receives plus sends a second for one relaying session (both members)',
   relayWireBytesPerSecondPerSession: 'the same in WebSocket bytes (socket.io text header frame + binary frame, each way; TCP/IP headers excluded)',
   capacity:
-    'connectCpuMsPerClient: node (and Redis) CPU ms of the connect phase per client; setupCpuMsPerSession: of the join phase (join, matching, assigned, 10 signals) per session; relayPhaseCoresPerRelayingSession: node cores in the relay phase per relaying session (the idle members of the other sessions included); sessionsPerCoreAtRelayFraction: sessions held per node core in the relay phase at this relayFraction',
+    'connectCpuMsPerClient: node (and Redis) CPU ms of the connect phase per client; setupCpuMsPerSession: of the join phase (join, matching, assigned, 10 signals) per session; relayPhaseCoresPerRelayingSession: node cores in the relay phase per relaying session (the idle members of the other sessions included); sessionsPerCoreAtRelayFraction: sessions held per node core in the relay phase at this relayFraction (at relayHzAchieved); relayCpuUsPerPacket: node (and Redis) CPU µs in the relay phase per relayed packet; relayingSessionsPerCoreAtRelayHz: relaying sessions one node core forwards at relayHz (2 members each), from relayCpuUsPerPacket',
+  relayHzAchieved: 'input packets a second each relaying client actually sent (below relayHz when its generator was short of CPU: relaySlotsSkipped)',
+  setupCpuRatioClusterVsSingle: 'capacity.setupCpuMsPerSession of the cluster run / of the single-node run: the CPU cost of the adapter and the Redis lobby per session formed',
   relayDeliveredRatio: 'relay packets received by the peers / sent, counted until none arrived for 0.5 s (at most 5 s after the relay phase)',
   cpu: 'per phase: CPU cores used (CPU time / wall time) by each node, each generator, Redis, this process; machineBusyCores from /proc/stat; otherCpuCores = machine − all of those (other work on the machine)',
   lagRatioClusterVsSingle: 'highest node eventLoopLagMsP99 of the cluster run / the single node eventLoopLagMsP99 of the comparison run (same clients, same load)',
@@ -176,7 +178,10 @@ interface RunResult {
     setupCpuMsPerSession: number | null;
     relayPhaseCoresPerRelayingSession: number | null;
     sessionsPerCoreAtRelayFraction: number | null;
+    relayCpuUsPerPacket: number | null;
+    relayingSessionsPerCoreAtRelayHz: number | null;
   };
+  relayHzAchieved: number | null;
   perNode: {
     node: number;
     clients: number;
@@ -344,7 +349,10 @@ async function runConfiguration(nodes: number, redis: boolean): Promise<RunResul
         setupCpuMsPerSession: formed.length > 0 ? round2(cpuMs(join.cpu) / formed.length) : null,
         relayPhaseCoresPerRelayingSession: relaying.length > 0 ? Math.round((cpuMs(relay.cpu) / relay.cpu.wallMs / relaying.length) * 10_000) / 10_000 : null,
         sessionsPerCoreAtRelayFraction: cpuMs(relay.cpu) > 0 ? Math.round(formed.length / (cpuMs(relay.cpu) / relay.cpu.wallMs)) : null,
+        relayCpuUsPerPacket: relayedPackets > 0 ? round1((cpuMs(relay.cpu) * 1000) / relayedPackets) : null,
+        relayingSessionsPerCoreAtRelayHz: relayedPackets > 0 ? Math.round(1 / ((2 * RELAY_HZ * cpuMs(relay.cpu)) / 1000 / relayedPackets)) : null,
       },
+      relayHzAchieved: relaying.length > 0 && relaySeconds > 0 ? round1(sent / (2 * relaying.length) / relaySeconds) : null,
       perNode: all.map((l, i) => ({
         node: i,
         clients: records.filter((c) => c.node === i).length,
@@ -403,6 +411,8 @@ async function main(): Promise<void> {
           single,
           lagRatioClusterVsSingle: single.perNode[0]!.eventLoopLagMsP99 > 0 ? round2(maxLag / single.perNode[0]!.eventLoopLagMsP99) : null,
           nodeCpuRatioClusterVsSingle: single.nodeCpuMs > 0 ? round2(cluster.nodeCpuMs / single.nodeCpuMs) : null,
+          setupCpuRatioClusterVsSingle:
+            cluster.capacity.setupCpuMsPerSession !== null && single.capacity.setupCpuMsPerSession ? round2(cluster.capacity.setupCpuMsPerSession / single.capacity.setupCpuMsPerSession) : null,
         }
       : {}),
     goal: {
