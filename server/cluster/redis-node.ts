@@ -177,5 +177,11 @@ export async function connectRedisNode(options: RedisNodeOptions): Promise<Redis
         await Promise.all([redis.quit().catch(() => redis.disconnect()), sub.quit().catch(() => sub.disconnect())]);
       })()),
   };
+  // The adapter publishes without handling the promise: a PUBLISH that times out
+  // under load would be an unhandled rejection, which ends a Node process. Its
+  // publishes go through a client whose failures are reported (and the message
+  // dropped, as a datagram is) instead.
+  const publish = redis.publish.bind(redis) as (channel: string, message: string | Buffer) => Promise<number>;
+  redis.publish = ((channel: string, message: string | Buffer) => publish(channel, message).catch((err: unknown) => (onError(err), 0))) as Redis['publish'];
   return { node, adapter: createAdapter(redis, sub, { key: `${prefix}io` }) };
 }

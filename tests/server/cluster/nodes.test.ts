@@ -222,4 +222,24 @@ describe('two nodes on one Redis', () => {
     await sleep(QUIET_MS);
     expect(live.inbox.count('assigned')).toBe(0);
   });
+
+  it('a Redis that stops answering costs messages, not the node: publishes that time out are reported, and the nodes work again after', async () => {
+    await twoNodes();
+    const { pa, pb, aa, ab } = await crossPair();
+    process.kill(redis.pid, 'SIGSTOP');
+    try {
+      // Cross-node relay packets while Redis is frozen: their PUBLISHes time out (2 s).
+      for (let i = 0; i < 5; i++) pa.socket.emit('relay', ab.playerIndex, new Uint8Array([i]).buffer);
+      await sleep(2500);
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    // An unhandled rejection would have failed this test (and ended a real node).
+    await sleep(500);
+    pa.socket.emit('relay', ab.playerIndex, new Uint8Array([42]).buffer);
+    const got = (): number[][] => pb.inbox.all('relay').map((args) => [args[0] as number, ...new Uint8Array(args[1] as ArrayBuffer)]);
+    const deadline = Date.now() + WAIT_MS;
+    while (!got().some((r) => r[1] === 42) && Date.now() < deadline) await sleep(50);
+    expect(got()).toContainEqual([aa.playerIndex, 42]);
+  }, 30_000);
 });
