@@ -53,7 +53,7 @@ function startupNotes(server: RunningServer): string[] {
   const dataDir = server.config.dataDir;
   const adminUrl = server.adminUrl.replace(/^http:\/\/[^/]+/, `http://localhost:${server.port}`);
   return [
-    `research data: ${dataDir === ':memory:' ? 'in memory (not kept)' : server.store.path}`,
+    `research data: ${server.store.kind === 'postgres' ? `Postgres at ${server.store.location}` : dataDir === ':memory:' ? 'in memory (not kept)' : server.store.location}`,
     // A configured token is never printed (logs are kept); a generated one must be, once, or nobody could sign in.
     `admin dashboard: ${server.config.adminToken ? adminUrl.split('#')[0] : adminUrl}`,
     server.config.adminToken ? 'admin token: from NETROLL_ADMIN_TOKEN (sign in on the page)' : 'admin token: generated for this run (set NETROLL_ADMIN_TOKEN to keep one, and out of logs)',

@@ -23,12 +23,15 @@ import { RejectionCounter, type ServerStats } from './stats.ts';
 import { AdminAuth, generateAdminToken } from './research/auth.ts';
 import { LiveSessions } from './research/live.ts';
 import { addResearchRoutes, type ResearchRouteDeps } from './research/routes.ts';
-import { ResearchStore } from './research/store.ts';
+import { HookWrites } from './research/hook-writes.ts';
+import { openResearchStore, type ResearchStore } from './research/store.ts';
 
 /** A started server. */
 
 /** How long close() waits for WebSocket close handshakes before ending the connections left. */
 const CLOSE_GRACE_MS = 500;
+/** How long close() waits for queued research records to be written, ms. */
+const CLOSE_DRAIN_MS = 5000;
 export interface RunningServer {
   /** Base URL to reach it, e.g. `http://127.0.0.1:8080` (loopback when listening on all interfaces). */
   readonly url: string;
@@ -113,7 +116,11 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   }
   const adminToken = cfg.adminToken ?? generateAdminToken();
   const adminAuth = new AdminAuth(adminToken);
-  const store = cfg.research ? ResearchStore.open(cfg.dataDir) : null;
+  const store = cfg.research
+    ? await openResearchStore({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, pg: { poolSize: cfg.databasePoolSize } })
+    : null;
+  // Session, leave, probe and timeout records are written in the order they happen (bounded queue; see hook-writes.ts).
+  const hookWrites = new HookWrites();
   const live = new LiveSessions(cfg.limits.liveEndedKeepMs, cfg.limits.maxLiveSessions);
   const uploads = { inFlight: 0, bodyBytesRead: 0, refusedBeforeBody: 0, socketBytesRefused: 0 };
   if (store) {
@@ -182,7 +189,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
       io.adapter(redis.adapter);
     } catch (err) {
       await io.close().catch(() => undefined);
-      store?.close();
+      await store?.close().catch(() => undefined);
       throw err;
     }
     const shared = cluster.connections;
@@ -211,7 +218,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   const sessions = new SessionRegistry();
   const rejections = new RejectionCounter();
   // Resume secrets survive a restart when the key does: configured, kept in the cluster's Redis, or kept in the research store.
-  const resumeTokens = new ResumeTokens(cfg.resumeKey ?? cluster.resumeKey ?? store?.storedSecret('resume-key') ?? ResumeTokens.generateKey());
+  const resumeTokens = new ResumeTokens(cfg.resumeKey ?? cluster.resumeKey ?? (store ? await store.storedSecret('resume-key') : undefined) ?? ResumeTokens.generateKey());
   const spectators = new SpectatorRegistry();
   drops.current = attachSignaling(io, {
     config: cfg,
@@ -233,13 +240,15 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
                 const m = members[i];
                 return { ...p, ...(m?.participantId !== undefined ? { participantId: m.participantId } : {}), ...(m?.metadata ? { metadata: m.metadata } : {}) };
               });
-              store.recordSession({ id: session.id, createdAt: Date.now(), seed: session.seed, players: stored, room: `${target.kind}:${target.name}` });
+              const record = { id: session.id, createdAt: Date.now(), seed: session.seed, players: stored, room: `${target.kind}:${target.name}` };
+              hookWrites.push('session', () => store.recordSession(record));
               live.add(session.id, Date.now(), `${target.kind}:${target.name}`, players);
             },
             onSessionRestored: (session) => {
               const players = session.players.map((p) => ({ index: p.index, clientId: p.clientId, name: p.name }));
               // Already recorded when it formed (the insert is ignored then); recorded now if this store never saw it.
-              store.recordSession({ id: session.id, createdAt: session.createdAt, seed: session.seed, players, room: session.target });
+              const record = { id: session.id, createdAt: session.createdAt, seed: session.seed, players, room: session.target };
+              hookWrites.push('session', () => store.recordSession(record));
               if (!live.has(session.id)) {
                 live.add(session.id, session.createdAt, session.target, players);
                 for (const p of players) live.left(session.id, p.index, Date.now());
@@ -250,11 +259,12 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
             onLiveStats: (sessionId, index, stats) => live.update(sessionId, index, stats, Date.now()),
             onMemberLeft: (sessionId, index, how) => {
               live.left(sessionId, index, Date.now());
-              store.memberLeft(sessionId, index, how, Date.now());
+              const at = Date.now();
+              hookWrites.push('leave', () => store.memberLeft(sessionId, index, how, at));
             },
-            participantCompleted: (pid) => store.participantCompleted(pid),
-            onRttProbe: (p) =>
-              store.recordRttProbe({
+            participantCompleted: (pid) => store.knownCompleted(pid),
+            onRttProbe: (p) => {
+              const record = {
                 at: Date.now(),
                 target: `${p.target.kind}:${p.target.name}`,
                 maxRttMs: p.maxRttMs,
@@ -262,9 +272,11 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
                 members: p.members.map((m) => ({ clientId: m.clientId, ...(m.participantId !== undefined ? { participantId: m.participantId } : {}) })),
                 rtts: p.rtts,
                 over: p.over,
-              }),
-            onWaitTimeout: (r) =>
-              store.recordWaitTimeout({
+              };
+              hookWrites.push('rtt probe', () => store.recordRttProbe(record));
+            },
+            onWaitTimeout: (r) => {
+              const record = {
                 at: Date.now(),
                 target: `${r.target.kind}:${r.target.name}`,
                 ...(r.client.participantId !== undefined ? { participantId: r.client.participantId } : {}),
@@ -272,7 +284,9 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
                 waitedMs: r.waitedMs,
                 count: r.count,
                 needed: r.target.players,
-              }),
+              };
+              hookWrites.push('wait timeout', () => store.recordWaitTimeout(record));
+            },
           },
         }
       : {}),
@@ -288,7 +302,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   }).catch(async (err: unknown) => {
     await io.close().catch(() => undefined);
     await cluster.close();
-    store?.close();
+    await store?.close().catch(() => undefined);
     throw err;
   });
 
@@ -336,8 +350,12 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
       (closing ??= new Promise<void>((resolve) => {
         clearInterval(pruneTimer);
         void io.close(() => {
-          store?.close();
-          void cluster.close().finally(resolve);
+          // Records still queued are written (bounded wait) before the store closes.
+          void hookWrites
+            .drain(CLOSE_DRAIN_MS)
+            .then(() => store?.close())
+            .catch((e: unknown) => console.error('netroll server: closing the research store failed:', e instanceof Error ? e.message : String(e)))
+            .finally(() => void cluster.close().finally(resolve));
         });
         httpServer.closeAllConnections();
         // Give close handshakes a moment, then end what is left.

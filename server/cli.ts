@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   if (config.turnSecret !== undefined) console.log(`  TURN credentials for ${config.turnUrls.join(', ')} (ttl ${config.turnTtl} s)`);
   if (config.staticDir !== undefined) console.log(`  serving ${config.staticDir} at /`);
   if (server.store) {
-    console.log(`  research data: ${config.dataDir === ':memory:' ? 'in memory (not kept)' : server.store.path}`);
+    const where = server.store.kind === 'postgres' ? `Postgres at ${server.store.location}` : config.dataDir === ':memory:' ? 'in memory (not kept)' : server.store.location;
+    console.log(`  research data: ${where}`);
     // A configured token is never printed (logs are kept); a generated one must be, once, or nobody could sign in.
     console.log(
       config.adminToken

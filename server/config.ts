@@ -76,8 +76,17 @@ export interface ServerConfig {
   readonly stunUrls: readonly string[];
   /** Directory served as static files at `/`, if any. */
   readonly staticDir?: string;
-  /** Where research data is stored (`<dataDir>/netroll.sqlite`); `:memory:` keeps it in memory. */
+  /** Where research data is stored (`<dataDir>/netroll.sqlite`); `:memory:` keeps it in memory. Unused with {@link ServerConfig.databaseUrl}. */
   readonly dataDir: string;
+  /**
+   * Postgres URL (`postgres://user:password@host:5432/db`) of the research
+   * store; when set, research data goes there instead of SQLite, so several
+   * nodes share one store. Migrated on start; unreachable at start: the
+   * server refuses to start.
+   */
+  readonly databaseUrl?: string;
+  /** Most Postgres connections this node opens (default 10, 1 to 100). */
+  readonly databasePoolSize: number;
   /** Token for `/admin` and `/api/` (generated at start when unset). */
   readonly adminToken?: string;
   /**
@@ -186,6 +195,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   turnTtl: 3600,
   stunUrls: [],
   dataDir: './data',
+  databasePoolSize: 10,
   sessionTtl: 4 * 3600,
   research: true,
   corsOrigins: [],
@@ -222,6 +232,9 @@ Options (flag, then environment variable; flags win):
   --stun-urls U,U     NETROLL_STUN_URLS    STUN urls (stun:/stuns:), comma separated
   --static-dir DIR    NETROLL_STATIC_DIR   serve DIR as static files at /
   --data-dir DIR      NETROLL_DATA_DIR     research data directory (default ./data; :memory: = none on disk)
+  --database-url URL  NETROLL_DATABASE_URL research data in Postgres (postgres://...) instead of
+                                           SQLite in the data directory (prefer the variable)
+  --database-pool-size N  NETROLL_DATABASE_POOL_SIZE  Postgres connections per node (default 10)
   --admin-token T     NETROLL_ADMIN_TOKEN  token for /admin and /api/ (default: generated, printed)
   --resume-key K      NETROLL_RESUME_KEY   key signing resume secrets, >= 16 characters (default:
                                            generated and kept in the research store; with
@@ -251,6 +264,8 @@ const FLAGS = {
   'stun-urls': { type: 'string' },
   'static-dir': { type: 'string' },
   'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
+  'database-pool-size': { type: 'string' },
   'admin-token': { type: 'string' },
   'resume-key': { type: 'string' },
   'session-ttl': { type: 'string' },
@@ -305,6 +320,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (staticDir) partial.staticDir = staticDir.value;
   const dataDir = pick('data-dir', 'NETROLL_DATA_DIR');
   if (dataDir) partial.dataDir = dataDir.value;
+  const databaseUrl = pick('database-url', 'NETROLL_DATABASE_URL');
+  if (databaseUrl) partial.databaseUrl = databaseUrl.value;
+  const poolSize = pick('database-pool-size', 'NETROLL_DATABASE_POOL_SIZE');
+  if (poolSize) partial.databasePoolSize = parseInteger(poolSize.value, poolSize.source, 1, 100);
   const adminToken = pick('admin-token', 'NETROLL_ADMIN_TOKEN');
   if (adminToken) {
     if (adminToken.value.length < 16) throw new ConfigError(`${adminToken.source}: the admin token must be at least 16 characters`);
@@ -367,6 +386,12 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
     throw new ConfigError('static dir: must be a non-empty path');
   }
   if (typeof c.dataDir !== 'string' || c.dataDir === '') throw new ConfigError('data dir: must be a non-empty path');
+  if (c.databaseUrl !== undefined && (typeof c.databaseUrl !== 'string' || !/^postgres(ql)?:\/\/./.test(c.databaseUrl))) {
+    throw new ConfigError('database url: must be a postgres:// or postgresql:// URL');
+  }
+  if (!Number.isInteger(c.databasePoolSize) || c.databasePoolSize < 1 || c.databasePoolSize > 100) {
+    throw new ConfigError(`database pool size: expected an integer from 1 to 100, got ${JSON.stringify(c.databasePoolSize)}`);
+  }
   if (!Number.isInteger(c.waitTimeoutMs) || c.waitTimeoutMs < 1000 || c.waitTimeoutMs > 3_600_000) {
     throw new ConfigError(`wait timeout: expected an integer number of ms from 1000 to 3600000, got ${JSON.stringify(c.waitTimeoutMs)}`);
   }

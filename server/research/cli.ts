@@ -3,7 +3,8 @@
  * `npx netroll replay --session ID [--data-dir DIR]`
  * `npx netroll sessions [--data-dir DIR]`
  *
- * Reads the research store directly (NETROLL_DATA_DIR, default ./data).
+ * Reads the research store directly: Postgres when NETROLL_DATABASE_URL (or
+ * --database-url) is set, else SQLite in NETROLL_DATA_DIR (default ./data).
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,7 +13,7 @@ import { exportJsonChunks, exportParticipants, exportSessions, framesCsvChunks, 
 import { exportResolver, type GameSources } from './games.ts';
 import { exportOutcomes } from './outcomes.ts';
 import { replaySessionAsync } from './replay.ts';
-import { ResearchStore } from './store.ts';
+import { openResearchStore, type ResearchStore } from './store.ts';
 
 const USAGE = `netroll research tools
 
@@ -33,6 +34,8 @@ const USAGE = `netroll research tools
       lists stored sessions with their parity result
 
   --data-dir defaults to NETROLL_DATA_DIR or ./data; --out defaults to ./export
+  --database-url URL (or NETROLL_DATABASE_URL): read the Postgres store instead of
+      the SQLite one in the data directory
   --game-module: drop-in game modules (ES modules exporting a game, as for the
       drop-in worker's gameUrl), looked up before the registered games`;
 
@@ -46,33 +49,41 @@ if (!command || command === '--help' || command === '-h' || command === 'help') 
   console.log(USAGE);
   process.exit(0);
 }
-let values: { format?: string; session?: string; out?: string; 'data-dir'?: string; 'game-module'?: string };
+let values: { format?: string; session?: string; out?: string; 'data-dir'?: string; 'database-url'?: string; 'game-module'?: string };
 try {
   ({ values } = parseArgs({
     args: rest,
-    options: { format: { type: 'string' }, session: { type: 'string' }, out: { type: 'string' }, 'data-dir': { type: 'string' }, 'game-module': { type: 'string' } },
+    options: { format: { type: 'string' }, session: { type: 'string' }, out: { type: 'string' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, 'game-module': { type: 'string' } },
     strict: true,
   }));
 } catch (e) {
   fail(e instanceof Error ? e.message : String(e));
 }
 const dataDir = values['data-dir'] ?? process.env.NETROLL_DATA_DIR ?? './data';
-const store = ResearchStore.open(dataDir);
+const databaseUrl = values['database-url'] ?? (process.env.NETROLL_DATABASE_URL || undefined);
+let store: ResearchStore;
+try {
+  store = await openResearchStore({ dataDir, databaseUrl, pg: { poolSize: 2 } });
+} catch (e) {
+  console.error(`netroll: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+}
+const where = databaseUrl ? store.location : dataDir;
 const gameSources: GameSources = { modules: (values['game-module'] ?? process.env.NETROLL_GAME_MODULES ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '') };
 try {
   if (command === 'export') {
     const format = values.format ?? 'csv';
     if (format !== 'csv' && format !== 'json') fail(`--format must be csv or json, got "${format}"`);
-    if (values.session && !store.session(values.session)) fail(`no session ${values.session} in ${dataDir}`);
+    if (values.session && !(await store.session(values.session))) fail(`no session ${values.session} in ${where}`);
     const out = resolve(values.out ?? './export');
     mkdirSync(out, { recursive: true });
     const skipped: SkippedSession[] = [];
     /** Writes chunks to a file as they come: nothing is built whole in memory. */
-    const write = (file: string, chunks: Iterable<string>): number => {
+    const write = async (file: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<number> => {
       const fd = openSync(file, 'w');
       let lines = 0;
       try {
-        for (const c of chunks) {
+        for await (const c of chunks) {
           writeSync(fd, c);
           for (let i = c.indexOf('\n'); i >= 0; i = c.indexOf('\n', i + 1)) lines++;
         }
@@ -81,22 +92,22 @@ try {
       }
       return lines;
     };
-    const specs = (values.session ? [store.session(values.session)!] : store.sessions()).map((s) => s.game);
-    const resolveGame = await exportResolver(specs, gameSources, (m) => console.error(`netroll: outcome columns left empty: ${m}`));
-    const ids = values.session ? [values.session] : store.sessions().map((s) => s.id);
+    const sessions = values.session ? [(await store.session(values.session))!] : await store.sessions();
+    const resolveGame = await exportResolver(sessions.map((s) => s.game), gameSources, (m) => console.error(`netroll: outcome columns left empty: ${m}`));
+    const ids = sessions.map((s) => s.id);
     mkdirSync(join(out, 'metrics'), { recursive: true });
-    for (const id of ids) write(join(out, 'metrics', `${id}.json`), [JSON.stringify(sessionMetrics(store, id), null, 1)]);
+    for (const id of ids) await write(join(out, 'metrics', `${id}.json`), [JSON.stringify(await sessionMetrics(store, id), null, 1)]);
     console.log(`wrote ${join(out, 'metrics')} (${ids.length} sessions)`);
     if (format === 'json') {
-      write(join(out, 'netroll-export.json'), exportJsonChunks(store, values.session, skipped, resolveGame));
-      console.log(`wrote ${join(out, "netroll-export.json")}: ${values.session ? 1 : store.sessions().length} sessions`);
+      await write(join(out, 'netroll-export.json'), exportJsonChunks(store, values.session, skipped, resolveGame));
+      console.log(`wrote ${join(out, "netroll-export.json")}: ${sessions.length} sessions`);
     } else {
-      const sessions = write(join(out, 'sessions.csv'), sessionsCsvChunks(store, values.session)) - 1;
-      write(join(out, 'participants.csv'), [toCsv(exportParticipants(store, values.session))]);
-      const frames = write(join(out, 'frames.csv'), framesCsvChunks(store, values.session, skipped, resolveGame)) - 1;
-      console.log(`wrote ${join(out, 'sessions.csv')} (${Math.max(0, sessions)} rows) and ${join(out, 'frames.csv')} (${frames} rows)`);
+      const sessionLines = (await write(join(out, 'sessions.csv'), sessionsCsvChunks(store, values.session))) - 1;
+      await write(join(out, 'participants.csv'), [toCsv(await exportParticipants(store, values.session))]);
+      const frames = (await write(join(out, 'frames.csv'), framesCsvChunks(store, values.session, skipped, resolveGame))) - 1;
+      console.log(`wrote ${join(out, 'sessions.csv')} (${Math.max(0, sessionLines)} rows) and ${join(out, 'frames.csv')} (${frames} rows)`);
       const outcomes = [];
-      for (const s of exportSessions(store, values.session)) {
+      for (const s of await exportSessions(store, values.session)) {
         if (skipped.some((k) => k.session_id === s.session_id)) continue;
         try {
           outcomes.push(...(await exportOutcomes(store, s.session_id, gameSources)));
@@ -105,7 +116,7 @@ try {
         }
       }
       if (outcomes.length > 0) {
-        write(join(out, 'outcomes.csv'), [toCsv(outcomes)]);
+        await write(join(out, 'outcomes.csv'), [toCsv(outcomes)]);
         console.log(`wrote ${join(out, 'outcomes.csv')} (${outcomes.length} episodes, from the game's record())`);
       }
     }
@@ -120,7 +131,7 @@ try {
     }
     process.exitCode = checks.every((c) => c.match) ? 0 : 1;
   } else if (command === 'sessions') {
-    for (const s of exportSessions(store)) {
+    for (const s of await exportSessions(store)) {
       console.log(`${s.session_id}  ${s.created_at}  ${s.game}  ${s.players}p  ${s.frames} frames  parity ${s.parity_status}`);
     }
   } else {
@@ -130,5 +141,5 @@ try {
   console.error(`netroll: ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;
 } finally {
-  store.close();
+  await store.close();
 }

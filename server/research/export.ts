@@ -72,11 +72,14 @@ export interface FrameExportRow {
 
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
 
-function sessionRow(store: ResearchStore, s: SessionRow): SessionExportRow {
-  const metrics = store.rows('metrics', s.id);
-  const links = store.rows('links', s.id);
-  const episodes = store.rows('episodes', s.id);
-  const participants = store.rows('participants', s.id);
+async function sessionRow(store: ResearchStore, s: SessionRow): Promise<SessionExportRow> {
+  const [metrics, links, episodes, participants, reports] = await Promise.all([
+    store.rows('metrics', s.id),
+    store.rows('links', s.id),
+    store.rows('episodes', s.id),
+    store.rows('participants', s.id),
+    store.uploadCount(s.id),
+  ]);
   const completed = participants.map((p) => p.episodes_completed).filter((v): v is number => typeof v === 'number');
   const rtts = links.map((l) => num(l.rtt_ms)).filter((v) => v > 0);
   const sum = (rows: Record<string, unknown>[], k: string) => rows.reduce((a, r) => a + num(r[k]), 0);
@@ -103,7 +106,7 @@ function sessionRow(store: ResearchStore, s: SessionRow): SessionExportRow {
     relay_failovers: sum(links, 'relay_failovers'),
     ice_restarts: sum(links, 'ice_restarts'),
     hidden_periods: metrics.reduce((a, m) => a + (JSON.parse(String(m.hidden_periods ?? '[]')) as unknown[]).length, 0),
-    reports: store.uploadCount(s.id),
+    reports,
     end_reasons: participants
       .filter((p) => p.end_reason !== null)
       .map((p) => `${num(p.player_index)}:${String(p.end_reason)}`)
@@ -131,8 +134,10 @@ function participantRow(p: Record<string, unknown>): ParticipantExportRow {
 }
 
 /** Per-player rows (participant id, metadata, end reason, episodes completed) of the stored sessions, or of one. */
-export function exportParticipants(store: ResearchStore, sessionId?: string): ParticipantExportRow[] {
-  return sessionRows(store, sessionId).flatMap((s) => store.rows('participants', s.id).map(participantRow));
+export async function exportParticipants(store: ResearchStore, sessionId?: string): Promise<ParticipantExportRow[]> {
+  const out: ParticipantExportRow[] = [];
+  for (const s of await sessionRows(store, sessionId)) for (const p of await store.rows('participants', s.id)) out.push(participantRow(p));
+  return out;
 }
 
 /**
@@ -140,17 +145,21 @@ export function exportParticipants(store: ResearchStore, sessionId?: string): Pa
  * row, its players (participants and end reasons), and per player its
  * metrics, links, episodes, hidden periods and frame clock.
  */
-export function sessionMetrics(store: ResearchStore, sessionId: string): Record<string, unknown> | undefined {
-  const s = store.session(sessionId);
+export async function sessionMetrics(store: ResearchStore, sessionId: string): Promise<Record<string, unknown> | undefined> {
+  const s = await store.session(sessionId);
   if (!s) return undefined;
   const parse = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
-  const metrics = store.rows('metrics', s.id);
-  const links = store.rows('links', s.id);
-  const episodes = store.rows('episodes', s.id);
+  const [metrics, links, episodes, participants, session] = await Promise.all([
+    store.rows('metrics', s.id),
+    store.rows('links', s.id),
+    store.rows('episodes', s.id),
+    store.rows('participants', s.id),
+    sessionRow(store, s),
+  ]);
   return {
-    session: sessionRow(store, s),
+    session,
     parity: { status: s.parity_status ?? 'pending', first_mismatch_frame: s.parity_first_mismatch_frame, detail: s.parity_detail, frames: s.parity_frames, hashes: s.parity_hashes },
-    players: store.rows('participants', s.id).map((p) => {
+    players: participants.map((p) => {
       const index = num(p.player_index);
       const m = metrics.find((r) => r.player_index === index);
       return {
@@ -182,24 +191,26 @@ export function sessionMetrics(store: ResearchStore, sessionId: string): Record<
 }
 
 /** The stored sessions (newest first, at most 1,000), or one session. */
-function sessionRows(store: ResearchStore, sessionId?: string): SessionRow[] {
-  return sessionId ? [store.session(sessionId)].filter((s): s is SessionRow => !!s) : store.sessions();
+async function sessionRows(store: ResearchStore, sessionId?: string): Promise<SessionRow[]> {
+  return sessionId ? [await store.session(sessionId)].filter((s): s is SessionRow => !!s) : store.sessions();
 }
 
 /** Per-session rows (newest first), or one session's. */
-export function exportSessions(store: ResearchStore, sessionId?: string): SessionExportRow[] {
-  return sessionRows(store, sessionId).map((s) => sessionRow(store, s));
+export async function exportSessions(store: ResearchStore, sessionId?: string): Promise<SessionExportRow[]> {
+  const out: SessionExportRow[] = [];
+  for (const s of await sessionRows(store, sessionId)) out.push(await sessionRow(store, s));
+  return out;
 }
 
 /** Per-session rows, computed one at a time (for streamed exports). */
-export function* sessionRowsLazy(store: ResearchStore, sessionId?: string): Generator<SessionExportRow> {
-  for (const s of sessionRows(store, sessionId)) yield sessionRow(store, s);
+export async function* sessionRowsLazy(store: ResearchStore, sessionId?: string): AsyncGenerator<SessionExportRow> {
+  for (const s of await sessionRows(store, sessionId)) yield await sessionRow(store, s);
 }
 
 /** The sessions CSV (header first) in chunks of text, one session row computed at a time. */
-export function* sessionsCsvChunks(store: ResearchStore, sessionId?: string): Generator<string> {
+export async function* sessionsCsvChunks(store: ResearchStore, sessionId?: string): AsyncGenerator<string> {
   let columns: string[] | undefined;
-  for (const row of sessionRowsLazy(store, sessionId)) {
+  for await (const row of sessionRowsLazy(store, sessionId)) {
     if (!columns) {
       columns = Object.keys(row);
       yield csvHeader(columns);
@@ -233,8 +244,8 @@ function inputValue(bytes: Uint8Array): number | string {
 export const FRAME_CHUNK_ROWS = 1000;
 
 /** Each player's clock (frame clock and hidden periods from its stored metrics), by player index. */
-function playerClocks(store: ResearchStore, sessionId: string, players: number): PlayerClock[] {
-  const metrics = store.rows('metrics', sessionId);
+async function playerClocks(store: ResearchStore, sessionId: string, players: number): Promise<PlayerClock[]> {
+  const metrics = await store.rows('metrics', sessionId);
   return Array.from({ length: players }, (_, p) => {
     const m = metrics.find((r) => r.player_index === p);
     const parse = <T>(v: unknown): T[] => {
@@ -252,24 +263,23 @@ function playerClocks(store: ResearchStore, sessionId: string, players: number):
  * Per-frame rows of a session from its longest stored log (peers agree when
  * parity is fullySynced), in chunks of `chunkRows`, with each player's wall
  * clock and focus, and, when `resolveGame` finds the game and it has a
- * `record()`, the outcome columns replayed from the log. The log is decoded
- * before the first chunk, so a bad log throws {@link ExportError} before
- * anything is yielded.
+ * `record()`, the outcome columns replayed from the log. The stored rows are
+ * read and the log decoded before the chunks are returned, so a bad log
+ * rejects with {@link ExportError} before anything is yielded.
  */
-export function frameChunks(store: ResearchStore, sessionId: string, chunkRows = FRAME_CHUNK_ROWS, resolveGame?: GameResolver): Iterable<FrameExportRow[]> {
-  const logs = store.inputLogs(sessionId);
+export async function frameChunks(store: ResearchStore, sessionId: string, chunkRows = FRAME_CHUNK_ROWS, resolveGame?: GameResolver): Promise<Iterable<FrameExportRow[]>> {
+  const logs = await store.inputLogs(sessionId);
   if (logs.length === 0) return [];
   const longest = logs.reduce((a, b) => (b.frames > a.frames ? b : a));
   const decoded = decodeInputLog(longest.log);
   if (!decoded.ok) throw new ExportError(`session ${sessionId}: stored log of player ${longest.playerIndex}: ${decoded.error.message}`);
   const { log } = decoded;
-  const episodes = store
-    .rows('episodes', sessionId)
+  const episodes = (await store.rows('episodes', sessionId))
     .filter((e) => e.player_index === longest.playerIndex)
     .map((e) => ({ episode: num(e.episode), start: num(e.start_frame), end: num(e.end_frame) }))
     .sort((a, b) => a.start - b.start);
   const stride = log.players * log.inputSize;
-  const clocks = playerClocks(store, sessionId, log.players);
+  const clocks = await playerClocks(store, sessionId, log.players);
   const game = recordingGame(log.spec, log.inputSize, resolveGame);
   const replay = game ? new RecordReplay(game, log) : undefined;
   return (function* () {
@@ -357,11 +367,11 @@ function outcomeColumns(sessions: readonly SessionRow[], resolveGame: GameResolv
  * cannot be exported is left out and added to `skipped` (the one place
  * that rule is written).
  */
-function* sessionsFrameChunks(store: ResearchStore, sessions: readonly SessionRow[], skipped: SkippedSession[], resolveGame?: GameResolver): Generator<FrameExportRow[]> {
+async function* sessionsFrameChunks(store: ResearchStore, sessions: readonly SessionRow[], skipped: SkippedSession[], resolveGame?: GameResolver): AsyncGenerator<FrameExportRow[]> {
   for (const s of sessions) {
     let chunks: Iterable<FrameExportRow[]>;
     try {
-      chunks = frameChunks(store, s.id, FRAME_CHUNK_ROWS, resolveGame);
+      chunks = await frameChunks(store, s.id, FRAME_CHUNK_ROWS, resolveGame);
     } catch (e) {
       skipped.push({ session_id: s.id, error: e instanceof Error ? e.message : String(e) });
       continue;
@@ -375,11 +385,11 @@ function* sessionsFrameChunks(store: ResearchStore, sessions: readonly SessionRo
  * whose log cannot be exported are left out and added to `skipped`.
  * `resolveGame` (see `resolveGames`) adds the outcome columns.
  */
-export function* framesCsvChunks(store: ResearchStore, sessionId: string | undefined, skipped: SkippedSession[], resolveGame?: GameResolver): Generator<string> {
-  const sessions = sessionRows(store, sessionId);
+export async function* framesCsvChunks(store: ResearchStore, sessionId: string | undefined, skipped: SkippedSession[], resolveGame?: GameResolver): AsyncGenerator<string> {
+  const sessions = await sessionRows(store, sessionId);
   const columns = frameColumns(sessions.reduce((m, s) => Math.max(m, s.players), 0), outcomeColumns(sessions, resolveGame));
   yield csvHeader(columns);
-  for (const rows of sessionsFrameChunks(store, sessions, skipped, resolveGame)) yield csvLines(rows, columns);
+  for await (const rows of sessionsFrameChunks(store, sessions, skipped, resolveGame)) yield csvLines(rows, columns);
 }
 
 /**
@@ -387,15 +397,15 @@ export function* framesCsvChunks(store: ResearchStore, sessionId: string | undef
  * never built whole in memory. Sessions whose frames cannot be exported keep
  * their session row and are listed in `skipped`.
  */
-export function* exportJsonChunks(store: ResearchStore, sessionId?: string, skipped: SkippedSession[] = [], resolveGame?: GameResolver): Generator<string> {
-  const sessions = sessionRows(store, sessionId);
+export async function* exportJsonChunks(store: ResearchStore, sessionId?: string, skipped: SkippedSession[] = [], resolveGame?: GameResolver): AsyncGenerator<string> {
+  const sessions = await sessionRows(store, sessionId);
   yield '{"sessions":[';
-  for (let i = 0; i < sessions.length; i++) yield (i ? ',' : '') + JSON.stringify(sessionRow(store, sessions[i]!));
+  for (let i = 0; i < sessions.length; i++) yield (i ? ',' : '') + JSON.stringify(await sessionRow(store, sessions[i]!));
   yield '],"participants":';
-  yield JSON.stringify(exportParticipants(store, sessionId));
+  yield JSON.stringify(await exportParticipants(store, sessionId));
   yield ',"frames":[';
   let first = true;
-  for (const rows of sessionsFrameChunks(store, sessions, skipped, resolveGame)) {
+  for await (const rows of sessionsFrameChunks(store, sessions, skipped, resolveGame)) {
     if (rows.length === 0) continue;
     const text = rows.map((r) => JSON.stringify(r)).join(',');
     yield (first ? '' : ',') + text;

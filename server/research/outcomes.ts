@@ -48,8 +48,8 @@ function columns(recorded: unknown): Record<string, number | string> {
  * Outcome rows of a session from its longest stored log, with a
  * synchronous resolver (empty when the game has no `record()`).
  */
-export function outcomeRows(store: ResearchStore, sessionId: string, resolveGame: (spec: string) => Game<unknown> = gameFromSpec): OutcomeRow[] {
-  const logs = store.inputLogs(sessionId);
+export async function outcomeRows(store: ResearchStore, sessionId: string, resolveGame: (spec: string) => Game<unknown> = gameFromSpec): Promise<OutcomeRow[]> {
+  const logs = await store.inputLogs(sessionId);
   if (logs.length === 0) return [];
   const longest = logs.reduce((a, b) => (b.frames > a.frames ? b : a));
   const decoded = decodeInputLog(longest.log);
@@ -89,7 +89,7 @@ export function outcomeRows(store: ResearchStore, sessionId: string, resolveGame
 
 /** {@link outcomeRows} for any game: drop-in modules and Python games are found as for replay ({@link resolveGames}). */
 export async function exportOutcomes(store: ResearchStore, sessionId: string, sources: GameSources = {}): Promise<OutcomeRow[]> {
-  const specs = store.inputLogs(sessionId).flatMap((l) => {
+  const specs = (await store.inputLogs(sessionId)).flatMap((l) => {
     const d = decodeInputLog(l.log);
     return d.ok ? [d.log.spec] : [];
   });

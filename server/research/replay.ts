@@ -21,9 +21,9 @@ export interface ReplayCheck {
 }
 
 /** Replay with a synchronous resolver (built-in games by default; see {@link replaySessionAsync} for Python games). */
-export function replaySession(store: ResearchStore, sessionId: string, resolveGame: (spec: string) => Game<unknown> = gameFromSpec): ReplayCheck[] {
-  if (!store.session(sessionId)) throw new Error(`no session ${sessionId} in the store`);
-  const logs = store.inputLogs(sessionId);
+export async function replaySession(store: ResearchStore, sessionId: string, resolveGame: (spec: string) => Game<unknown> = gameFromSpec): Promise<ReplayCheck[]> {
+  if (!(await store.session(sessionId))) throw new Error(`no session ${sessionId} in the store`);
+  const logs = await store.inputLogs(sessionId);
   if (logs.length === 0) throw new Error(`session ${sessionId} has no stored input log yet`);
   return logs.map((l) => {
     const decoded = decodeInputLog(l.log);
@@ -42,8 +42,8 @@ export function replaySession(store: ResearchStore, sessionId: string, resolveGa
 }
 
 /** The specs of a session's stored logs (undecodable logs are skipped). */
-export function sessionSpecs(store: ResearchStore, sessionId: string): string[] {
-  return store.inputLogs(sessionId).flatMap((l) => {
+export async function sessionSpecs(store: ResearchStore, sessionId: string): Promise<string[]> {
+  return (await store.inputLogs(sessionId)).flatMap((l) => {
     const d = decodeInputLog(l.log);
     return d.ok ? [d.log.spec] : [];
   });
@@ -56,6 +56,6 @@ export function sessionSpecs(store: ResearchStore, sessionId: string): string[] 
  * ({@link resolveGames}), then the replay runs as for any game.
  */
 export async function replaySessionAsync(store: ResearchStore, sessionId: string, sources: GameSources = {}): Promise<ReplayCheck[]> {
-  if (!store.session(sessionId)) throw new Error(`no session ${sessionId} in the store`);
-  return replaySession(store, sessionId, await resolveGames(sessionSpecs(store, sessionId), sources));
+  if (!(await store.session(sessionId))) throw new Error(`no session ${sessionId} in the store`);
+  return replaySession(store, sessionId, await resolveGames(await sessionSpecs(store, sessionId), sources));
 }

@@ -26,6 +26,7 @@ import { exportResolver, type GameSources } from './games.ts';
 import type { LiveSessions } from './live.ts';
 import { exportOutcomes } from './outcomes.ts';
 import { replaySessionAsync } from './replay.ts';
+import { StoreUnavailableError } from './sql.ts';
 import { type ResearchStore, StoreError, type UploadTarget } from './store.ts';
 
 export interface ResearchRouteDeps {
@@ -90,6 +91,20 @@ function refuseUnread(req: IncomingMessage, res: ServerResponse, code: ErrorCode
     socket.destroy();
   });
   failAck(res, code, message);
+}
+
+/** Seconds a client is asked to wait before retrying while the database is unavailable. */
+const UNAVAILABLE_RETRY_AFTER_S = 2;
+
+/**
+ * The research database cannot be reached (Postgres down): 503 with the
+ * `internal` error code and `Retry-After`; nothing was stored, so the
+ * uploader retries (it retries every 5xx) and nothing acknowledged is lost.
+ */
+function sendUnavailable(res: ServerResponse, e: StoreUnavailableError, ack: boolean): void {
+  res.setHeader('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+  const error = { code: ErrorCode.Internal, message: e.message };
+  sendJson(res, 503, ack ? ({ ok: false, error } satisfies ReportAck) : { error });
 }
 
 /** Headers of every `/admin` and `/api/` answer. */
@@ -221,8 +236,13 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
     }
     let target: UploadTarget;
     try {
-      target = store.authorizeUpload(sessionId.slice(0, 100), Number(playerText), token.slice(0, 200));
+      target = await store.authorizeUpload(sessionId.slice(0, 100), Number(playerText), token.slice(0, 200));
     } catch (e) {
+      if (e instanceof StoreUnavailableError) {
+        uploads.refusedBeforeBody++;
+        res.setHeader('connection', 'close');
+        return sendUnavailable(res, e, true);
+      }
       if (!(e instanceof StoreError)) throw e;
       uploads.refusedBeforeBody++;
       return refuseUnread(req, res, e.code, e.message, uploads);
@@ -261,10 +281,11 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
         return failAck(res, ErrorCode.BadReport, 'the report names another session, player or token than its headers');
       }
       try {
-        const result = store.applyReport(report, bytes, Date.now());
+        const result = await store.applyReport(report, bytes, Date.now());
         if (deps.afterReportStored) await deps.afterReportStored(report);
         sendJson(res, 200, { ok: true, stored: result.stored, duplicate: result.duplicate, superseded: result.superseded } satisfies ReportAck);
       } catch (e) {
+        if (e instanceof StoreUnavailableError) return sendUnavailable(res, e, true);
         if (!(e instanceof StoreError)) throw e;
         failAck(res, e.code, e.message);
       }
@@ -276,7 +297,7 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
 
   const guarded =
     (handler: RouteHandler, html = false): RouteHandler =>
-    (req, res, params, url) => {
+    async (req, res, params, url) => {
       setSecurityHeaders(res);
       if (!auth.allows(req)) {
         if (html) {
@@ -285,7 +306,13 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
         }
         return sendJson(res, 401, { error: { code: ErrorCode.Unauthorized, message: 'a valid admin token is required (Authorization: Bearer <token>, or sign in at /admin)' } });
       }
-      return handler(req, res, params, url);
+      try {
+        return await handler(req, res, params, url);
+      } catch (e) {
+        if (!(e instanceof StoreUnavailableError)) throw e;
+        if (!res.headersSent) return sendUnavailable(res, e, false);
+        res.destroy(); // mid-stream: the client sees a cut answer, never a complete-looking one
+      }
     };
 
   add('POST', '/admin/login', (req, res) => {
@@ -311,10 +338,10 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
     '/api/sessions',
     guarded(async (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-      await streamChunks(res, (function* () {
+      await streamChunks(res, (async function* () {
         let first = true;
         yield '{"sessions":[';
-        for (const line of sessionsJsonRows(store)) {
+        for await (const line of sessionsJsonRows(store)) {
           yield (first ? '' : ',') + line;
           first = false;
         }
@@ -325,19 +352,13 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
   add(
     'GET',
     '/api/sessions/:id',
-    guarded((_req, res, params) => {
-      const session = store.session(params['id']!);
+    guarded(async (_req, res, params) => {
+      const session = await store.session(params['id']!);
       if (!session) return sendJson(res, 404, { error: { code: ErrorCode.NotFound, message: `no session ${params['id']}` } });
-      const rows = (t: 'participants' | 'links' | 'episodes' | 'metrics' | 'events' | 'uploads') => store.rows(t, session.id);
-      sendJson(res, 200, {
-        session,
-        participants: rows('participants'),
-        links: rows('links'),
-        episodes: rows('episodes'),
-        metrics: rows('metrics'),
-        events: rows('events'),
-        uploads: rows('uploads'),
-      });
+      const [participants, links, episodes, metrics, events, uploads] = await Promise.all(
+        (['participants', 'links', 'episodes', 'metrics', 'events', 'uploads'] as const).map((t) => store.rows(t, session.id)),
+      );
+      sendJson(res, 200, { session, participants, links, episodes, metrics, events, uploads });
     }),
   );
   add(
@@ -360,7 +381,7 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
       const kind = url.searchParams.get('kind') ?? 'sessions';
       const bad = (message: string) => sendJson(res, 400, { error: { code: ErrorCode.InvalidOption, message } });
       if (format !== 'csv' && format !== 'json') return bad('format must be csv or json');
-      if (session !== undefined && !store.session(session)) return sendJson(res, 404, { error: { code: ErrorCode.NotFound, message: `no session ${session}` } });
+      if (session !== undefined && !(await store.session(session))) return sendJson(res, 404, { error: { code: ErrorCode.NotFound, message: `no session ${session}` } });
       if (kind === 'outcomes') {
         // One row per episode from the game's record() (Python games), replayed here.
         if (!session) return bad('outcomes export needs ?session=ID');
@@ -378,10 +399,10 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
         // Everything stored about one session, as one JSON object.
         if (!session) return bad('metrics export needs ?session=ID');
         if (format !== 'json') return bad('the metrics export is JSON (format=json)');
-        return sendJson(res, 200, sessionMetrics(store, session));
+        return sendJson(res, 200, await sessionMetrics(store, session));
       }
       if (kind === 'participants') {
-        const rows = exportParticipants(store, session);
+        const rows = await exportParticipants(store, session);
         if (format === 'json') return sendJson(res, 200, { participants: rows });
         res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="participants.csv"` });
         return void res.end(toCsv(rows));
@@ -391,7 +412,7 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
       if (store.path !== ':memory:') return streamExportJob(res, { dbPath: store.path, kind: format === 'json' ? 'json' : (kind as 'frames' | 'sessions'), session, gameSources: deps.gameSources ?? {} });
       // An in-memory store cannot be opened by a worker: export on this thread.
       const skipped: SkippedSession[] = [];
-      const specs = (session ? [store.session(session)!] : store.sessions()).map((s) => s.game);
+      const specs = (session ? [(await store.session(session))!] : await store.sessions()).map((s) => s.game);
       const resolveGame = await exportResolver(specs, deps.gameSources ?? {}, (m) => console.error(`netroll export: outcome columns left empty: ${m}`));
       if (format === 'json') {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -402,13 +423,13 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
       if (kind === 'frames') {
         // One session: a log that cannot be exported is an error, not an empty file.
         const chunks = framesCsvChunks(store, session, skipped, resolveGame);
-        const header = chunks.next();
-        const firstRows = chunks.next();
+        const header = await chunks.next();
+        const firstRows = await chunks.next();
         if (skipped.length > 0) {
           return sendJson(res, 422, { error: { code: ErrorCode.BadInputLog, message: skipped[0]!.error }, skipped });
         }
         res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="frames.csv"` });
-        return streamChunks(res, (function* () {
+        return streamChunks(res, (async function* () {
           if (!header.done) yield header.value;
           if (!firstRows.done) yield firstRows.value;
           yield* chunks;
@@ -448,6 +469,6 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
 }
 
 /** The stored sessions as JSON rows, one at a time (for the streamed `/api/sessions`). */
-function* sessionsJsonRows(store: ResearchStore): Generator<string> {
-  for (const row of sessionRowsLazy(store)) yield JSON.stringify(row);
+async function* sessionsJsonRows(store: ResearchStore): AsyncGenerator<string> {
+  for await (const row of sessionRowsLazy(store)) yield JSON.stringify(row);
 }

@@ -1,9 +1,14 @@
 /**
- * The research store: an embedded SQLite database (better-sqlite3) at
- * `<dataDir>/netroll.sqlite`, or in memory for `:memory:`. Sessions are
- * recorded when they form; peers' reports are applied idempotently (a
- * repeated upload id is stored once; an older report never replaces a newer
- * one); parity is re-checked whenever every peer of a session has reported.
+ * The research store, one interface ({@link ResearchStore}) on two engines:
+ * an embedded SQLite database (better-sqlite3) at `<dataDir>/netroll.sqlite`
+ * (or in memory for `:memory:`), the default; or Postgres (`pg`) when a
+ * database URL is given (`NETROLL_DATABASE_URL`), so several server nodes
+ * share one store. Sessions are recorded when they form; peers' reports are
+ * applied idempotently (a repeated upload id is stored once; an older report
+ * never replaces a newer one); parity is re-checked, in the same transaction,
+ * whenever every peer of a session has reported, whichever node received the
+ * reports (the session row is locked first, so concurrent last reports are
+ * applied one after the other and parity is computed once, never missed).
  */
 import { appendInputLog } from './log-append.ts';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -14,6 +19,8 @@ import { decodeInputLog } from '../../src/engine/input-log.ts';
 import { checkParity, type ParityResult } from '../../src/research/parity.ts';
 import { fromBase64, MAX_REPORT_BYTES, type SessionReport } from '../../src/research/report.ts';
 import { migrate } from './migrations.ts';
+import { migratePg } from './migrations-pg.ts';
+import { PgDb, type PgOptions, SqliteDb, type SqlDb, type SqlExec, isUnavailable } from './sql.ts';
 
 export interface NewSession {
   readonly id: string;
@@ -121,114 +128,302 @@ export interface UploadTarget {
   readonly game: string | null;
 }
 
-export class ResearchStore {
-  readonly db: Database.Database;
-  private readonly secret: Buffer;
+/** Tables with per-session rows (for export and the dashboard). */
+export type SessionTable = 'participants' | 'links' | 'episodes' | 'metrics' | 'events' | 'uploads';
 
-  constructor(
-    readonly path: string,
-    readOnly = false,
-  ) {
-    if (readOnly) {
-      // A reader beside the server's own connection (the export worker): no migrations, no writes.
-      this.db = new Database(path, { readonly: true, fileMustExist: true });
-      this.db.pragma('busy_timeout = 5000');
-      this.secret = Buffer.alloc(0);
-      return;
-    }
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // An acknowledged report must survive a power cut: the client stops retrying once acked.
-    this.db.pragma('synchronous = FULL');
-    // After a checkpoint the WAL file is truncated to at most this size, so one large report leaves no large WAL behind.
-    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-    this.db.pragma('foreign_keys = ON');
-    migrate(this.db);
-    this.secret = this.storedSecret('report-secret');
-  }
-
-  /** A read-only connection to the store file at `path` (an export worker's). */
-  static openReadOnly(path: string): ResearchStore {
-    return new ResearchStore(path, true);
-  }
-
-  /** Open the store of a data directory (`:memory:` for an in-memory one). */
-  static open(dataDir: string): ResearchStore {
-    if (dataDir === ':memory:') return new ResearchStore(':memory:');
-    mkdirSync(dataDir, { recursive: true });
-    return new ResearchStore(join(dataDir, 'netroll.sqlite'));
-  }
-
-  close(): void {
-    this.db.close();
-  }
-
+/**
+ * The research store. Both engines implement it with the same SQL and the
+ * same behaviour; every read and write is async (Postgres is). Token signing
+ * and size limits are synchronous (no database access).
+ */
+export interface ResearchStore {
+  /** `sqlite` or `postgres`. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the data is: the SQLite file (or `:memory:`), or the Postgres URL without its password. */
+  readonly location: string;
+  /** The SQL back end (tests and maintenance only). */
+  readonly sql: SqlDb;
+  /** Closes the store (the pool, or the file). */
+  close(): Promise<void>;
   /** The per-participant upload token (HMAC with this store's secret). */
-  reportToken(sessionId: string, playerIndex: number): string {
-    return createHmac('sha256', this.secret).update(`${sessionId}:${playerIndex}`).digest('base64url');
-  }
-
-  recordSession(s: NewSession): void {
-    this.db.transaction(() => {
-      this.db
-        .prepare('INSERT OR IGNORE INTO sessions (id, created_at, seed, players, room) VALUES (?, ?, ?, ?, ?)')
-        .run(s.id, s.createdAt, s.seed, s.players.length, s.room ?? null);
-      const insert = this.db.prepare('INSERT OR IGNORE INTO participants (session_id, player_index, client_id, name, participant_id, metadata) VALUES (?, ?, ?, ?, ?, ?)');
-      for (const p of s.players) insert.run(s.id, p.index, p.clientId, p.name, p.participantId ?? null, p.metadata ? JSON.stringify(p.metadata) : null);
-    })();
-  }
-
+  reportToken(sessionId: string, playerIndex: number): string;
+  /** Records a formed session and its players (a session already stored is left as it is). */
+  recordSession(s: NewSession): Promise<void>;
   /**
    * A player left its session's server connection (`left`: it said leave;
    * `disconnected`: the connection dropped). Unless its own report already
    * said how its session ended, its end reason becomes `closed` or
    * `server-lost` (a later report of its own still replaces it).
    */
-  memberLeft(sessionId: string, playerIndex: number, how: 'left' | 'disconnected', at: number): void {
-    this.db
-      .prepare("UPDATE participants SET end_reason = ?, end_source = 'server', ended_at = ? WHERE session_id = ? AND player_index = ? AND end_reason IS NULL")
-      .run(SERVER_END_REASON[how], at, sessionId, playerIndex);
-  }
-
-  /** Whether `participantId` completed a session (its own report said `completed`). */
-  participantCompleted(participantId: string): boolean {
-    return this.db.prepare("SELECT 1 FROM participants WHERE participant_id = ? AND end_reason = 'completed' LIMIT 1").get(participantId) !== undefined;
-  }
-
+  memberLeft(sessionId: string, playerIndex: number, how: 'left' | 'disconnected', at: number): Promise<void>;
+  /** Whether `participantId` completed a session (its own report said `completed`), from the database. */
+  participantCompleted(participantId: string): Promise<boolean>;
+  /**
+   * The same, answered at once for the join path: from the database on
+   * SQLite; on Postgres from this node's view, which holds every completion
+   * stored through this node at once and those stored through other nodes
+   * within {@link COMPLETED_REFRESH_MS}.
+   */
+  knownCompleted(participantId: string): boolean;
   /** Records a join that waited too long. */
-  recordWaitTimeout(r: WaitTimeoutRow): void {
-    this.db
-      .prepare("INSERT INTO waiting_room (at, kind, target, participant_id, client_id, waited_ms, count, needed) VALUES (?, 'timeout', ?, ?, ?, ?, ?, ?)")
-      .run(r.at, r.target, r.participantId ?? null, r.clientId, r.waitedMs, r.count, r.needed);
-  }
-
+  recordWaitTimeout(r: WaitTimeoutRow): Promise<void>;
   /** Records one RTT probe of a latency-gated queue. */
-  recordRttProbe(r: RttProbeRow): void {
-    this.db
-      .prepare('INSERT INTO rtt_probes (at, target, max_rtt_ms, outcome, members, rtts, over) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(r.at, r.target, r.maxRttMs, r.outcome, JSON.stringify(r.members), JSON.stringify(r.rtts), JSON.stringify(r.over));
-  }
-
+  recordRttProbe(r: RttProbeRow): Promise<void>;
   /** Recorded waiting-room timeouts, newest first (at most `limit`). */
-  waitTimeouts(limit = 1000): Record<string, unknown>[] {
-    return this.db.prepare('SELECT * FROM waiting_room ORDER BY id DESC LIMIT ?').all(limit) as Record<string, unknown>[];
-  }
-
+  waitTimeouts(limit?: number): Promise<Record<string, unknown>[]>;
   /** Recorded RTT probes, newest first (at most `limit`). */
-  rttProbes(limit = 1000): Record<string, unknown>[] {
-    return this.db.prepare('SELECT * FROM rtt_probes ORDER BY id DESC LIMIT ?').all(limit) as Record<string, unknown>[];
-  }
-
+  rttProbes(limit?: number): Promise<Record<string, unknown>[]>;
   /**
    * Checks who is uploading before anything is read: the session and player
    * exist and `token` is theirs (constant time). Cheap: one indexed lookup.
    *
    * @throws StoreError `not-found` or `unauthorized`.
    */
-  authorizeUpload(sessionId: string, playerIndex: number, token: string): UploadTarget {
-    const session = this.db.prepare('SELECT id, created_at, players, seed, game FROM sessions WHERE id = ?').get(sessionId) as
-      | { id: string; created_at: number; players: number; seed: number; game: string | null }
-      | undefined;
+  authorizeUpload(sessionId: string, playerIndex: number, token: string): Promise<UploadTarget>;
+  /** Most confirmed frames a report of `target` can hold at `now` (the session's age at {@link MAX_PLAUSIBLE_FPS}, plus slack). */
+  maxFrames(target: UploadTarget, now: number): number;
+  /** Largest upload body accepted for `target` at `now`: grows with the session's age, never over `MAX_REPORT_BYTES`. */
+  maxReportBytes(target: UploadTarget, now: number): number;
+  /**
+   * Validate ownership and content, then apply a report; idempotent per
+   * `uploadId`. The input log must decode and match the session's game (fixed
+   * by the first stored report), seed and players, and the report's frames.
+   * When every player has reported, parity is computed in the same
+   * transaction.
+   *
+   * @throws StoreError for a refused report; StoreUnavailableError when the database cannot be reached (nothing stored).
+   */
+  applyReport(report: SessionReport, bytes: number, receivedAt: number): Promise<ApplyResult>;
+  /** Re-check parity when every participant has reported; stores and returns the result. */
+  checkParity(sessionId: string): Promise<ParityResult | null>;
+  /** One session's row. */
+  session(id: string): Promise<SessionRow | undefined>;
+  /** The newest sessions (at most `limit`), newest first. */
+  sessions(limit?: number): Promise<SessionRow[]>;
+  /** The stored input logs of a session, by player. */
+  inputLogs(sessionId: string): Promise<StoredLog[]>;
+  /** Rows of a table for one session (for export and the dashboard). */
+  rows(table: SessionTable, sessionId: string): Promise<Record<string, unknown>[]>;
+  /** Uploads received for a session (applied or not). */
+  uploadCount(sessionId: string): Promise<number>;
+  /** The 32-byte secret stored under `key` in the settings table, made (and stored) on first use. */
+  storedSecret(key: 'report-secret' | 'resume-key'): Promise<Buffer>;
+}
+
+/** Where the research store lives. */
+export interface StoreLocation {
+  /** Data directory of the SQLite store (`:memory:`: in memory). Used when `databaseUrl` is absent. */
+  readonly dataDir: string;
+  /** A Postgres URL (`postgres://user:pass@host:port/db`): use Postgres instead of SQLite. */
+  readonly databaseUrl?: string | undefined;
+  /** Postgres pool options. */
+  readonly pg?: PgOptions;
+}
+
+/** How often a Postgres store re-reads completions stored through other nodes, ms. */
+export const COMPLETED_REFRESH_MS = 2000;
+/** Most completed participant ids a Postgres store keeps in memory (the oldest are dropped past it). */
+export const MAX_COMPLETED_KNOWN = 1_000_000;
+/** How far back (ms) each refresh looks beyond the newest completion it saw: covers clock differences between nodes. */
+const COMPLETED_OVERLAP_MS = 5 * 60_000;
+
+/** The URL without its password (for logs). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+/**
+ * Opens the research store: Postgres when `databaseUrl` is set (migrated on
+ * open), else SQLite in `dataDir`. A Postgres that cannot be reached fails
+ * the open with a clear error.
+ */
+export async function openResearchStore(where: StoreLocation): Promise<ResearchStore> {
+  if (where.databaseUrl) return SqlResearchStore.openPostgres(where.databaseUrl, where.pg);
+  return SqlResearchStore.openSqlite(where.dataDir);
+}
+
+/** {@link ResearchStore} on a {@link SqlDb}: the same statements on SQLite and Postgres. */
+export class SqlResearchStore implements ResearchStore {
+  readonly kind: 'sqlite' | 'postgres';
+  #secret: Buffer = Buffer.alloc(0);
+  /** Completed participant ids seen (Postgres: the join path's view). */
+  readonly #completed = new Set<string>();
+  #completedSeenAt = 0;
+  #refreshTimer: ReturnType<typeof setInterval> | undefined;
+  #refreshing = false;
+
+  private constructor(
+    readonly sql: SqlDb,
+    readonly location: string,
+  ) {
+    this.kind = sql.kind;
+  }
+
+  /** Opens (and migrates) the SQLite store of a data directory (`:memory:` for an in-memory one). */
+  static async openSqlite(dataDir: string): Promise<SqlResearchStore> {
+    let path = ':memory:';
+    if (dataDir !== ':memory:') {
+      mkdirSync(dataDir, { recursive: true });
+      path = join(dataDir, 'netroll.sqlite');
+    }
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    // An acknowledged report must survive a power cut: the client stops retrying once acked.
+    db.pragma('synchronous = FULL');
+    // After a checkpoint the WAL file is truncated to at most this size, so one large report leaves no large WAL behind.
+    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    const store = new SqlResearchStore(new SqliteDb(db), path);
+    store.#secret = await store.storedSecret('report-secret');
+    return store;
+  }
+
+  /** Opens (and migrates) the Postgres store at `url`; throws a clear error when it cannot be reached. */
+  static async openPostgres(url: string, options: PgOptions = {}): Promise<SqlResearchStore> {
+    const db = new PgDb(url, options);
+    const where = redactUrl(url);
+    try {
+      await migratePg(db.pool);
+    } catch (e) {
+      await db.close().catch(() => undefined);
+      const why = e instanceof Error ? e.message : String(e);
+      throw new Error(isUnavailable(e) ? `cannot reach the research database at ${where}: ${why}` : `research database at ${where}: migration failed: ${why}`);
+    }
+    const store = new SqlResearchStore(db, where);
+    try {
+      store.#secret = await store.storedSecret('report-secret');
+      await store.#refreshCompleted();
+    } catch (e) {
+      await db.close().catch(() => undefined);
+      throw e;
+    }
+    store.#refreshTimer = setInterval(() => void store.#refreshCompleted(), COMPLETED_REFRESH_MS);
+    store.#refreshTimer.unref();
+    return store;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#refreshTimer);
+    await this.sql.close();
+  }
+
+  reportToken(sessionId: string, playerIndex: number): string {
+    return createHmac('sha256', this.#secret).update(`${sessionId}:${playerIndex}`).digest('base64url');
+  }
+
+  async recordSession(s: NewSession): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await tx.run('INSERT INTO sessions (id, created_at, seed, players, room) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [s.id, s.createdAt, s.seed, s.players.length, s.room ?? null]);
+      for (const p of s.players) {
+        await tx.run('INSERT INTO participants (session_id, player_index, client_id, name, participant_id, metadata) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+          s.id,
+          p.index,
+          p.clientId,
+          p.name,
+          p.participantId ?? null,
+          p.metadata ? JSON.stringify(p.metadata) : null,
+        ]);
+      }
+    });
+  }
+
+  async memberLeft(sessionId: string, playerIndex: number, how: 'left' | 'disconnected', at: number): Promise<void> {
+    await this.sql.run("UPDATE participants SET end_reason = ?, end_source = 'server', ended_at = ? WHERE session_id = ? AND player_index = ? AND end_reason IS NULL", [
+      SERVER_END_REASON[how],
+      at,
+      sessionId,
+      playerIndex,
+    ]);
+  }
+
+  async participantCompleted(participantId: string): Promise<boolean> {
+    return (await this.sql.get("SELECT 1 AS one FROM participants WHERE participant_id = ? AND end_reason = 'completed' LIMIT 1", [participantId])) !== undefined;
+  }
+
+  knownCompleted(participantId: string): boolean {
+    if (this.sql.getSync) return this.sql.getSync("SELECT 1 AS one FROM participants WHERE participant_id = ? AND end_reason = 'completed' LIMIT 1", [participantId]) !== undefined;
+    return this.#completed.has(participantId);
+  }
+
+  #noteCompleted(participantId: string): void {
+    this.#completed.delete(participantId);
+    this.#completed.add(participantId);
+    if (this.#completed.size > MAX_COMPLETED_KNOWN) this.#completed.delete(this.#completed.values().next().value!);
+  }
+
+  /** Reads completions stored since the last refresh (by any node). A failed refresh is retried at the next tick. */
+  async #refreshCompleted(): Promise<void> {
+    if (this.#refreshing) return;
+    this.#refreshing = true;
+    try {
+      const since = this.#completedSeenAt === 0 ? -1 : this.#completedSeenAt - COMPLETED_OVERLAP_MS;
+      const rows = await this.sql.all<{ participant_id: string; ended_at: number | null }>(
+        "SELECT participant_id, ended_at FROM participants WHERE end_reason = 'completed' AND participant_id IS NOT NULL AND COALESCE(ended_at, 0) > ? ORDER BY ended_at LIMIT 100000",
+        [since],
+      );
+      for (const r of rows) {
+        this.#noteCompleted(r.participant_id);
+        if (r.ended_at !== null && r.ended_at > this.#completedSeenAt) this.#completedSeenAt = r.ended_at;
+      }
+      if (this.#completedSeenAt === 0) this.#completedSeenAt = 1;
+    } catch (e) {
+      if (!isUnavailable(e) && !(e instanceof Error && e.name === 'StoreUnavailableError')) console.error('netroll research store: completion refresh failed:', e instanceof Error ? e.message : String(e));
+    } finally {
+      this.#refreshing = false;
+    }
+  }
+
+  async recordWaitTimeout(r: WaitTimeoutRow): Promise<void> {
+    await this.sql.run("INSERT INTO waiting_room (at, kind, target, participant_id, client_id, waited_ms, count, needed) VALUES (?, 'timeout', ?, ?, ?, ?, ?, ?)", [
+      r.at,
+      r.target,
+      r.participantId ?? null,
+      r.clientId,
+      r.waitedMs,
+      r.count,
+      r.needed,
+    ]);
+  }
+
+  async recordRttProbe(r: RttProbeRow): Promise<void> {
+    await this.sql.run('INSERT INTO rtt_probes (at, target, max_rtt_ms, outcome, members, rtts, "over") VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      r.at,
+      r.target,
+      r.maxRttMs,
+      r.outcome,
+      JSON.stringify(r.members),
+      JSON.stringify(r.rtts),
+      JSON.stringify(r.over),
+    ]);
+  }
+
+  waitTimeouts(limit = 1000): Promise<Record<string, unknown>[]> {
+    return this.sql.all('SELECT * FROM waiting_room ORDER BY id DESC LIMIT ?', [limit]);
+  }
+
+  rttProbes(limit = 1000): Promise<Record<string, unknown>[]> {
+    return this.sql.all('SELECT * FROM rtt_probes ORDER BY id DESC LIMIT ?', [limit]);
+  }
+
+  async authorizeUpload(sessionId: string, playerIndex: number, token: string): Promise<UploadTarget> {
+    return this.#authorize(this.sql, sessionId, playerIndex, token, false);
+  }
+
+  async #authorize(exec: SqlExec, sessionId: string, playerIndex: number, token: string, lock: boolean): Promise<UploadTarget> {
+    // FOR UPDATE (Postgres, inside applyReport's transaction): reports of one session are applied one at a time,
+    // so the last two reports arriving together at two nodes both see each other and parity is computed once.
+    const forUpdate = lock && this.kind === 'postgres' ? ' FOR UPDATE' : '';
+    const session = await exec.get<{ id: string; created_at: number; players: number; seed: number; game: string | null }>(
+      `SELECT id, created_at, players, seed, game FROM sessions WHERE id = ?${forUpdate}`,
+      [sessionId],
+    );
     if (!session) throw new StoreError('not-found', `no session ${sessionId}`);
     if (!Number.isInteger(playerIndex) || playerIndex < 0 || playerIndex >= session.players) {
       throw new StoreError('not-found', `session ${sessionId} has no player ${playerIndex}`);
@@ -241,62 +436,68 @@ export class ResearchStore {
     return { id: session.id, createdAt: session.created_at, players: session.players, seed: session.seed, game: session.game };
   }
 
-  /** Most confirmed frames a report of `target` can hold at `now` (the session's age at {@link MAX_PLAUSIBLE_FPS}, plus slack). */
   maxFrames(target: UploadTarget, now: number): number {
     return Math.ceil((Math.max(0, now - target.createdAt) / 1000 + FRAME_SLACK_SECONDS) * MAX_PLAUSIBLE_FPS);
   }
 
-  /** Largest upload body accepted for `target` at `now`: grows with the session's age, never over `MAX_REPORT_BYTES`. */
   maxReportBytes(target: UploadTarget, now: number): number {
     const perFrame = target.players * BYTES_PER_FRAME_PLAYER + BYTES_PER_FRAME_HASH;
     return Math.min(MAX_REPORT_BYTES, REPORT_BASE_BYTES + this.maxFrames(target, now) * perFrame);
   }
 
-  /**
-   * Validate ownership and content, then apply a report; idempotent per
-   * `uploadId`. The input log must decode and match the session's game (fixed
-   * by the first stored report), seed and players, and the report's frames.
-   */
-  applyReport(report: SessionReport, bytes: number, receivedAt: number): ApplyResult {
-    const target = this.authorizeUpload(report.sessionId, report.playerIndex, report.reportToken);
-    const participant = this.db
-      .prepare('SELECT report_seq FROM participants WHERE session_id = ? AND player_index = ?')
-      .get(report.sessionId, report.playerIndex) as { report_seq: number | null } | undefined;
-    if (!participant) throw new StoreError('not-found', `session ${report.sessionId} has no player ${report.playerIndex}`);
-    if (report.players !== target.players) throw new StoreError('bad-report', `players ${report.players} ≠ session's ${target.players}`);
-    if (report.seed !== target.seed) throw new StoreError('bad-report', `seed ${report.seed} ≠ session's ${target.seed}`);
+  async applyReport(report: SessionReport, bytes: number, receivedAt: number): Promise<ApplyResult> {
+    // Checks that need no lock first (a bad report costs no transaction); who is uploading comes first of all.
+    await this.authorizeUpload(report.sessionId, report.playerIndex, report.reportToken);
     const log = fromBase64(report.inputLog);
     if (!log) throw new StoreError('bad-report', 'inputLog is not valid base64');
     const decoded = decodeInputLog(log);
     if (!decoded.ok) throw new StoreError('bad-report', `inputLog: ${decoded.error.message}`);
     const l = decoded.log;
-    if (l.spec !== report.game) throw new StoreError('bad-report', `inputLog is of game ${JSON.stringify(l.spec.slice(0, 80))}, the report says ${JSON.stringify(report.game.slice(0, 80))}`);
-    if (l.seed !== target.seed) throw new StoreError('bad-report', `inputLog seed ${l.seed} ≠ session's ${target.seed}`);
-    if (l.players !== target.players) throw new StoreError('bad-report', `inputLog has ${l.players} players, the session ${target.players}`);
-    // an incremental report's log is the range from `logFrom` (server/research/log-append.ts)
-    const logEnd = (report.logFrom ?? 0) + l.frames;
-    if (logEnd !== report.frames) throw new StoreError('bad-report', `inputLog holds frames up to ${logEnd}, the report says ${report.frames}`);
-    const maxFrames = this.maxFrames(target, receivedAt);
-    if (logEnd > maxFrames) throw new StoreError('bad-report', `${logEnd} frames is more than a session this old can have (${maxFrames})`);
-    if (target.game !== null && target.game !== l.spec) {
-      throw new StoreError('conflict', `session ${target.id} is a game of ${JSON.stringify(target.game)}, not ${JSON.stringify(l.spec.slice(0, 80))}`);
-    }
-
-    let result: ApplyResult = { stored: false, duplicate: true, superseded: false, parity: null };
-    this.db.transaction(() => {
-      const seen = this.db.prepare('SELECT 1 FROM uploads WHERE upload_id = ?').get(report.uploadId);
-      if (seen) return;
-      const newer = participant.report_seq === null || report.seq > participant.report_seq;
-      this.db
-        .prepare('INSERT INTO uploads (upload_id, session_id, player_index, seq, kind, received_at, bytes, applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(report.uploadId, report.sessionId, report.playerIndex, report.seq, report.kind, receivedAt, bytes, newer ? 1 : 0);
-      if (newer) {
-        const data = report.logFrom === undefined ? { log, hashes: report.hashes } : this.appendRange(report, log);
-        this.replaceParticipantData(report, data.log, data.hashes, receivedAt);
+    const result = await this.sql.transaction(async (tx): Promise<ApplyResult> => {
+      const target = await this.#authorize(tx, report.sessionId, report.playerIndex, report.reportToken, true);
+      const participant = await tx.get<{ report_seq: number | null }>('SELECT report_seq FROM participants WHERE session_id = ? AND player_index = ?', [
+        report.sessionId,
+        report.playerIndex,
+      ]);
+      if (!participant) throw new StoreError('not-found', `session ${report.sessionId} has no player ${report.playerIndex}`);
+      if (report.players !== target.players) throw new StoreError('bad-report', `players ${report.players} ≠ session's ${target.players}`);
+      if (report.seed !== target.seed) throw new StoreError('bad-report', `seed ${report.seed} ≠ session's ${target.seed}`);
+      if (l.spec !== report.game) throw new StoreError('bad-report', `inputLog is of game ${JSON.stringify(l.spec.slice(0, 80))}, the report says ${JSON.stringify(report.game.slice(0, 80))}`);
+      if (l.seed !== target.seed) throw new StoreError('bad-report', `inputLog seed ${l.seed} ≠ session's ${target.seed}`);
+      if (l.players !== target.players) throw new StoreError('bad-report', `inputLog has ${l.players} players, the session ${target.players}`);
+      // an incremental report's log is the range from `logFrom` (server/research/log-append.ts)
+      const logEnd = (report.logFrom ?? 0) + l.frames;
+      if (logEnd !== report.frames) throw new StoreError('bad-report', `inputLog holds frames up to ${logEnd}, the report says ${report.frames}`);
+      const maxFrames = this.maxFrames(target, receivedAt);
+      if (logEnd > maxFrames) throw new StoreError('bad-report', `${logEnd} frames is more than a session this old can have (${maxFrames})`);
+      if (target.game !== null && target.game !== l.spec) {
+        throw new StoreError('conflict', `session ${target.id} is a game of ${JSON.stringify(target.game)}, not ${JSON.stringify(l.spec.slice(0, 80))}`);
       }
-      result = { stored: newer, duplicate: false, superseded: !newer, parity: null };
-    })();
-    if (result.stored) result = { ...result, parity: this.checkParity(report.sessionId) };
+      const seen = await tx.get('SELECT 1 AS one FROM uploads WHERE upload_id = ?', [report.uploadId]);
+      if (seen) return { stored: false, duplicate: true, superseded: false, parity: null };
+      const newer = participant.report_seq === null || report.seq > participant.report_seq;
+      await tx.run('INSERT INTO uploads (upload_id, session_id, player_index, seq, kind, received_at, bytes, applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+        report.uploadId,
+        report.sessionId,
+        report.playerIndex,
+        report.seq,
+        report.kind,
+        receivedAt,
+        bytes,
+        newer ? 1 : 0,
+      ]);
+      if (!newer) return { stored: false, duplicate: false, superseded: true, parity: null };
+      const data = report.logFrom === undefined ? { log, hashes: report.hashes } : await this.#appendRange(tx, report, log);
+      await this.#replaceParticipantData(tx, report, data.log, data.hashes, receivedAt);
+      return { stored: true, duplicate: false, superseded: false, parity: await this.#checkParity(tx, report.sessionId, target.players) };
+    });
+    if (result.stored && report.end?.reason === 'completed') {
+      const pid = await this.sql.get<{ participant_id: string | null }>('SELECT participant_id FROM participants WHERE session_id = ? AND player_index = ?', [
+        report.sessionId,
+        report.playerIndex,
+      ]);
+      if (pid?.participant_id) this.#noteCompleted(pid.participant_id);
+    }
     return result;
   }
 
@@ -306,10 +507,8 @@ export class ResearchStore {
    * range merged with the report's (an incremental report carries only the
    * samples from `logFrom` on; where both have a frame, the report's wins).
    */
-  private appendRange(r: SessionReport, range: Uint8Array): { log: Uint8Array; hashes: SessionReport['hashes'] } {
-    const row = this.db.prepare('SELECT log, hashes FROM input_logs WHERE session_id = ? AND player_index = ?').get(r.sessionId, r.playerIndex) as
-      | { log: Buffer; hashes: string }
-      | undefined;
+  async #appendRange(tx: SqlExec, r: SessionReport, range: Uint8Array): Promise<{ log: Uint8Array; hashes: SessionReport['hashes'] }> {
+    const row = await tx.get<{ log: Buffer; hashes: string }>('SELECT log, hashes FROM input_logs WHERE session_id = ? AND player_index = ?', [r.sessionId, r.playerIndex]);
     const stored = row ? new Uint8Array(row.log.buffer, row.log.byteOffset, row.log.byteLength) : null;
     const appended = appendInputLog(stored, r.logFrom ?? 0, range, r.departures ?? [], r.absences ?? []);
     if (!appended.ok) throw new StoreError(appended.error.code === 'conflict' ? 'conflict' : 'bad-report', appended.error.message);
@@ -320,89 +519,106 @@ export class ResearchStore {
     return { log: appended.log, hashes };
   }
 
-  private replaceParticipantData(r: SessionReport, log: Uint8Array, hashes: SessionReport['hashes'], receivedAt: number): void {
+  async #replaceParticipantData(tx: SqlExec, r: SessionReport, log: Uint8Array, hashes: SessionReport['hashes'], receivedAt: number): Promise<void> {
     const key = [r.sessionId, r.playerIndex] as const;
     for (const table of ['links', 'episodes', 'metrics', 'events', 'input_logs']) {
-      this.db.prepare(`DELETE FROM ${table} WHERE session_id = ? AND player_index = ?`).run(...key);
+      await tx.run(`DELETE FROM ${table} WHERE session_id = ? AND player_index = ?`, key);
     }
-    this.db
-      .prepare('UPDATE participants SET report_seq = ?, final_report = MAX(final_report, ?), episodes_completed = COALESCE(?, episodes_completed) WHERE session_id = ? AND player_index = ?')
-      .run(r.seq, r.kind === 'final' ? 1 : 0, r.episodesCompleted ?? null, ...key);
+    await tx.run(
+      'UPDATE participants SET report_seq = ?, final_report = CASE WHEN final_report > ? THEN final_report ELSE ? END, episodes_completed = COALESCE(?, episodes_completed) WHERE session_id = ? AND player_index = ?',
+      [r.seq, r.kind === 'final' ? 1 : 0, r.kind === 'final' ? 1 : 0, r.episodesCompleted ?? null, ...key],
+    );
     if (r.end) {
       // the player's own word on how its session ended replaces the server's fallback
-      this.db
-        .prepare("UPDATE participants SET end_reason = ?, end_source = 'report', end_frame = ?, ended_at = ? WHERE session_id = ? AND player_index = ?")
-        .run(r.end.reason, r.end.frame ?? null, receivedAt, ...key);
+      await tx.run("UPDATE participants SET end_reason = ?, end_source = 'report', end_frame = ?, ended_at = ? WHERE session_id = ? AND player_index = ?", [
+        r.end.reason,
+        r.end.frame ?? null,
+        receivedAt,
+        ...key,
+      ]);
     }
     // The first stored report fixes the game; later ones were checked to match it.
-    this.db.prepare('UPDATE sessions SET game = COALESCE(game, ?), last_report_at = ? WHERE id = ?').run(r.game, receivedAt, r.sessionId);
-    const link = this.db.prepare(
-      `INSERT INTO links (session_id, player_index, peer, connection_type, relay_protocol, rtt_ms, loss, inputs_via_p2p,
-        inputs_via_relay, relay_failovers, relay_recoveries, ice_restarts, connection_history, rtt_samples)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    await tx.run('UPDATE sessions SET game = COALESCE(game, ?), last_report_at = ? WHERE id = ?', [r.game, receivedAt, r.sessionId]);
     for (const l of r.links) {
-      link.run(...key, l.peer, l.connectionType, l.relayProtocol ?? null, l.rttMs, l.loss, l.inputsViaP2P, l.inputsViaRelay,
-        l.relayFailovers, l.relayRecoveries, l.iceRestarts, JSON.stringify(l.connectionHistory), JSON.stringify(l.rttSamples));
+      await tx.run(
+        `INSERT INTO links (session_id, player_index, peer, connection_type, relay_protocol, rtt_ms, loss, inputs_via_p2p,
+          inputs_via_relay, relay_failovers, relay_recoveries, ice_restarts, connection_history, rtt_samples)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [...key, l.peer, l.connectionType, l.relayProtocol ?? null, l.rttMs, l.loss, l.inputsViaP2P, l.inputsViaRelay,
+          l.relayFailovers, l.relayRecoveries, l.iceRestarts, JSON.stringify(l.connectionHistory), JSON.stringify(l.rttSamples)],
+      );
     }
-    const episode = this.db.prepare('INSERT OR REPLACE INTO episodes (session_id, player_index, episode, start_frame, end_frame, seed) VALUES (?, ?, ?, ?, ?, ?)');
-    for (const e of r.episodes) episode.run(...key, e.episode, e.startFrame, e.endFrame, e.seed);
-    this.db
-      .prepare(
-        `INSERT INTO metrics (session_id, player_index, frames, rollbacks, rollback_total_ms, rollback_max_depth, rollback_histogram,
-          stalls, desyncs, confirmed_hash, confirmed_hash_frame, hidden_periods, counters, frame_clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(...key, r.frames, r.rollbacks.count, r.rollbacks.totalMs, r.rollbacks.maxDepth, JSON.stringify(r.rollbacks.histogram),
+    for (const e of r.episodes) {
+      await tx.run(
+        `INSERT INTO episodes (session_id, player_index, episode, start_frame, end_frame, seed) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (session_id, player_index, episode) DO UPDATE SET start_frame = excluded.start_frame, end_frame = excluded.end_frame, seed = excluded.seed`,
+        [...key, e.episode, e.startFrame, e.endFrame, e.seed],
+      );
+    }
+    await tx.run(
+      `INSERT INTO metrics (session_id, player_index, frames, rollbacks, rollback_total_ms, rollback_max_depth, rollback_histogram,
+        stalls, desyncs, confirmed_hash, confirmed_hash_frame, hidden_periods, counters, frame_clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [...key, r.frames, r.rollbacks.count, r.rollbacks.totalMs, r.rollbacks.maxDepth, JSON.stringify(r.rollbacks.histogram),
         r.stalls, r.desyncs.length, r.confirmedHash.hash, r.confirmedHash.frame, JSON.stringify(r.hiddenPeriods), JSON.stringify(r.counters),
-        r.frameClock ? JSON.stringify(r.frameClock) : null);
-    const event = this.db.prepare('INSERT INTO events (session_id, player_index, type, frame, at, data) VALUES (?, ?, ?, ?, ?, ?)');
-    for (const d of r.desyncs) event.run(...key, 'desync', d.frame, null, JSON.stringify(d));
-    for (const d of r.departures ?? []) event.run(...key, 'departure', d.frame, null, JSON.stringify(d));
-    for (const x of r.resyncs ?? []) event.run(...key, 'resync', x.frame, null, JSON.stringify(x));
-    for (const a of r.absences ?? []) event.run(...key, 'absence', a.from, null, JSON.stringify(a));
-    for (const h of r.hiddenPeriods) event.run(...key, 'hidden', null, h.start, JSON.stringify(h));
+        r.frameClock ? JSON.stringify(r.frameClock) : null],
+    );
+    const event = (type: string, frame: number | null, at: number | null, data: unknown): Promise<number> =>
+      tx.run('INSERT INTO events (session_id, player_index, type, frame, at, data) VALUES (?, ?, ?, ?, ?, ?)', [...key, type, frame, at, JSON.stringify(data)]);
+    for (const d of r.desyncs) await event('desync', d.frame, null, d);
+    for (const d of r.departures ?? []) await event('departure', d.frame, null, d);
+    for (const x of r.resyncs ?? []) await event('resync', x.frame, null, x);
+    for (const a of r.absences ?? []) await event('absence', a.from, null, a);
+    for (const h of r.hiddenPeriods) await event('hidden', null, h.start, h);
     for (const l of r.links) {
-      for (const c of l.connectionHistory) event.run(...key, 'connection', null, c.at, JSON.stringify({ peer: l.peer, ...c }));
+      for (const c of l.connectionHistory) await event('connection', null, c.at, { peer: l.peer, ...c });
     }
-    this.db.prepare('INSERT INTO input_logs (session_id, player_index, frames, log, hashes) VALUES (?, ?, ?, ?, ?)').run(
+    await tx.run('INSERT INTO input_logs (session_id, player_index, frames, log, hashes) VALUES (?, ?, ?, ?, ?)', [
       ...key,
       r.frames,
       Buffer.from(log.buffer, log.byteOffset, log.byteLength),
       JSON.stringify(hashes),
-    );
+    ]);
   }
 
-  /** Re-check parity when every participant has reported; stores and returns the result. */
-  checkParity(sessionId: string): ParityResult | null {
-    const logs = this.inputLogs(sessionId);
-    const session = this.session(sessionId);
-    if (!session || logs.length < session.players) return null;
+  async checkParity(sessionId: string): Promise<ParityResult | null> {
+    return this.sql.transaction(async (tx) => {
+      const session = await tx.get<{ players: number }>(`SELECT players FROM sessions WHERE id = ?${this.kind === 'postgres' ? ' FOR UPDATE' : ''}`, [sessionId]);
+      return session ? this.#checkParity(tx, sessionId, session.players) : null;
+    });
+  }
+
+  /** Parity of a session whose row `tx` holds locked, stored; null (nothing stored) until every player has a log. */
+  async #checkParity(tx: SqlExec, sessionId: string, players: number): Promise<ParityResult | null> {
+    const logs = await this.#inputLogs(tx, sessionId);
+    if (logs.length < players) return null;
     const parity = checkParity(logs.map((l) => ({ playerIndex: l.playerIndex, inputLog: l.log, hashes: l.hashes })));
-    this.db
-      .prepare(
-        `UPDATE sessions SET parity_status = ?, parity_first_mismatch_frame = ?, parity_detail = ?, parity_frames = ?,
-          parity_hashes = ?, parity_checked_at = ? WHERE id = ?`,
-      )
-      .run(parity.status, parity.firstMismatchFrame, parity.detail, parity.framesCompared, parity.hashesCompared, Date.now(), sessionId);
+    await tx.run(
+      `UPDATE sessions SET parity_status = ?, parity_first_mismatch_frame = ?, parity_detail = ?, parity_frames = ?,
+        parity_hashes = ?, parity_checked_at = ? WHERE id = ?`,
+      [parity.status, parity.firstMismatchFrame, parity.detail, parity.framesCompared, parity.hashesCompared, Date.now(), sessionId],
+    );
     return parity;
   }
 
-  session(id: string): SessionRow | undefined {
-    return this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+  session(id: string): Promise<SessionRow | undefined> {
+    return this.sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', [id]);
   }
 
-  sessions(limit = 1000): SessionRow[] {
-    return this.db.prepare('SELECT * FROM sessions ORDER BY created_at DESC LIMIT ?').all(limit) as SessionRow[];
+  sessions(limit = 1000): Promise<SessionRow[]> {
+    return this.sql.all<SessionRow>('SELECT * FROM sessions ORDER BY created_at DESC LIMIT ?', [limit]);
   }
 
-  inputLogs(sessionId: string): StoredLog[] {
-    const rows = this.db
-      .prepare(
-        `SELECT l.player_index, l.frames, l.log, l.hashes, m.confirmed_hash, m.confirmed_hash_frame
-         FROM input_logs l LEFT JOIN metrics m ON m.session_id = l.session_id AND m.player_index = l.player_index
-         WHERE l.session_id = ? ORDER BY l.player_index`,
-      )
-      .all(sessionId) as { player_index: number; frames: number; log: Buffer; hashes: string; confirmed_hash: number | null; confirmed_hash_frame: number | null }[];
+  inputLogs(sessionId: string): Promise<StoredLog[]> {
+    return this.#inputLogs(this.sql, sessionId);
+  }
+
+  async #inputLogs(exec: SqlExec, sessionId: string): Promise<StoredLog[]> {
+    const rows = await exec.all<{ player_index: number; frames: number; log: Buffer; hashes: string; confirmed_hash: number | null; confirmed_hash_frame: number | null }>(
+      `SELECT l.player_index, l.frames, l.log, l.hashes, m.confirmed_hash, m.confirmed_hash_frame
+       FROM input_logs l LEFT JOIN metrics m ON m.session_id = l.session_id AND m.player_index = l.player_index
+       WHERE l.session_id = ? ORDER BY l.player_index`,
+      [sessionId],
+    );
     return rows.map((r) => ({
       playerIndex: r.player_index,
       frames: r.frames,
@@ -413,21 +629,33 @@ export class ResearchStore {
     }));
   }
 
-  /** Rows of a table for one session (for export and the dashboard). */
-  rows(table: 'participants' | 'links' | 'episodes' | 'metrics' | 'events' | 'uploads', sessionId: string): Record<string, unknown>[] {
-    return this.db.prepare(`SELECT * FROM ${table} WHERE session_id = ? ORDER BY player_index`).all(sessionId) as Record<string, unknown>[];
+  rows(table: SessionTable, sessionId: string): Promise<Record<string, unknown>[]> {
+    if (!SESSION_TABLES.has(table)) throw new Error(`no session table ${String(table)}`);
+    // events keep their insertion order within a player (ORDER BY id), as SQLite returned them
+    const order = ORDER_OF[table];
+    return this.sql.all(`SELECT * FROM ${table} WHERE session_id = ? ORDER BY ${order}`, [sessionId]);
   }
 
-  uploadCount(sessionId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM uploads WHERE session_id = ?').get(sessionId) as { n: number }).n;
+  async uploadCount(sessionId: string): Promise<number> {
+    return (await this.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM uploads WHERE session_id = ?', [sessionId]))!.n;
   }
 
-  /** The 32-byte secret stored under `key` in the settings table, made (and stored) on first use. */
-  storedSecret(key: 'report-secret' | 'resume-key'): Buffer {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
-    if (row) return Buffer.from(row.value, 'base64');
-    const secret = randomBytes(32);
-    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)').run(key, secret.toString('base64'));
-    return secret;
+  async storedSecret(key: 'report-secret' | 'resume-key'): Promise<Buffer> {
+    const fresh = randomBytes(32).toString('base64');
+    // Two nodes starting at once: the first insert wins and both read it back.
+    await this.sql.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING', [key, fresh]);
+    const row = await this.sql.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [key]);
+    return Buffer.from(row!.value, 'base64');
   }
 }
+
+const SESSION_TABLES: ReadonlySet<string> = new Set<SessionTable>(['participants', 'links', 'episodes', 'metrics', 'events', 'uploads']);
+/** Row order of each session table: by player, then as stored (the same on both engines). */
+const ORDER_OF: Readonly<Record<SessionTable, string>> = {
+  participants: 'player_index',
+  links: 'player_index, peer',
+  episodes: 'player_index, episode',
+  metrics: 'player_index',
+  events: 'player_index, id',
+  uploads: 'player_index, received_at, upload_id',
+};

@@ -99,8 +99,11 @@ export class Harness {
   readonly #clients: ClientSocket[] = [];
   #running: RunningServer | undefined;
 
+  /** `base`: options every start uses (e.g. the research store of a test matrix, tests/support/stores.ts), under `config`. */
+  constructor(private readonly base: () => Promise<ServerOptions> = async () => ({})) {}
+
   async start(config: ServerOptions = {}): Promise<RunningServer> {
-    this.server = await startServer({ port: 0, host: '127.0.0.1', dataDir: ':memory:', ...config });
+    this.server = await startServer({ port: 0, host: '127.0.0.1', dataDir: ':memory:', ...(await this.base()), ...config });
     this.#running = this.server;
     return this.server;
   }
@@ -151,8 +154,8 @@ export class Harness {
  * is started with `config` before each test and closed, with its clients,
  * after it, pass or fail.
  */
-export function serverPerTest(config: ServerOptions = {}): Harness {
-  const h = harnessPerTest();
+export function serverPerTest(config: ServerOptions = {}, base?: () => Promise<ServerOptions>): Harness {
+  const h = harnessPerTest(base);
   beforeEach(async () => {
     await h.start(config);
   });
@@ -160,8 +163,8 @@ export function serverPerTest(config: ServerOptions = {}): Harness {
 }
 
 /** Like {@link serverPerTest}, but each test starts the server itself (`h.start(config)`); it is closed after the test. */
-export function harnessPerTest(): Harness {
-  const h = new Harness();
+export function harnessPerTest(base?: () => Promise<ServerOptions>): Harness {
+  const h = new Harness(base);
   afterEach(async () => {
     await h.close();
   });

@@ -1,5 +1,6 @@
 /**
- * Research data against a real server and a real SQLite store: uploads are
+ * Research data against a real server and a real store, SQLite and Postgres
+ * (the same tests on each, tests/support/stores.ts): uploads are
  * acknowledged and idempotent, parity is checked when every peer reported,
  * replay reproduces the reported hash, exports load cleanly, uploads survive
  * a server restart mid-upload, and the admin API refuses the unauthenticated.
@@ -18,7 +19,8 @@ import { Prng } from '../../src/util/prng.ts';
 import { ReportUploader } from '../../main/uploader.ts';
 import { LogRanges } from '../../main/research-format.ts';
 import { mesh } from '../engine/harness.ts';
-import { harnessPerTest } from './helpers.ts';
+import { STORE_KINDS, storesPerTest } from '../support/stores.ts';
+import { harnessPerTest, type Harness } from './helpers.ts';
 
 const tmpDirs: string[] = [];
 const extraServers: RunningServer[] = [];
@@ -26,11 +28,8 @@ afterEach(async () => {
   for (const s of extraServers.splice(0)) await s.close();
   for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-// Registered last, so closed first (vitest runs after-hooks newest first).
-const h = harnessPerTest();
-
 /** Two clients join a queue; returns both assignments. */
-async function formSession(): Promise<Assignment[]> {
+async function formSessionOf(h: Harness): Promise<Assignment[]> {
   const [a, b] = await h.connectMany(2);
   await a!.join({ queue: 'research', players: 2 });
   await b!.join({ queue: 'research', players: 2 });
@@ -111,7 +110,11 @@ async function post(server: RunningServer, report: SessionReport | Record<string
 
 const auth = (s: RunningServer) => ({ headers: { authorization: `Bearer ${s.adminToken}` } });
 
-describe('research store, uploads and parity', () => {
+describe.each(STORE_KINDS)('research store (%s), uploads and parity', (kind) => {
+  const stores = storesPerTest(kind);
+  // Registered last, so closed first (vitest runs after-hooks newest first).
+  const h = harnessPerTest(() => stores.serverOptions());
+  const formSession = () => formSessionOf(h);
   it('stores both uploads once, finds the session fullySynced, replays to the reported hash, exports one row per frame', async () => {
     const server = await h.start();
     const assignments = await formSession();
@@ -125,8 +128,8 @@ describe('research store, uploads and parity', () => {
     }
     const id = assignments[0]!.sessionId;
     const store = server.store!;
-    expect(store.uploadCount(id)).toBe(2);
-    const session = store.session(id)!;
+    expect(await store.uploadCount(id)).toBe(2);
+    const session = (await store.session(id))!;
     expect(session.parity_status).toBe('fullySynced');
     expect(session.parity_frames).toBe(600);
     expect(session.parity_hashes).toBeGreaterThanOrEqual(19);
@@ -155,7 +158,7 @@ describe('research store, uploads and parity', () => {
       if (p === 1) log[headerBytes + 2 * 250]! ^= 1; // player 0's input at frame 250, as player 1 logged it
     });
     for (const r of reports) expect((await post(server, r)).status).toBe(200);
-    const s = server.store!.session(assignments[0]!.sessionId)!;
+    const s = (await server.store!.session(assignments[0]!.sessionId))!;
     expect(s.parity_status).toBe('mismatch');
     expect(s.parity_first_mismatch_frame).toBe(250);
   });
@@ -175,7 +178,7 @@ describe('research store, uploads and parity', () => {
     expect(await junk.json()).toMatchObject({ ok: false, error: { code: 'bad-report' } });
     const noHeaders = await fetch(`${server.url}/ingest/report`, { method: 'POST', body: JSON.stringify(r) });
     expect(noHeaders.status).toBe(401);
-    expect(server.store!.uploadCount(assignments[0]!.sessionId)).toBe(0);
+    expect(await server.store!.uploadCount(assignments[0]!.sessionId)).toBe(0);
   });
 
   it('an older report never replaces a newer one', async () => {
@@ -185,7 +188,7 @@ describe('research store, uploads and parity', () => {
     expect((await post(server, { ...r, uploadId: 'x:1', seq: 1 })).body).toMatchObject({ stored: true });
     const [shorter] = playAndReport(assignments, 60); // a real, shorter report: as an older upload would be
     expect((await post(server, { ...shorter!, uploadId: 'x:0', seq: 0 })).body).toMatchObject({ stored: false, superseded: true });
-    expect(server.store!.rows('metrics', assignments[0]!.sessionId)[0]!.frames).toBe(120);
+    expect((await server.store!.rows('metrics', assignments[0]!.sessionId))[0]!.frames).toBe(120);
   });
 
   it('appends incremental input-log ranges: the stored log is the whole log, a re-sent range is a no-op, a gap is refused with conflict', async () => {
@@ -207,7 +210,7 @@ describe('research store, uploads and parity', () => {
         hashes: r.hashes.filter((x) => x.frame >= from && x.frame <= to),
       });
       expect((await post(server, part(1, 0, 100))).body).toMatchObject({ ok: true, stored: true });
-      expect(store.inputLogs(id).find((l) => l.playerIndex === r.playerIndex)!.frames).toBe(100);
+      expect((await store.inputLogs(id)).find((l) => l.playerIndex === r.playerIndex)!.frames).toBe(100);
       // a gap (frames 100..149 never arrived): refused, nothing changes
       const gap = await post(server, part(2, 150, 200));
       expect(gap).toMatchObject({ status: 409, body: { ok: false, error: { code: 'conflict' } } });
@@ -216,12 +219,12 @@ describe('research store, uploads and parity', () => {
       // the same range again, under a new upload id (a retry after a lost ack): stored, appends nothing
       expect((await post(server, part(4, 100, 200))).body).toMatchObject({ ok: true, stored: true });
       expect((await post(server, { ...part(5, 200, 240), kind: 'final' })).body).toMatchObject({ ok: true, stored: true });
-      const stored = store.inputLogs(id).find((l) => l.playerIndex === r.playerIndex)!;
+      const stored = (await store.inputLogs(id)).find((l) => l.playerIndex === r.playerIndex)!;
       expect(toBase64(stored.log)).toBe(r.inputLog); // byte for byte the whole log
       expect(r.hashes.length).toBeGreaterThan(2);
       expect(stored.hashes).toEqual(r.hashes); // every sample, each sent once
     }
-    const session = store.session(id)!;
+    const session = (await store.session(id))!;
     expect(session.parity_status).toBe('fullySynced');
     expect(session.parity_frames).toBe(240);
   });
@@ -249,7 +252,7 @@ describe('research store, uploads and parity', () => {
     expect(uploader.state.lastError).toBeNull();
     expect(sent.map((x) => x.logFrom)).toEqual([0, 150, 300, 450]);
     for (const x of sent.slice(1)) expect(x.chars).toBe(sent[0]!.chars); // 150 frames each, not the whole log
-    const stored = server.store!.inputLogs(assignments[0]!.sessionId).find((l) => l.playerIndex === 0)!;
+    const stored = (await server.store!.inputLogs(assignments[0]!.sessionId)).find((l) => l.playerIndex === 0)!;
     expect(toBase64(stored.log)).toBe(full!.inputLog);
     // the server holds something else (a conflict), or the page's log changed (a state transfer, `replace()`):
     // the next report carries the whole log without logFrom, and the server replaces what it held with it
@@ -262,7 +265,7 @@ describe('research store, uploads and parity', () => {
     expect(await uploader2.flush(10_000)).toBe(true);
     uploader2.stop();
     expect(uploader2.state.lastError).toBeNull();
-    const replaced = server.store!.inputLogs(assignments[0]!.sessionId).find((l) => l.playerIndex === 0)!;
+    const replaced = (await server.store!.inputLogs(assignments[0]!.sessionId)).find((l) => l.playerIndex === 0)!;
     expect(Buffer.compare(replaced.log, changed)).toBe(0);
     expect(ranges.range('z', changed).logFrom).toBe(600); // incremental again
   });
@@ -281,7 +284,7 @@ describe('research store, uploads and parity', () => {
     const { departures: _d, resyncs: _r, ...older } = { ...r1!, desyncs: [{ frame: 60, peer: 0, localHash: 9, remoteHash: 7 }] };
     expect((await post(server, older)).body).toMatchObject({ ok: true, stored: true });
     const id = assignments[0]!.sessionId;
-    const events = (server.store!.rows('events', id) as { player_index: number; type: string; frame: number | null; data: string }[])
+    const events = ((await server.store!.rows('events', id)) as { player_index: number; type: string; frame: number | null; data: string }[])
       .filter((e) => ['desync', 'departure', 'resync'].includes(e.type))
       .map((e) => ({ player: e.player_index, type: e.type, frame: e.frame, data: JSON.parse(e.data) as unknown }));
     expect(events).toEqual([
@@ -295,12 +298,16 @@ describe('research store, uploads and parity', () => {
   });
 });
 
-describe('uploads across a server restart', () => {
+describe.each(STORE_KINDS)('uploads across a server restart (%s)', (kind) => {
+  const stores = storesPerTest(kind);
+  const h = harnessPerTest();
+  const formSession = () => formSessionOf(h);
   it('a server that dies after storing but before acknowledging gets the retry, and stores it once', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'netroll-research-'));
     tmpDirs.push(dataDir);
+    const where = await stores.location(dataDir);
     let kill: (() => void) | null = null;
-    const first = await startServer({ port: 0, host: '127.0.0.1', dataDir }, { afterReportStored: () => kill?.() });
+    const first = await startServer({ port: 0, host: '127.0.0.1', ...where }, { afterReportStored: () => kill?.() });
     h.server = first;
     const port = first.port;
     const assignments = await formSession();
@@ -316,20 +323,21 @@ describe('uploads across a server restart', () => {
     uploader.enqueue(report!);
     await died;
     expect(uploader.state.acked).toBe(0);
-    // same data directory, same port: the retry lands
-    const second = await startServer({ port, host: '127.0.0.1', dataDir });
+    // same store, same port: the retry lands
+    const second = await startServer({ port, host: '127.0.0.1', ...where });
     extraServers.push(second);
     expect(await uploader.flush(15_000)).toBe(true);
     expect(uploader.state.lastAck).toEqual({ ok: true, stored: false, duplicate: true, superseded: false });
     expect(uploader.state.attempts).toBeGreaterThanOrEqual(2);
-    expect(second.store!.uploadCount(report!.sessionId)).toBe(1);
-    expect(second.store!.rows('metrics', report!.sessionId)).toHaveLength(1);
+    expect(await second.store!.uploadCount(report!.sessionId)).toBe(1);
+    expect(await second.store!.rows('metrics', report!.sessionId)).toHaveLength(1);
 
     // the CLI reads the same store: export and replay
     await second.close();
     extraServers.length = 0;
     const out = join(dataDir, 'export');
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['server/bin/netroll.mjs', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
+    const storeArgs = where.databaseUrl ? ['--database-url', where.databaseUrl] : ['--data-dir', dataDir];
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['server/bin/netroll.mjs', ...args, ...storeArgs], { encoding: 'utf8' });
     const exp = cli('export', '--format', 'csv', '--out', out);
     expect(exp.status, exp.stderr).toBe(0);
     expect(readFileSync(join(out, 'frames.csv'), 'utf8').trim().split('\n')).toHaveLength(121);
@@ -343,6 +351,8 @@ describe('uploads across a server restart', () => {
 });
 
 describe('admin dashboard and API need the token', () => {
+  const h = harnessPerTest();
+  const formSession = () => formSessionOf(h);
   it('answers 401 with no data without the token, and serves data with it', async () => {
     const server = await h.start({ adminToken: 'test-token-0123456789' });
     await formSession();
