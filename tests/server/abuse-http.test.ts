@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import { csvCell, FRAME_CHUNK_ROWS, frameChunks } from '../../server/research/export.ts';
+import type { SqliteDb } from '../../server/research/sql.ts';
 import { encodeInputLog } from '../../src/engine/input-log.ts';
 import { toBase64, type SessionReport } from '../../src/research/report.ts';
 import type { Assignment } from '../../src/signaling/events.ts';
@@ -134,12 +135,12 @@ describe('uploads: who and how much is checked before the body is read', () => {
     expect(tooBig.status).toBe(413);
     expect(JSON.parse(tooBig.body)).toMatchObject({ ok: false, error: { code: 'too-large' } });
     expect(server.stats().uploads.bodyBytesRead).toBe(0);
-    const limit = server.store!.maxReportBytes(server.store!.authorizeUpload(a!.sessionId, a!.playerIndex, a!.reportToken!), Date.now());
+    const limit = server.store!.maxReportBytes(await server.store!.authorizeUpload(a!.sessionId, a!.playerIndex, a!.reportToken!), Date.now());
     expect(limit).toBeLessThan(8 * 1024 * 1024); // a fresh session cannot send an hour of data
     const chunked = await bigPost(server, headersFor(reportFor(a!)), 40 * 1024 * 1024, undefined);
     expect(chunked.status).toBe(413);
     expect(server.stats().uploads.bodyBytesRead).toBeLessThanOrEqual(limit + 2 * 64 * 1024);
-    expect(server.store!.uploadCount(a!.sessionId)).toBe(0);
+    expect(await server.store!.uploadCount(a!.sessionId)).toBe(0);
   });
 
   it('limits uploads in flight per IP (429 with Retry-After; the uploader retries those)', async () => {
@@ -177,8 +178,8 @@ describe('uploads: the input log must fit the session', () => {
       expect(res.body.error?.code, what).toBe('bad-report');
       expect(res.body.error?.message, what).toContain(message);
     }
-    expect(server.store!.uploadCount(a!.sessionId)).toBe(0);
-    expect(server.store!.session(a!.sessionId)!.game).toBeNull();
+    expect(await server.store!.uploadCount(a!.sessionId)).toBe(0);
+    expect((await server.store!.session(a!.sessionId))!.game).toBeNull();
   });
 
   it('the first stored report fixes the game: a later one of another game is a conflict and changes nothing', async () => {
@@ -188,16 +189,20 @@ describe('uploads: the input log must fit the session', () => {
     const other = await post(server, reportFor(b!, { game: '=HYPERLINK("https://evil.example","x")' }));
     expect(other.status).toBe(409);
     expect(other.body.error?.code).toBe('conflict');
-    expect(server.store!.session(a!.sessionId)!.game).toBe('arena');
+    expect((await server.store!.session(a!.sessionId))!.game).toBe('arena');
   });
 });
 
 describe('exports', () => {
   /** Stores a log that does not decode, as an older server version could have. */
-  function storeBadLog(server: RunningServer, a: Assignment): void {
-    server.store!.db
-      .prepare('INSERT INTO input_logs (session_id, player_index, frames, log, hashes) VALUES (?, ?, ?, ?, ?)')
-      .run(a.sessionId, a.playerIndex, 10, Buffer.from('garbage that is not a log'), '[]');
+  async function storeBadLog(server: RunningServer, a: Assignment): Promise<void> {
+    await server.store!.sql.run('INSERT INTO input_logs (session_id, player_index, frames, log, hashes) VALUES (?, ?, ?, ?, ?)', [
+      a.sessionId,
+      a.playerIndex,
+      10,
+      Buffer.from('garbage that is not a log'),
+      '[]',
+    ]);
   }
 
   // In memory the export runs on the server's thread; with a file, in an export worker thread.
@@ -208,7 +213,7 @@ describe('exports', () => {
     const [good] = await formSession('good');
     const [bad] = await formSession('bad');
     expect((await post(server, reportFor(good!, { frames: 50 }))).status).toBe(200);
-    storeBadLog(server, bad!);
+    await storeBadLog(server, bad!);
     const json = await fetch(`${server.url}/api/export?format=json`, admin);
     expect(json.status).toBe(200);
     const doc = (await json.json()) as { sessions: { session_id: string }[]; frames: { session_id: string }[]; skipped: { session_id: string; error: string }[] };
@@ -230,7 +235,7 @@ describe('exports', () => {
     const [good] = await formSession('good');
     const [bad] = await formSession('bad');
     expect((await post(server, reportFor(good!, { frames: 30 }))).status).toBe(200);
-    storeBadLog(server, bad!);
+    await storeBadLog(server, bad!);
     await h.close();
     const out = join(dataDir, 'export');
     for (const format of ['csv', 'json']) {
@@ -267,7 +272,7 @@ describe('exports', () => {
     const server = await h.start();
     const [a] = await formSession();
     expect((await post(server, reportFor(a!, { frames: 5000 }))).status).toBe(200);
-    const chunks = [...frameChunks(server.store!, a!.sessionId)];
+    const chunks = [...(await frameChunks(server.store!, a!.sessionId))];
     const full = Math.floor(5000 / FRAME_CHUNK_ROWS);
     const expected = [...Array<number>(full).fill(FRAME_CHUNK_ROWS), ...(5000 % FRAME_CHUNK_ROWS ? [5000 % FRAME_CHUNK_ROWS] : [])];
     expect(chunks.map((c) => c.length)).toEqual(expected);
@@ -336,7 +341,8 @@ describe('secrets stay out of logs, admin housekeeping, durability', () => {
     tmpDirs.push(dataDir);
     const server = await startServer({ port: 0, host: '127.0.0.1', dataDir });
     extra.push(server);
-    expect(server.store!.db.pragma('synchronous', { simple: true })).toBe(2); // 2 = FULL
-    expect(server.store!.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const db = (server.store!.sql as SqliteDb).raw;
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // 2 = FULL
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 });

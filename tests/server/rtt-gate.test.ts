@@ -21,7 +21,7 @@ function report(clients: readonly TestClient[], assignments: readonly Assignment
   });
 }
 
-const probes = () => h.server.store!.rttProbes().reverse();
+const probes = async () => (await h.server.store!.rttProbes()).reverse();
 
 describe('RTT gate', () => {
   it('confirms a group whose links are within the limit, and records the session only then', async () => {
@@ -31,12 +31,12 @@ describe('RTT gate', () => {
     await b!.join({ queue: 'gate', players: 2, maxRttMs: 100 });
     const assigned = await Promise.all([a!.inbox.nextPayload<Assignment>('assigned'), b!.inbox.nextPayload<Assignment>('assigned')]);
     expect(assigned[0]!.probe).toEqual({ maxRttMs: 100, timeoutMs: 15_000, pings: 5 });
-    expect(h.server.store!.session(assigned[0]!.sessionId)).toBeUndefined(); // tentative
+    expect(await h.server.store!.session(assigned[0]!.sessionId)).toBeUndefined(); // tentative
     report([a!, b!], assigned, 40);
     const outcomes = await Promise.all([a!.inbox.nextPayload<ProbeOutcome>('probe-outcome'), b!.inbox.nextPayload<ProbeOutcome>('probe-outcome')]);
     expect(outcomes).toEqual([{ passed: true, requeued: false, worstRttMs: 40 }, { passed: true, requeued: false, worstRttMs: 40 }]);
-    expect(h.server.store!.session(assigned[0]!.sessionId)).toMatchObject({ players: 2, room: 'queue:gate' });
-    expect(probes()).toMatchObject([{ outcome: 'passed', max_rtt_ms: 100, target: 'queue:gate', over: '[]' }]);
+    expect(await h.server.store!.session(assigned[0]!.sessionId)).toMatchObject({ players: 2, room: 'queue:gate' });
+    expect(await probes()).toMatchObject([{ outcome: 'passed', max_rtt_ms: 100, target: 'queue:gate', over: '[]' }]);
     // an ungated queue of the same name is another queue
     const [c] = await h.connectMany(1);
     await c!.join({ queue: 'gate', players: 2 });
@@ -52,11 +52,11 @@ describe('RTT gate', () => {
     report([a!, b!], first, 150);
     expect(await a!.inbox.nextPayload<ProbeOutcome>('probe-outcome')).toEqual({ passed: false, requeued: true, worstRttMs: 150 });
     expect(await b!.inbox.nextPayload<ProbeOutcome>('probe-outcome')).toEqual({ passed: false, requeued: true, worstRttMs: 150 });
-    expect(h.server.store!.session(first[0]!.sessionId)).toBeUndefined();
+    expect(await h.server.store!.session(first[0]!.sessionId)).toBeUndefined();
     expect(h.server.stats()).toMatchObject({ sessions: 0, waiting: 2 });
     await sleep(QUIET_MS);
     expect(a!.inbox.count('assigned')).toBe(1); // not regrouped with b
-    expect(probes()).toMatchObject([{ outcome: 'over', over: '[0,1]', rtts: '[[null,150],[150,null]]' }]);
+    expect(await probes()).toMatchObject([{ outcome: 'over', over: '[0,1]', rtts: '[[null,150],[150,null]]' }]);
     // the participant id stays claimed while it waits again
     const [a2] = await h.connectMany(1);
     expect(await a2!.join({ queue: 'gate', players: 2, maxRttMs: 100, participantId: 'PA' })).toMatchObject({ ok: false, error: { code: 'duplicate-participant' } });
@@ -75,7 +75,7 @@ describe('RTT gate', () => {
     const assigned = await Promise.all([a!.inbox.nextPayload<Assignment>('assigned'), b!.inbox.nextPayload<Assignment>('assigned')]);
     report([a!], assigned, 20); // only a reports
     expect(await b!.inbox.nextPayload<ProbeOutcome>('probe-outcome', 3000)).toEqual({ passed: false, requeued: true, worstRttMs: 20 });
-    expect(probes()).toMatchObject([{ outcome: 'timeout', over: '[0,1]' }]); // b never reported: over with everyone
+    expect(await probes()).toMatchObject([{ outcome: 'timeout', over: '[0,1]' }]); // b never reported: over with everyone
     expect(h.server.stats()).toMatchObject({ sessions: 0, waiting: 2 });
   });
 
@@ -104,7 +104,7 @@ describe('RTT gate', () => {
     c!.socket.disconnect();
     expect(await a!.inbox.nextPayload<ProbeOutcome>('probe-outcome')).toMatchObject({ passed: false, requeued: true });
     expect(await b!.inbox.nextPayload<ProbeOutcome>('probe-outcome')).toMatchObject({ passed: false, requeued: true });
-    expect(probes()).toMatchObject([{ outcome: 'left', over: '[]' }]);
+    expect(await probes()).toMatchObject([{ outcome: 'left', over: '[]' }]);
     await until(() => h.server.stats().waiting === 2, 'a and b waiting again');
   });
 

@@ -56,7 +56,7 @@ describe('waiting room', () => {
     await until(() => b!.inbox.all('waiting').some((x) => (x[0] as WaitingUpdate).count === 1 && b!.inbox.count('waiting') >= 2), 'b told a left');
     await b!.inbox.nextPayload<WaitTimeout>('timeout', 3000);
     expect(h.server.stats().waiting).toBe(0);
-    const rows = h.server.store!.waitTimeouts();
+    const rows = await h.server.store!.waitTimeouts();
     expect(rows).toHaveLength(2);
     const first = rows.find((r) => r['participant_id'] === 'P-timeout')!;
     expect(first).toMatchObject({ kind: 'timeout', target: 'room:slow', count: 2, needed: 3 });
@@ -101,7 +101,7 @@ describe('participants', () => {
     await b!.join({ queue: 'm', players: 2 });
     const assigned = await b!.inbox.nextPayload<Assignment>('assigned');
     expect(JSON.stringify(assigned)).not.toContain('subj-7');
-    const rows = h.server.store!.rows('participants', assigned.sessionId);
+    const rows = await h.server.store!.rows('participants', assigned.sessionId);
     expect(rows[0]).toMatchObject({ player_index: 0, participant_id: 'subj-7' });
     expect(JSON.parse(String(rows[0]!['metadata']))).toEqual({ condition: 'B', age: 31, consent: true });
     expect(rows[1]).toMatchObject({ player_index: 1, participant_id: null, metadata: null });
@@ -133,7 +133,7 @@ describe('participants', () => {
     await b!.join({ queue: 'r', players: 2 });
     const assigned = await a!.inbox.nextPayload<Assignment>('assigned');
     // its own report said completed (the store's word for it; reports are covered in study-store tests)
-    h.server.store!.db.prepare("UPDATE participants SET end_reason = 'completed', end_source = 'report' WHERE session_id = ? AND player_index = 0").run(assigned.sessionId);
+    await h.server.store!.sql.run("UPDATE participants SET end_reason = 'completed', end_source = 'report' WHERE session_id = ? AND player_index = 0", [assigned.sessionId]);
     a!.raw('leave');
     await until(() => h.server.stats().sessionList.every((s) => !s.present.includes(0)), 'a left');
     const again = await a!.join({ queue: 'r', players: 2, participantId: 'done-1' });
@@ -145,9 +145,9 @@ describe('participants', () => {
   it('allowReentry lets a completed participant join again', async () => {
     await h.start({ allowReentry: true });
     const store = h.server.store!;
-    store.recordSession({ id: 's-old', createdAt: Date.now(), seed: 1, players: [{ index: 0, clientId: 'c0', name: 'x', participantId: 'done-2' }, { index: 1, clientId: 'c1', name: 'y' }] });
-    store.db.prepare("UPDATE participants SET end_reason = 'completed' WHERE session_id = 's-old' AND player_index = 0").run();
-    expect(store.participantCompleted('done-2')).toBe(true);
+    await store.recordSession({ id: 's-old', createdAt: Date.now(), seed: 1, players: [{ index: 0, clientId: 'c0', name: 'x', participantId: 'done-2' }, { index: 1, clientId: 'c1', name: 'y' }] });
+    await store.sql.run("UPDATE participants SET end_reason = 'completed' WHERE session_id = 's-old' AND player_index = 0");
+    expect(await store.participantCompleted('done-2')).toBe(true);
     const [a] = await h.connectMany(1);
     expect(await a!.join({ queue: 'r', players: 2, participantId: 'done-2' })).toEqual({ ok: true, waiting: 1 });
   });

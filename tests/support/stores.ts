@@ -7,9 +7,9 @@
  *     it('...', async () => { const store = await stores.open(); ... });
  *   });
  *
- * Postgres starts once per `describe` (on first use) and stops after its last
- * test; every store or server opened gets a fresh, empty database. Stores
- * opened in a test are closed after it.
+ * One Postgres serves the whole test file: it starts on first use and stops
+ * after the last `describe` that registered it; every store or server opened
+ * gets a fresh, empty database. Stores opened in a test are closed after it.
  */
 import { afterAll, afterEach } from 'vitest';
 import { type Postgres, startPostgres } from '../../harness/postgres.ts';
@@ -35,20 +35,28 @@ export interface StoreFixture {
 }
 
 /** Call at a `describe`'s top level (see the module comment). */
+/** The file's Postgres (module state is per test file) and how many `describe`s still use it. */
+let shared: Promise<Postgres> | undefined;
+let users = 0;
+
 export function storesPerTest(kind: StoreKind): StoreFixture {
-  let pg: Promise<Postgres> | undefined;
   const opened: ResearchStore[] = [];
   afterEach(async () => {
     for (const s of opened.splice(0)) await s.close();
   });
-  afterAll(async () => {
-    const running = pg;
-    pg = undefined;
-    if (running) await (await running).stop();
-  });
+  if (kind === 'postgres') {
+    // every describe registers at collection, before any test runs: the last one to finish stops it
+    users++;
+    afterAll(async () => {
+      if (--users > 0) return;
+      const running = shared;
+      shared = undefined;
+      if (running) await (await running).stop();
+    });
+  }
   const postgres = (): Promise<Postgres> => {
     if (kind !== 'postgres') throw new Error('this is the sqlite part of the matrix');
-    return (pg ??= startPostgres());
+    return (shared ??= startPostgres());
   };
   const location = async (dataDir: string): Promise<{ dataDir: string; databaseUrl?: string }> =>
     kind === 'postgres' ? { dataDir, databaseUrl: await (await postgres()).createDatabase() } : { dataDir };
