@@ -73,13 +73,13 @@ const commands: Record<string, (r: Request) => unknown> = {
     return { ...s, sessionList: s.sessionList.length, groups: s.groups.length };
   },
   /** Stores a finished session of `minutes` minutes (60 frames a second) with one peer's report. */
-  seedLongSession(r) {
+  async seedLongSession(r) {
     const store = server!.store!;
     const minutes = Number(r['minutes']);
     const frames = minutes * 60 * 60;
     const id = `bench-long-${Date.now()}`;
     const seed = 12345;
-    store.recordSession({
+    await store.recordSession({
       id,
       createdAt: Date.now() - minutes * 60_000,
       seed,
@@ -115,14 +115,14 @@ const commands: Record<string, (r: Request) => unknown> = {
       counters: {},
       createdAt: new Date().toISOString(),
     };
-    store.applyReport(report, 0, Date.now());
+    await store.applyReport(report, 0, Date.now());
     return { sessionId: id, frames };
   },
   /** Stores an input log that does not decode (as an older version could have), for a session that exists. */
-  injectBadLog(r) {
-    server!.store!.db
-      .prepare('INSERT OR REPLACE INTO input_logs (session_id, player_index, frames, log, hashes) VALUES (?, ?, ?, ?, ?)')
-      .run(String(r['sessionId']), 0, 10, Buffer.from('valid bytes, not a log'), '[]');
+  async injectBadLog(r) {
+    const sql = server!.store!.sql;
+    await sql.run('DELETE FROM input_logs WHERE session_id = ? AND player_index = 0', [String(r['sessionId'])]);
+    await sql.run('INSERT INTO input_logs (session_id, player_index, frames, log, hashes) VALUES (?, ?, ?, ?, ?)', [String(r['sessionId']), 0, 10, Buffer.from('valid bytes, not a log'), '[]']);
   },
 };
 

@@ -38,7 +38,7 @@ describe('absent partners, real pages', () => {
     // Each player's stored end reason.
     const store = e2e.server.store!;
     const sessionId = ended[0]!.sessionId;
-    await until(() => (store.rows('participants', sessionId) as { end_reason: string | null }[]).every((p) => p.end_reason === 'focus-timeout'), 15_000, 'both end reasons stored');
+    await until(async () => ((await store.rows('participants', sessionId)) as { end_reason: string | null }[]).every((p) => p.end_reason === 'focus-timeout'), 15_000, 'both end reasons stored');
     await hiding;
     await leaveAll(pages);
   });

@@ -83,8 +83,8 @@ describe('ICE restart in real Chromium (TURN through per-page UDP proxies)', () 
     // The research record counts the restarts of each peer's link.
     const store = e2e.server.store!;
     const sessionId = end[0]!.sessionId;
-    const rows = await until(() => {
-      const r = store.rows('links', sessionId);
+    const rows = await until(async () => {
+      const r = await store.rows('links', sessionId);
       return r.length === 2 && r.every((x) => Number(x.ice_restarts) >= 1) ? r : null;
     }, 20_000, 'both final reports with their ICE restarts');
     expect(rows.map((x) => Number(x.ice_restarts)).sort()).toEqual(end.map((r) => r.links[0]!.iceRestarts).sort());

@@ -63,20 +63,20 @@ describe('a player leaves a 3-player game in real Chromium', () => {
 
     const store = e2e.server.store!;
     const sessionId = a!.sessionId;
-    await until(() => store.inputLogs(sessionId).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
-    const session = await until(() => {
-      const s = store.session(sessionId);
+    await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
+    const session = await until(async () => {
+      const s = await store.session(sessionId);
       return s?.parity_checked_at ? s : null;
     }, 20_000, 'the parity check');
     console.log(`departure frame ${frame}; parity ${session.parity_status} over ${session.parity_frames} frames`);
     expect(session.parity_status).toBe('fullySynced');
     // compared over the frames every peer confirmed: the leaver's stored log ends before its departure
-    const leaverFrames = store.inputLogs(sessionId).find((l) => l.playerIndex === gone)!.frames;
+    const leaverFrames = (await store.inputLogs(sessionId)).find((l) => l.playerIndex === gone)!.frames;
     expect(leaverFrames).toBeGreaterThan(0);
     expect(leaverFrames).toBeLessThanOrEqual(frame);
     expect(session.parity_frames).toBe(leaverFrames);
     // and past the departure, the two remaining peers' stored logs (appended range by range) are the same bytes, to the end
-    const remaining = store.inputLogs(sessionId).filter((l) => l.playerIndex !== gone);
+    const remaining = (await store.inputLogs(sessionId)).filter((l) => l.playerIndex !== gone);
     expect(remaining.map((l) => l.frames)).toEqual([frames, frames]);
     expect(Buffer.from(remaining[0]!.log).equals(Buffer.from(remaining[1]!.log))).toBe(true);
     expect(Buffer.from(remaining[0]!.log).toString('hex')).toBe(a!.inputLogHex);

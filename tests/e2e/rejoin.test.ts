@@ -67,9 +67,9 @@ describe('a player cut off for 20 s comes back in real Chromium', () => {
 
     const store = e2e.server.store!;
     const sessionId = a!.sessionId;
-    await until(() => store.inputLogs(sessionId).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
-    const session = await until(() => {
-      const s = store.session(sessionId);
+    await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
+    const session = await until(async () => {
+      const s = await store.session(sessionId);
       return s?.parity_checked_at ? s : null;
     }, 20_000, 'the parity check');
     console.log(`parity ${session.parity_status} over ${session.parity_frames} frames`);

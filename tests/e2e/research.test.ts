@@ -20,9 +20,12 @@ describe('research data from a real two-page session', () => {
     const sessionId = results[0]!.sessionId;
     const store = e2e.server.store!;
     // the final reports go out when the session reaches its end frame
-    await until(async () => store.inputLogs(sessionId).every((l) => l.frames === frames) && store.inputLogs(sessionId).length === 2, 20_000, 'both final reports');
+    await until(async () => {
+      const logs = await store.inputLogs(sessionId);
+      return logs.length === 2 && logs.every((l) => l.frames === frames);
+    }, 20_000, 'both final reports');
     const session = await until(async () => {
-      const s = store.session(sessionId);
+      const s = await store.session(sessionId);
       return s?.parity_status ? s : null;
     }, 10_000, 'the parity check');
     expect(session.parity_status).toBe('fullySynced');
@@ -36,7 +39,7 @@ describe('research data from a real two-page session', () => {
     expect(lines[0]).toBe('session_id,frame,episode,player_0,player_1,time_ms_0,time_ms_1,focused_0,focused_1,episode_over,score_0,score_1');
     expect(lines.length - 1).toBe(frames);
     // links were recorded with their connection type
-    const links = store.rows('links', sessionId);
+    const links = await store.rows('links', sessionId);
     expect(links.map((l) => l.connection_type)).toEqual(['host', 'host']);
     await Promise.all(pages.map((p) => call(p, 'leave')));
   });
@@ -89,17 +92,22 @@ describe('uploads during a session', () => {
     const stay = joined[0]!.playerIndex;
     const gone = joined[1]!.playerIndex;
     const store = e2e.server.store!;
-    const sessionId = store.sessions()[0]!.id;
-    const uploads = () => store.rows('uploads', sessionId) as UploadRow[];
-    const kinds = (player: number) => uploads().filter((u) => u.player_index === player).map((u) => u.kind);
-    const count = (player: number, kind: string) => kinds(player).filter((k) => k === kind).length;
+    const sessionId = (await store.sessions())[0]!.id;
+    const uploads = async () => (await store.rows('uploads', sessionId)) as UploadRow[];
+    const kinds = async (player: number) => (await uploads()).filter((u) => u.player_index === player).map((u) => u.kind);
+    const count = async (player: number, kind: string) => (await kinds(player)).filter((k) => k === kind).length;
     // Both peers uploaded at two episode ends and on the timer, with no session end yet.
-    await until(() => [0, 1].every((p) => count(p, 'episode') >= 2 && count(p, 'partial') >= 2), 30_000, 'episode and partial uploads from both peers');
-    expect(kinds(stay)).not.toContain('final');
-    expect(kinds(gone)).not.toContain('final');
+    await until(
+      async () => (await count(0, 'episode')) >= 2 && (await count(0, 'partial')) >= 2 && (await count(1, 'episode')) >= 2 && (await count(1, 'partial')) >= 2,
+      30_000,
+      'episode and partial uploads from both peers',
+    );
+    expect(await kinds(stay)).not.toContain('final');
+    expect(await kinds(gone)).not.toContain('final');
 
     // Episode rows: contiguous on each peer, identical (frames and seeds) across peers.
-    const episodes = (player: number) => (store.rows('episodes', sessionId) as EpisodeRow[]).filter((e) => e.player_index === player).sort((a, b) => a.episode - b.episode);
+    const episodeRows = (await store.rows('episodes', sessionId)) as EpisodeRow[];
+    const episodes = (player: number) => episodeRows.filter((e) => e.player_index === player).sort((a, b) => a.episode - b.episode);
     for (const p of [0, 1]) {
       const eps = episodes(p);
       expect(eps.length).toBeGreaterThanOrEqual(3); // two finished + the running one
@@ -115,34 +123,34 @@ describe('uploads during a session', () => {
     await call(pages[0]!, 'hideFor', 600);
 
     // Page 1 crashes mid-session, with no goodbye: what it uploaded stays.
-    const storedBefore = store.inputLogs(sessionId).find((l) => l.playerIndex === gone)!.frames;
+    const storedBefore = (await store.inputLogs(sessionId)).find((l) => l.playerIndex === gone)!.frames;
     expect(storedBefore).toBeGreaterThanOrEqual(2 * episodeFrames);
-    const uploadsBefore = count(gone, 'partial') + count(gone, 'episode');
+    const uploadsBefore = (await count(gone, 'partial')) + (await count(gone, 'episode'));
     await crashPage(pages[1]!);
 
     // Page 0 sees its peer disconnect, ends the session and uploads its final report.
     await until(async () => (await call(pages[0]!, 'result')).ended, 20_000, 'page 0 to end its session');
     expect((await call(pages[0]!, 'result')).ended).toMatchObject({ reason: 'peer-disconnected', peer: gone });
-    await until(() => count(stay, 'final') === 1, 20_000, "page 0's final report");
+    await until(async () => (await count(stay, 'final')) === 1, 20_000, "page 0's final report");
     // the page has the server's ack of everything it sent
     const status = await until(async () => {
       const u = await call(pages[0]!, 'uploads');
       return u && !u.pending ? u : null;
     }, 10_000, "page 0's uploads to be acknowledged");
     expect(status.lastError).toBeNull();
-    expect(status.acked).toBe(uploads().filter((u) => u.player_index === stay).length);
+    expect(status.acked).toBe((await uploads()).filter((u) => u.player_index === stay).length);
 
-    const participants = store.rows('participants', sessionId) as { player_index: number; final_report: number }[];
+    const participants = (await store.rows('participants', sessionId)) as { player_index: number; final_report: number }[];
     expect(participants.find((p) => p.player_index === stay)?.final_report).toBe(1);
     expect(participants.find((p) => p.player_index === gone)?.final_report).toBe(0);
-    expect(count(gone, 'partial') + count(gone, 'episode')).toBeGreaterThanOrEqual(uploadsBefore);
-    const logs = store.inputLogs(sessionId);
+    expect((await count(gone, 'partial')) + (await count(gone, 'episode'))).toBeGreaterThanOrEqual(uploadsBefore);
+    const logs = await store.inputLogs(sessionId);
     expect(logs).toHaveLength(2);
     const closed = logs.find((l) => l.playerIndex === gone)!;
     const stayed = logs.find((l) => l.playerIndex === stay)!;
     expect(closed.frames).toBeGreaterThanOrEqual(storedBefore);
     expect(stayed.frames).toBeGreaterThanOrEqual(closed.frames); // the peer that stayed confirmed at least as far
-    const metrics = store.rows('metrics', sessionId) as { player_index: number; hidden_periods: string }[];
+    const metrics = (await store.rows('metrics', sessionId)) as { player_index: number; hidden_periods: string }[];
     expect(metrics).toHaveLength(2);
     const hidden = JSON.parse(metrics.find((m) => m.player_index === stay)!.hidden_periods) as { start: number; end: number }[];
     expect(hidden).toHaveLength(1);
@@ -153,7 +161,7 @@ describe('uploads during a session', () => {
     expect(goneHidden.filter((h) => h.end !== null)).toEqual([]);
     expect(goneHidden.length).toBeLessThanOrEqual(1);
     // Links: connected host-to-host; the stayer's link then failed over to the server relay when its peer vanished.
-    const links = store.rows('links', sessionId) as { player_index: number; connection_type: string; connection_history: string }[];
+    const links = (await store.rows('links', sessionId)) as { player_index: number; connection_type: string; connection_history: string }[];
     const history = (player: number) => (JSON.parse(links.find((l) => l.player_index === player)!.connection_history) as { type: string }[]).map((c) => c.type);
     expect(links.find((l) => l.player_index === gone)!.connection_type).toBe('host');
     expect(history(gone)[0]).toBe('host');
@@ -161,8 +169,8 @@ describe('uploads during a session', () => {
     expect(history(stay)).toContain(links.find((l) => l.player_index === stay)!.connection_type);
 
     // Parity over the frames both peers confirmed, and both stored logs replay to their reported hashes.
-    const session = await until(() => {
-      const s = store.session(sessionId);
+    const session = await until(async () => {
+      const s = await store.session(sessionId);
       return s?.parity_checked_at ? s : null;
     }, 10_000, 'the parity check');
     expect(session.parity_status).toBe('fullySynced');

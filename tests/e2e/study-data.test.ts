@@ -32,7 +32,10 @@ describe('study data from real pages', () => {
     const [r0] = await results(pages);
     const sessionId = r0!.sessionId;
     const store = e2e.server.store!;
-    await until(() => store.inputLogs(sessionId).length === 2 && store.inputLogs(sessionId).every((l) => l.frames === frames), 20_000, 'both final reports');
+    await until(async () => {
+      const logs = await store.inputLogs(sessionId);
+      return logs.length === 2 && logs.every((l) => l.frames === frames);
+    }, 20_000, 'both final reports');
     const rows = parseCsv(await (await fetch(`${e2e.serverUrl}/api/export?format=csv&kind=frames&session=${sessionId}`, auth)).text());
     expect(rows).toHaveLength(frames);
 
@@ -55,7 +58,7 @@ describe('study data from real pages', () => {
     // 2. focus: the hidden page's frames inside its hidden period are focused=0, and only those
     const hp = joined[0]!.playerIndex;
     const other = 1 - hp;
-    const metrics = store.rows('metrics', sessionId).find((m) => m.player_index === hp)!;
+    const metrics = (await store.rows('metrics', sessionId)).find((m) => m.player_index === hp)!;
     const hidden = JSON.parse(String(metrics['hidden_periods'])) as { start: number; end: number }[];
     expect(hidden).toHaveLength(1);
     const clock = JSON.parse(String(metrics['frame_clock'])) as { frame: number; at: number }[];
@@ -73,7 +76,7 @@ describe('study data from real pages', () => {
     // wall clock runs forward
     for (let f = 1; f < rows.length; f++) expect(Number(rows[f]![`time_ms_${other}`])).toBeGreaterThanOrEqual(Number(rows[f - 1]![`time_ms_${other}`]));
     // both completed: their own reports say so
-    const participants = store.rows('participants', sessionId);
+    const participants = await store.rows('participants', sessionId);
     expect(participants.map((p) => p['end_reason'])).toEqual(['completed', 'completed']);
     expect(participants.map((p) => p['episodes_completed'])).toEqual([3, 3]);
     await Promise.all(pages.map((p) => call(p, 'leave')));
@@ -91,10 +94,10 @@ describe('study data from real pages', () => {
     const ended = await until(async () => (await call(pages[0]!, 'result')).ended, 20_000, 'page 0 to end its session');
     expect(ended).toMatchObject({ reason: 'peer-left', peer: gone });
     const store = e2e.server.store!;
-    const row = (p: number) => store.rows('participants', sessionId).find((r) => r.player_index === p)!;
-    await until(() => row(stay)['end_reason'] === 'peer-left', 20_000, "the staying page's end reason");
-    expect(row(stay)).toMatchObject({ end_reason: 'peer-left', end_source: 'report' });
-    expect(row(gone)).toMatchObject({ end_reason: 'closed', end_source: 'server' });
+    const row = async (p: number) => (await store.rows('participants', sessionId)).find((r) => r.player_index === p)!;
+    await until(async () => (await row(stay))['end_reason'] === 'peer-left', 20_000, "the staying page's end reason");
+    expect(await row(stay)).toMatchObject({ end_reason: 'peer-left', end_source: 'report' });
+    expect(await row(gone)).toMatchObject({ end_reason: 'closed', end_source: 'server' });
     const exported = parseCsv(await (await fetch(`${e2e.serverUrl}/api/export?format=csv&kind=participants&session=${sessionId}`, auth)).text());
     expect(exported.map((r) => [r['player_index'], r['end_reason']]).sort()).toEqual([[String(stay), 'peer-left'], [String(gone), 'closed']].sort());
     await call(pages[0]!, 'leave');

@@ -38,31 +38,31 @@ describe('RTT gate in real Chromium over an impaired path', () => {
     );
     for (const o of outcomes) expect(o).toMatch(/no session formed/);
     const store = e2e.server.store!;
-    expect(store.sessions()).toEqual([]);
-    const probes = store.rttProbes() as ProbeRow[];
+    expect(await store.sessions()).toEqual([]);
+    const probes = (await store.rttProbes()) as ProbeRow[];
     console.log(`probes: ${probes.map((p) => `${p.outcome} ${p.rtts}`).join('; ')}`);
     expect(probes.length).toBeGreaterThanOrEqual(1);
     expect(probes.every((p) => p.outcome !== 'passed')).toBe(true);
     const measured = probes.filter((p) => p.outcome === 'over');
     expect(measured.length).toBeGreaterThanOrEqual(1);
     expect(worst(measured[0]!)).toBeGreaterThan(100);
-    expect(store.waitTimeouts()).toHaveLength(2);
+    expect(await store.waitTimeouts()).toHaveLength(2);
   });
 
   it('at ~50 ms RTT and a 100 ms limit the session forms after a passed probe', async () => {
     const { e2e, pages } = await gatedEnv(9);
     const options = { server: e2e.serverUrl, queue: 'gated', maxRttMs: 100, waitTimeoutMs: 25_000, matchTimeoutMs: 60_000, players: 2, frames: 300, iceTransportPolicy: 'relay' as const };
     const store = e2e.server.store!;
-    const joined = await Promise.all(pages.map((p, i) => call(p, 'join', { ...options, inputSeed: 1 + i }))).finally(() =>
-      console.log(`probes: ${(store.rttProbes() as ProbeRow[]).map((p) => `${p.outcome} ${p.rtts}`).join('; ')}`),
+    const joined = await Promise.all(pages.map((p, i) => call(p, 'join', { ...options, inputSeed: 1 + i }))).finally(async () =>
+      console.log(`probes: ${((await store.rttProbes()) as ProbeRow[]).map((p) => `${p.outcome} ${p.rtts}`).join('; ')}`),
     );
     expect(joined.map((j) => j.playerIndex).sort()).toEqual([0, 1]);
     await waitFrames(pages, 300);
-    const probes = store.rttProbes() as ProbeRow[];
+    const probes = (await store.rttProbes()) as ProbeRow[];
     expect(probes.at(0)!.outcome).toBe('passed');
     expect(worst(probes.at(0)!)).toBeGreaterThan(20);
     expect(worst(probes.at(0)!)).toBeLessThanOrEqual(100);
-    expect(store.sessions()).toHaveLength(1);
+    expect(await store.sessions()).toHaveLength(1);
     await leaveAll(pages);
   });
 });

@@ -50,18 +50,18 @@ describe('the example study', () => {
       expect(await p.locator('#completion-code').textContent()).toBe(config.completionCode);
     }
     const store = e2e.server.store!;
-    const sessionId = store.sessions()[0]!.id;
-    const rows = await until(() => {
-      const r = store.rows('participants', sessionId) as { participant_id: string; end_reason: string | null; episodes_completed: number | null }[];
+    const sessionId = (await store.sessions())[0]!.id;
+    const rows = await until(async () => {
+      const r = (await store.rows('participants', sessionId)) as { participant_id: string; end_reason: string | null; episodes_completed: number | null }[];
       return r.length === 2 && r.every((x) => x.end_reason === 'completed') ? r : null;
-    }, 15_000, 'both participants stored as completed').catch((e: unknown) => {
-      console.error(JSON.stringify(store.rows('participants', sessionId)));
+    }, 15_000, 'both participants stored as completed').catch(async (e: unknown) => {
+      console.error(JSON.stringify(await store.rows('participants', sessionId)));
       throw e;
     });
     expect(rows.map((r) => r.participant_id).sort()).toEqual(['P01', 'P02']);
     for (const r of rows) expect(r.episodes_completed).toBe(2);
     // Both peers' logs end at the start of the third round: 2 × 240 frames.
-    const logs = store.inputLogs(sessionId);
+    const logs = await store.inputLogs(sessionId);
     expect(logs.map((l) => l.frames)).toEqual([480, 480]);
   });
 });

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportOutcomes } from '../../server/research/outcomes.ts';
 import { replaySessionAsync } from '../../server/research/replay.ts';
-import { ResearchStore } from '../../server/research/store.ts';
+import { openResearchStore, type ResearchStore } from '../../server/research/store.ts';
 import { toBase64, type SessionReport } from '../../src/research/report.ts';
 import { Prng } from '../../src/util/prng.ts';
 import { asGame } from '../../python/game.ts';
@@ -15,8 +15,8 @@ import { pythonGameFromSpec } from '../../python/node.ts';
 import { mesh } from '../engine/harness.ts';
 
 let store: ResearchStore | null = null;
-afterEach(() => {
-  store?.close();
+afterEach(async () => {
+  await store?.close();
   store = null;
 });
 
@@ -32,10 +32,10 @@ describe('research store with a Python game', () => {
     const rng = new Prng(8);
     m.run(frames + 120, () => Uint8Array.of([0, 4, 8, 1, 5, 9][rng.nextInt(6)]!));
 
-    const s = (store = ResearchStore.open(':memory:'));
+    const s = (store = await openResearchStore({ dataDir: ':memory:' }));
     const id = 'py-session-1';
-    s.recordSession({ id, createdAt: Date.now(), seed, players: [0, 1].map((index) => ({ index, clientId: `c${index}`, name: `p${index}` })) });
-    m.engines.forEach((e, p) => {
+    await s.recordSession({ id, createdAt: Date.now(), seed, players: [0, 1].map((index) => ({ index, clientId: `c${index}`, name: `p${index}` })) });
+    for (const [p, e] of m.engines.entries()) {
       const st = e.stats();
       const report = {
         uploadId: `${id}:${p}:0`,
@@ -60,8 +60,8 @@ describe('research store with a Python game', () => {
         counters: {},
         createdAt: new Date().toISOString(),
       } satisfies SessionReport;
-      expect(s.applyReport(report, 1000, Date.now()).stored).toBe(true);
-    });
+      expect((await s.applyReport(report, 1000, Date.now())).stored).toBe(true);
+    }
 
     const checks = await replaySessionAsync(s, id);
     expect(checks).toHaveLength(2);

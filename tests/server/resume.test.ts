@@ -300,7 +300,7 @@ describe('resume across a server restart', () => {
     expect(replies.map((r) => r.ok)).toEqual([true, true]);
     // The restored session is in the store and on the live dashboard.
     const id = (replies[0] as Extract<ResumeReply, { ok: true }>).assignment.sessionId;
-    expect(server.store!.rows('participants', id)).toHaveLength(2);
+    expect(await server.store!.rows('participants', id)).toHaveLength(2);
   });
 
   it('without a key and with an in-memory store, a restart cannot resume (documented)', async () => {
