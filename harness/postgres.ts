@@ -4,6 +4,8 @@
  * port (no Unix socket), trust authentication for loopback only. Resolves
  * once the server accepts a connection; {@link Postgres.stop} stops that
  * process (by its PID, and only that one) and removes the directory.
+ * Bounded: initdb at most 60 s, readiness at most `readyTimeoutMs` (30 s),
+ * shutdown 5 s before SIGKILL, 64 KiB of log kept.
  *
  * Postgres refuses to run as root: when this process is root, initdb and
  * postgres run as the `postgres` system user (created by the Debian/Ubuntu
@@ -34,6 +36,13 @@ export interface Postgres {
   createDatabase(name?: string): Promise<string>;
   /** The server's log so far (stdout and stderr, last 64 KiB). */
   log(): string;
+  /**
+   * Take the server down (fast shutdown), keeping its data: clients see
+   * connection refused until {@link Postgres.up}. For outage tests.
+   */
+  down(): Promise<void>;
+  /** Start it again on the same port with the same data; resolves when it accepts connections. */
+  up(): Promise<void>;
   /** Stop this Postgres (SIGINT: fast shutdown; SIGKILL after 5 s) and remove its data directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -84,10 +93,18 @@ function runAs(): { uid: number; gid: number } | undefined {
   throw new Error('Postgres refuses to run as root and there is no `postgres` system user (apt-get install postgresql creates it)');
 }
 
+/** A started `postgres` process. */
+interface Running {
+  readonly child: ChildProcess;
+  readonly exit: Promise<void>;
+  exited: boolean;
+}
+
 /** Start a throwaway Postgres on 127.0.0.1; resolves when it accepts connections (bounded by `readyTimeoutMs`). */
 export async function startPostgres(options: { readyTimeoutMs?: number } = {}): Promise<Postgres> {
   const bin = findPostgresBin();
   if (!bin) throw new Error('no Postgres binaries found (install postgresql, or set NETROLL_PG_BIN to the directory holding initdb and postgres)');
+  const readyMs = options.readyTimeoutMs ?? 30_000;
   const user = runAs();
   const dir = mkdtempSync(join(tmpdir(), 'netroll-pg-'));
   const data = join(dir, 'data');
@@ -96,72 +113,89 @@ export async function startPostgres(options: { readyTimeoutMs?: number } = {}): 
     chmodSync(dir, 0o700);
   }
   const idOpts = user ? { uid: user.uid, gid: user.gid } : {};
+  const env = { ...process.env, LC_ALL: 'C' };
   try {
     execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], {
       ...idOpts,
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 60_000,
-      env: { ...process.env, LC_ALL: 'C' },
+      env,
     });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   const port = await freeTcpPort();
-  const child: ChildProcess = spawn(
-    join(bin, 'postgres'),
-    ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', '', '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB'],
-    { ...idOpts, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
-  );
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let log = '';
   const append = (b: Buffer): void => {
     log = (log + b.toString()).slice(-LOG_LIMIT);
   };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+
+  const launch = (): Running => {
+    const child = spawn(
+      join(bin, 'postgres'),
+      ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', '', '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB'],
+      { ...idOpts, stdio: ['ignore', 'pipe', 'pipe'], env },
+    );
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+    const running: Running = { child, exited: false, exit: Promise.resolve() };
+    (running as { exit: Promise<void> }).exit = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        running.exited = true;
+        resolve();
+      }),
+    );
+    return running;
+  };
+  const halt = async (r: Running): Promise<void> => {
+    if (r.exited || r.child.pid === undefined) return;
+    process.kill(r.child.pid, 'SIGINT'); // fast shutdown
+    const timer = setTimeout(() => {
+      if (!r.exited && r.child.pid !== undefined) process.kill(r.child.pid, 'SIGKILL');
+    }, 5000);
+    await r.exit;
+    clearTimeout(timer);
+  };
+  const ready = async (r: Running): Promise<void> => {
+    const deadline = Date.now() + readyMs;
+    for (;;) {
+      if (r.exited) throw new Error(`postgres exited before accepting connections:\n${log}`);
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        await client.end();
+        return;
+      } catch {
+        await client.end().catch(() => undefined);
+        if (Date.now() > deadline) throw new Error(`postgres did not accept connections on 127.0.0.1:${port} within ${readyMs} ms:\n${log}`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
+  };
+
+  let current = launch();
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      if (!exited && child.pid !== undefined) {
-        process.kill(child.pid, 'SIGINT');
-        const timer = setTimeout(() => {
-          if (!exited && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-        }, 5000);
-        await exit;
-        clearTimeout(timer);
-      }
+      await halt(current);
       rmSync(dir, { recursive: true, force: true });
     })());
-
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`postgres exited before accepting connections:\n${log}`);
-    }
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      await client.end();
-      break;
-    } catch {
-      await client.end().catch(() => undefined);
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`postgres did not accept connections on 127.0.0.1:${port} within ${options.readyTimeoutMs ?? 30_000} ms:\n${log}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  try {
+    await ready(current);
+  } catch (e) {
+    await stop();
+    throw e;
   }
   let databases = 0;
   return {
     port,
     url,
-    pid: child.pid!,
+    get pid() {
+      return current.child.pid!;
+    },
     async createDatabase(name = `t${process.pid}_${++databases}`) {
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`database name ${JSON.stringify(name)} is not a plain identifier`);
       const client = new pg.Client({ connectionString: url });
@@ -174,6 +208,12 @@ export async function startPostgres(options: { readyTimeoutMs?: number } = {}): 
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     log: () => log,
+    down: () => halt(current),
+    async up() {
+      if (!current.exited) return;
+      current = launch();
+      await ready(current);
+    },
     stop,
   };
 }

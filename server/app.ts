@@ -134,6 +134,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
       uploadsTotal: cfg.limits.uploadsTotal,
       uploads,
       gameSources: { modules: cfg.gameModules },
+      recordsPending: () => hookWrites.pending,
     });
   }
 

@@ -45,6 +45,12 @@ export interface ResearchRouteDeps {
   readonly uploads: { inFlight: number; bodyBytesRead: number; refusedBeforeBody: number; socketBytesRefused: number };
   /** The admin checks to use (shared with the socket handlers); one is made from `adminToken` when absent. */
   readonly auth?: AdminAuth;
+  /**
+   * Session records still queued for the store (server/research/hook-writes.ts).
+   * While any wait, an upload for an unknown session answers 503 (retried)
+   * instead of 404: its session's row may be among them.
+   */
+  readonly recordsPending?: () => number;
 }
 
 type Add = (method: string, pattern: string, handler: RouteHandler) => void;
@@ -81,7 +87,7 @@ const failAck = (res: ServerResponse, code: ErrorCode, message: string): void =>
  * Answers without reading the body, then closes the connection (so Node does
  * not read and discard the rest of a large body to keep the connection alive).
  */
-function refuseUnread(req: IncomingMessage, res: ServerResponse, code: ErrorCode, message: string, counter: { socketBytesRefused: number }): void {
+function refuseUnread(req: IncomingMessage, res: ServerResponse, code: ErrorCode | StoreUnavailableError, message: string, counter: { socketBytesRefused: number }): void {
   const socket = req.socket;
   socket.pause(); // read nothing more from this connection
   res.setHeader('connection', 'close');
@@ -90,7 +96,8 @@ function refuseUnread(req: IncomingMessage, res: ServerResponse, code: ErrorCode
     counter.socketBytesRefused += socket.bytesRead;
     socket.destroy();
   });
-  failAck(res, code, message);
+  if (code instanceof StoreUnavailableError) sendUnavailable(res, code, true);
+  else failAck(res, code, message);
 }
 
 /** Seconds a client is asked to wait before retrying while the database is unavailable. */
@@ -240,11 +247,14 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
     } catch (e) {
       if (e instanceof StoreUnavailableError) {
         uploads.refusedBeforeBody++;
-        res.setHeader('connection', 'close');
-        return sendUnavailable(res, e, true);
+        return refuseUnread(req, res, e, e.message, uploads);
       }
       if (!(e instanceof StoreError)) throw e;
       uploads.refusedBeforeBody++;
+      if (e.code === 'not-found' && (deps.recordsPending?.() ?? 0) > 0) {
+        const later = new StoreUnavailableError(`${e.message} yet: session records are still being written, retry shortly`);
+        return refuseUnread(req, res, later, later.message, uploads);
+      }
       return refuseUnread(req, res, e.code, e.message, uploads);
     }
     // 2. How much may it send? Declared sizes over the limit are refused unread.
