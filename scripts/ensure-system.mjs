@@ -1,17 +1,28 @@
 #!/usr/bin/env node
 // Makes sure the system packages the tests need are present: Chromium for
 // the browser tests (and, for the network tests, coturn; for the multi-node
-// tests and `npm run cluster`, redis-server). Installs them with
-// apt when running as root; otherwise names what to install and fails.
+// tests and `npm run cluster`, redis-server; for the research store tests on
+// Postgres, postgresql). Installs them with apt when running as root;
+// otherwise names what to install and fails.
 import { execSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Whether Postgres's server binaries are there (as harness/postgres.ts looks for them). */
+function postgresPresent() {
+  if (process.env.NETROLL_PG_BIN) return existsSync(join(process.env.NETROLL_PG_BIN, 'postgres'));
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root) && readdirSync(root).some((v) => existsSync(join(root, v, 'bin', 'postgres')) && existsSync(join(root, v, 'bin', 'initdb')))) return true;
+  return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, 'postgres')) && existsSync(join(d, 'initdb')));
+}
 
 const needs = [
-  { pkg: 'chromium', path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
-  { pkg: 'coturn', path: '/usr/bin/turnserver' },
-  { pkg: 'redis-server', path: '/usr/bin/redis-server' },
+  { pkg: 'chromium', present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
+  { pkg: 'coturn', present: () => existsSync('/usr/bin/turnserver') },
+  { pkg: 'redis-server', present: () => existsSync('/usr/bin/redis-server') },
+  { pkg: 'postgresql', present: postgresPresent },
 ];
-const missing = needs.filter((n) => !existsSync(n.path));
+const missing = needs.filter((n) => !n.present());
 if (missing.length > 0) {
   const names = missing.map((m) => m.pkg).join(' ');
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
