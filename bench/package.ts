@@ -214,7 +214,7 @@ async function tryServer(tarball: string, work: string): Promise<{ startMs: numb
   mkdirSync(dir);
   run('tar', ['-xzf', tarball, '-C', dir], work);
   const pkgDir = join(dir, 'package');
-  // The server's own dependencies (socket.io, better-sqlite3, zod, uplot), as installed in this repository.
+  // The server's own dependencies (socket.io, better-sqlite3, pg, zod, uplot), as installed in this repository.
   symlinkSync(join(root, 'node_modules'), join(pkgDir, 'node_modules'), 'dir');
   const token = 'package-check-token';
   const t0 = performance.now();

@@ -13,7 +13,7 @@ import { defineConfig } from 'vite';
  * the dashboard's files in the package.
  */
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-const dependencies = ['socket.io', 'better-sqlite3', 'zod', 'uplot', 'ioredis', '@socket.io/redis-adapter'];
+const dependencies = ['socket.io', 'better-sqlite3', 'pg', 'zod', 'uplot', 'ioredis', '@socket.io/redis-adapter'];
 
 export default defineConfig({
   root: here('.'),

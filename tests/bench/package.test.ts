@@ -39,7 +39,7 @@ describe('packaging', () => {
     expect(names).toContain('netroll');
     expect(names).toContain('comlink');
     expect(names).toContain('socket.io-client');
-    for (const server of ['socket.io', 'better-sqlite3', 'zod', 'uplot', '@netroll/server']) expect(names).not.toContain(server);
+    for (const server of ['socket.io', 'better-sqlite3', 'pg', 'zod', 'uplot', '@netroll/server']) expect(names).not.toContain(server);
     expect(figures.nodeModulesBytes).toBeLessThanOrEqual(NODE_MODULES_LIMIT_BYTES);
     // The page tarball holds the built library only: no sources, no demo, no server.
     expect(figures.pageTarballFiles).toContain('dist/netroll.js');

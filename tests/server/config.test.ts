@@ -87,6 +87,20 @@ describe('server configuration', () => {
     expect(() => parseConfig(['--turn-secret', 's', '--turn-urls', 'turn:x', '--turn-ttl', String(7 * 24 * 3600)])).toThrow(/turn ttl|--turn-ttl/);
   });
 
+  it('research store: Postgres URL and pool size from flags or environment, validated; SQLite without a URL', () => {
+    expect(DEFAULT_CONFIG.databaseUrl).toBeUndefined();
+    expect(DEFAULT_CONFIG.databasePoolSize).toBe(10);
+    expect(config([], { NETROLL_DATABASE_URL: 'postgres://u:p@db:5432/netroll', NETROLL_DATABASE_POOL_SIZE: '4' })).toMatchObject({
+      databaseUrl: 'postgres://u:p@db:5432/netroll',
+      databasePoolSize: 4,
+    });
+    expect(config(['--database-url', 'postgresql://db/x'], { NETROLL_DATABASE_URL: 'postgres://other/y' }).databaseUrl).toBe('postgresql://db/x');
+    expect(() => parseConfig([], { NETROLL_DATABASE_URL: 'mysql://db/x' })).toThrow(/database url: must be a postgres/);
+    expect(() => parseConfig(['--database-pool-size', '0'])).toThrow(/--database-pool-size: expected an integer from 1/);
+    expect(() => parseConfig(['--database-pool-size', '101'])).toThrow(/--database-pool-size/);
+    expect(() => resolveConfig({ databasePoolSize: 2.5 })).toThrow(/database pool size/);
+  });
+
   it('answers --help and -h', () => {
     expect(parseConfig(['--help'])).toEqual({ help: true });
     expect(parseConfig(['-h'])).toEqual({ help: true });
