@@ -125,9 +125,10 @@ export function isUnavailable(e: unknown): boolean {
 const wrap = (e: unknown): unknown => (isUnavailable(e) ? new StoreUnavailableError(`the research database is unavailable: ${e instanceof Error ? e.message : String(e)}`) : e);
 
 /** pg's type parsers, with BIGINT (int8, e.g. millisecond times, COUNT) as a JS number: every stored integer is below 2^53. */
+const parseInt8 = (v: string): number => Number(v);
 const TYPES = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === 20 && format !== 'binary' ? parseInt8 : (pg.types.getTypeParser(oid, format as 'text') as unknown)) as typeof pg.types.getTypeParser,
 };
 
 /** Options of the Postgres pool. */

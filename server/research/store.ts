@@ -419,6 +419,8 @@ export class SqlResearchStore implements ResearchStore {
   async #authorize(exec: SqlExec, sessionId: string, playerIndex: number, token: string, lock: boolean): Promise<UploadTarget> {
     // FOR UPDATE (Postgres, inside applyReport's transaction): reports of one session are applied one at a time,
     // so the last two reports arriving together at two nodes both see each other and parity is computed once.
+    // Taken first, before any other statement, so the order does not hang on which later statement happens to
+    // touch the session row. (SQLite: BEGIN IMMEDIATE already serialises every writer.)
     const forUpdate = lock && this.kind === 'postgres' ? ' FOR UPDATE' : '';
     const session = await exec.get<{ id: string; created_at: number; players: number; seed: number; game: string | null }>(
       `SELECT id, created_at, players, seed, game FROM sessions WHERE id = ?${forUpdate}`,
