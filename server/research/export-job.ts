@@ -15,11 +15,12 @@
 import { Worker } from 'node:worker_threads';
 import type { GameSources } from './games.ts';
 import type { SkippedSession } from './export.ts';
+import type { ReaderSource } from './store.ts';
 
 /** What one export produces. */
 export interface ExportJob {
-  /** The SQLite file to read. */
-  readonly dbPath: string;
+  /** The store to read: the SQLite file (read-only), or Postgres (one connection). */
+  readonly source: ReaderSource;
   /** `json` (sessions, participants, frames), `frames` (frames CSV) or `sessions` (sessions CSV). */
   readonly kind: 'json' | 'frames' | 'sessions';
   /** One session, or all (newest 1,000). */

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { EXPORT_BATCH_BYTES, EXPORT_WINDOW, type ExportCredit, type ExportJob, type ExportWorkerMessage } from './export-job.ts';
 import { exportJsonChunks, framesCsvChunks, type SkippedSession, sessionsCsvChunks } from './export.ts';
 import { exportResolver } from './games.ts';
-import { ResearchStore } from './store.ts';
+import { SqlResearchStore } from './store.ts';
 
 const port = parentPort!;
 const job = workerData as ExportJob;
@@ -27,13 +27,13 @@ async function send(text: string): Promise<void> {
 }
 
 async function run(): Promise<void> {
-  const store = ResearchStore.openReadOnly(job.dbPath);
+  const store = await SqlResearchStore.openReader(job.source);
   try {
     const skipped: SkippedSession[] = [];
-    let chunks: Iterator<string>;
+    let chunks: AsyncIterator<string>;
     if (job.kind === 'sessions') chunks = sessionsCsvChunks(store, job.session);
     else {
-      const specs = (job.session ? [store.session(job.session)] : store.sessions()).map((s) => s?.game ?? null);
+      const specs = (job.session ? [await store.session(job.session)] : await store.sessions()).map((s) => s?.game ?? null);
       const resolveGame = await exportResolver(specs, job.gameSources, (m) => console.error(`netroll export: outcome columns left empty: ${m}`));
       chunks = job.kind === 'json' ? exportJsonChunks(store, job.session, skipped, resolveGame) : framesCsvChunks(store, job.session, skipped, resolveGame);
     }
@@ -42,7 +42,7 @@ async function run(): Promise<void> {
     const headAfter = job.kind === 'frames' ? 2 : 0;
     let pulled = 0;
     if (headAfter === 0) post({ type: 'head', skipped: [...skipped] });
-    for (let r = chunks.next(); !r.done; r = chunks.next()) {
+    for (let r = await chunks.next(); !r.done; r = await chunks.next()) {
       batch += r.value;
       if (++pulled === headAfter) post({ type: 'head', skipped: [...skipped] });
       if (batch.length >= EXPORT_BATCH_BYTES) {
@@ -54,7 +54,7 @@ async function run(): Promise<void> {
     if (batch) await send(batch);
     post({ type: 'end', skipped });
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -419,7 +419,8 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
       }
       if (kind !== 'frames' && kind !== 'sessions' && format !== 'json') return bad('kind must be sessions, frames, participants, metrics or outcomes');
       if (format !== 'json' && kind === 'frames' && !session) return bad('frames export needs ?session=ID');
-      if (store.path !== ':memory:') return streamExportJob(res, { dbPath: store.path, kind: format === 'json' ? 'json' : (kind as 'frames' | 'sessions'), session, gameSources: deps.gameSources ?? {} });
+      const source = store.readerSource();
+      if (source) return streamExportJob(res, { source, kind: format === 'json' ? 'json' : (kind as 'frames' | 'sessions'), session, gameSources: deps.gameSources ?? {} });
       // An in-memory store cannot be opened by a worker: export on this thread.
       const skipped: SkippedSession[] = [];
       const specs = (session ? [(await store.session(session))!] : await store.sessions()).map((s) => s.game);

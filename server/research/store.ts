@@ -145,6 +145,8 @@ export interface ResearchStore {
   readonly sql: SqlDb;
   /** Closes the store (the pool, or the file). */
   close(): Promise<void>;
+  /** Where another thread can open a reading connection to this store (null: in memory, it cannot). */
+  readerSource(): ReaderSource | null;
   /** The per-participant upload token (HMAC with this store's secret). */
   reportToken(sessionId: string, playerIndex: number): string;
   /** Records a formed session and its players (a session already stored is left as it is). */
@@ -210,6 +212,13 @@ export interface ResearchStore {
   storedSecret(key: 'report-secret' | 'resume-key'): Promise<Buffer>;
 }
 
+/**
+ * How another thread opens its own reading connection to the same store (the
+ * export worker): the SQLite file, or the Postgres URL. None for an in-memory
+ * SQLite store.
+ */
+export type ReaderSource = { readonly sqlitePath: string } | { readonly databaseUrl: string };
+
 /** Where the research store lives. */
 export interface StoreLocation {
   /** Data directory of the SQLite store (`:memory:`: in memory). Used when `databaseUrl` is absent. */
@@ -261,8 +270,25 @@ export class SqlResearchStore implements ResearchStore {
   private constructor(
     readonly sql: SqlDb,
     readonly location: string,
+    private readonly source: ReaderSource | null,
   ) {
     this.kind = sql.kind;
+  }
+
+  readerSource(): ReaderSource | null {
+    return this.source;
+  }
+
+  /**
+   * A reading connection beside the server's own (an export worker's): SQLite
+   * read-only (no migrations, no writes; waits up to 5 s on a writer's lock),
+   * or a one-connection Postgres pool (no migrations). It signs no tokens.
+   */
+  static async openReader(source: ReaderSource): Promise<SqlResearchStore> {
+    if ('databaseUrl' in source) return new SqlResearchStore(new PgDb(source.databaseUrl, { poolSize: 1 }), redactUrl(source.databaseUrl), source);
+    const db = new Database(source.sqlitePath, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return new SqlResearchStore(new SqliteDb(db), source.sqlitePath, source);
   }
 
   /** Opens (and migrates) the SQLite store of a data directory (`:memory:` for an in-memory one). */
@@ -280,7 +306,7 @@ export class SqlResearchStore implements ResearchStore {
     db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
-    const store = new SqlResearchStore(new SqliteDb(db), path);
+    const store = new SqlResearchStore(new SqliteDb(db), path, path === ':memory:' ? null : { sqlitePath: path });
     store.#secret = await store.storedSecret('report-secret');
     return store;
   }
@@ -296,7 +322,7 @@ export class SqlResearchStore implements ResearchStore {
       const why = e instanceof Error ? e.message : String(e);
       throw new Error(isUnavailable(e) ? `cannot reach the research database at ${where}: ${why}` : `research database at ${where}: migration failed: ${why}`);
     }
-    const store = new SqlResearchStore(db, where);
+    const store = new SqlResearchStore(db, where, { databaseUrl: url });
     try {
       store.#secret = await store.storedSecret('report-secret');
       await store.#refreshCompleted();

@@ -1,5 +1,6 @@
 /**
- * Exports from a file store run in a worker thread (server/research/export-job.ts):
+ * Exports from a file store or Postgres run in a worker thread
+ * (server/research/export-job.ts), the same tests on both stores:
  * the text is the same as the in-thread export's, at most MAX_EXPORT_WORKERS
  * run at once (more get 429), and a client that goes away ends its worker.
  */
@@ -14,21 +15,21 @@ import { framesCsvChunks, type SkippedSession } from '../../server/research/expo
 import { gameFromSpec } from '../../src/games/index.ts';
 import { encodeInputLog } from '../../src/engine/input-log.ts';
 import { toBase64, type SessionReport } from '../../src/research/report.ts';
-import { harnessPerTest, until } from './helpers.ts';
+import { STORE_KINDS, type StoreFixture, storesPerTest } from '../support/stores.ts';
+import { type Harness, harnessPerTest, until } from './helpers.ts';
 
 const tmpDirs: string[] = [];
 afterEach(() => {
   for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-const h = harnessPerTest();
 const TOKEN = 'admin-token-0123456789abc';
 const admin = { authorization: `Bearer ${TOKEN}` };
 
 /** A finished 2-player arena session of `frames` frames stored straight into the server's store. */
-function storeSession(server: RunningServer, id: string, frames: number): void {
+async function storeSession(server: RunningServer, id: string, frames: number): Promise<void> {
   const store = server.store!;
   const seed = 777;
-  store.recordSession({ id, createdAt: Date.now() - Math.ceil(frames / 60) * 1000 - 60_000, seed, room: 'queue:export', players: [{ index: 0, clientId: 'a', name: 'A' }, { index: 1, clientId: 'b', name: 'B' }] });
+  await store.recordSession({ id, createdAt: Date.now() - Math.ceil(frames / 60) * 1000 - 60_000, seed, room: 'queue:export', players: [{ index: 0, clientId: 'a', name: 'A' }, { index: 1, clientId: 'b', name: 'B' }] });
   const inputs = new Uint8Array(frames * 2).map((_, i) => (i * 2654435761) >>> 27);
   const log = encodeInputLog({ spec: 'arena', seed, players: 2, inputSize: 1, frames, inputs });
   const report: SessionReport = {
@@ -54,13 +55,14 @@ function storeSession(server: RunningServer, id: string, frames: number): void {
     counters: {},
     createdAt: new Date().toISOString(),
   };
-  expect(store.applyReport(report, 0, Date.now()).stored).toBe(true);
+  expect((await store.applyReport(report, 0, Date.now())).stored).toBe(true);
 }
 
-async function fileServer(): Promise<RunningServer> {
+/** A server whose store another thread can read: a SQLite file, or Postgres. */
+async function fileServer(h: Harness, stores: StoreFixture): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'netroll-export-job-'));
   tmpDirs.push(dataDir);
-  return h.start({ adminToken: TOKEN, dataDir });
+  return h.start({ adminToken: TOKEN, ...(await stores.location(dataDir)) });
 }
 
 /** A GET whose body is not read: the response stays open with its export held by backpressure. */
@@ -75,15 +77,18 @@ function holdOpen(url: string): Promise<{ status: number; destroy: () => void }>
   });
 }
 
-describe('exports in a worker thread', () => {
+describe.each(STORE_KINDS)('exports in a worker thread (%s)', (kind) => {
+  const stores = storesPerTest(kind);
+  const h = harnessPerTest();
   it('write the same frames CSV as the in-thread export, outcome columns included', async () => {
-    const server = await fileServer();
-    storeSession(server, 'same-text', 2500);
+    const server = await fileServer(h, stores);
+    await storeSession(server, 'same-text', 2500);
     const res = await fetch(`${server.url}/api/export?format=csv&kind=frames&session=same-text`, { headers: admin });
     expect(res.status).toBe(200);
     const text = await res.text();
     const skipped: SkippedSession[] = [];
-    const expected = [...framesCsvChunks(server.store!, 'same-text', skipped, gameFromSpec)].join('');
+    let expected = '';
+    for await (const chunk of framesCsvChunks(server.store!, 'same-text', skipped, gameFromSpec)) expected += chunk;
     expect(skipped).toEqual([]);
     expect(text.split('\n')[0]).toContain('score_0');
     expect(text.trim().split('\n')).toHaveLength(2501);
@@ -91,8 +96,8 @@ describe('exports in a worker thread', () => {
   });
 
   it(`run at most ${MAX_EXPORT_WORKERS} at once: more get 429, and a client that goes away frees its worker`, async () => {
-    const server = await fileServer();
-    storeSession(server, 'big', 60 * 60 * 60); // 1 hour: tens of MB of JSON, far more than the sockets buffer
+    const server = await fileServer(h, stores);
+    await storeSession(server, 'big', 60 * 60 * 60); // 1 hour: tens of MB of JSON, far more than the sockets buffer
     const url = `${server.url}/api/export?format=json&session=big`;
     const held = [];
     for (let i = 0; i < MAX_EXPORT_WORKERS; i++) held.push(await holdOpen(url));
