@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, hostAddress, joinRoom, leaveAll, openPages, results, sleep, until, waitFrames } from '../../harness/e2e.ts';
 import type { SignalingSummary } from '../../harness/types.ts';
-import { ResearchStore } from '../../server/research/store.ts';
+import { openResearchStore } from '../../server/research/store.ts';
 import { e2ePerTest, redisPerTest, serverProcessPerTest } from '../support/per-test.ts';
 
 const env = e2ePerTest();
@@ -95,17 +95,20 @@ describe('a cluster node killed mid-session, real Chromium', () => {
     expect(a!.confirmedHash).toBe(b!.confirmedHash);
 
     // Both final reports reach the shared store (through node b), and parity is computed.
-    const store = ResearchStore.open(dataDir);
+    const store = await openResearchStore({ dataDir });
     try {
       const sessionId = a!.sessionId;
-      await until(() => store.inputLogs(sessionId).length === 2 && store.inputLogs(sessionId).every((l) => l.frames === frames), 30_000, 'both final reports in the store');
-      const session = await until(() => {
-        const s = store.session(sessionId);
+      await until(async () => {
+        const logs = await store.inputLogs(sessionId);
+        return logs.length === 2 && logs.every((l) => l.frames === frames);
+      }, 30_000, 'both final reports in the store');
+      const session = await until(async () => {
+        const s = await store.session(sessionId);
         return s?.parity_status ? s : null;
       }, 15_000, 'the parity check');
       expect(session.parity_status).toBe('fullySynced');
     } finally {
-      store.close();
+      await store.close();
     }
     await leaveAll(pages);
     expect(nodeB.log()).not.toMatch(/handler failed/);
