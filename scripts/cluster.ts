@@ -1,13 +1,15 @@
 /**
  * `npm run cluster [-- --nodes N --port P --data-dir DIR]`: a netroll
- * cluster on this machine, on loopback: a throwaway redis-server and N
- * server nodes (default 2) as child processes on ports P, P+1, ... (default
- * 8080), sharing that Redis and one research store; prints every node's
+ * cluster on this machine, on loopback: a throwaway redis-server, a
+ * throwaway Postgres (when installed) and N server nodes (default 2) as child
+ * processes on ports P, P+1, ... (default 8080), sharing that Redis and one
+ * research store; prints every node's
  * URL. Each node serves the demo page when it was built (`npm start` builds
  * it). SIGINT/SIGTERM stop the nodes, then Redis, each by its PID.
  *
  * Flags: --nodes N (1..16), --port P (first node's port; 0 = free ports),
- * --data-dir DIR (research store shared by the nodes; default ./data).
+ * --data-dir DIR (research store shared by the nodes; default ./data),
+ * --store postgres|sqlite (see researchStore below).
  * Other server settings come from the environment as for `npm start`
  * (NETROLL_TURN_*, NETROLL_ADMIN_TOKEN, ...); an admin token is generated
  * for the run when none is set, so the dashboard works on every node.
@@ -17,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { findPostgresBin, startPostgres } from '../harness/postgres.ts';
 import { startServerProcess, type ServerProcess } from '../harness/server-process.ts';
 import { startRedis } from './redis-server.ts';
 
@@ -33,13 +36,22 @@ interface ResearchStoreSetup {
 }
 
 /**
- * The research store the nodes share. Today: the SQLite file in `dataDir`
- * (one file on this machine, opened by every node). A server store (e.g.
- * Postgres) hooks in here: start it, return its connection settings in
- * `env`, and stop it in `stop`.
+ * The research store the nodes share: `NETROLL_DATABASE_URL` when set (a
+ * Postgres of yours); otherwise a throwaway Postgres started here on
+ * loopback when its binaries are installed (`--store postgres`, the default
+ * then; its data is removed on exit, so export first); otherwise, or with
+ * `--store sqlite`, the SQLite file in `dataDir`, opened by every node.
  */
-function researchStore(dataDir: string): Promise<ResearchStoreSetup> {
-  return Promise.resolve({ dataDir, env: {}, description: `research data: SQLite in ${join(dataDir, 'netroll.sqlite')} (shared by the nodes)`, stop: () => Promise.resolve() });
+async function researchStore(dataDir: string, kind: string | undefined): Promise<ResearchStoreSetup> {
+  const external = process.env['NETROLL_DATABASE_URL'];
+  if (external) return { dataDir, env: {}, description: 'research data: Postgres at NETROLL_DATABASE_URL (shared by the nodes)', stop: () => Promise.resolve() };
+  if (kind === 'postgres' || (kind === undefined && findPostgresBin() !== null)) {
+    const pg = await startPostgres();
+    const url = await pg.createDatabase('netroll');
+    return { dataDir, env: { NETROLL_DATABASE_URL: url }, description: `research data: Postgres ${url} (pid ${pg.pid}; throwaway: removed on exit, export first)`, stop: () => pg.stop() };
+  }
+  if (kind !== undefined && kind !== 'sqlite') throw new Error(`--store: expected postgres or sqlite, got ${JSON.stringify(kind)}`);
+  return { dataDir, env: {}, description: `research data: SQLite in ${join(dataDir, 'netroll.sqlite')} (shared by the nodes)`, stop: () => Promise.resolve() };
 }
 
 function parseCount(text: string | undefined, name: string, min: number, max: number, fallback: number): number {
@@ -50,7 +62,7 @@ function parseCount(text: string | undefined, name: string, min: number, max: nu
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { nodes: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' } } });
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { nodes: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, store: { type: 'string' } } });
   const count = parseCount(values.nodes, 'nodes', 1, 16, 2);
   const firstPort = parseCount(values.port, 'port', 0, 65535 - 16, Number(process.env['PORT'] ?? 8080));
   const dataDir = resolve(values['data-dir'] ?? process.env['NETROLL_DATA_DIR'] ?? './data');
@@ -59,7 +71,14 @@ async function main(): Promise<void> {
   const staticDir = existsSync(join(demo, 'index.html')) ? demo : undefined;
 
   const redis = await startRedis();
-  const store = await researchStore(dataDir);
+  let store: ResearchStoreSetup;
+  try {
+    store = await researchStore(dataDir, values.store);
+  } catch (err) {
+    console.error('netroll cluster:', err instanceof Error ? err.message : err);
+    await redis.stop();
+    process.exit(1);
+  }
   const nodes: ServerProcess[] = [];
   let stopping = false;
   const stop = async (code: number): Promise<void> => {
