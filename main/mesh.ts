@@ -165,7 +165,12 @@ export interface MeshEvents {
   'ice-gave-up': { peer: number; attempts: number; reason: string };
   /** The signaling connection was lost (`up: false`) or this client's seat resumed (`up: true`). */
   signaling: { up: boolean; reason?: string };
+  /** `peer`'s page reloaded: its old link was closed and a new one is connecting. */
+  relink: { peer: number };
 }
+
+/** Fewest ms between two link replacements for one peer (`relink` signals faster than this are ignored). */
+export const RELINK_MIN_INTERVAL_MS = 1000;
 
 interface PeerState {
   link: Link;
@@ -180,6 +185,8 @@ interface PeerState {
   recoveries: number;
   switchedAt: number;
   lastFailoverMs: number | null;
+  /** When this peer's link was last replaced after its page reloaded (see `relink`). */
+  relinkedAt: number;
   counters: RouteCounters;
   reliable: ReliableCounters;
   routeHistory: { at: number; route: Route; reason: string }[];
@@ -202,25 +209,27 @@ export class MeshTransport implements PacketTransport {
   private readonly offs: (() => void)[] = [];
   /** The signaling connection holds this client's seat (the relay can carry packets). */
   private signalingUp = true;
+  private readonly me: number;
 
   /**
    * @param links makes the link to each remote player
+   * @param options `relink`: this page took its seat back after a reload; every other peer is told to replace its link to it
    * @throws NetrollError `invalid-option` for a bad `config` (no link is made then)
    */
   constructor(
     private readonly signaling: MeshSignaling,
     readonly assignment: Assignment,
-    links: LinkFactory,
+    private readonly links: LinkFactory,
     config: MeshConfig = {},
+    options: { relink?: boolean } = {},
   ) {
     this.config = meshConfig(config);
-    const me = assignment.playerIndex;
+    this.me = assignment.playerIndex;
     for (const player of assignment.players) {
-      if (player.index === me) continue;
+      if (player.index === this.me) continue;
       const peer = player.index;
-      const link = links({ localPlayer: me, remotePlayer: peer, iceServers: assignment.iceServers, signal: (kind, data) => signaling.signal(peer, kind, data) });
       const state: PeerState = {
-        link,
+        link: this.makeLink(peer),
         status: 'connecting',
         route: 'p2p',
         lastHeard: now(),
@@ -231,29 +240,18 @@ export class MeshTransport implements PacketTransport {
         recoveries: 0,
         switchedAt: 0,
         lastFailoverMs: null,
+        relinkedAt: Number.NEGATIVE_INFINITY,
         counters: { packetsViaP2P: 0, packetsViaRelay: 0, receivedViaP2P: 0, receivedViaRelay: 0 },
         reliable: { sentViaP2P: 0, sentViaRelay: 0, unsent: 0, received: 0, badRelayFrames: 0 },
         routeHistory: [],
       };
       this.peers.set(peer, state);
-      link.on('packet', (buf) => this.receive(peer, buf, 'p2p'));
-      link.on('control', (buf) => this.receiveReliable(peer, buf));
-      link.on('open', () => this.update(peer, 'channel open'));
-      link.on('close', () => this.update(peer, 'channel closed'));
-      link.on('ice', () => this.update(peer, 'ice state'));
-      link.on('connection', (info) => this.events.emit('connection', { peer, info }));
-      link.on('health', (health) => {
-        this.events.emit('health', { peer, health });
-        this.update(peer, 'health');
-      });
-      link.on('error', (e) => this.events.emit('error', { ...e, peer }));
-      link.on('gave-up', ({ attempts, reason }) => {
-        this.events.emit('ice-gave-up', { peer, attempts, reason });
-        this.update(peer, 'ICE restarts gave up');
-      });
     }
     this.offs.push(
-      signaling.on('signal', (m) => void this.peers.get(m.from)?.link.handleSignal(m.kind, m.data)),
+      signaling.on('signal', (m) => {
+        if (m.kind === 'relink') this.relink(m.from);
+        else void this.peers.get(m.from)?.link.handleSignal(m.kind, m.data);
+      }),
       signaling.on('relay', ({ from, packet }) => this.receiveRelayFrame(from, packet)),
       signaling.on('peer-left', ({ playerIndex, reason }) => {
         const s = this.peers.get(playerIndex);
@@ -281,7 +279,54 @@ export class MeshTransport implements PacketTransport {
     this.timer = setInterval(() => {
       for (const peer of this.peers.keys()) this.update(peer, 'timer');
     }, 50);
+    // A page that took its seat back after a reload: the others drop their link to its old page first (signals arrive in order).
+    if (options.relink) for (const peer of this.peers.keys()) signaling.signal(peer, 'relink', null);
     for (const s of this.peers.values()) void s.link.start();
+  }
+
+  /** Make the link to `peer`; its events count only while it is that peer's link (a replaced one is ignored). */
+  private makeLink(peer: number): Link {
+    const link = this.links({ localPlayer: this.me, remotePlayer: peer, iceServers: this.assignment.iceServers, signal: (kind, data) => this.signaling.signal(peer, kind, data) });
+    const current = () => this.peers.get(peer)?.link === link;
+    link.on('packet', (buf) => current() && this.receive(peer, buf, 'p2p'));
+    link.on('control', (buf) => current() && this.receiveReliable(peer, buf));
+    link.on('open', () => current() && this.update(peer, 'channel open'));
+    link.on('close', () => current() && this.update(peer, 'channel closed'));
+    link.on('ice', () => current() && this.update(peer, 'ice state'));
+    link.on('connection', (info) => current() && this.events.emit('connection', { peer, info }));
+    link.on('health', (health) => {
+      if (!current()) return;
+      this.events.emit('health', { peer, health });
+      this.update(peer, 'health');
+    });
+    link.on('error', (e) => current() && this.events.emit('error', { ...e, peer }));
+    link.on('gave-up', ({ attempts, reason }) => {
+      if (!current()) return;
+      this.events.emit('ice-gave-up', { peer, attempts, reason });
+      this.update(peer, 'ICE restarts gave up');
+    });
+    return link;
+  }
+
+  /**
+   * `peer`'s page reloaded and took its seat back (its `relink` signal): its
+   * old link is dead, so close it and connect a new one; the engine's Hellos
+   * then hand it the state. Bounded: at most one relink per peer per
+   * {@link RELINK_MIN_INTERVAL_MS} (a peer sending more only loses its own link).
+   */
+  private relink(peer: number): void {
+    const s = this.peers.get(peer);
+    if (!s || s.left) return;
+    const t = now();
+    if (t - s.relinkedAt < RELINK_MIN_INTERVAL_MS) return;
+    s.relinkedAt = t;
+    s.link.close();
+    s.link = this.makeLink(peer);
+    s.healthySince = 0;
+    s.link.signalingAvailable?.(this.signalingUp);
+    this.events.emit('relink', { peer });
+    this.update(peer, 'peer reloaded');
+    void s.link.start();
   }
 
   /** Subscribe to an event; returns the unsubscribe function. */

@@ -329,3 +329,54 @@ describe('MeshTransport with fake links', () => {
     }
   });
 });
+
+describe('MeshTransport after a peer reloaded (relink)', () => {
+  it('a relink signal closes the old link to that peer, starts a new one and ignores the old one from then on', () => {
+    const { m, signaling, links, received } = setup({ players: 3, me: 1, mesh: { reconnect: true } });
+    const relinks: number[] = [];
+    m.on('relink', ({ peer }) => relinks.push(peer));
+    const old = links.get(0)!;
+    const other = links.get(2)!;
+    connect(old);
+    signaling.events.emit('signal', { from: 0, kind: 'relink', data: null });
+    const fresh = links.get(0)!;
+    expect(fresh).not.toBe(old);
+    expect(old.closed).toBe(true);
+    expect(fresh.started).toBe(true);
+    expect(other.closed).toBe(false);
+    expect(relinks).toEqual([0]);
+    expect(old.signals).toEqual([]); // the relink itself is not a WebRTC signal
+    // the old page's link is ignored; the new one carries the game
+    old.deliver([9]);
+    expect(received).toEqual([]);
+    fresh.setOpen(true);
+    fresh.deliver([7]);
+    expect(received).toEqual([{ peer: 0, bytes: [7] }]);
+    signaling.events.emit('signal', { from: 0, kind: 'candidate', data: null });
+    expect(fresh.signals).toEqual([{ kind: 'candidate', data: null }]);
+  });
+
+  it('takes at most one relink per peer per second (a peer repeating it only churns its own link)', () => {
+    const { signaling, links } = setup({ mesh: { reconnect: true } });
+    signaling.events.emit('signal', { from: 1, kind: 'relink', data: null });
+    const first = links.get(1)!;
+    signaling.events.emit('signal', { from: 1, kind: 'relink', data: null });
+    expect(links.get(1)).toBe(first);
+    expect(first.closed).toBe(false);
+    vi.advanceTimersByTime(1000);
+    signaling.events.emit('signal', { from: 1, kind: 'relink', data: null });
+    expect(links.get(1)).not.toBe(first);
+    expect(first.closed).toBe(true);
+  });
+
+  it('a page that took its seat back after a reload tells every other peer to relink before its links start', () => {
+    const signaling = new FakeSignaling();
+    const { factory, links } = fakeLinks();
+    mesh = new MeshTransport(signaling, assignment(3, 2), factory, {}, { relink: true });
+    expect(signaling.signals).toEqual([
+      { to: 0, kind: 'relink', data: null },
+      { to: 1, kind: 'relink', data: null },
+    ]);
+    for (const l of links.values()) expect(l.started).toBe(true);
+  });
+});
