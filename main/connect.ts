@@ -5,7 +5,7 @@
  * connect), and start a Session whose packets travel over that mesh.
  */
 import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
-import type { EndReason } from '../src/contracts/vocabulary.ts';
+import type { EndReason, PeerStatus } from '../src/contracts/vocabulary.ts';
 import { Emitter } from '../src/engine/events.ts';
 import type { ReportKind } from '../src/research/report.ts';
 import type { Assignment, ParticipantMetadata, SpectatorMode, WaitingUpdate } from '../src/signaling/events.ts';
@@ -424,10 +424,6 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     else if (timedOut && timedOut.frame <= (lastLeft?.frame ?? Number.POSITIVE_INFINITY)) end({ reason: 'focus-timeout', peer: timedOut.player, frame: timedOut.frame });
     else end({ reason: 'completed' });
   });
-  // A peer that said `leave` to the server (e.g. it closed its page) left on purpose.
-  signaling.on('peer-left', ({ playerIndex, reason }) => {
-    if (reason === 'left') explicitDrops.add(playerIndex);
-  });
   // Closing this page: tell the server at once, so the others know it left on purpose. With a rejoin window
   // and a resume record the page may be reloading (a page cannot tell a reload from a close), and leaving would
   // give its seat up: it says nothing, and the others keep the seat for the window.
@@ -438,7 +434,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const drop = (player: number): Promise<boolean> => session.dropPlayer(player).catch(() => false);
   // With a rejoin window, a peer that drops out keeps its seat first (main/absence.ts); dropped after the window.
   const absences = new AbsenceWatch(session, rejoinWindowMs);
-  mesh.on('status', ({ peer, status }) => {
+  const onStatus = (peer: number, status: PeerStatus) => {
     if (ended || absences.onStatus(peer, status)) return;
     if (status !== 'disconnected') return;
     void drop(peer);
@@ -446,7 +442,17 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     if (graceTimer === null && mesh.report().every((r) => r.status === 'disconnected')) {
       graceTimer = setTimeout(() => end({ reason: endReason(peer), peer }), leaveGraceMs);
     }
+  };
+  // A peer that said `leave` to the server (its app closed the session, or its page closed without a rejoin
+  // window) left on purpose: a departure at once, even with a rejoin window (no seat is kept for it).
+  signaling.on('peer-left', ({ playerIndex, reason }) => {
+    if (reason !== 'left' || ended) return;
+    explicitDrops.add(playerIndex);
+    if (!absences.left(playerIndex)) void drop(playerIndex);
   });
+  mesh.on('status', ({ peer, status }) => onStatus(peer, status));
+  // A peer already gone while the session was starting (its status changed before this listener): handled now.
+  for (const r of mesh.report()) if (r.status === 'disconnected') onStatus(r.peer, r.status);
 
   return {
     ...session,
@@ -473,10 +479,11 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
       if (!ended) recorder.setEnd({ reason: 'closed' });
       await upload('final');
       end({ reason: 'closed' });
+      // The others learn at once that this player left on purpose (a departure, not an absence), before the final report's upload.
+      signaling.leave();
       recorder.close();
       await uploader?.flush(3000);
       uploader?.stop();
-      signaling.leave();
       await session.close();
       mesh.close();
       signaling.close();

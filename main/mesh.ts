@@ -169,6 +169,21 @@ export interface MeshEvents {
   relink: { peer: number };
 }
 
+/**
+ * Extra silence allowed before a peer's first packet, ms: its channel may
+ * open seconds before its engine starts sending (its worker still loading).
+ * A peer never heard from is `disconnected` after `disconnectedMs` + this.
+ */
+const FIRST_PACKET_GRACE_MS = 10_000;
+
+/**
+ * A status timer tick this much later than the last one means this page
+ * stalled: peer statuses are judged one tick later (after the packets that
+ * queued up meanwhile), so a page that froze does not take its own freeze
+ * for every peer's silence.
+ */
+const STALL_MS = 250;
+
 /** Fewest ms between two link replacements for one peer (`relink` signals faster than this are ignored). */
 export const RELINK_MIN_INTERVAL_MS = 1000;
 
@@ -177,6 +192,8 @@ interface PeerState {
   status: PeerStatus;
   route: Route;
   lastHeard: number;
+  /** Something (an engine packet or a reliable message) came from this peer since its link was made. */
+  heard: boolean;
   healthySince: number;
   left: boolean;
   /** The server no longer has this peer: the relay cannot reach it. */
@@ -205,6 +222,9 @@ export class MeshTransport implements PacketTransport {
   private reliableHandler: ((peer: number, packet: ArrayBuffer) => void) | null = null;
   private statusHandler: ((peer: number, status: PeerStatus) => void) | null = null;
   private readonly timer: ReturnType<typeof setInterval>;
+  private lastTimerAt = now();
+  /** The last timer tick came late (this page stalled): peer statuses wait for the next tick. */
+  private settling = false;
   private readonly config: Required<MeshConfig>;
   private readonly offs: (() => void)[] = [];
   /** The signaling connection holds this client's seat (the relay can carry packets). */
@@ -233,6 +253,7 @@ export class MeshTransport implements PacketTransport {
         status: 'connecting',
         route: 'p2p',
         lastHeard: now(),
+        heard: false,
         healthySince: 0,
         left: false,
         relayGone: false,
@@ -277,6 +298,12 @@ export class MeshTransport implements PacketTransport {
       }),
     );
     this.timer = setInterval(() => {
+      // This page stalled (a long task, a busy machine): packets that arrived meanwhile are still queued behind
+      // this timer, so silence is judged one tick later, once they were taken (see `settling`).
+      const t = now();
+      const late = t - this.lastTimerAt > STALL_MS;
+      this.lastTimerAt = t;
+      this.settling = late && !this.settling;
       for (const peer of this.peers.keys()) this.update(peer, 'timer');
     }, 50);
     // A page that took its seat back after a reload: the others drop their link to its old page first (signals arrive in order).
@@ -445,6 +472,7 @@ export class MeshTransport implements PacketTransport {
     const s = this.peers.get(peer);
     if (!s || s.left) return;
     s.lastHeard = now();
+    s.heard = true;
     s.reliable.received++;
     this.reliableHandler?.(peer, packet);
   }
@@ -453,6 +481,7 @@ export class MeshTransport implements PacketTransport {
     const s = this.peers.get(peer);
     if (!s) return;
     s.lastHeard = now();
+    s.heard = true;
     if (via === 'p2p') s.counters.receivedViaP2P++;
     else s.counters.receivedViaRelay++;
     this.update(peer, 'packet');
@@ -474,11 +503,16 @@ export class MeshTransport implements PacketTransport {
         this.setRoute(peer, s, 'p2p', 'P2P recovered');
       }
     }
-    const silent = t - s.lastHeard;
+    // Silence counts from the connection on; before the peer's first packet, its engine may still be starting
+    // (a worker loading on a busy machine), so the thresholds get FIRST_PACKET_GRACE_MS more.
+    const silent = t - s.lastHeard - (s.heard ? 0 : FIRST_PACKET_GRACE_MS);
     if (s.left || (s.status === 'disconnected' && !(this.config.reconnect && silent < this.config.interruptedMs))) return; // final
+    if (this.settling && s.status !== 'connecting') return; // our own stall is not the peer's silence
     let status: PeerStatus;
-    if (s.status === 'connecting') status = s.link.open || s.counters.receivedViaRelay > 0 ? 'connected' : 'connecting';
-    else if (silent >= this.config.disconnectedMs) status = 'disconnected';
+    if (s.status === 'connecting') {
+      status = s.link.open || s.counters.receivedViaRelay > 0 ? 'connected' : 'connecting';
+      if (status === 'connected') s.lastHeard = t;
+    } else if (silent >= this.config.disconnectedMs) status = 'disconnected';
     else if (silent >= this.config.interruptedMs) status = 'interrupted';
     else status = 'connected';
     this.setStatus(peer, s, status);

@@ -212,7 +212,10 @@ describe('MeshTransport with fake links', () => {
 
   it('with reconnect, a disconnected peer heard from again is connected again; one the server says left is not', () => {
     const { links, statuses, signaling } = setup({ players: 3, mesh: { reconnect: true } });
-    for (const p of [1, 2]) links.get(p)!.setOpen(true);
+    for (const p of [1, 2]) {
+      links.get(p)!.setOpen(true);
+      links.get(p)!.deliver([1]);
+    }
     vi.advanceTimersByTime(5100);
     expect(statuses.filter((s) => s.status === 'disconnected').map((s) => s.peer).sort()).toEqual([1, 2]);
     links.get(1)!.deliver([5]);
@@ -222,6 +225,38 @@ describe('MeshTransport with fake links', () => {
     links.get(2)!.deliver([6]);
     vi.advanceTimersByTime(60);
     expect(statuses.filter((s) => s.peer === 2).at(-1)!.status).toBe('disconnected');
+  });
+
+  it('counts silence from the connection, with 10 s more before the first packet (the peer\'s engine may still be starting)', () => {
+    const { links, statuses } = setup({ players: 3 });
+    vi.advanceTimersByTime(3000); // ICE takes a while: silence does not count before the channel opens
+    for (const p of [1, 2]) links.get(p)!.setOpen(true);
+    links.get(1)!.deliver([1]);
+    vi.advanceTimersByTime(5100);
+    // heard once, then silent 5 s: gone; never heard: still waiting for its first packet
+    expect(statuses.filter((s) => s.peer === 1).map((s) => s.status)).toEqual(['connected', 'interrupted', 'disconnected']);
+    expect(statuses.filter((s) => s.peer === 2).map((s) => s.status)).toEqual(['connected']);
+    vi.advanceTimersByTime(5700); // 10.8 s after the channel opened: 10 s of grace + 750 ms
+    expect(statuses.filter((s) => s.peer === 2).map((s) => s.status)).toEqual(['connected', 'interrupted']);
+    vi.advanceTimersByTime(4300);
+    expect(statuses.filter((s) => s.peer === 2).map((s) => s.status)).toEqual(['connected', 'interrupted', 'disconnected']);
+  });
+
+  it('does not take its own stall for the peers\' silence: statuses wait one tick after a late timer', async () => {
+    vi.useRealTimers(); // a real freeze of this thread: the packet that arrives meanwhile is taken after the first late tick
+    const { links, statuses } = setup({ mesh: { interruptedMs: 300, disconnectedMs: 600 } });
+    const link = links.get(1)!;
+    link.setOpen(true);
+    link.deliver([1]);
+    await new Promise((r) => setTimeout(r, 100));
+    const frozen = performance.now();
+    setTimeout(() => link.deliver([2]), 0); // queued behind the status timer, which is already due after the freeze
+    while (performance.now() - frozen < 900); // a long task: no timer runs
+    await new Promise((r) => setTimeout(r, 120));
+    expect(statuses.map((s) => s.status)).toEqual(['connected']);
+    // A real silence is still seen.
+    await new Promise((r) => setTimeout(r, 900));
+    expect(statuses.map((s) => s.status)).toEqual(['connected', 'interrupted', 'disconnected']);
   });
 
   it('counts relayed packets as heard and connects a peer reached only through the relay', () => {
