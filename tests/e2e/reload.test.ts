@@ -150,10 +150,11 @@ describe('a player whose page reloads comes back in real Chromium', () => {
     // The leaver said `leave`: a departure for good at once, even with the rejoin window (no seat kept, no absence
     // record); its input is neutral to the end. The reloaded player's own input counts again after its return.
     console.log(`departures ${JSON.stringify(log.departures)}; absences ${JSON.stringify(log.absences)}`);
-    expect(log.departures).toHaveLength(1);
-    expect(log.departures[0]!.player).toBe(2);
+    const departures = log.departures ?? [];
+    expect(departures).toHaveLength(1);
+    expect(departures[0]!.player).toBe(2);
     expect((log.absences ?? []).filter((x) => x.player === 2)).toEqual([]);
-    const leftFrom = log.departures[0]!.frame;
+    const leftFrom = departures[0]!.frame;
     expect(activeFrames(log, 2, leftFrom, frames)).toBe(0);
     const back = (log.absences ?? []).find((x) => x.player === 0);
     expect(back).toMatchObject({ player: 0, to: returned.frame });

@@ -173,7 +173,7 @@ describe('absence and return', () => {
     for (const log of logs) {
       expect(log.absences).toEqual([]);
       expect(log.departures).toHaveLength(1);
-      expect(log.departures[0]!.player).toBe(2);
+      expect(log.departures![0]!.player).toBe(2);
     }
   });
 
