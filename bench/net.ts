@@ -33,7 +33,8 @@
  * Options: --json, --runs N (default 20), --failover-runs N (default 5),
  * --rtt-frames N (game length for the RTT sample, default 600),
  * --restart-runs N (default 5), --reload-runs N (default 5),
- * --spectator-frames N (600..1000, default 1000), --only spectators (just that part).
+ * --spectator-frames N (600..1000, default 1000), --only spectators or
+ * --only reload (just that part).
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -76,11 +77,12 @@ interface Args {
   restartRuns: number;
   spectatorFrames: number;
   onlySpectators: boolean;
+  onlyReload: boolean;
   reloadRuns: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, runs: 20, failoverRuns: 5, rttFrames: 600, restartRuns: 5, spectatorFrames: 1000, onlySpectators: false, reloadRuns: 5 };
+  const args: Args = { json: false, runs: 20, failoverRuns: 5, rttFrames: 600, restartRuns: 5, spectatorFrames: 1000, onlySpectators: false, onlyReload: false, reloadRuns: 5 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -98,7 +100,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--only' && argv[i + 1] === 'spectators') {
       args.onlySpectators = true;
       i++;
-    } else throw new Error(`unknown option ${a} (options: --json --runs N --failover-runs N --rtt-frames N --restart-runs N --reload-runs N --spectator-frames N --only spectators)`);
+    } else if (a === '--only' && argv[i + 1] === 'reload') {
+      args.onlyReload = true;
+      i++;
+    } else throw new Error(`unknown option ${a} (options: --json --runs N --failover-runs N --rtt-frames N --restart-runs N --reload-runs N --spectator-frames N --only spectators|reload)`);
   }
   return args;
 }
@@ -236,6 +241,14 @@ async function main(): Promise<void> {
   let e2e = await startE2E({}, namespace ? [] : [LOOPBACK_ARG]);
   closers.push(() => e2e.close());
   let pages = await openPages(e2e, 2);
+  if (args.onlyReload) {
+    log('reload: a page reloads mid-game and plays again');
+    const reload = await reloadRuns(e2e, pages, args.reloadRuns, log);
+    await closeAll();
+    const only = { bench: 'net', rejoinMsP50: round(median(reload)), runs: { reloads: reload.length, rejoinMs: reload.map((v) => round(v)) }, environment: { namespace, node: process.version }, definitions: { rejoinMsP50: RELOAD_DEFINITION } };
+    console.log(args.json ? JSON.stringify(only) : `rejoin P50 (reload → playing) ${String(only.rejoinMsP50)} ms over ${reload.length} reloads`);
+    return;
+  }
   log('direct: spectator game');
   const spect = await spectatorLag(e2e, pages, args.spectatorFrames);
   const spectatorFigures = {
