@@ -82,7 +82,8 @@ export async function openPage(e2e: E2E): Promise<Page> {
   page.on('pageerror', (err) => console.error('[page error]', err.message));
   // NETROLL_E2E_CONSOLE=1 prints every page's console (for reading what a failing run did).
   if (process.env.NETROLL_E2E_CONSOLE === '1') page.on('console', (m) => console.log(`[page ${pageNumber}] ${m.type()}: ${m.text()}`));
-  await page.goto(e2e.pageUrl);
+  // The first page of a run waits for Vite to transform the page's modules: on a busy machine that can pass 30 s.
+  await page.goto(e2e.pageUrl, { timeout: 60_000 });
   await page.waitForFunction(() => 'e2e' in globalThis, undefined, { timeout: 30_000 });
   return page;
 }

@@ -149,7 +149,7 @@ describe('a player whose page reloads comes back in real Chromium', () => {
     const log = logOf(a!.inputLogHex);
     // The leaver said `leave`: a departure for good at once, even with the rejoin window (no seat kept, no absence
     // record); its input is neutral to the end. The reloaded player's own input counts again after its return.
-    console.log(`departures ${JSON.stringify(log.departures)}; absences ${JSON.stringify(log.absences)}`);
+    console.log(`departures ${JSON.stringify(log.departures)}; absences ${JSON.stringify(log.absences)}; the live page's server peer-left ${JSON.stringify(b!.serverPeerLeft)}, its peer-left ${JSON.stringify(b!.peerLeft)}`);
     const departures = log.departures ?? [];
     expect(departures).toHaveLength(1);
     expect(departures[0]!.player).toBe(2);
