@@ -13,7 +13,9 @@
  *   one page closes its inputs channel and we read when the first input went
  *   over the server relay; between runs P2P takes the route back;
  * - server restart: `--restart-runs` times (default 5) the server process of
- *   a relay-only game is killed and restarted (bench/server-restart.ts).
+ *   a relay-only game is killed and restarted (bench/server-restart.ts);
+ * - reload rejoin: `--reload-runs` times (default 5) one page of a direct
+ *   game is reloaded and plays again (bench/reload.ts).
  *
  * Exact definitions are in `DEFINITIONS`, printed with the JSON. Nothing
  * asserts on timings. Every wait is bounded; pages, browser, servers and
@@ -30,8 +32,9 @@
  *
  * Options: --json, --runs N (default 20), --failover-runs N (default 5),
  * --rtt-frames N (game length for the RTT sample, default 600),
- * --restart-runs N (default 5),
- * --spectator-frames N (600..1000, default 1000), --only spectators (just that part).
+ * --restart-runs N (default 5), --reload-runs N (default 5),
+ * --spectator-frames N (600..1000, default 1000), --only spectators or
+ * --only reload (just that part).
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -42,6 +45,7 @@ import { type E2E, call, inNamespace, joinRoom, leaveAll, openPages, results, sl
 import type { PlayResult } from '../harness/types.ts';
 import { SERVER_RESTART_DEFINITION, serverRestartRuns } from './server-restart.ts';
 import { REJOIN_DEFINITIONS, rejoinMs, snapshotTransferMs } from './rejoin.ts';
+import { RELOAD_DEFINITION, reloadRuns } from './reload.ts';
 import { median, p95 } from './stats.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,6 +66,7 @@ const DEFINITIONS = {
   serverRestartRecoveryMs: SERVER_RESTART_DEFINITION,
   spectatorLagMs:
     "Per confirmed-input batch a spectator receives: when its viewer (worker) steps the batch's last frame, minus when the sending player's engine confirmed that frame (the tick that moved its confirmed frame; epoch-ms clocks of the two pages' threads, performance.timeOrigin + now, same machine), minus the configured delay (6 frames x 16.7 ms). So it is the lag beyond the delay: the feed's poll (16 ms), the transport, the viewer's tick. spectatorLagMsP50: median over every sample of both spectators (one P2P, one via the server's fan-out) over one game of --spectator-frames frames; spectatorLagMsP50P2P / spectatorLagMsP50Server: per path.",
+  rejoinMsP50: RELOAD_DEFINITION,
 };
 
 interface Args {
@@ -72,10 +77,12 @@ interface Args {
   restartRuns: number;
   spectatorFrames: number;
   onlySpectators: boolean;
+  onlyReload: boolean;
+  reloadRuns: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, runs: 20, failoverRuns: 5, rttFrames: 600, restartRuns: 5, spectatorFrames: 1000, onlySpectators: false };
+  const args: Args = { json: false, runs: 20, failoverRuns: 5, rttFrames: 600, restartRuns: 5, spectatorFrames: 1000, onlySpectators: false, onlyReload: false, reloadRuns: 5 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -88,11 +95,15 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--failover-runs') args.failoverRuns = num();
     else if (a === '--rtt-frames') args.rttFrames = num();
     else if (a === '--restart-runs') args.restartRuns = num();
+    else if (a === '--reload-runs') args.reloadRuns = num();
     else if (a === '--spectator-frames') args.spectatorFrames = Math.max(600, num());
     else if (a === '--only' && argv[i + 1] === 'spectators') {
       args.onlySpectators = true;
       i++;
-    } else throw new Error(`unknown option ${a} (options: --json --runs N --failover-runs N --rtt-frames N --restart-runs N --spectator-frames N --only spectators)`);
+    } else if (a === '--only' && argv[i + 1] === 'reload') {
+      args.onlyReload = true;
+      i++;
+    } else throw new Error(`unknown option ${a} (options: --json --runs N --failover-runs N --rtt-frames N --restart-runs N --reload-runs N --spectator-frames N --only spectators|reload)`);
   }
   return args;
 }
@@ -230,6 +241,14 @@ async function main(): Promise<void> {
   let e2e = await startE2E({}, namespace ? [] : [LOOPBACK_ARG]);
   closers.push(() => e2e.close());
   let pages = await openPages(e2e, 2);
+  if (args.onlyReload) {
+    log('reload: a page reloads mid-game and plays again');
+    const reload = await reloadRuns(e2e, pages, args.reloadRuns, log);
+    await closeAll();
+    const only = { bench: 'net', rejoinMsP50: round(median(reload)), runs: { reloads: reload.length, rejoinMs: reload.map((v) => round(v)) }, environment: { namespace, node: process.version }, definitions: { rejoinMsP50: RELOAD_DEFINITION } };
+    console.log(args.json ? JSON.stringify(only) : `rejoin P50 (reload → playing) ${String(only.rejoinMsP50)} ms over ${reload.length} reloads`);
+    return;
+  }
   log('direct: spectator game');
   const spect = await spectatorLag(e2e, pages, args.spectatorFrames);
   const spectatorFigures = {
@@ -250,6 +269,8 @@ async function main(): Promise<void> {
   const failover = await failoverRuns(e2e, pages, args.failoverRuns);
   log('server restart: relay-only game on a server process, killed and restarted');
   const restart = await serverRestartRuns(e2e, pages, args.restartRuns, log);
+  log('reload: a page reloads mid-game and plays again');
+  const reload = await reloadRuns(e2e, pages, args.reloadRuns, log);
   await closeAll();
 
   // relay: coturn with REST credentials, relay-only pages
@@ -284,7 +305,8 @@ async function main(): Promise<void> {
     serverRestartRecoveryMs: round(median(restart)),
     snapshotTransferMs: round(transfer.median, 2),
     snapshotTransferBytes: transfer.bytes,
-    rejoinMsP50: round(rejoin.median),
+    rejoinMsP50: round(median(reload)),
+    rejoinEngineMsP50: round(rejoin.median),
     ...spectatorFigures,
     runs: {
       connectDirect: direct.ms.length,
@@ -296,6 +318,7 @@ async function main(): Promise<void> {
       failovers: failover.local.length,
       serverRestarts: restart.length,
       spectatorLagSamples: spect.p2p.length + spect.server.length,
+      reloads: reload.length,
     },
     connectionTypesAtOpen: { direct: direct.types, relay: relay.types },
     samples: {
@@ -305,10 +328,11 @@ async function main(): Promise<void> {
       relayFailoverMsRemote: failover.remote.map((v) => round(v)),
       serverRestartRecoveryMs: restart.map((v) => round(v)),
       snapshotTransferMs: transfer.samples.map((v) => round(v, 2)),
-      rejoinMs: rejoin.samples.map((v) => round(v)),
+      rejoinMs: reload.map((v) => round(v)),
+      rejoinEngineMs: rejoin.samples.map((v) => round(v)),
     },
     environment: { namespace, node: process.version },
-    definitions: { ...DEFINITIONS, ...REJOIN_DEFINITIONS },
+    definitions: { ...REJOIN_DEFINITIONS, ...DEFINITIONS },
   };
   if (args.json) {
     console.log(JSON.stringify(out));
@@ -326,7 +350,8 @@ async function main(): Promise<void> {
     ['relay failover (other page)', out.relayFailoverMsRemote, 'ms'],
     ['server restart → relay delivering', out.serverRestartRecoveryMs, 'ms'],
     ['64 KiB state transfer (engine)', out.snapshotTransferMs, 'ms'],
-    ['rejoin P50 (engine, virtual)', out.rejoinMsP50, 'ms'],
+    ['rejoin P50 (reload → playing)', out.rejoinMsP50, 'ms'],
+    ['rejoin P50 (engine, virtual)', out.rejoinEngineMsP50, 'ms'],
     ['spectator lag beyond delay P50', out.spectatorLagMsP50, 'ms'],
   ];
   for (const [name, v, unit] of rows) console.log(`${name.padEnd(32)} ${String(v ?? '-').padStart(9)} ${unit}`);

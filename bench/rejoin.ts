@@ -12,8 +12,8 @@ import { median } from './stats.ts';
 export const REJOIN_DEFINITIONS = {
   snapshotTransferMs:
     'Wall-clock ms, in this Node process, from the tick in which the live peer builds and sends a state transfer (64 KiB game state + 8-byte engine header, plus the confirmed inputs of 600 frames) to the end of the tick in which the returning engine has reassembled it (16 KiB chunks through the binary codec, per-chunk copies, xxHash32 checksum), decoded and loaded it. No network in between (the reliable channel is an in-memory queue): the serialization, chunking, checksum and load cost. Median of the runs.',
-  rejoinMsP50:
-    "Engine protocol time on a virtual 60 Hz clock, 2 players over a simulated link of 20 ms one-way latency on both channels: from a player's fresh engine (joining: true, i.e. right after its page reloaded and reconnected) to the first tick at which the live peer has confirmed a frame holding that player's own input again (its return frame). Median of the runs (reload at different ticks). It does NOT include the page reload, the worker start, the server resume or the WebRTC reconnection: the page-level figure needs the reload e2e (not built yet).",
+  rejoinEngineMsP50:
+    "Engine protocol time on a virtual 60 Hz clock, 2 players over a simulated link of 20 ms one-way latency on both channels: from a player's fresh engine (joining: true, i.e. right after its page reloaded and reconnected) to the first tick at which the live peer has confirmed a frame holding that player's own input again (its return frame). Median of the runs (reload at different ticks). It does NOT include the page reload, the worker start, the server resume or the WebRTC reconnection: the page-level figure is rejoinMsP50.",
 } as const;
 
 const STATE_BYTES = 64 * 1024;

@@ -73,11 +73,17 @@ export async function startE2E(serverConfig: Partial<ServerConfig> = {}, extraAr
   };
 }
 
+let pages = 0;
+
 export async function openPage(e2e: E2E): Promise<Page> {
+  const pageNumber = pages++;
   const context = await e2e.browser.newContext();
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('[page error]', err.message));
-  await page.goto(e2e.pageUrl);
+  // NETROLL_E2E_CONSOLE=1 prints every page's console (for reading what a failing run did).
+  if (process.env.NETROLL_E2E_CONSOLE === '1') page.on('console', (m) => console.log(`[page ${pageNumber}] ${m.type()}: ${m.text()}`));
+  // The first page of a run waits for Vite to transform the page's modules: on a busy machine that can pass 30 s.
+  await page.goto(e2e.pageUrl, { timeout: 60_000 });
   await page.waitForFunction(() => 'e2e' in globalThis, undefined, { timeout: 30_000 });
   return page;
 }
@@ -135,6 +141,17 @@ export function waitFrames(pages: Page[], frame: number, timeoutMs = (frame / 60
 /** Every page's result. */
 export function results(pages: Page[]): Promise<PlayResult[]> {
   return Promise.all(pages.map((p) => call(p, 'result')));
+}
+
+/**
+ * Every page's result once each has ended its session (bounded by `timeoutMs`). A session ends a moment after
+ * its last frame is confirmed: the worker first waits (at most 120 ticks) for its last hash samples to be acked.
+ */
+export function resultsWhenEnded(pages: Page[], timeoutMs = 15_000): Promise<PlayResult[]> {
+  return until(async () => {
+    const rs = await results(pages);
+    return rs.every((r) => r.ended !== null) ? rs : null;
+  }, timeoutMs, 'every page to end its session');
 }
 
 /** Join every page into one room and play until all confirm `frames` frames. */

@@ -120,6 +120,8 @@ export interface PlayResult {
   statuses: { peer: number; status: PeerStatus; at: number }[];
   /** `peer-left` events the session emitted. */
   peerLeft: { player: number; frame: number; remaining: number }[];
+  /** The server's `peer-left` messages this page got (player and reason), in order. */
+  serverPeerLeft: { player: number; reason: string }[];
   /** Departures in the host metrics. */
   departures: { player: number; frame: number }[];
   ended: { reason: EndReason; peer?: number; frame?: number } | null;

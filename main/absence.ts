@@ -2,7 +2,8 @@
  * Players who drop out and may come back, page side: a peer the mesh
  * reports `disconnected` is marked absent in the engine (its seat is kept,
  * its input neutral from an agreed frame) for `rejoinWindowMs`; after that
- * it is dropped for good (today's leave). When the mesh hears from it again
+ * it is dropped for good (today's leave). A player who says `leave` (the
+ * server's `peer-left` reason `left`) is dropped for good at once. When the mesh hears from it again
  * (`connected`), the engine exchanges Hellos with it, and whichever side
  * lost the game state loads a state transfer (`src/engine/rejoin.ts`).
  *
@@ -75,6 +76,22 @@ export class AbsenceWatch {
       return true;
     }
     return false;
+  }
+
+  /**
+   * `player` left on purpose (the server says `leave`): no seat is kept, it
+   * is dropped for good at once, absent or not. Returns false when it was
+   * already gone.
+   */
+  left(player: number): boolean {
+    if (this.gone.has(player)) return false;
+    const t = this.timers.get(player);
+    if (t !== undefined) clearTimeout(t);
+    this.timers.delete(player);
+    this.absent.delete(player);
+    this.gone.add(player);
+    void this.target.dropPlayer(player).catch(() => false);
+    return true;
   }
 
   /** Clear every timer (the session ended). */

@@ -5,7 +5,7 @@
  * connect), and start a Session whose packets travel over that mesh.
  */
 import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
-import type { EndReason } from '../src/contracts/vocabulary.ts';
+import type { EndReason, PeerStatus } from '../src/contracts/vocabulary.ts';
 import { Emitter } from '../src/engine/events.ts';
 import type { ReportKind } from '../src/research/report.ts';
 import type { Assignment, ParticipantMetadata, SpectatorMode, WaitingUpdate } from '../src/signaling/events.ts';
@@ -16,6 +16,7 @@ import { sessionTagFromId } from './session-tag.ts';
 import type { LinkFactory } from './link.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
+import { clearResumeRecord, loadResumeRecord, RESUME_STORAGE_KEY } from './resume-store.ts';
 import { passRttGate } from './rtt-probe.ts';
 import { createSession, type EngineThread, type Session } from './session.ts';
 import { watchFocus } from './focus.ts';
@@ -136,6 +137,14 @@ export interface JoinGameOptions extends EngineSettings {
    * (`peer-returned`; on the returning page `rejoining` and `transfer`).
    * After the window it has left for good (as with 0: today's leave). Turns
    * on the mesh's `reconnect`. Default 60,000.
+   *
+   * A page that reloads takes its own seat back: with a positive window,
+   * `joinGame` first looks for this tab's resume record (`sessionStorage`,
+   * `signaling.resumeStorageKey`, default `netroll.resume`) for the same
+   * server and sends `resume` instead of `join`; the engine then starts
+   * `joining` and plays on from a state transfer. With a positive window
+   * and a storage key, closing the page does not send `leave` (a reload
+   * looks the same): the seat is kept for the window.
    */
   rejoinWindowMs?: number;
 }
@@ -249,9 +258,20 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     signaling.on('waiting', (w) => options.onWaiting?.(w)),
     signaling.on('timeout', (t) => options.onWaitTimeout?.(t.waitedMs)),
   ];
-  let assignment: Assignment;
+  let assignment: Assignment | null = null;
+  // A reload: this tab kept the resume record of a seat on this server (see resume-store.ts); take the seat back.
+  const storageKey = options.signaling?.resumeStorageKey === undefined ? RESUME_STORAGE_KEY : options.signaling.resumeStorageKey;
+  const record = rejoinWindowMs > 0 && storageKey !== false ? loadResumeRecord(storageKey, signaling.url) : null;
+  if (record && storageKey !== false) {
+    try {
+      assignment = (await signaling.resume(record.secret)).assignment;
+    } catch {
+      clearResumeRecord(storageKey); // the seat is gone (session over, secret expired or revoked): join afresh
+    }
+  }
+  const reloaded = assignment !== null;
   try {
-    assignment = await signaling.join(
+    assignment ??= await signaling.join(
       {
         players: options.players,
         ...(options.room ? { room: options.room, ...(options.roomSecret ? { secret: options.roomSecret } : {}) } : { queue: options.queue ?? 'default' }),
@@ -272,7 +292,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   // A latency-gated queue: the group is confirmed only once its RTT probe passes (main/rtt-probe.ts).
   let gated: MeshTransport | undefined;
   try {
-    if (assignment.probe) {
+    if (assignment.probe && !reloaded) {
       const wait = (options.matchTimeoutMs ?? 120_000) - (performance.now() - started);
       ({ assignment, mesh: gated } = await passRttGate(signaling, assignment, (a) => new MeshTransport(signaling, a, links, options.mesh), wait));
     }
@@ -286,7 +306,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   options.onAssigned?.(assignment);
   let mesh: MeshTransport;
   try {
-    mesh = gated ?? new MeshTransport(signaling, assignment, links, meshOptions);
+    mesh = gated ?? new MeshTransport(signaling, assignment, links, meshOptions, { relink: reloaded });
   } catch (e) {
     signaling.close();
     throw e;
@@ -313,6 +333,8 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
       seed: assignment.seed,
       sessionTag: options.sessionTag ?? sessionTagFromId(assignment.sessionId),
       rejoinable: options.rejoinable ?? rejoinWindowMs > 0,
+      // Back after a reload: the engine starts empty and takes its seat back from a live peer's state transfer.
+      joining: options.joining ?? reloaded,
       engine,
       transport: options.wrapTransport ? options.wrapTransport(mesh) : mesh,
     });
@@ -402,21 +424,17 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     else if (timedOut && timedOut.frame <= (lastLeft?.frame ?? Number.POSITIVE_INFINITY)) end({ reason: 'focus-timeout', peer: timedOut.player, frame: timedOut.frame });
     else end({ reason: 'completed' });
   });
-  // A peer that said `leave` to the server (e.g. it closed its page) left on purpose.
-  signaling.on('peer-left', ({ playerIndex, reason }) => {
-    if (reason === 'left') explicitDrops.add(playerIndex);
-  });
-  // Closing this page: tell the server at once, so the others know it left on purpose. With a
-  // rejoin window the page may be reloading, and leaving would give its seat up: it says nothing,
-  // and the others keep the seat for the window.
+  // Closing this page: tell the server at once, so the others know it left on purpose. With a rejoin window
+  // and a resume record the page may be reloading (a page cannot tell a reload from a close), and leaving would
+  // give its seat up: it says nothing, and the others keep the seat for the window.
   const onPageHide = () => {
-    if (rejoinWindowMs === 0) signaling.leave();
+    if (!(rejoinWindowMs > 0 && storageKey !== false)) signaling.leave();
   };
   globalThis.addEventListener?.('pagehide', onPageHide);
   const drop = (player: number): Promise<boolean> => session.dropPlayer(player).catch(() => false);
   // With a rejoin window, a peer that drops out keeps its seat first (main/absence.ts); dropped after the window.
   const absences = new AbsenceWatch(session, rejoinWindowMs);
-  mesh.on('status', ({ peer, status }) => {
+  const onStatus = (peer: number, status: PeerStatus) => {
     if (ended || absences.onStatus(peer, status)) return;
     if (status !== 'disconnected') return;
     void drop(peer);
@@ -424,7 +442,17 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     if (graceTimer === null && mesh.report().every((r) => r.status === 'disconnected')) {
       graceTimer = setTimeout(() => end({ reason: endReason(peer), peer }), leaveGraceMs);
     }
+  };
+  // A peer that said `leave` to the server (its app closed the session, or its page closed without a rejoin
+  // window) left on purpose: a departure at once, even with a rejoin window (no seat is kept for it).
+  signaling.on('peer-left', ({ playerIndex, reason }) => {
+    if (reason !== 'left' || ended) return;
+    explicitDrops.add(playerIndex);
+    if (!absences.left(playerIndex)) void drop(playerIndex);
   });
+  mesh.on('status', ({ peer, status }) => onStatus(peer, status));
+  // A peer already gone while the session was starting (its status changed before this listener): handled now.
+  for (const r of mesh.report()) if (r.status === 'disconnected') onStatus(r.peer, r.status);
 
   return {
     ...session,
@@ -451,10 +479,11 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
       if (!ended) recorder.setEnd({ reason: 'closed' });
       await upload('final');
       end({ reason: 'closed' });
+      // The others learn at once that this player left on purpose (a departure, not an absence), before the final report's upload.
+      signaling.leave();
       recorder.close();
       await uploader?.flush(3000);
       uploader?.stop();
-      signaling.leave();
       await session.close();
       mesh.close();
       signaling.close();

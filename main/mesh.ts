@@ -165,13 +165,35 @@ export interface MeshEvents {
   'ice-gave-up': { peer: number; attempts: number; reason: string };
   /** The signaling connection was lost (`up: false`) or this client's seat resumed (`up: true`). */
   signaling: { up: boolean; reason?: string };
+  /** `peer`'s page reloaded: its old link was closed and a new one is connecting. */
+  relink: { peer: number };
 }
+
+/**
+ * Extra silence allowed before a peer's first packet, ms: its channel may
+ * open seconds before its engine starts sending (its worker still loading).
+ * A peer never heard from is `disconnected` after `disconnectedMs` + this.
+ */
+const FIRST_PACKET_GRACE_MS = 10_000;
+
+/**
+ * A status timer tick this much later than the last one means this page
+ * stalled: peer statuses are judged one tick later (after the packets that
+ * queued up meanwhile), so a page that froze does not take its own freeze
+ * for every peer's silence.
+ */
+const STALL_MS = 250;
+
+/** Fewest ms between two link replacements for one peer (`relink` signals faster than this are ignored). */
+export const RELINK_MIN_INTERVAL_MS = 1000;
 
 interface PeerState {
   link: Link;
   status: PeerStatus;
   route: Route;
   lastHeard: number;
+  /** Something (an engine packet or a reliable message) came from this peer since its link was made. */
+  heard: boolean;
   healthySince: number;
   left: boolean;
   /** The server no longer has this peer: the relay cannot reach it. */
@@ -180,6 +202,8 @@ interface PeerState {
   recoveries: number;
   switchedAt: number;
   lastFailoverMs: number | null;
+  /** When this peer's link was last replaced after its page reloaded (see `relink`). */
+  relinkedAt: number;
   counters: RouteCounters;
   reliable: ReliableCounters;
   routeHistory: { at: number; route: Route; reason: string }[];
@@ -198,32 +222,38 @@ export class MeshTransport implements PacketTransport {
   private reliableHandler: ((peer: number, packet: ArrayBuffer) => void) | null = null;
   private statusHandler: ((peer: number, status: PeerStatus) => void) | null = null;
   private readonly timer: ReturnType<typeof setInterval>;
+  private lastTimerAt = now();
+  /** The last timer tick came late (this page stalled): peer statuses wait for the next tick. */
+  private settling = false;
   private readonly config: Required<MeshConfig>;
   private readonly offs: (() => void)[] = [];
   /** The signaling connection holds this client's seat (the relay can carry packets). */
   private signalingUp = true;
+  private readonly me: number;
 
   /**
    * @param links makes the link to each remote player
+   * @param options `relink`: this page took its seat back after a reload; every other peer is told to replace its link to it
    * @throws NetrollError `invalid-option` for a bad `config` (no link is made then)
    */
   constructor(
     private readonly signaling: MeshSignaling,
     readonly assignment: Assignment,
-    links: LinkFactory,
+    private readonly links: LinkFactory,
     config: MeshConfig = {},
+    options: { relink?: boolean } = {},
   ) {
     this.config = meshConfig(config);
-    const me = assignment.playerIndex;
+    this.me = assignment.playerIndex;
     for (const player of assignment.players) {
-      if (player.index === me) continue;
+      if (player.index === this.me) continue;
       const peer = player.index;
-      const link = links({ localPlayer: me, remotePlayer: peer, iceServers: assignment.iceServers, signal: (kind, data) => signaling.signal(peer, kind, data) });
       const state: PeerState = {
-        link,
+        link: this.makeLink(peer),
         status: 'connecting',
         route: 'p2p',
         lastHeard: now(),
+        heard: false,
         healthySince: 0,
         left: false,
         relayGone: false,
@@ -231,29 +261,18 @@ export class MeshTransport implements PacketTransport {
         recoveries: 0,
         switchedAt: 0,
         lastFailoverMs: null,
+        relinkedAt: Number.NEGATIVE_INFINITY,
         counters: { packetsViaP2P: 0, packetsViaRelay: 0, receivedViaP2P: 0, receivedViaRelay: 0 },
         reliable: { sentViaP2P: 0, sentViaRelay: 0, unsent: 0, received: 0, badRelayFrames: 0 },
         routeHistory: [],
       };
       this.peers.set(peer, state);
-      link.on('packet', (buf) => this.receive(peer, buf, 'p2p'));
-      link.on('control', (buf) => this.receiveReliable(peer, buf));
-      link.on('open', () => this.update(peer, 'channel open'));
-      link.on('close', () => this.update(peer, 'channel closed'));
-      link.on('ice', () => this.update(peer, 'ice state'));
-      link.on('connection', (info) => this.events.emit('connection', { peer, info }));
-      link.on('health', (health) => {
-        this.events.emit('health', { peer, health });
-        this.update(peer, 'health');
-      });
-      link.on('error', (e) => this.events.emit('error', { ...e, peer }));
-      link.on('gave-up', ({ attempts, reason }) => {
-        this.events.emit('ice-gave-up', { peer, attempts, reason });
-        this.update(peer, 'ICE restarts gave up');
-      });
     }
     this.offs.push(
-      signaling.on('signal', (m) => void this.peers.get(m.from)?.link.handleSignal(m.kind, m.data)),
+      signaling.on('signal', (m) => {
+        if (m.kind === 'relink') this.relink(m.from);
+        else void this.peers.get(m.from)?.link.handleSignal(m.kind, m.data);
+      }),
       signaling.on('relay', ({ from, packet }) => this.receiveRelayFrame(from, packet)),
       signaling.on('peer-left', ({ playerIndex, reason }) => {
         const s = this.peers.get(playerIndex);
@@ -279,9 +298,62 @@ export class MeshTransport implements PacketTransport {
       }),
     );
     this.timer = setInterval(() => {
+      // This page stalled (a long task, a busy machine): packets that arrived meanwhile are still queued behind
+      // this timer, so silence is judged one tick later, once they were taken (see `settling`).
+      const t = now();
+      const late = t - this.lastTimerAt > STALL_MS;
+      this.lastTimerAt = t;
+      this.settling = late && !this.settling;
       for (const peer of this.peers.keys()) this.update(peer, 'timer');
     }, 50);
+    // A page that took its seat back after a reload: the others drop their link to its old page first (signals arrive in order).
+    if (options.relink) for (const peer of this.peers.keys()) signaling.signal(peer, 'relink', null);
     for (const s of this.peers.values()) void s.link.start();
+  }
+
+  /** Make the link to `peer`; its events count only while it is that peer's link (a replaced one is ignored). */
+  private makeLink(peer: number): Link {
+    const link = this.links({ localPlayer: this.me, remotePlayer: peer, iceServers: this.assignment.iceServers, signal: (kind, data) => this.signaling.signal(peer, kind, data) });
+    const current = () => this.peers.get(peer)?.link === link;
+    link.on('packet', (buf) => current() && this.receive(peer, buf, 'p2p'));
+    link.on('control', (buf) => current() && this.receiveReliable(peer, buf));
+    link.on('open', () => current() && this.update(peer, 'channel open'));
+    link.on('close', () => current() && this.update(peer, 'channel closed'));
+    link.on('ice', () => current() && this.update(peer, 'ice state'));
+    link.on('connection', (info) => current() && this.events.emit('connection', { peer, info }));
+    link.on('health', (health) => {
+      if (!current()) return;
+      this.events.emit('health', { peer, health });
+      this.update(peer, 'health');
+    });
+    link.on('error', (e) => current() && this.events.emit('error', { ...e, peer }));
+    link.on('gave-up', ({ attempts, reason }) => {
+      if (!current()) return;
+      this.events.emit('ice-gave-up', { peer, attempts, reason });
+      this.update(peer, 'ICE restarts gave up');
+    });
+    return link;
+  }
+
+  /**
+   * `peer`'s page reloaded and took its seat back (its `relink` signal): its
+   * old link is dead, so close it and connect a new one; the engine's Hellos
+   * then hand it the state. Bounded: at most one relink per peer per
+   * {@link RELINK_MIN_INTERVAL_MS} (a peer sending more only loses its own link).
+   */
+  private relink(peer: number): void {
+    const s = this.peers.get(peer);
+    if (!s || s.left) return;
+    const t = now();
+    if (t - s.relinkedAt < RELINK_MIN_INTERVAL_MS) return;
+    s.relinkedAt = t;
+    s.link.close();
+    s.link = this.makeLink(peer);
+    s.healthySince = 0;
+    s.link.signalingAvailable?.(this.signalingUp);
+    this.events.emit('relink', { peer });
+    this.update(peer, 'peer reloaded');
+    void s.link.start();
   }
 
   /** Subscribe to an event; returns the unsubscribe function. */
@@ -400,6 +472,7 @@ export class MeshTransport implements PacketTransport {
     const s = this.peers.get(peer);
     if (!s || s.left) return;
     s.lastHeard = now();
+    s.heard = true;
     s.reliable.received++;
     this.reliableHandler?.(peer, packet);
   }
@@ -408,6 +481,7 @@ export class MeshTransport implements PacketTransport {
     const s = this.peers.get(peer);
     if (!s) return;
     s.lastHeard = now();
+    s.heard = true;
     if (via === 'p2p') s.counters.receivedViaP2P++;
     else s.counters.receivedViaRelay++;
     this.update(peer, 'packet');
@@ -429,11 +503,16 @@ export class MeshTransport implements PacketTransport {
         this.setRoute(peer, s, 'p2p', 'P2P recovered');
       }
     }
-    const silent = t - s.lastHeard;
+    // Silence counts from the connection on; before the peer's first packet, its engine may still be starting
+    // (a worker loading on a busy machine), so the thresholds get FIRST_PACKET_GRACE_MS more.
+    const silent = t - s.lastHeard - (s.heard ? 0 : FIRST_PACKET_GRACE_MS);
     if (s.left || (s.status === 'disconnected' && !(this.config.reconnect && silent < this.config.interruptedMs))) return; // final
+    if (this.settling && s.status !== 'connecting') return; // our own stall is not the peer's silence
     let status: PeerStatus;
-    if (s.status === 'connecting') status = s.link.open || s.counters.receivedViaRelay > 0 ? 'connected' : 'connecting';
-    else if (silent >= this.config.disconnectedMs) status = 'disconnected';
+    if (s.status === 'connecting') {
+      status = s.link.open || s.counters.receivedViaRelay > 0 ? 'connected' : 'connecting';
+      if (status === 'connected') s.lastHeard = t;
+    } else if (silent >= this.config.disconnectedMs) status = 'disconnected';
     else if (silent >= this.config.interruptedMs) status = 'interrupted';
     else status = 'connected';
     this.setStatus(peer, s, status);

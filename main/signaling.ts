@@ -156,7 +156,8 @@ export class SignalingClient {
   private readonly socket: NetrollSocket;
   private readonly events = new Emitter<SignalingEvents>();
   private readonly ackTimeoutMs: number;
-  private readonly url: string;
+  /** The server URL this client connects to first (its resume record is kept for it). */
+  readonly url: string;
   /** `url`, then the fallback urls: tried in turn on reconnection. */
   private readonly urls: readonly string[];
   private urlIndex = 0;

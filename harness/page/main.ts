@@ -20,6 +20,7 @@ let current: NetSession | null = null;
 const peerLinks = new Map<number, PeerLink>();
 const statuses: PlayResult['statuses'] = [];
 const departures: PlayResult['peerLeft'] = [];
+const serverPeerLeft: PlayResult['serverPeerLeft'] = [];
 const pauses: PlayResult['pauses'] = [];
 const presence: PlayResult['presence'] = [];
 let inputTimer: ReturnType<typeof setInterval> | null = null;
@@ -50,6 +51,7 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   if (inputTimer) clearInterval(inputTimer);
   statuses.length = 0;
   departures.length = 0;
+  serverPeerLeft.length = 0;
   rejoinEvents.length = 0;
   pauses.length = 0;
   presence.length = 0;
@@ -100,6 +102,7 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
     relayMark.first ??= wallNow();
   });
   current.on('peer-left', (e) => departures.push({ player: e.player, frame: e.frame, remaining: e.remaining }));
+  current.signaling.on('peer-left', (e) => serverPeerLeft.push({ player: e.playerIndex, reason: e.reason }));
   for (const type of ['peer-absent', 'peer-returned', 'rejoining', 'transfer'] as const) {
     current.on(type, (e) => rejoinEvents.push({ ...e, at: performance.now() }));
   }
@@ -145,6 +148,7 @@ async function result(): Promise<PlayResult> {
     timings: current!.timings,
     statuses: statuses.slice(),
     peerLeft: departures.slice(),
+    serverPeerLeft: serverPeerLeft.slice(),
     departures: m.departures.map((d) => ({ ...d })),
     ended: current!.ended,
     iceServers: current!.assignment.iceServers.map((s) => ({ ...s })),

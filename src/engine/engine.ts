@@ -536,7 +536,10 @@ export class Engine<S> {
   /**
    * Player `player` is gone (its transport closed, or the application says
    * so). The remaining peers agree on its departure frame and continue with
-   * its neutral input; a `peer-left` event carries the frame. Returns false
+   * its neutral input; a `peer-left` event carries the frame. A player
+   * already absent (`markAbsent`) leaves from its absence frame, and the
+   * input log records the departure alone (not an open absence too), so
+   * every peer's log is the same whichever it learnt first. Returns false
    * when the player already left or is this peer.
    */
   dropPlayer(player: number): boolean {
@@ -545,7 +548,10 @@ export class Engine<S> {
       this.rejoins.wanted.delete(player);
       this.rejoins.pendingReturns.delete(player);
       const d = this.departures.get(player)!;
-      if (d.complete) this.finishLeave(d.player, d.frame!);
+      if (d.complete) {
+        this.rejoins.departed(d.player, d.frame!);
+        this.finishLeave(d.player, d.frame!);
+      }
       this.endAbsencePause(player);
       return true;
     }

@@ -122,6 +122,22 @@ export class Rejoins {
     }
   }
 
+  /**
+   * `player`'s open absence from `from` became a departure for good (it left,
+   * or its window ran out): drop the record, so the log shows the departure
+   * alone, whether the absence was agreed here before or after the peer
+   * learnt it was final.
+   */
+  departed(player: number, from: number): void {
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const a = this.history[i]!;
+      if (a.player === player && a.to === undefined && a.from === from) {
+        this.history.splice(i, 1);
+        return;
+      }
+    }
+  }
+
   /** The return frame of `player`'s latest absence, if it ended. */
   returnFrame(player: number): number | undefined {
     for (let i = this.history.length - 1; i >= 0; i--) if (this.history[i]!.player === player) return this.history[i]!.to;

@@ -231,8 +231,8 @@ export const resumeRequestSchema = z.strictObject(
 /** `resume` payload (from {@link resumeRequestSchema}). */
 export type ResumeRequest = Readonly<z.infer<typeof resumeRequestSchema>>;
 
-/** WebRTC signalling message kinds. */
-export const SIGNAL_KINDS = ['offer', 'answer', 'candidate', 'restart'] as const;
+/** WebRTC signalling message kinds (`relink`: the sender's page reloaded and took its seat back, so drop the old link to it and connect anew). */
+export const SIGNAL_KINDS = ['offer', 'answer', 'candidate', 'restart', 'relink'] as const;
 /** One of {@link SIGNAL_KINDS}. */
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 

@@ -6,7 +6,7 @@
  * page its peer left, but the game goes on over P2P.
  */
 import { describe, expect, it } from 'vitest';
-import { call, crashPage, joinRoom, leaveAll, openPages, results, waitFrames } from '../../harness/e2e.ts';
+import { call, crashPage, joinRoom, leaveAll, openPages, resultsWhenEnded, waitFrames } from '../../harness/e2e.ts';
 import { e2ePerTest } from '../support/per-test.ts';
 import type { PlayResult } from '../../harness/types.ts';
 
@@ -57,7 +57,7 @@ describe('a peer goes away in real Chromium', () => {
     await call(pages[1]!, 'dropSignaling');
     await waitFrames(pages, frames);
     expect(e2e.server.stats().clients).toBe(1); // the server dropped the page (and told the other one peer-left)
-    const [a, b] = await results(pages);
+    const [a, b] = await resultsWhenEnded(pages);
     for (const r of [a!, b!]) {
       expect(r.confirmedFrame).toBeGreaterThanOrEqual(frames - 1);
       expect(r.desyncs).toBe(0);

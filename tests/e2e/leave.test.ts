@@ -8,7 +8,7 @@
  * `fullySynced`.
  */
 import { describe, expect, it } from 'vitest';
-import { call, joinRoom, leaveAll, openPages, results, until, waitFrames } from '../../harness/e2e.ts';
+import { call, joinRoom, leaveAll, openPages, results, resultsWhenEnded, until, waitFrames } from '../../harness/e2e.ts';
 import { decodeInputLog } from '../../src/engine/input-log.ts';
 import { e2ePerTest } from '../support/per-test.ts';
 
@@ -24,8 +24,8 @@ describe('a player leaves a 3-player game in real Chromium', () => {
       room: 'leave-e2e',
       players: 3,
       frames,
-      // a page gone silent counts as disconnected after 2 s (default 5 s), so the test stays short
-      mesh: { interruptedMs: 500, disconnectedMs: 2000 },
+      // the leaver says `leave` (its page closes): silence is not what decides here, so the mesh keeps its
+      // default bounds (a page that stalls a second or two on a busy machine is not taken for gone)
       research: { reportIntervalMs: 1000 },
     });
     await waitFrames(pages, 240);
@@ -48,7 +48,7 @@ describe('a player leaves a 3-player game in real Chromium', () => {
 
     const confirmed = await waitFrames(stay, frames);
     for (const c of confirmed) expect(c).toBeGreaterThanOrEqual(frames - 1);
-    const [a, b] = await results(stay);
+    const [a, b] = await resultsWhenEnded(stay);
     for (const r of [a!, b!]) {
       expect(r.confirmedFrame - frame).toBeGreaterThanOrEqual(600);
       expect(r.desyncs).toBe(0);
@@ -80,6 +80,48 @@ describe('a player leaves a 3-player game in real Chromium', () => {
     expect(remaining.map((l) => l.frames)).toEqual([frames, frames]);
     expect(Buffer.from(remaining[0]!.log).equals(Buffer.from(remaining[1]!.log))).toBe(true);
     expect(Buffer.from(remaining[0]!.log).toString('hex')).toBe(a!.inputLogHex);
+    await leaveAll(stay);
+  });
+
+  it('with a rejoin window, a player who leaves on purpose is a departure at once on both others, not an absence', async () => {
+    const e2e = await env.start({ adminToken: 'e2e-admin-token-0123456789' });
+    const pages = await openPages(e2e, 3);
+    const frames = 1200;
+    const joined = await joinRoom(pages, {
+      server: e2e.serverUrl,
+      room: 'leave-window',
+      players: 3,
+      frames,
+      rejoinWindowMs: 60_000,
+    });
+    await waitFrames(pages, 240);
+    const gone = joined[2]!.playerIndex;
+    const stay = pages.slice(0, 2);
+    const leftAt = await call(stay[0]!, 'now');
+    await call(pages[2]!, 'leave'); // the app closes its session: the server is told `leave`
+    const left = await until(async () => {
+      const rs = await results(stay);
+      return rs.every((r) => r.peerLeft.length > 0) ? rs : null;
+    }, 20_000, 'peer-left on both remaining pages');
+    const frame = left[0]!.peerLeft[0]!.frame;
+    for (const r of left) expect(r.peerLeft).toEqual([{ player: gone, frame, remaining: 2 }]);
+    // at once: well inside the 60 s window (the seat is not kept)
+    expect((await call(stay[0]!, 'now')) - leftAt).toBeLessThan(20_000);
+    const [a, b] = await (async () => {
+      await waitFrames(stay, frames);
+      return resultsWhenEnded(stay);
+    })();
+    for (const r of [a!, b!]) {
+      expect(r.departures).toEqual([{ player: gone, frame }]);
+      expect(r.ended).toEqual({ reason: 'completed' });
+      expect(r.desyncs).toBe(0);
+    }
+    expect(a!.inputLogHex).toBe(b!.inputLogHex);
+    const log = decodeInputLog(Uint8Array.from(Buffer.from(a!.inputLogHex, 'hex')));
+    if (!log.ok) throw new Error(log.error.message);
+    expect(log.log.departures).toEqual([{ player: gone, frame }]);
+    expect(log.log.absences ?? []).toEqual([]); // a departure, not an absence
+    console.log(`explicit leave with a rejoin window: departure frame ${frame}`);
     await leaveAll(stay);
   });
 });

@@ -156,6 +156,27 @@ describe('absence and return', () => {
     for (const e of m.engines) expect(e.stats().desyncs).toBe(0);
   });
 
+  it('an absence made final is logged as the departure alone on every peer, whether its absence was agreed first or not', () => {
+    const m = rejoinMesh(game, 3, { rejoinable: true });
+    m.run(100, input);
+    m.cut.add(2);
+    m.run(40, input);
+    m.engines[0]!.markAbsent(2); // peer 0: an absence, agreed before it learns the player left
+    m.run(60, input);
+    expect(m.engines[1]!.stats().peers.find((p) => p.player === 2)!.absentFromFrame).not.toBeNull(); // peer 1 took it from the notices
+    m.engines[0]!.dropPlayer(2);
+    m.run(20, input);
+    m.engines[1]!.dropPlayer(2);
+    m.run(100, input);
+    expectSameLogs(m.engines, [0, 1]);
+    const logs = [0, 1].map((i) => m.engines[i]!.inputLog());
+    for (const log of logs) {
+      expect(log.absences).toEqual([]);
+      expect(log.departures).toHaveLength(1);
+      expect(log.departures![0]!.player).toBe(2);
+    }
+  });
+
   it('after the window the host drops an absent player for good: a 2-player session then ends at its absence frame', () => {
     const m = rejoinMesh(game, 2, {});
     m.run(100, input);

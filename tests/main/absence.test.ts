@@ -46,6 +46,19 @@ describe('AbsenceWatch', () => {
     expect(t.calls).not.toContain('drop 2');
   });
 
+  it('a peer that left on purpose is dropped at once, absent or not, and its window timer no longer fires', () => {
+    const t = target();
+    const w = new AbsenceWatch(t, 60_000);
+    w.onStatus(1, 'disconnected');
+    expect(w.left(1)).toBe(true);
+    expect(w.left(2)).toBe(true);
+    expect(w.left(2)).toBe(false); // once
+    vi.advanceTimersByTime(120_000);
+    expect(t.calls).toEqual(['absent 1', 'drop 1', 'drop 2']);
+    expect(w.isGone(1) && w.isGone(2)).toBe(true);
+    expect(w.onStatus(1, 'connected')).toBe(false);
+  });
+
   it('with a window of 0 nothing is handled here (players who drop out leave at once)', () => {
     const t = target();
     const w = new AbsenceWatch(t, 0);

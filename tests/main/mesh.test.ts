@@ -212,7 +212,10 @@ describe('MeshTransport with fake links', () => {
 
   it('with reconnect, a disconnected peer heard from again is connected again; one the server says left is not', () => {
     const { links, statuses, signaling } = setup({ players: 3, mesh: { reconnect: true } });
-    for (const p of [1, 2]) links.get(p)!.setOpen(true);
+    for (const p of [1, 2]) {
+      links.get(p)!.setOpen(true);
+      links.get(p)!.deliver([1]);
+    }
     vi.advanceTimersByTime(5100);
     expect(statuses.filter((s) => s.status === 'disconnected').map((s) => s.peer).sort()).toEqual([1, 2]);
     links.get(1)!.deliver([5]);
@@ -222,6 +225,38 @@ describe('MeshTransport with fake links', () => {
     links.get(2)!.deliver([6]);
     vi.advanceTimersByTime(60);
     expect(statuses.filter((s) => s.peer === 2).at(-1)!.status).toBe('disconnected');
+  });
+
+  it('counts silence from the connection, with 10 s more before the first packet (the peer\'s engine may still be starting)', () => {
+    const { links, statuses } = setup({ players: 3 });
+    vi.advanceTimersByTime(3000); // ICE takes a while: silence does not count before the channel opens
+    for (const p of [1, 2]) links.get(p)!.setOpen(true);
+    links.get(1)!.deliver([1]);
+    vi.advanceTimersByTime(5100);
+    // heard once, then silent 5 s: gone; never heard: still waiting for its first packet
+    expect(statuses.filter((s) => s.peer === 1).map((s) => s.status)).toEqual(['connected', 'interrupted', 'disconnected']);
+    expect(statuses.filter((s) => s.peer === 2).map((s) => s.status)).toEqual(['connected']);
+    vi.advanceTimersByTime(5700); // 10.8 s after the channel opened: 10 s of grace + 750 ms
+    expect(statuses.filter((s) => s.peer === 2).map((s) => s.status)).toEqual(['connected', 'interrupted']);
+    vi.advanceTimersByTime(4300);
+    expect(statuses.filter((s) => s.peer === 2).map((s) => s.status)).toEqual(['connected', 'interrupted', 'disconnected']);
+  });
+
+  it('does not take its own stall for the peers\' silence: statuses wait one tick after a late timer', async () => {
+    vi.useRealTimers(); // a real freeze of this thread: the packet that arrives meanwhile is taken after the first late tick
+    const { links, statuses } = setup({ mesh: { interruptedMs: 300, disconnectedMs: 600 } });
+    const link = links.get(1)!;
+    link.setOpen(true);
+    link.deliver([1]);
+    await new Promise((r) => setTimeout(r, 100));
+    const frozen = performance.now();
+    setTimeout(() => link.deliver([2]), 0); // queued behind the status timer, which is already due after the freeze
+    while (performance.now() - frozen < 900); // a long task: no timer runs
+    await new Promise((r) => setTimeout(r, 120));
+    expect(statuses.map((s) => s.status)).toEqual(['connected']);
+    // A real silence is still seen.
+    await new Promise((r) => setTimeout(r, 900));
+    expect(statuses.map((s) => s.status)).toEqual(['connected', 'interrupted', 'disconnected']);
   });
 
   it('counts relayed packets as heard and connects a peer reached only through the relay', () => {
@@ -327,5 +362,56 @@ describe('MeshTransport with fake links', () => {
       }
       expect(links.size).toBe(0);
     }
+  });
+});
+
+describe('MeshTransport after a peer reloaded (relink)', () => {
+  it('a relink signal closes the old link to that peer, starts a new one and ignores the old one from then on', () => {
+    const { m, signaling, links, received } = setup({ players: 3, me: 1, mesh: { reconnect: true } });
+    const relinks: number[] = [];
+    m.on('relink', ({ peer }) => relinks.push(peer));
+    const old = links.get(0)!;
+    const other = links.get(2)!;
+    connect(old);
+    signaling.events.emit('signal', { from: 0, kind: 'relink', data: null });
+    const fresh = links.get(0)!;
+    expect(fresh).not.toBe(old);
+    expect(old.closed).toBe(true);
+    expect(fresh.started).toBe(true);
+    expect(other.closed).toBe(false);
+    expect(relinks).toEqual([0]);
+    expect(old.signals).toEqual([]); // the relink itself is not a WebRTC signal
+    // the old page's link is ignored; the new one carries the game
+    old.deliver([9]);
+    expect(received).toEqual([]);
+    fresh.setOpen(true);
+    fresh.deliver([7]);
+    expect(received).toEqual([{ peer: 0, bytes: [7] }]);
+    signaling.events.emit('signal', { from: 0, kind: 'candidate', data: null });
+    expect(fresh.signals).toEqual([{ kind: 'candidate', data: null }]);
+  });
+
+  it('takes at most one relink per peer per second (a peer repeating it only churns its own link)', () => {
+    const { signaling, links } = setup({ mesh: { reconnect: true } });
+    signaling.events.emit('signal', { from: 1, kind: 'relink', data: null });
+    const first = links.get(1)!;
+    signaling.events.emit('signal', { from: 1, kind: 'relink', data: null });
+    expect(links.get(1)).toBe(first);
+    expect(first.closed).toBe(false);
+    vi.advanceTimersByTime(1000);
+    signaling.events.emit('signal', { from: 1, kind: 'relink', data: null });
+    expect(links.get(1)).not.toBe(first);
+    expect(first.closed).toBe(true);
+  });
+
+  it('a page that took its seat back after a reload tells every other peer to relink before its links start', () => {
+    const signaling = new FakeSignaling();
+    const { factory, links } = fakeLinks();
+    mesh = new MeshTransport(signaling, assignment(3, 2), factory, {}, { relink: true });
+    expect(signaling.signals).toEqual([
+      { to: 0, kind: 'relink', data: null },
+      { to: 1, kind: 'relink', data: null },
+    ]);
+    for (const l of links.values()) expect(l.started).toBe(true);
   });
 });
