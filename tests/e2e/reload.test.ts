@@ -93,9 +93,9 @@ describe('a player whose page reloads comes back in real Chromium', () => {
 
     const store = e2e.server.store!;
     const sessionId = a!.sessionId;
-    await until(() => store.inputLogs(sessionId).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
-    const session = await until(() => {
-      const s = store.session(sessionId);
+    await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
+    const session = await until(async () => {
+      const s = await store.session(sessionId);
       return s?.parity_checked_at ? s : null;
     }, 20_000, 'the parity check');
     console.log(`transfer loaded at frame ${String(loaded.frame)}; parity ${session.parity_status} over ${session.parity_frames} frames`);
@@ -161,9 +161,9 @@ describe('a player whose page reloads comes back in real Chromium', () => {
 
     const store = e2e.server.store!;
     const sessionId = a!.sessionId;
-    await until(() => store.inputLogs(sessionId).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
-    const session = await until(() => {
-      const s = store.session(sessionId);
+    await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
+    const session = await until(async () => {
+      const s = await store.session(sessionId);
       return s?.parity_checked_at ? s : null;
     }, 20_000, 'the parity check');
     console.log(`left from frame ${leftFrom}, player 0 back at frame ${String(returned.frame)}; parity ${session.parity_status} over ${session.parity_frames} frames`);
