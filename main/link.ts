@@ -30,7 +30,11 @@ export interface LinkEvents {
   ice: IceState;
   /** An ICE restart began (1-based attempt). */
   restart: { attempt: number };
-  /** The link stopped restarting ICE: `attempts` restarts did not bring it back. */
+  /**
+   * The link stopped restarting ICE: `attempts` restarts did not bring it
+   * back. The mesh reports the give-up from this event alone (link report and
+   * research record alike), so a link need not expose it any other way.
+   */
   'gave-up': { attempts: number; reason: string };
   /** Something went wrong that the link could not handle by itself. */
   error: ErrorInfo;
@@ -42,14 +46,12 @@ export interface Link {
   readonly open: boolean;
   /** ICE restarts so far. */
   readonly iceRestarts: number;
-  /** Why the link stopped restarting ICE, or null (absent: the link never gives up). */
-  readonly iceGaveUp?: string | null;
   /**
    * The signaling connection is up or down: while down, a link defers ICE
    * restarts (their offers could not reach the peer) and makes them once it
-   * is back. Optional.
+   * is back. Required, so a wrapper around a link cannot drop it unseen.
    */
-  signalingAvailable?(up: boolean): void;
+  signalingAvailable(up: boolean): void;
   /** Every connection type read, in order (changes only). */
   readonly connectionHistory: readonly ConnectionInfo[];
   /** Begin connecting. */

@@ -200,6 +200,8 @@ interface PeerState {
   relayGone: boolean;
   failovers: number;
   recoveries: number;
+  /** Why the link stopped restarting ICE (from its `gave-up` event), or null. */
+  iceGaveUp: string | null;
   switchedAt: number;
   lastFailoverMs: number | null;
   /** When this peer's link was last replaced after its page reloaded (see `relink`). */
@@ -259,6 +261,7 @@ export class MeshTransport implements PacketTransport {
         relayGone: false,
         failovers: 0,
         recoveries: 0,
+        iceGaveUp: null,
         switchedAt: 0,
         lastFailoverMs: null,
         relinkedAt: Number.NEGATIVE_INFINITY,
@@ -328,7 +331,10 @@ export class MeshTransport implements PacketTransport {
     });
     link.on('error', (e) => current() && this.events.emit('error', { ...e, peer }));
     link.on('gave-up', ({ attempts, reason }) => {
-      if (!current()) return;
+      const s = this.peers.get(peer);
+      if (!s || !current()) return;
+      // Kept here, from the event: the link report and the research record (which follows `ice-gave-up`) agree by construction.
+      s.iceGaveUp = reason.slice(0, 200);
       this.events.emit('ice-gave-up', { peer, attempts, reason });
       this.update(peer, 'ICE restarts gave up');
     });
@@ -350,7 +356,8 @@ export class MeshTransport implements PacketTransport {
     s.link.close();
     s.link = this.makeLink(peer);
     s.healthySince = 0;
-    s.link.signalingAvailable?.(this.signalingUp);
+    s.iceGaveUp = null; // a new link: it may restart ICE again
+    s.link.signalingAvailable(this.signalingUp);
     this.events.emit('relink', { peer });
     this.update(peer, 'peer reloaded');
     void s.link.start();
@@ -440,7 +447,7 @@ export class MeshTransport implements PacketTransport {
       connectionHistory: s.link.connectionHistory.slice(),
       health: s.link.health(),
       iceRestarts: s.link.iceRestarts,
-      iceGaveUp: s.link.iceGaveUp ?? null,
+      iceGaveUp: s.iceGaveUp,
       relayAvailable: this.config.relay && this.signalingUp && !s.relayGone,
       failovers: s.failovers,
       recoveries: s.recoveries,
@@ -522,7 +529,7 @@ export class MeshTransport implements PacketTransport {
   private setSignaling(up: boolean, reason?: string): void {
     if (this.signalingUp === up) return;
     this.signalingUp = up;
-    for (const s of this.peers.values()) s.link.signalingAvailable?.(up);
+    for (const s of this.peers.values()) s.link.signalingAvailable(up);
     this.events.emit('signaling', { up, ...(reason !== undefined ? { reason } : {}) });
   }
 

@@ -22,6 +22,7 @@ export function gated(inner: Link): Link {
     get connectionHistory() {
       return inner.connectionHistory;
     },
+    signalingAvailable: (up) => inner.signalingAvailable(up),
     start: () => inner.start(),
     handleSignal: (kind, data) => inner.handleSignal(kind, data),
     send(packet) {

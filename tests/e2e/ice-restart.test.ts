@@ -90,4 +90,47 @@ describe('ICE restart in real Chromium (TURN through per-page UDP proxies)', () 
     expect(rows.map((x) => Number(x.ice_restarts)).sort()).toEqual(end.map((r) => r.links[0]!.iceRestarts).sort());
     await leaveAll(pages);
   });
+
+  it('the path stays cut: after 3 failed restarts the links give up with the reason and stay on the relay', async () => {
+    const frames = 1800;
+    const { e2e, pages, proxies } = await setup(frames, { iceRestartTimeoutMs: 1500 });
+    await waitFrames(pages, 240);
+    const before = await results(pages);
+    const cutAt = Date.now();
+    proxies[1]!.cut(true);
+    // Each attempt ends by its own timeout or by ICE failing, whichever first: allow three slow ones.
+    const atGiveUp = await until(async () => {
+      const now = await results(pages);
+      return now.every((r) => r.links[0]!.iceGaveUp !== null) ? now : null;
+    }, 120_000, 'both links to give up restarting ICE');
+    const giveUpMs = Date.now() - cutAt;
+    await waitFrames(pages, frames);
+    const end = await results(pages);
+    console.log(`gave up ${giveUpMs} ms after the cut; ${end.map(describeLink).join('; ')}`);
+    // Play went on over the relay while the restarts failed: at 60 frames a second, at least a quarter of real time (generous for a loaded machine).
+    for (const [i, r] of atGiveUp.entries()) expect(r.confirmedFrame - before[i]!.confirmedFrame).toBeGreaterThan((giveUpMs / 1000) * 60 * 0.25);
+    for (const r of end) {
+      const l = r.links[0]!;
+      expect(r.confirmedFrame).toBeGreaterThanOrEqual(frames - 1);
+      expect(r.desyncs).toBe(0);
+      expect(l.iceRestarts).toBe(3);
+      expect(l.iceGaveUp).toMatch(/after 3 restarts/);
+      expect(l.route).toBe('relay');
+      expect(l.counters.receivedViaRelay).toBeGreaterThan(300);
+    }
+    expect(end[0]!.inputLogHex).toBe(end[1]!.inputLogHex);
+    expect(end[0]!.confirmedHash).toBe(end[1]!.confirmedHash);
+    // The research record holds the restarts and, in the link's connection history, the switch to the relay with the reason.
+    const store = e2e.server.store!;
+    const rows = await until(() => {
+      const r = store.rows('links', end[0]!.sessionId);
+      return r.length === 2 ? r : null;
+    }, 20_000, 'both final reports');
+    for (const row of rows) {
+      expect(Number(row.ice_restarts)).toBe(3);
+      const history = JSON.parse(String(row.connection_history)) as { type: string; reason?: string }[];
+      expect(history.some((c) => c.type === 'relay-server' && /after 3 restarts/.test(c.reason ?? ''))).toBe(true);
+    }
+    await leaveAll(pages);
+  }, 300_000);
 });

@@ -24,7 +24,6 @@ export class FakeLink implements Link {
   started = false;
   closed = false;
   iceRestarts = 0;
-  iceGaveUp: string | null = null;
   /** What the mesh told the link about signaling, in order. */
   readonly signalingStates: boolean[] = [];
   /** Current simulated RTT, ms; null: pongs never come back. */

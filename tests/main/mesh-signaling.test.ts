@@ -92,17 +92,23 @@ describe('MeshTransport follows its signaling connection', () => {
     expect(report(1).status).toBe('disconnected');
   });
 
-  it('a link giving up ICE restarts is reported with its reason and keeps the relay route', () => {
+  it('a link giving up ICE restarts is reported with its reason (from its gave-up event alone) and keeps the relay route', () => {
+    // The link tells its give-up only by the event, as a wrapper around a PeerLink (an app's, or the e2e page's gate) does:
+    // the report must not depend on a getter the wrapper may not forward.
     const { m, links, report } = setup(2);
     const link = links.get(1)!;
     connect(link);
     const gaveUp: unknown[] = [];
     m.on('ice-gave-up', (e) => gaveUp.push(e));
+    expect(report(1).iceGaveUp).toBeNull();
     link.setOpen(false);
     link.iceRestarts = 3;
-    link.iceGaveUp = 'ICE did not reconnect after 3 restarts';
-    link.events.emit('gave-up', { attempts: 3, reason: link.iceGaveUp });
+    link.events.emit('gave-up', { attempts: 3, reason: 'ICE did not reconnect after 3 restarts' });
     expect(gaveUp).toEqual([{ peer: 1, attempts: 3, reason: 'ICE did not reconnect after 3 restarts' }]);
     expect(report(1)).toMatchObject({ route: 'relay', iceRestarts: 3, iceGaveUp: 'ICE did not reconnect after 3 restarts' });
+    // P2P channels coming back later do not clear it: the link no longer restarts ICE.
+    link.setOpen(true);
+    vi.advanceTimersByTime(3000);
+    expect(report(1).iceGaveUp).toBe('ICE did not reconnect after 3 restarts');
   });
 });
