@@ -170,6 +170,9 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
     // binary, and deflating each message would cost CPU (and memory per connection) for nothing.
     perMessageDeflate: false,
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    // The heartbeat bounds how long a connection whose network went silent stays bound to its seat.
+    pingInterval: cfg.pingIntervalMs,
+    pingTimeout: cfg.pingTimeoutMs,
     ...(cors ? { cors } : {}),
     // Runs at every handshake (WebSocket and long-polling), before any state is made.
     allowRequest: (req, callback) => {

@@ -153,6 +153,17 @@ export interface ServerConfig {
   readonly redisUrl?: string;
   /** This node's id in a cluster (default: generated at start); unique per running node. */
   readonly nodeId?: string;
+  /**
+   * socket.io heartbeat: the server pings every client this often, ms
+   * (1,000..300,000). Default 25,000 (socket.io's). With `pingTimeoutMs` it
+   * bounds how long a connection whose network went silent (no reset, no
+   * close) stays bound to its seat: the server drops it after at most
+   * `pingIntervalMs + pingTimeoutMs`, and the client, which expects a ping
+   * within the same time, drops it too and starts resuming.
+   */
+  readonly pingIntervalMs: number;
+  /** socket.io heartbeat: how long the server waits for a client's pong, ms (1,000..300,000). Default 20,000 (socket.io's). */
+  readonly pingTimeoutMs: number;
 }
 
 /** What callers pass: any subset of the configuration; `limits` may itself be partial. */
@@ -208,6 +219,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   rttMaxRequeues: 3,
   spectators: 'open',
   spectatorPeerSlots: 2,
+  pingIntervalMs: 25_000,
+  pingTimeoutMs: 20_000,
 };
 
 /**
@@ -244,6 +257,9 @@ Options (flag, then environment variable; flags win):
                                            WebSockets and CORS (* = any)
   --conns-per-ip N    NETROLL_CONNS_PER_IP concurrent connections from one IP (default 32)
   --wait-timeout MS   NETROLL_WAIT_TIMEOUT_MS  longest wait in a room or queue (default 120000)
+  --ping-interval MS  NETROLL_PING_INTERVAL_MS  heartbeat ping period (default 25000)
+  --ping-timeout MS   NETROLL_PING_TIMEOUT_MS   heartbeat pong wait (default 20000); a silent
+                                           connection is dropped after interval + timeout
   --allow-reentry     NETROLL_ALLOW_REENTRY=1  let a participant who completed a session join again
   --game-module P,P   NETROLL_GAME_MODULES drop-in game modules for replay and the exports
   --redis-url URL     NETROLL_REDIS_URL    run as one node of a cluster sharing this Redis
@@ -272,6 +288,8 @@ const FLAGS = {
   'cors-origin': { type: 'string' },
   'conns-per-ip': { type: 'string' },
   'wait-timeout': { type: 'string' },
+  'ping-interval': { type: 'string' },
+  'ping-timeout': { type: 'string' },
   'allow-reentry': { type: 'boolean' },
   'game-module': { type: 'string' },
   'redis-url': { type: 'string' },
@@ -339,6 +357,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (conns) partial.limits = { ...DEFAULT_LIMITS, connectionsPerIp: parseInteger(conns.value, conns.source, 1, 1_000_000) };
   const wait = pick('wait-timeout', 'NETROLL_WAIT_TIMEOUT_MS');
   if (wait) partial.waitTimeoutMs = parseInteger(wait.value, wait.source, 1000, 3_600_000);
+  const pingInterval = pick('ping-interval', 'NETROLL_PING_INTERVAL_MS');
+  if (pingInterval) partial.pingIntervalMs = parseInteger(pingInterval.value, pingInterval.source, 1000, 300_000);
+  const pingTimeout = pick('ping-timeout', 'NETROLL_PING_TIMEOUT_MS');
+  if (pingTimeout) partial.pingTimeoutMs = parseInteger(pingTimeout.value, pingTimeout.source, 1000, 300_000);
   if (values['allow-reentry'] === true || env['NETROLL_ALLOW_REENTRY'] === '1') partial.allowReentry = true;
   const modules = pick('game-module', 'NETROLL_GAME_MODULES');
   if (modules) partial.gameModules = parseList(modules.value);
@@ -394,6 +416,9 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
   }
   if (!Number.isInteger(c.waitTimeoutMs) || c.waitTimeoutMs < 1000 || c.waitTimeoutMs > 3_600_000) {
     throw new ConfigError(`wait timeout: expected an integer number of ms from 1000 to 3600000, got ${JSON.stringify(c.waitTimeoutMs)}`);
+  }
+  for (const [name, v] of [['ping interval', c.pingIntervalMs], ['ping timeout', c.pingTimeoutMs]] as const) {
+    if (!Number.isInteger(v) || v < 1000 || v > 300_000) throw new ConfigError(`${name}: expected an integer number of ms from 1000 to 300000, got ${JSON.stringify(v)}`);
   }
   if (typeof c.allowReentry !== 'boolean') throw new ConfigError('allow reentry: must be true or false');
   if (!Number.isInteger(c.rttProbeTimeoutMs) || c.rttProbeTimeoutMs < 1000 || c.rttProbeTimeoutMs > 600_000) {

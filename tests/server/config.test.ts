@@ -99,6 +99,14 @@ describe('server configuration', () => {
     expect(() => parseConfig(['--database-pool-size', '0'])).toThrow(/--database-pool-size: expected an integer from 1/);
     expect(() => parseConfig(['--database-pool-size', '101'])).toThrow(/--database-pool-size/);
     expect(() => resolveConfig({ databasePoolSize: 2.5 })).toThrow(/database pool size/);
+
+  it('heartbeat: socket.io defaults, flags and variables, and validation', () => {
+    expect(config([])).toMatchObject({ pingIntervalMs: 25_000, pingTimeoutMs: 20_000 });
+    expect(config(['--ping-interval', '2000', '--ping-timeout', '3000'])).toMatchObject({ pingIntervalMs: 2000, pingTimeoutMs: 3000 });
+    expect(config([], { NETROLL_PING_INTERVAL_MS: '5000', NETROLL_PING_TIMEOUT_MS: '4000' })).toMatchObject({ pingIntervalMs: 5000, pingTimeoutMs: 4000 });
+    expect(() => parseConfig(['--ping-interval', '999'])).toThrow(/--ping-interval: expected an integer from 1000 to 300000/);
+    expect(() => parseConfig([], { NETROLL_PING_TIMEOUT_MS: 'soon' })).toThrow(/NETROLL_PING_TIMEOUT_MS/);
+    expect(() => resolveConfig({ pingTimeoutMs: 300_001 })).toThrow(/ping timeout: expected an integer number of ms from 1000 to 300000/);
   });
 
   it('answers --help and -h', () => {

@@ -8,6 +8,7 @@ import { type Coturn, startCoturn } from '../../harness/coturn.ts';
 import { type E2E, startE2E } from '../../harness/e2e.ts';
 import { type ServerProcess, startServerProcess } from '../../harness/server-process.ts';
 import { type RedisProcess, startRedis } from '../../scripts/redis-server.ts';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 import { startUdpProxy, type UdpProxy } from './udp-proxy.ts';
 
 /**
@@ -40,6 +41,9 @@ export const coturnPerTest = (): { start: typeof startCoturn } => perTest(startC
 
 /** A seeded UDP impairment proxy per test. */
 export const udpProxyPerTest = (): { start: typeof startUdpProxy } => perTest(startUdpProxy, (p: UdpProxy) => p.close());
+
+/** A cuttable TCP proxy per test. */
+export const tcpProxyPerTest = (): { start: typeof startTcpProxy } => perTest(startTcpProxy, (p: TcpProxy) => p.close());
 
 /** The server as a child process per test (every one started is killed after the test, by its PID). */
 export const serverProcessPerTest = (): { start: typeof startServerProcess } => perTest(startServerProcess, (p: ServerProcess) => p.kill());
