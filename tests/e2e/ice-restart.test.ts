@@ -108,7 +108,9 @@ describe('ICE restart in real Chromium (TURN through per-page UDP proxies)', () 
     const end = await results(pages);
     console.log(`gave up ${giveUpMs} ms after the cut; ${end.map(describeLink).join('; ')}`);
     // Play went on over the relay while the restarts failed: at 60 frames a second, at least a quarter of real time (generous for a loaded machine).
-    for (const [i, r] of atGiveUp.entries()) expect(r.confirmedFrame - before[i]!.confirmedFrame).toBeGreaterThan((giveUpMs / 1000) * 60 * 0.25);
+    for (const [i, r] of atGiveUp.entries()) {
+      expect(r.confirmedFrame - before[i]!.confirmedFrame, `confirmed ${before[i]!.confirmedFrame} at the cut, ${r.confirmedFrame} at the give-up; ${describeLink(r)}`).toBeGreaterThan((giveUpMs / 1000) * 60 * 0.25);
+    }
     for (const r of end) {
       const l = r.links[0]!;
       expect(r.confirmedFrame).toBeGreaterThanOrEqual(frames - 1);
