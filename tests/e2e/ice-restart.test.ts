@@ -124,8 +124,8 @@ describe('ICE restart in real Chromium (TURN through per-page UDP proxies)', () 
     expect(end[0]!.confirmedHash).toBe(end[1]!.confirmedHash);
     // The research record holds the restarts and, in the link's connection history, the switch to the relay with the reason.
     const store = e2e.server.store!;
-    const rows = await until(() => {
-      const r = store.rows('links', end[0]!.sessionId);
+    const rows = await until(async () => {
+      const r = await store.rows('links', end[0]!.sessionId);
       return r.length === 2 ? r : null;
     }, 20_000, 'both final reports');
     for (const row of rows) {

@@ -130,9 +130,9 @@ describe('one player’s network cut for 20 s in real Chromium (per-page TCP and
 
     const store = e2e.server.store!;
     const sessionId = a!.sessionId;
-    await until(() => store.inputLogs(sessionId).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
-    const session = await until(() => {
-      const s = store.session(sessionId);
+    await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
+    const session = await until(async () => {
+      const s = await store.session(sessionId);
       return s?.parity_checked_at ? s : null;
     }, 20_000, 'the parity check');
     console.log(`parity ${session.parity_status} over ${session.parity_frames} frames`);

@@ -99,6 +99,7 @@ describe('server configuration', () => {
     expect(() => parseConfig(['--database-pool-size', '0'])).toThrow(/--database-pool-size: expected an integer from 1/);
     expect(() => parseConfig(['--database-pool-size', '101'])).toThrow(/--database-pool-size/);
     expect(() => resolveConfig({ databasePoolSize: 2.5 })).toThrow(/database pool size/);
+  });
 
   it('heartbeat: socket.io defaults, flags and variables, and validation', () => {
     expect(config([])).toMatchObject({ pingIntervalMs: 25_000, pingTimeoutMs: 20_000 });
