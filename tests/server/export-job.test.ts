@@ -114,7 +114,7 @@ describe.each(STORE_KINDS)('exports in a worker thread (%s)', (kind) => {
     const again = await fetch(url, { headers: admin, signal: controller.signal });
     expect(again.status).toBe(200);
     const first = await again.body!.getReader().read();
-    expect(new TextDecoder().decode(first.value).startsWith('{"sessions":[')).toBe(true);
+    expect(new TextDecoder().decode(first.value as Uint8Array | undefined).startsWith('{"sessions":[')).toBe(true);
     controller.abort();
     await until(() => exportsRunning() === 0, 'the dropped export to end');
   }, 180_000); // an hour of frames stored: a minute on a loaded 2-core machine
