@@ -233,13 +233,25 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
                 const m = members[i];
                 return { ...p, ...(m?.participantId !== undefined ? { participantId: m.participantId } : {}), ...(m?.metadata ? { metadata: m.metadata } : {}) };
               });
-              store.recordSession({ id: session.id, createdAt: Date.now(), seed: session.seed, players: stored, room: `${target.kind}:${target.name}` });
+              store.recordSession({ id: session.id, createdAt: Date.now(), seed: session.seed, players: stored, room: `${target.kind}:${target.name}`, seats: session.seats });
               live.add(session.id, Date.now(), `${target.kind}:${target.name}`, players);
+            },
+            onMemberJoined: (session, index, client) => {
+              const p = session.players.find((q) => q.index === index);
+              if (!p) return;
+              store.memberJoined(session.id, {
+                index,
+                clientId: p.clientId,
+                name: p.name,
+                ...(client.participantId !== undefined ? { participantId: client.participantId } : {}),
+                ...(client.metadata ? { metadata: client.metadata } : {}),
+              });
+              live.joined(session.id, index, p.name);
             },
             onSessionRestored: (session) => {
               const players = session.players.map((p) => ({ index: p.index, clientId: p.clientId, name: p.name }));
               // Already recorded when it formed (the insert is ignored then); recorded now if this store never saw it.
-              store.recordSession({ id: session.id, createdAt: session.createdAt, seed: session.seed, players, room: session.target });
+              store.recordSession({ id: session.id, createdAt: session.createdAt, seed: session.seed, players, room: session.target, seats: session.seats });
               if (!live.has(session.id)) {
                 live.add(session.id, session.createdAt, session.target, players);
                 for (const p of players) live.left(session.id, p.index, Date.now());

@@ -97,7 +97,14 @@ export function resumeHandler(ctx: ResumeContext): (args: unknown[]) => Promise<
       target: c.target,
       expiresAt: c.expiresAt,
       players: c.players,
+      seats: c.seats,
     });
+    const seat = session.players.find((p) => p.index === c.playerIndex);
+    if (!seat || seat.clientId !== c.players[c.playerIndex]?.clientId) {
+      // A late joiner's provisional seat that was freed (and maybe taken by another): its secret is void.
+      fail({ code: ErrorCode.Unauthorized, message: 'resume: this seat is no longer yours', event: 'resume' });
+      return;
+    }
     if (restored) ctx.onRestored?.(session);
     const { replaced } = ctx.bindSeat(session, c.playerIndex, socket.id);
     if (replaced !== undefined) io.sockets.sockets.get(replaced)?.emit('seat-lost', { reason: 'resumed-elsewhere' });

@@ -30,8 +30,10 @@ export interface ResumeClaims {
   readonly playerIndex: number;
   /** The session's game seed. */
   readonly seed: number;
-  /** Every member at creation, ordered by index (client id and display name). */
-  readonly players: readonly { readonly clientId: string; readonly name: string }[];
+  /** Every seated member when the token was issued, by index (client id and display name; `null`: a free seat). */
+  readonly players: readonly ({ readonly clientId: string; readonly name: string } | null)[];
+  /** Seats of the session (more than `players` lists when it has free seats for late joiners); default `players.length`. */
+  readonly seats?: number;
   /** Where the session formed: `room:<name>` or `queue:<name>`. */
   readonly target: string;
   /** Session creation time, ms since the epoch. */
@@ -46,14 +48,16 @@ const claimsSchema = z
     i: z.number().int().min(0).max(MAX_SESSION_PLAYERS - 1),
     seed: z.number().int().min(0).max(0xffffffff),
     p: z
-      .array(z.tuple([z.string().min(1).max(64), z.string().max(MAX_NAME_LENGTH)]))
+      .array(z.union([z.tuple([z.string().min(1).max(64), z.string().max(MAX_NAME_LENGTH)]), z.null()]))
       .min(MIN_SESSION_PLAYERS)
       .max(MAX_SESSION_PLAYERS),
+    n: z.number().int().min(MIN_SESSION_PLAYERS).max(MAX_SESSION_PLAYERS).optional(),
     t: z.string().min(1).max(200),
     c: z.number().int().nonnegative(),
     e: z.number().int().nonnegative(),
   })
-  .refine((c) => c.i < c.p.length, 'seat out of range');
+  .refine((c) => c.i < c.p.length && c.p[c.i] !== null, 'seat out of range')
+  .refine((c) => c.n === undefined || c.n >= c.p.length, 'seats out of range');
 
 /** Smallest resume key accepted, in bytes (as given: a string's UTF-8 bytes). */
 export const MIN_RESUME_KEY_BYTES = 16;
@@ -80,7 +84,8 @@ export class ResumeTokens {
         s: claims.sessionId,
         i: claims.playerIndex,
         seed: claims.seed,
-        p: claims.players.map((p) => [p.clientId, p.name]),
+        p: claims.players.map((p) => (p ? [p.clientId, p.name] : null)),
+        ...(claims.seats !== undefined && claims.seats > claims.players.length ? { n: claims.seats } : {}),
         t: claims.target,
         c: claims.createdAt,
         e: claims.expiresAt,
@@ -120,7 +125,8 @@ export class ResumeTokens {
         sessionId: c.data.s,
         playerIndex: c.data.i,
         seed: c.data.seed,
-        players: c.data.p.map(([clientId, name]) => ({ clientId, name })),
+        players: c.data.p.map((p) => (p ? { clientId: p[0], name: p[1] } : null)),
+        ...(c.data.n !== undefined ? { seats: c.data.n } : {}),
         target: c.data.t,
         createdAt: c.data.c,
         expiresAt: c.data.e,

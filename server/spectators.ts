@@ -80,6 +80,12 @@ export class SpectatorRegistry {
     this.#bySession.set(sessionId, { modes: [...modes], spectators: new Map() });
   }
 
+  /** A late joiner took seat `index` of a session: its spectator setting counts from now on. */
+  seatTaken(sessionId: string, index: number, mode: SpectatorMode): void {
+    const s = this.#bySession.get(sessionId);
+    if (s) s.modes[index] = mode;
+  }
+
   /** The spectator on `socketId`, if it is one. */
   ofSocket(socketId: string): Spectator | undefined {
     return this.#bySocket.get(socketId);

@@ -20,7 +20,18 @@ export interface NewSession {
   readonly createdAt: number;
   readonly seed: number;
   readonly room?: string;
-  readonly players: readonly { index: number; clientId: string; name: string; participantId?: string; metadata?: Readonly<Record<string, string | number | boolean>> }[];
+  readonly players: readonly NewParticipant[];
+  /** Seats (the engine's player count) when more than `players`: free seats for late joiners, recorded when taken ({@link ResearchStore.memberJoined}). */
+  readonly seats?: number;
+}
+
+/** A participant of a session, as recorded when it formed or when a late joiner confirmed its seat. */
+export interface NewParticipant {
+  readonly index: number;
+  readonly clientId: string;
+  readonly name: string;
+  readonly participantId?: string;
+  readonly metadata?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** A join that waited too long, as stored in `waiting_room`. */
@@ -172,10 +183,22 @@ export class ResearchStore {
     this.db.transaction(() => {
       this.db
         .prepare('INSERT OR IGNORE INTO sessions (id, created_at, seed, players, room) VALUES (?, ?, ?, ?, ?)')
-        .run(s.id, s.createdAt, s.seed, s.players.length, s.room ?? null);
+        .run(s.id, s.createdAt, s.seed, Math.max(s.seats ?? 0, s.players.length), s.room ?? null);
       const insert = this.db.prepare('INSERT OR IGNORE INTO participants (session_id, player_index, client_id, name, participant_id, metadata) VALUES (?, ?, ?, ?, ?, ?)');
       for (const p of s.players) insert.run(s.id, p.index, p.clientId, p.name, p.participantId ?? null, p.metadata ? JSON.stringify(p.metadata) : null);
     })();
+  }
+
+  /**
+   * A late joiner took a free seat of a running session and loaded its
+   * state: it is a participant from now on (its reports are taken, and the
+   * parity check waits for its log too). No-op for an unknown session or a
+   * seat already recorded.
+   */
+  memberJoined(sessionId: string, p: NewParticipant): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO participants (session_id, player_index, client_id, name, participant_id, metadata) SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ?)')
+      .run(sessionId, p.index, p.clientId, p.name, p.participantId ?? null, p.metadata ? JSON.stringify(p.metadata) : null, sessionId);
   }
 
   /**
@@ -232,6 +255,10 @@ export class ResearchStore {
     if (!session) throw new StoreError('not-found', `no session ${sessionId}`);
     if (!Number.isInteger(playerIndex) || playerIndex < 0 || playerIndex >= session.players) {
       throw new StoreError('not-found', `session ${sessionId} has no player ${playerIndex}`);
+    }
+    // A free seat (late join) is a participant only once its joiner confirmed it.
+    if (this.db.prepare('SELECT 1 FROM participants WHERE session_id = ? AND player_index = ?').get(sessionId, playerIndex) === undefined) {
+      throw new StoreError('not-found', `session ${sessionId} has no participant ${playerIndex}`);
     }
     const expected = Buffer.from(this.reportToken(sessionId, playerIndex));
     const given = Buffer.from(token);
@@ -376,7 +403,9 @@ export class ResearchStore {
   checkParity(sessionId: string): ParityResult | null {
     const logs = this.inputLogs(sessionId);
     const session = this.session(sessionId);
-    if (!session || logs.length < session.players) return null;
+    // Every participant's log (a session with free seats has fewer participants than seats).
+    const participants = (this.db.prepare('SELECT COUNT(*) AS n FROM participants WHERE session_id = ?').get(sessionId) as { n: number }).n;
+    if (!session || logs.length < participants) return null;
     const parity = checkParity(logs.map((l) => ({ playerIndex: l.playerIndex, inputLog: l.log, hashes: l.hashes })));
     this.db
       .prepare(
