@@ -202,6 +202,7 @@ export class MeshTransport implements PacketTransport {
   private readonly offs: (() => void)[] = [];
   /** The signaling connection holds this client's seat (the relay can carry packets). */
   private signalingUp = true;
+  private closed = false;
 
   /**
    * @param links makes the link to each remote player
@@ -210,47 +211,13 @@ export class MeshTransport implements PacketTransport {
   constructor(
     private readonly signaling: MeshSignaling,
     readonly assignment: Assignment,
-    links: LinkFactory,
+    private readonly links: LinkFactory,
     config: MeshConfig = {},
   ) {
     this.config = meshConfig(config);
     const me = assignment.playerIndex;
     for (const player of assignment.players) {
-      if (player.index === me) continue;
-      const peer = player.index;
-      const link = links({ localPlayer: me, remotePlayer: peer, iceServers: assignment.iceServers, signal: (kind, data) => signaling.signal(peer, kind, data) });
-      const state: PeerState = {
-        link,
-        status: 'connecting',
-        route: 'p2p',
-        lastHeard: now(),
-        healthySince: 0,
-        left: false,
-        relayGone: false,
-        failovers: 0,
-        recoveries: 0,
-        switchedAt: 0,
-        lastFailoverMs: null,
-        counters: { packetsViaP2P: 0, packetsViaRelay: 0, receivedViaP2P: 0, receivedViaRelay: 0 },
-        reliable: { sentViaP2P: 0, sentViaRelay: 0, unsent: 0, received: 0, badRelayFrames: 0 },
-        routeHistory: [],
-      };
-      this.peers.set(peer, state);
-      link.on('packet', (buf) => this.receive(peer, buf, 'p2p'));
-      link.on('control', (buf) => this.receiveReliable(peer, buf));
-      link.on('open', () => this.update(peer, 'channel open'));
-      link.on('close', () => this.update(peer, 'channel closed'));
-      link.on('ice', () => this.update(peer, 'ice state'));
-      link.on('connection', (info) => this.events.emit('connection', { peer, info }));
-      link.on('health', (health) => {
-        this.events.emit('health', { peer, health });
-        this.update(peer, 'health');
-      });
-      link.on('error', (e) => this.events.emit('error', { ...e, peer }));
-      link.on('gave-up', ({ attempts, reason }) => {
-        this.events.emit('ice-gave-up', { peer, attempts, reason });
-        this.update(peer, 'ICE restarts gave up');
-      });
+      if (player.index !== me) this.addLink(player.index);
     }
     this.offs.push(
       signaling.on('signal', (m) => void this.peers.get(m.from)?.link.handleSignal(m.kind, m.data)),
@@ -282,6 +249,69 @@ export class MeshTransport implements PacketTransport {
       for (const peer of this.peers.keys()) this.update(peer, 'timer');
     }, 50);
     for (const s of this.peers.values()) void s.link.start();
+  }
+
+  /**
+   * A late joiner took free seat `peer` (server `seat-taken`): make its link
+   * and start it (the lower index offers, as at the start). No-op for this
+   * peer's own seat, a seat outside the session or one that has a link.
+   */
+  addPeer(peer: number): void {
+    if (this.closed || peer === this.assignment.playerIndex || this.peers.has(peer) || !(Number.isInteger(peer) && peer >= 0 && peer < (this.assignment.seats ?? this.assignment.players.length))) return;
+    this.addLink(peer);
+    void this.peers.get(peer)?.link.start();
+  }
+
+  /**
+   * A late joiner's provisional seat is free again (server `seat-freed`):
+   * close and forget its link, without a status event (it never played).
+   */
+  removePeer(peer: number): void {
+    const s = this.peers.get(peer);
+    if (!s) return;
+    this.peers.delete(peer);
+    s.link.close();
+  }
+
+  private addLink(peer: number): void {
+    const me = this.assignment.playerIndex;
+    const link = this.links({ localPlayer: me, remotePlayer: peer, iceServers: this.assignment.iceServers, signal: (kind, data) => this.signaling.signal(peer, kind, data) });
+    const state: PeerState = {
+      link,
+      status: 'connecting',
+      route: 'p2p',
+      lastHeard: now(),
+      healthySince: 0,
+      left: false,
+      relayGone: false,
+      failovers: 0,
+      recoveries: 0,
+      switchedAt: 0,
+      lastFailoverMs: null,
+      counters: { packetsViaP2P: 0, packetsViaRelay: 0, receivedViaP2P: 0, receivedViaRelay: 0 },
+      reliable: { sentViaP2P: 0, sentViaRelay: 0, unsent: 0, received: 0, badRelayFrames: 0 },
+      routeHistory: [],
+    };
+    this.peers.set(peer, state);
+    // A removed (freed) seat's link may still report: only the current link of a seat counts.
+    const on: Link['on'] = (type, handler) => link.on(type, ((payload: never) => {
+      if (this.peers.get(peer)?.link === link) (handler as (p: never) => void)(payload);
+    }) as typeof handler);
+    on('packet', (buf) => this.receive(peer, buf, 'p2p'));
+    on('control', (buf) => this.receiveReliable(peer, buf));
+    on('open', () => this.update(peer, 'channel open'));
+    on('close', () => this.update(peer, 'channel closed'));
+    on('ice', () => this.update(peer, 'ice state'));
+    on('connection', (info) => this.events.emit('connection', { peer, info }));
+    on('health', (health) => {
+      this.events.emit('health', { peer, health });
+      this.update(peer, 'health');
+    });
+    on('error', (e) => this.events.emit('error', { ...e, peer }));
+    on('gave-up', ({ attempts, reason }) => {
+      this.events.emit('ice-gave-up', { peer, attempts, reason });
+      this.update(peer, 'ICE restarts gave up');
+    });
   }
 
   /** Subscribe to an event; returns the unsubscribe function. */
@@ -381,6 +411,7 @@ export class MeshTransport implements PacketTransport {
 
   /** Stop every timer, unsubscribe from signaling and close every link. */
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     for (const off of this.offs) off();
     for (const s of this.peers.values()) s.link.close();
