@@ -9,7 +9,7 @@
  * connection; `resume` takes a `join` token (per connection and per IP);
  * expired, forged and revoked secrets are refused with `unauthorized`.
  */
-import { type Assignment, ErrorCode, type ErrorInfo, errorFromIssues, type ResumeReply, resumeRequestSchema } from '../src/signaling/events.ts';
+import { type Assignment, ErrorCode, type ErrorInfo, errorFromIssues, type ResumeReply, resumeRequestSchema, type SpectatorMode } from '../src/signaling/events.ts';
 import type { LobbyStore } from './cluster/lobby-store.ts';
 import type { SeatRevocations } from './cluster/node.ts';
 import type { ResumeTokens } from './resume.ts';
@@ -39,6 +39,8 @@ export interface ResumeContext {
   readonly assignmentFor: (session: Session, index: number) => Assignment;
   /** A session entry was re-created from a secret (server restart, or every connection had dropped). */
   readonly onRestored?: (session: Session) => void;
+  /** A seat is being resumed: the spectator settings its secret carries (re-creates the session's spectator entry after a restart). */
+  readonly onSpectatorModes?: (session: Session, modes: readonly SpectatorMode[] | undefined) => void;
   /** A seat was bound to this connection. */
   readonly onResumed?: (session: Session, index: number) => void;
 }
@@ -106,6 +108,7 @@ export function resumeHandler(ctx: ResumeContext): (args: unknown[]) => Promise<
       return;
     }
     if (restored) ctx.onRestored?.(session);
+    ctx.onSpectatorModes?.(session, c.spectators);
     const { replaced } = ctx.bindSeat(session, c.playerIndex, socket.id);
     if (replaced !== undefined) io.sockets.sockets.get(replaced)?.emit('seat-lost', { reason: 'resumed-elsewhere' });
     ctx.onResumed?.(session, c.playerIndex);

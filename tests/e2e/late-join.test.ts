@@ -18,7 +18,8 @@ describe('late join with real pages', () => {
   it('2 players play, a third takes the free seat of the running session; all three logs identical, parity fullySynced', async () => {
     const e2e = await env.start({ adminToken: 'e2e-admin-token-0123456789' });
     const pages = await openPages(e2e, 3);
-    const frames = 1800;
+    // Long enough (60 s) that the founders are still playing when a slow, loaded machine seats the newcomer.
+    const frames = 3600;
     const options = { server: e2e.serverUrl, room: 'late-join', players: 3, startPlayers: 2, frames, research: { reportIntervalMs: 1000 } };
     const founders = await joinRoom(pages.slice(0, 2), options);
     expect(founders.map((f) => f.playerIndex).sort()).toEqual([0, 1]);
@@ -27,11 +28,12 @@ describe('late join with real pages', () => {
     const joinedAt = Date.now();
     const late = await call(pages[2]!, 'join', { ...options, inputSeed: 1002 });
     expect(late.playerIndex).toBe(2);
+    console.log(`newcomer's joinGame resolved after ${Date.now() - joinedAt} ms (channels open after ${String(late.openMs)} ms)`);
     const returned = await until(async () => {
       const ev = await call(pages[0]!, 'rejoinEvents');
       return ev.find((e) => e.type === 'peer-returned' && e.player === 2) ?? null;
     }, 30_000, 'peer-returned of the newcomer on a founder').catch(async (e: unknown) => {
-      for (const p of pages) console.log(JSON.stringify(await call(p, 'rejoinEvents')));
+      for (const p of pages) console.log(JSON.stringify({ events: await call(p, 'rejoinEvents'), stats: await call(p, 'stats') }));
       throw e;
     });
     const lateEvents = await call(pages[2]!, 'rejoinEvents');
@@ -76,5 +78,5 @@ describe('late join with real pages', () => {
     console.log(`parity ${session.parity_status} over ${session.parity_frames} frames`);
     expect(session.parity_status).toBe('fullySynced');
     await leaveAll(pages);
-  }, 150_000);
+  }, 240_000);
 });

@@ -6,7 +6,7 @@
  */
 import { io as ioClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import { isRelayArgs, MAX_RELAY_PACKET_BYTES, relayArgsSchema, type JoinReply } from '../../src/signaling/events.ts';
+import { isRelayArgs, MAX_RELAY_PACKET_BYTES, relayArgsSchema, type JoinReply, type WatchReply } from '../../src/signaling/events.ts';
 import { joinAll, serverPerTest, until, type ClientSocket } from './helpers.ts';
 
 describe('relay writes (real server)', () => {
@@ -48,7 +48,7 @@ describe('relay writes (real server)', () => {
       ws!.socket.on('spectator-data', (packet) => got.get('ws')!.push([...new Uint8Array(packet)]));
       polling.on('spectator-data', (packet) => got.get('polling')!.push([...new Uint8Array(packet)]));
       for (const s of [ws!.socket, polling]) {
-        const reply = await s.timeout(3000).emitWithAck('watch', { sessionId: assigned[0]!.sessionId, via: 'server' });
+        const reply = (await s.timeout(3000).emitWithAck('watch', { sessionId: assigned[0]!.sessionId, via: 'server' })) as WatchReply;
         expect(reply).toMatchObject({ ok: true, path: 'server', feeder: 0 });
       }
       // The feeder was told to start each stream; the burst goes to both.
