@@ -18,6 +18,10 @@ export interface PlayOptions {
   /** joinGame `participantId`. */
   participantId?: string;
   players: number;
+  /** joinGame `startPlayers` (free seats for late joiners). */
+  startPlayers?: number;
+  /** joinGame `session` (late join of a running session by id, instead of `room`/`queue`). */
+  session?: string;
   frames: number;
   inputSeed: number;
   /** Game spec. Default `arena`. */

@@ -94,6 +94,14 @@ export class AbsenceWatch {
     return true;
   }
 
+  /** Forget `player`'s absence and window (a late joiner's seat that is free again: never dropped for good). */
+  forget(player: number): void {
+    const t = this.timers.get(player);
+    if (t !== undefined) clearTimeout(t);
+    this.timers.delete(player);
+    this.absent.delete(player);
+  }
+
   /** Clear every timer (the session ended). */
   close(): void {
     for (const t of this.timers.values()) clearTimeout(t);

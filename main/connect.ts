@@ -11,6 +11,7 @@ import type { ReportKind } from '../src/research/report.ts';
 import type { Assignment, ParticipantMetadata, SpectatorMode, WaitingUpdate } from '../src/signaling/events.ts';
 import type { HostConfig } from '../worker/api.ts';
 import { AbsenceWatch, MAX_REJOIN_WINDOW_MS } from './absence.ts';
+import { followLateJoins, lateJoinEngineSettings, seatCount } from './late-join.ts';
 import { type LinkReport, type MeshConfig, meshConfig, MeshTransport } from './mesh.ts';
 import { sessionTagFromId } from './session-tag.ts';
 import type { LinkFactory } from './link.ts';
@@ -56,8 +57,22 @@ export interface JoinGameOptions extends EngineSettings {
   roomSecret?: string;
   /** ...or a matchmaking queue (default queue `default`). */
   queue?: string;
-  /** Players in the session, 2..8. */
+  /** Players in the session, 2..8 (with `startPlayers`: its seats). */
   players: number;
+  /**
+   * Free seats (late join): start once this many (2..`players`) joined;
+   * later joins of the same room (same secret) or queue take the free seats
+   * while the session runs. Every member must give the same value. Default
+   * `players`. See the README's Late join section.
+   */
+  startPlayers?: number;
+  /**
+   * Late join by id: take a free seat of this running session (its
+   * `assignment.sessionId`, shared by a member) instead of a room or queue;
+   * `players` must be its seat count. Rejects with `not-found` (the session
+   * ended) or `session-full`.
+   */
+  session?: string;
   /** Display name sent when joining (at most 64 characters, no control characters); the server defaults it to `Player <index+1>`. */
   name?: string;
   /**
@@ -274,7 +289,12 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     assignment ??= await signaling.join(
       {
         players: options.players,
-        ...(options.room ? { room: options.room, ...(options.roomSecret ? { secret: options.roomSecret } : {}) } : { queue: options.queue ?? 'default' }),
+        ...(options.session !== undefined
+          ? { session: options.session }
+          : options.room
+            ? { room: options.room, ...(options.roomSecret ? { secret: options.roomSecret } : {}) }
+            : { queue: options.queue ?? 'default' }),
+        ...(options.startPlayers !== undefined ? { startPlayers: options.startPlayers } : {}),
         ...(options.name ? { name: options.name } : {}),
         ...(options.participantId !== undefined ? { participantId: options.participantId } : {}),
         ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
@@ -326,15 +346,18 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   let session: Session;
   try {
     const engine = typeof options.engine === 'function' ? options.engine(assignment) : options.engine;
+    // A reloaded page, founder or late joiner, loads everything (free seats included) from a state transfer: no `seated`.
+    const late: ReturnType<typeof lateJoinEngineSettings> = reloaded ? { joining: true, rejoinable: true } : lateJoinEngineSettings(assignment);
     session = await createSession({
       ...engineSettings(options),
-      players: assignment.players.length,
+      players: seatCount(assignment),
       localPlayer: assignment.playerIndex,
       seed: assignment.seed,
       sessionTag: options.sessionTag ?? sessionTagFromId(assignment.sessionId),
-      rejoinable: options.rejoinable ?? rejoinWindowMs > 0,
-      // Back after a reload: the engine starts empty and takes its seat back from a live peer's state transfer.
-      joining: options.joining ?? reloaded,
+      // Back after a reload: the engine starts empty and takes its seat back from a live peer's state transfer (as a late joiner does).
+      joining: options.joining ?? late.joining === true,
+      seated: options.seated ?? late.seated,
+      rejoinable: options.rejoinable ?? (rejoinWindowMs > 0 || late.rejoinable === true),
       engine,
       transport: options.wrapTransport ? options.wrapTransport(mesh) : mesh,
     });
@@ -395,6 +418,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     recorder.setEnd(e);
     if (graceTimer !== null) clearTimeout(graceTimer);
     absences.close();
+    offLateJoins();
     feed?.close();
     void session.stop();
     if (e.reason !== 'closed') void upload('final');
@@ -434,6 +458,8 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   const drop = (player: number): Promise<boolean> => session.dropPlayer(player).catch(() => false);
   // With a rejoin window, a peer that drops out keeps its seat first (main/absence.ts); dropped after the window.
   const absences = new AbsenceWatch(session, rejoinWindowMs);
+  // Free seats: links to late joiners, and this page's own late join confirmed once its state loaded (main/late-join.ts).
+  const offLateJoins = followLateJoins(assignment, { signaling, mesh, session, absences });
   const onStatus = (peer: number, status: PeerStatus) => {
     if (ended || absences.onStatus(peer, status)) return;
     if (status !== 'disconnected') return;

@@ -232,6 +232,7 @@ export class MeshTransport implements PacketTransport {
   /** The signaling connection holds this client's seat (the relay can carry packets). */
   private signalingUp = true;
   private readonly me: number;
+  private closed = false;
 
   /**
    * @param links makes the link to each remote player
@@ -248,28 +249,7 @@ export class MeshTransport implements PacketTransport {
     this.config = meshConfig(config);
     this.me = assignment.playerIndex;
     for (const player of assignment.players) {
-      if (player.index === this.me) continue;
-      const peer = player.index;
-      const state: PeerState = {
-        link: this.makeLink(peer),
-        status: 'connecting',
-        route: 'p2p',
-        lastHeard: now(),
-        heard: false,
-        healthySince: 0,
-        left: false,
-        relayGone: false,
-        failovers: 0,
-        recoveries: 0,
-        iceGaveUp: null,
-        switchedAt: 0,
-        lastFailoverMs: null,
-        relinkedAt: Number.NEGATIVE_INFINITY,
-        counters: { packetsViaP2P: 0, packetsViaRelay: 0, receivedViaP2P: 0, receivedViaRelay: 0 },
-        reliable: { sentViaP2P: 0, sentViaRelay: 0, unsent: 0, received: 0, badRelayFrames: 0 },
-        routeHistory: [],
-      };
-      this.peers.set(peer, state);
+      if (player.index !== this.me) this.peers.set(player.index, this.newPeer(player.index));
     }
     this.offs.push(
       signaling.on('signal', (m) => {
@@ -312,6 +292,54 @@ export class MeshTransport implements PacketTransport {
     // A page that took its seat back after a reload: the others drop their link to its old page first (signals arrive in order).
     if (options.relink) for (const peer of this.peers.keys()) signaling.signal(peer, 'relink', null);
     for (const s of this.peers.values()) void s.link.start();
+  }
+
+  /** A new peer's state, its link made (not started yet). */
+  private newPeer(peer: number): PeerState {
+    return {
+      link: this.makeLink(peer),
+      status: 'connecting',
+      route: 'p2p',
+      lastHeard: now(),
+      heard: false,
+      healthySince: 0,
+      left: false,
+      relayGone: false,
+      failovers: 0,
+      recoveries: 0,
+      iceGaveUp: null,
+      switchedAt: 0,
+      lastFailoverMs: null,
+      relinkedAt: Number.NEGATIVE_INFINITY,
+      counters: { packetsViaP2P: 0, packetsViaRelay: 0, receivedViaP2P: 0, receivedViaRelay: 0 },
+      reliable: { sentViaP2P: 0, sentViaRelay: 0, unsent: 0, received: 0, badRelayFrames: 0 },
+      routeHistory: [],
+    };
+  }
+
+  /**
+   * A late joiner took free seat `peer` (server `seat-taken`): make its link
+   * and start it (the lower index offers, as at the start). No-op for this
+   * peer's own seat, a seat outside the session or one that has a link.
+   */
+  addPeer(peer: number): void {
+    if (this.closed || peer === this.me || this.peers.has(peer) || !(Number.isInteger(peer) && peer >= 0 && peer < (this.assignment.seats ?? this.assignment.players.length))) return;
+    const s = this.newPeer(peer);
+    this.peers.set(peer, s);
+    s.link.signalingAvailable(this.signalingUp);
+    void s.link.start();
+  }
+
+  /**
+   * A late joiner's provisional seat is free again (server `seat-freed`):
+   * close and forget its link, without a status event (it never played).
+   * Its old link's events are ignored from now on (it is no longer the seat's link).
+   */
+  removePeer(peer: number): void {
+    const s = this.peers.get(peer);
+    if (!s) return;
+    this.peers.delete(peer);
+    s.link.close();
   }
 
   /** Make the link to `peer`; its events count only while it is that peer's link (a replaced one is ignored). */
@@ -460,6 +488,7 @@ export class MeshTransport implements PacketTransport {
 
   /** Stop every timer, unsubscribe from signaling and close every link. */
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     for (const off of this.offs) off();
     for (const s of this.peers.values()) s.link.close();

@@ -37,6 +37,10 @@ import {
   relayArgsSchema,
   resumeReplySchema,
   seatLostSchema,
+  type SeatFreed,
+  seatFreedSchema,
+  type SeatTaken,
+  seatTakenSchema,
   type ServerToClientEvents,
   type SignalKind,
   type SignalMessage,
@@ -108,6 +112,10 @@ export interface SignalingEvents {
   timeout: WaitTimeout;
   /** The RTT probe of this client's tentative group (latency-gated queue) is decided. */
   'probe-outcome': ProbeOutcome;
+  /** A late joiner took a free seat of this session. */
+  'seat-taken': SeatTaken;
+  /** A late joiner's provisional seat is free again (it vanished or timed out). */
+  'seat-freed': SeatFreed;
 }
 
 /** What a {@link SignalingClient} needs. */
@@ -260,6 +268,19 @@ export class SignalingClient {
       if (!m.success) return this.bad('relay', `malformed relay packet (${describe(m.error.issues)})`);
       const [from, packet] = m.data;
       this.events.emit('relay', { from, packet: ownBuffer(packet) });
+    });
+    s.on('seat-taken', (raw: unknown) => {
+      const m = seatTakenSchema.safeParse(raw);
+      if (!m.success) return this.bad('seat-taken', `malformed seat-taken (${describe(m.error.issues)})`);
+      this.present.add(m.data.player.index);
+      this.flushSignals();
+      this.events.emit('seat-taken', m.data);
+    });
+    s.on('seat-freed', (raw: unknown) => {
+      const m = seatFreedSchema.safeParse(raw);
+      if (!m.success) return this.bad('seat-freed', `malformed seat-freed (${describe(m.error.issues)})`);
+      this.present.delete(m.data.playerIndex);
+      this.events.emit('seat-freed', m.data);
     });
     s.on('peer-left', (raw: unknown) => {
       const m = peerLeftSchema.safeParse(raw);
@@ -486,6 +507,11 @@ export class SignalingClient {
   liveStats(stats: LiveStats): void {
     if (!this.socket.connected) return;
     this.socket.emit('live-stats', stats);
+  }
+
+  /** A late joiner loaded its state transfer: its provisional seat becomes its own (`late-joined`). */
+  lateJoined(): void {
+    if (this.socket.connected) this.socket.emit('late-joined');
   }
 
   /** Leave the waiting group or session: the seat's resume secret is forgotten (and refused by the server). */

@@ -244,14 +244,27 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
                 const m = members[i];
                 return { ...p, ...(m?.participantId !== undefined ? { participantId: m.participantId } : {}), ...(m?.metadata ? { metadata: m.metadata } : {}) };
               });
-              const record = { id: session.id, createdAt: Date.now(), seed: session.seed, players: stored, room: `${target.kind}:${target.name}` };
+              const record = { id: session.id, createdAt: Date.now(), seed: session.seed, players: stored, room: `${target.kind}:${target.name}`, seats: session.seats };
               hookWrites.push('session', () => store.recordSession(record));
               live.add(session.id, Date.now(), `${target.kind}:${target.name}`, players);
+            },
+            onMemberJoined: (session, index, client) => {
+              const p = session.players.find((q) => q.index === index);
+              if (!p) return;
+              const participant = {
+                index,
+                clientId: p.clientId,
+                name: p.name,
+                ...(client.participantId !== undefined ? { participantId: client.participantId } : {}),
+                ...(client.metadata ? { metadata: client.metadata } : {}),
+              };
+              hookWrites.push('late join', () => store.memberJoined(session.id, participant));
+              live.joined(session.id, index, p.name);
             },
             onSessionRestored: (session) => {
               const players = session.players.map((p) => ({ index: p.index, clientId: p.clientId, name: p.name }));
               // Already recorded when it formed (the insert is ignored then); recorded now if this store never saw it.
-              const record = { id: session.id, createdAt: session.createdAt, seed: session.seed, players, room: session.target };
+              const record = { id: session.id, createdAt: session.createdAt, seed: session.seed, players, room: session.target, seats: session.seats };
               hookWrites.push('session', () => store.recordSession(record));
               if (!live.has(session.id)) {
                 live.add(session.id, session.createdAt, session.target, players);

@@ -134,6 +134,12 @@ export interface ServerConfig {
    * Default 15,000.
    */
   readonly rttProbeTimeoutMs: number;
+  /**
+   * Late join (sessions with free seats): how long a newcomer's seat stays
+   * provisional, ms; a newcomer that has not loaded the game state and sent
+   * `late-joined` by then loses it (the seat is free again). Default 30,000.
+   */
+  readonly lateJoinTimeoutMs: number;
   /** Latency-gated queues: times a member may fail the probe (re-queued each time) before it is refused with `rtt-too-high`. Default 3. */
   readonly rttMaxRequeues: number;
   /**
@@ -216,6 +222,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   allowReentry: false,
   gameModules: [],
   rttProbeTimeoutMs: 15_000,
+  lateJoinTimeoutMs: 30_000,
   rttMaxRequeues: 3,
   spectators: 'open',
   spectatorPeerSlots: 2,
@@ -421,6 +428,9 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
     if (!Number.isInteger(v) || v < 1000 || v > 300_000) throw new ConfigError(`${name}: expected an integer number of ms from 1000 to 300000, got ${JSON.stringify(v)}`);
   }
   if (typeof c.allowReentry !== 'boolean') throw new ConfigError('allow reentry: must be true or false');
+  if (!Number.isInteger(c.lateJoinTimeoutMs) || c.lateJoinTimeoutMs < 1000 || c.lateJoinTimeoutMs > 600_000) {
+    throw new ConfigError(`late join timeout: expected an integer number of ms from 1000 to 600000, got ${JSON.stringify(c.lateJoinTimeoutMs)}`);
+  }
   if (!Number.isInteger(c.rttProbeTimeoutMs) || c.rttProbeTimeoutMs < 1000 || c.rttProbeTimeoutMs > 600_000) {
     throw new ConfigError(`rtt probe timeout: expected an integer number of ms from 1000 to 600000, got ${JSON.stringify(c.rttProbeTimeoutMs)}`);
   }

@@ -18,6 +18,8 @@ export interface GroupTarget {
   readonly name: string;
   /** Group size that starts the session. */
   readonly players: number;
+  /** Seats of the session, when more than `players` (free seats for late joiners; `join`'s `players` with `startPlayers`). */
+  readonly seats?: number;
   /** Rooms only: a digest of the room secret (never the secret itself); groups with other digests are other rooms. */
   readonly secretDigest?: string;
   /** Queues only: a latency gate (a formed group is probed before it is confirmed); queues with another limit are other queues. */
@@ -73,7 +75,7 @@ export class Lobby {
     }
     const key = groupKey(target);
     let group = this.#groups.get(key);
-    if (group && group.players !== target.players) {
+    if (group && (group.players !== target.players || group.seats !== target.seats)) {
       return {
         ok: false,
         error: {
@@ -199,8 +201,8 @@ export class Lobby {
   }
 }
 
-/** The key of `target`'s group: the same on every node of a cluster. */
+/** The key of `target`'s group: the same on every node of a cluster (also the key late joins find its running session by). */
 export function groupKey(target: GroupTarget): string {
   if (target.kind === 'room') return `room:${target.name}#${target.secretDigest ?? ''}`;
-  return `queue:${target.name}:${target.players}${target.maxRttMs !== undefined ? `:rtt${target.maxRttMs}` : ''}`;
+  return `queue:${target.name}:${target.players}${target.seats !== undefined ? `/${target.seats}` : ''}${target.maxRttMs !== undefined ? `:rtt${target.maxRttMs}` : ''}`;
 }

@@ -87,6 +87,9 @@ export function pendingBytes(socket: NetrollSocket): number {
  */
 const RELAY_HEADERS: readonly string[] = Array.from({ length: 8 }, (_, from) => `51-${JSON.stringify(['relay', from, { _placeholder: true, num: 0 }])}`);
 
+/** The socket.io header packet of `spectator-data(<1 attachment>)` (the server's fan-out to a spectator), as {@link RELAY_HEADERS}. */
+const SPECTATOR_DATA_HEADER = `51-${JSON.stringify(['spectator-data', { _placeholder: true, num: 0 }])}`;
+
 /**
  * Makes every flush of `socket`'s engine.io write buffer one `writev`: the
  * TCP socket is corked on engine.io's `flush` event (emitted just before the
@@ -113,11 +116,27 @@ export function coalesceFlushes(socket: NetrollSocket): void {
  * {@link coalesceFlushes}: in one write) instead of one after the other.
  */
 export function writeRelay(socket: NetrollSocket, from: number, packet: Uint8Array): void {
-  const conn = socket.conn;
   const header = RELAY_HEADERS[from];
+  if (header === undefined) throw new RangeError(`relay: no player ${from}`);
+  writeBinaryEvent(socket, header, packet);
+}
+
+/**
+ * Sends `spectator-data(packet)` to a spectator's client: the same frames as
+ * `socket.emit('spectator-data', packet)`, written like a relay packet
+ * (one flush, one `writev` with {@link coalesceFlushes}), so the server's
+ * fan-out costs per spectator what a relay packet costs. `packet` is only
+ * read: one buffer may go to every spectator.
+ */
+export function writeSpectatorData(socket: NetrollSocket, packet: Uint8Array): void {
+  writeBinaryEvent(socket, SPECTATOR_DATA_HEADER, packet);
+}
+
+/** Queues a binary event's header and attachment packets and flushes them together (see the file comment). */
+function writeBinaryEvent(socket: NetrollSocket, header: string, packet: Uint8Array): void {
+  const conn = socket.conn;
   // socket.io drops what is emitted to a connection that is not open; so does this.
   if (conn.readyState !== 'open') return;
-  if (header === undefined) throw new RangeError(`relay: no player ${from}`);
   const transport = conn.transport;
   const { flush } = transportParts(conn, transport);
   if (!flush || !transport.writable) {

@@ -9,7 +9,7 @@
  * connection; `resume` takes a `join` token (per connection and per IP);
  * expired, forged and revoked secrets are refused with `unauthorized`.
  */
-import { type Assignment, ErrorCode, type ErrorInfo, errorFromIssues, type ResumeReply, resumeRequestSchema } from '../src/signaling/events.ts';
+import { type Assignment, ErrorCode, type ErrorInfo, errorFromIssues, type ResumeReply, resumeRequestSchema, type SpectatorMode } from '../src/signaling/events.ts';
 import type { LobbyStore } from './cluster/lobby-store.ts';
 import type { SeatRevocations } from './cluster/node.ts';
 import type { ResumeTokens } from './resume.ts';
@@ -39,6 +39,8 @@ export interface ResumeContext {
   readonly assignmentFor: (session: Session, index: number) => Assignment;
   /** A session entry was re-created from a secret (server restart, or every connection had dropped). */
   readonly onRestored?: (session: Session) => void;
+  /** A seat is being resumed: the spectator settings its secret carries (re-creates the session's spectator entry after a restart). */
+  readonly onSpectatorModes?: (session: Session, modes: readonly SpectatorMode[] | undefined) => void;
   /** A seat was bound to this connection. */
   readonly onResumed?: (session: Session, index: number) => void;
 }
@@ -97,8 +99,16 @@ export function resumeHandler(ctx: ResumeContext): (args: unknown[]) => Promise<
       target: c.target,
       expiresAt: c.expiresAt,
       players: c.players,
+      seats: c.seats,
     });
+    const seat = session.players.find((p) => p.index === c.playerIndex);
+    if (!seat || seat.clientId !== c.players[c.playerIndex]?.clientId) {
+      // A late joiner's provisional seat that was freed (and maybe taken by another): its secret is void.
+      fail({ code: ErrorCode.Unauthorized, message: 'resume: this seat is no longer yours', event: 'resume' });
+      return;
+    }
     if (restored) ctx.onRestored?.(session);
+    ctx.onSpectatorModes?.(session, c.spectators);
     const { replaced } = ctx.bindSeat(session, c.playerIndex, socket.id);
     if (replaced !== undefined) io.sockets.sockets.get(replaced)?.emit('seat-lost', { reason: 'resumed-elsewhere' });
     ctx.onResumed?.(session, c.playerIndex);

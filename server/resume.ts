@@ -17,7 +17,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { ErrorCode, type ErrorInfo, MAX_NAME_LENGTH, MAX_RESUME_SECRET_LENGTH, MAX_SESSION_PLAYERS, MIN_SESSION_PLAYERS } from '../src/signaling/events.ts';
+import { ErrorCode, type ErrorInfo, MAX_NAME_LENGTH, MAX_RESUME_SECRET_LENGTH, MAX_SESSION_PLAYERS, MIN_SESSION_PLAYERS, type SpectatorMode } from '../src/signaling/events.ts';
 
 /** Token format version (the prefix of every token). */
 const VERSION = 'v1';
@@ -30,8 +30,12 @@ export interface ResumeClaims {
   readonly playerIndex: number;
   /** The session's game seed. */
   readonly seed: number;
-  /** Every member at creation, ordered by index (client id and display name). */
-  readonly players: readonly { readonly clientId: string; readonly name: string }[];
+  /** Every seated member when the token was issued, by index (client id and display name; `null`: a free seat). */
+  readonly players: readonly ({ readonly clientId: string; readonly name: string } | null)[];
+  /** Seats of the session (more than `players` lists when it has free seats for late joiners); default `players.length`. */
+  readonly seats?: number;
+  /** The seated members' spectator settings by index (`join`'s `spectators`), so a restarted server keeps them; default all `p2p`. */
+  readonly spectators?: readonly SpectatorMode[];
   /** Where the session formed: `room:<name>` or `queue:<name>`. */
   readonly target: string;
   /** Session creation time, ms since the epoch. */
@@ -46,14 +50,21 @@ const claimsSchema = z
     i: z.number().int().min(0).max(MAX_SESSION_PLAYERS - 1),
     seed: z.number().int().min(0).max(0xffffffff),
     p: z
-      .array(z.tuple([z.string().min(1).max(64), z.string().max(MAX_NAME_LENGTH)]))
+      .array(z.union([z.tuple([z.string().min(1).max(64), z.string().max(MAX_NAME_LENGTH)]), z.null()]))
       .min(MIN_SESSION_PLAYERS)
       .max(MAX_SESSION_PLAYERS),
+    n: z.number().int().min(MIN_SESSION_PLAYERS).max(MAX_SESSION_PLAYERS).optional(),
+    w: z.string().regex(/^[pso]{1,8}$/).optional(),
     t: z.string().min(1).max(200),
     c: z.number().int().nonnegative(),
     e: z.number().int().nonnegative(),
   })
-  .refine((c) => c.i < c.p.length, 'seat out of range');
+  .refine((c) => c.i < c.p.length && c.p[c.i] !== null, 'seat out of range')
+  .refine((c) => c.n === undefined || c.n >= c.p.length, 'seats out of range');
+
+/** Spectator settings in a token: one character a seat. */
+const MODE_CHAR: Readonly<Record<SpectatorMode, string>> = { p2p: 'p', server: 's', off: 'o' };
+const CHAR_MODE: Readonly<Record<string, SpectatorMode>> = { p: 'p2p', s: 'server', o: 'off' };
 
 /** Smallest resume key accepted, in bytes (as given: a string's UTF-8 bytes). */
 export const MIN_RESUME_KEY_BYTES = 16;
@@ -80,7 +91,9 @@ export class ResumeTokens {
         s: claims.sessionId,
         i: claims.playerIndex,
         seed: claims.seed,
-        p: claims.players.map((p) => [p.clientId, p.name]),
+        p: claims.players.map((p) => (p ? [p.clientId, p.name] : null)),
+        ...(claims.seats !== undefined && claims.seats > claims.players.length ? { n: claims.seats } : {}),
+        ...(claims.spectators?.some((m) => m !== 'p2p') ? { w: claims.spectators.map((m) => MODE_CHAR[m]).join('') } : {}),
         t: claims.target,
         c: claims.createdAt,
         e: claims.expiresAt,
@@ -120,7 +133,9 @@ export class ResumeTokens {
         sessionId: c.data.s,
         playerIndex: c.data.i,
         seed: c.data.seed,
-        players: c.data.p.map(([clientId, name]) => ({ clientId, name })),
+        players: c.data.p.map((p) => (p ? { clientId: p[0], name: p[1] } : null)),
+        ...(c.data.n !== undefined ? { seats: c.data.n } : {}),
+        ...(c.data.w !== undefined ? { spectators: [...c.data.w].map((ch) => CHAR_MODE[ch]!) } : {}),
         target: c.data.t,
         createdAt: c.data.c,
         expiresAt: c.data.e,

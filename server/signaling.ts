@@ -23,6 +23,7 @@ import {
   type JoinReply,
   type LiveStats,
   liveStatsSchema,
+  type PlayerInfo,
   type ServerToClientEvents,
   type TurnReply,
 } from '../src/signaling/events.ts';
@@ -30,7 +31,8 @@ import type { AbuseLimits, RateLimits } from './config.ts';
 import type { ClusterNode } from './cluster/node.ts';
 import { type InterNodeEvents, type SessionFormed, seatBoundSchema, seatRoom, sessionFormedSchema } from './cluster/messages.ts';
 import type { IpBudgets } from './ip-budgets.ts';
-import type { GroupTarget, WaitingClient } from './lobby.ts';
+import { type GroupTarget, groupKey, type WaitingClient } from './lobby.ts';
+import { DEFAULT_LATE_JOIN_TIMEOUT_MS, LateJoins } from './late-join.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { resumeHandler } from './resume-handler.ts';
 import { ResumeTokens } from './resume.ts';
@@ -67,6 +69,8 @@ export interface SignalingDeps {
     readonly rttMaxRequeues?: number;
     readonly spectators: SpectatorAccess;
     readonly spectatorPeerSlots: number;
+    /** Late join: how long a newcomer's seat stays provisional before it must send `late-joined`, ms. Default 30,000. */
+    readonly lateJoinTimeoutMs?: number;
   };
   /** Spectator tables (see spectators.ts); a fresh registry when not given. */
   readonly spectators?: SpectatorRegistry;
@@ -98,6 +102,8 @@ export interface SignalingDeps {
     /** A member took its seat back on a new connection. */
     onMemberResumed?(sessionId: string, playerIndex: number): void;
     onSessionCreated(session: Session, target: GroupTarget, members: readonly WaitingClient[]): void;
+    /** A late joiner confirmed its seat (it loaded the game state): a new participant of the session. */
+    onMemberJoined?(session: Session, playerIndex: number, client: WaitingClient): void;
     reportToken(sessionId: string, playerIndex: number): string;
     onLiveStats(sessionId: string, playerIndex: number, stats: LiveStats): void;
     onMemberLeft(sessionId: string, playerIndex: number, reason: 'left' | 'disconnected'): void;
@@ -122,6 +128,7 @@ const CLIENT_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
   'watch',
   'spectator-signal',
   'spectator-data',
+  'late-joined',
 ]);
 
 /** Default session lifetime for resume secrets, ms. */
@@ -211,11 +218,14 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       turn,
       ...(expiresAt !== undefined ? { turnExpiresAt: expiresAt } : {}),
       ...(deps.research ? { reportToken: deps.research.reportToken(session.id, index) } : {}),
+      ...(session.seats > session.players.length || session.players.length !== session.players.at(-1)!.index + 1 ? { seats: session.seats } : {}),
       resume: tokens.issue({
         sessionId: session.id,
         playerIndex: index,
         seed: session.seed,
-        players: session.players,
+        players: positional(session.players),
+        seats: session.seats,
+        spectators: Array.from({ length: positional(session.players).length }, (_, i) => spectators.modesOf(session.id)[i] ?? 'p2p'),
         target: session.target,
         createdAt: session.createdAt,
         expiresAt: session.expiresAt,
@@ -236,6 +246,16 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     onError: onInternalError,
     ...(research?.participantCompleted && !config.allowReentry ? { completed: (pid: string) => research.participantCompleted!(pid) } : {}),
     ...(research?.onWaitTimeout ? { onTimeout: (r: WaitTimeoutRecord) => research.onWaitTimeout!(r) } : {}),
+  });
+  const lateJoins = new LateJoins({
+    io,
+    sessions,
+    assignmentFor,
+    admit: (client) => waitingRoom.admit(client),
+    release: (socketId) => waitingRoom.release(socketId),
+    seatMode: (sessionId, index, mode) => spectators.seatTaken(sessionId, index, mode),
+    timeoutMs: config.lateJoinTimeoutMs ?? DEFAULT_LATE_JOIN_TIMEOUT_MS,
+    ...(research?.onMemberJoined ? { onJoined: (session: Session, index: number, client: WaitingClient) => research.onMemberJoined!(session, index, client) } : {}),
   });
   /** Tentative groups of latency-gated queues (their formation, to confirm). */
   const tentative = new Map<string, { session: Session; target: GroupTarget; formed: readonly WaitingClient[] }>();
@@ -279,7 +299,12 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
   function startSession(formed: readonly WaitingClient[], target: GroupTarget): void {
     const t = now();
     const isLocal = (socketId: string): boolean => io.sockets.sockets.has(socketId);
-    const session = sessions.create(formed, t, { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs }, isLocal);
+    const session = sessions.create(
+      formed,
+      t,
+      { target: `${target.kind}:${target.name}`, expiresAt: t + sessionTtlMs, ...(target.seats !== undefined ? { seats: target.seats, joinKey: groupKey(target) } : {}) },
+      isLocal,
+    );
     spectators.sessionStarted(session.id, formed.map((c) => c.spectators ?? 'p2p'));
     if (clustered) {
       for (const [index, m] of session.members) seatJoined(session, index, m.socketId);
@@ -509,10 +534,13 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         return;
       }
       const request = parsed.data;
+      // Free seats: the group starts at `startPlayers`; the session has `players` seats.
+      const start = request.startPlayers ?? request.players;
+      const seats = start < request.players ? { seats: request.players } : {};
       const target: GroupTarget =
         request.room !== undefined
-          ? { kind: 'room', name: request.room, players: request.players, ...(request.secret !== undefined ? { secretDigest: secretDigest(request.secret) } : {}) }
-          : { kind: 'queue', name: request.queue ?? DEFAULT_QUEUE, players: request.players, ...(request.maxRttMs !== undefined ? { maxRttMs: request.maxRttMs } : {}) };
+          ? { kind: 'room', name: request.room, players: start, ...seats, ...(request.secret !== undefined ? { secretDigest: secretDigest(request.secret) } : {}) }
+          : { kind: 'queue', name: request.queue ?? DEFAULT_QUEUE, players: start, ...seats, ...(request.maxRttMs !== undefined ? { maxRttMs: request.maxRttMs } : {}) };
       const client: WaitingClient = {
         socketId: socket.id,
         clientId: request.clientId ?? randomUUID(),
@@ -521,6 +549,26 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
         ...(request.spectators !== undefined ? { spectators: request.spectators } : {}),
       };
+      // Late join: a session named by id, or a running session of this room or queue with a free seat (this node's).
+      const running = request.session !== undefined ? sessions.get(request.session) : target.seats !== undefined ? sessions.openSession(groupKey(target)) : undefined;
+      if (request.session !== undefined && !running) {
+        fail({ code: ErrorCode.NotFound, message: 'join: no such session (it ended, or never existed)', event: 'join' });
+        return;
+      }
+      if (running) {
+        if (running.seats !== request.players) {
+          fail({ code: ErrorCode.PlayersMismatch, message: `join: the session has ${running.seats} seats, not ${request.players}`, event: 'join' });
+          return;
+        }
+        const seated = lateJoins.seat(running, client);
+        if ('error' in seated) {
+          fail(seated.error);
+          return;
+        }
+        ack({ ok: true, waiting: running.members.size });
+        lateJoins.announce(running, seated.index);
+        return;
+      }
       joining = true;
       let result;
       try {
@@ -588,7 +636,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       const route = peer('relay', to);
       if ('code' in route) {
         const me = sessions.memberOf(socket.id);
-        if (me && to !== me.index && to < me.session.players.length) {
+        if (me && to !== me.index && to < me.session.seats) {
           // A seat of this session with no connection right now (away, or not resumed yet after a
           // server restart): a datagram to nobody. Counted; the sender is told at most once a second.
           drops.relayToAbsent++;
@@ -718,6 +766,12 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         if (reason === 'disconnected') gate.forget(socket.id);
         return;
       }
+      if (left.freed) {
+        // A late joiner that never finished joining: its seat is free again (it never played).
+        lateJoins.vanished(socket.id, left.session, left.index);
+        spectatorsAfterDeparture(io, sessions, spectators, left.session.id, left.index);
+        return;
+      }
       // Leaving is final: the seat's resume secret stops working. A dropped connection may resume.
       if (reason === 'left') revoked.revoke(left.session.id, left.index, left.session.expiresAt, now());
       if (clustered) {
@@ -760,11 +814,19 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
           reject,
           assignmentFor,
           ...(deps.research?.onSessionRestored ? { onRestored: deps.research.onSessionRestored } : {}),
+          onSpectatorModes: (session, modes) => spectators.sessionResumed(session.id, modes),
           onResumed: (session, index) => deps.research?.onMemberResumed?.(session.id, index),
         }),
       ),
     );
     socket.on('probe-result', guarded('probe-result', handleProbeResult));
+    socket.on(
+      'late-joined',
+      guarded('late-joined', () => {
+        if (!allowed('signal')) return;
+        if (!lateJoins.confirm(socket.id)) reject({ code: ErrorCode.NotInSession, message: 'late-joined: no provisional seat of a late join on this connection', event: 'late-joined' });
+      }),
+    );
     socket.on('watch', guarded('watch', watching.watch));
     socket.on('spectator-signal', guarded('spectator-signal', watching.spectatorSignal));
     socket.on('spectator-data', guarded('spectator-data', watching.spectatorData));
@@ -786,6 +848,13 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     );
   });
   return drops;
+}
+
+/** Seated players by index, `null` for a free seat (as a resume secret carries them). */
+function positional(players: readonly PlayerInfo[]): ({ clientId: string; name: string } | null)[] {
+  const out: ({ clientId: string; name: string } | null)[] = Array.from({ length: (players.at(-1)?.index ?? -1) + 1 }, () => null);
+  for (const p of players) out[p.index] = { clientId: p.clientId, name: p.name };
+  return out;
 }
 
 /**

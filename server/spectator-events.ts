@@ -20,6 +20,7 @@ import type { Spectator, SpectatorRegistry } from './spectators.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { RateLimit } from './config.ts';
 import { iceServersFor, turnUserId, type IceConfig } from './turn.ts';
+import { writeSpectatorData } from './relay-write.ts';
 
 /** Who may watch: anyone with the session id (`open`), only holders of the admin token (`admin`), nobody (`off`). */
 export type SpectatorAccess = 'open' | 'admin' | 'off';
@@ -177,7 +178,8 @@ export function spectatorHandlers(ctx: SpectatorContext) {
       ctx.reject({ code: ErrorCode.RateLimited, message: 'spectator-data: over the upload byte budget, slow down', event: 'spectator-data' });
       return;
     }
-    const buf = toArrayBuffer(packet);
+    // One copy of the bytes, written to every spectator (only read).
+    const buf = ownBytes(packet);
     const t = ctx.now();
     for (const v of targets) {
       const target = toSocket(v.socketId);
@@ -196,7 +198,7 @@ export function spectatorHandlers(ctx: SpectatorContext) {
         }
         continue;
       }
-      target.emit('spectator-data', buf);
+      writeSpectatorData(target, buf);
       spectators.counters.fanoutMessages++;
       spectators.counters.fanoutBytes += bytes;
     }
@@ -229,9 +231,9 @@ export function spectatorsAfterDeparture(io: NetrollServer, sessions: SessionReg
   for (const v of spectators.feederLeft(sessionId, index, feeder)) target?.emit('spectator', { spectatorId: v.id, action: 'add', path: 'server' });
 }
 
-function toArrayBuffer(packet: ArrayBuffer | Uint8Array): ArrayBuffer {
-  if (packet instanceof ArrayBuffer) return packet;
+function ownBytes(packet: ArrayBuffer | Uint8Array): Uint8Array {
+  if (packet instanceof ArrayBuffer) return new Uint8Array(packet);
   const copy = new Uint8Array(packet.byteLength);
   copy.set(packet);
-  return copy.buffer;
+  return copy;
 }

@@ -80,6 +80,32 @@ export class SpectatorRegistry {
     this.#bySession.set(sessionId, { modes: [...modes], spectators: new Map() });
   }
 
+  /**
+   * A seat of a session was resumed with a secret carrying the members'
+   * settings (`undefined`: all `p2p`). After a server restart (or once every
+   * connection had dropped) the session has no entry yet: it gets one, so it
+   * can be watched again. A setting of `off` in any secret wins.
+   */
+  sessionResumed(sessionId: string, modes: readonly SpectatorMode[] | undefined): void {
+    let s = this.#bySession.get(sessionId);
+    if (!s) {
+      s = { modes: [], spectators: new Map() };
+      this.#bySession.set(sessionId, s);
+    }
+    for (const [i, m] of (modes ?? []).entries()) if (s.modes[i] === undefined || m === 'off') s.modes[i] = m;
+  }
+
+  /** The members' spectator settings by index (for resume secrets). */
+  modesOf(sessionId: string): readonly SpectatorMode[] {
+    return this.#bySession.get(sessionId)?.modes ?? [];
+  }
+
+  /** A late joiner took seat `index` of a session: its spectator setting counts from now on. */
+  seatTaken(sessionId: string, index: number, mode: SpectatorMode): void {
+    const s = this.#bySession.get(sessionId);
+    if (s) s.modes[index] = mode;
+  }
+
   /** The spectator on `socketId`, if it is one. */
   ofSocket(socketId: string): Spectator | undefined {
     return this.#bySocket.get(socketId);

@@ -69,14 +69,9 @@ export class WaitingRoom {
    */
   async join(client: WaitingClient, target: GroupTarget, waitMs?: number): Promise<LobbyJoinResult> {
     const pid = client.participantId;
+    const refused = this.#participantRefusal(client);
+    if (refused) return { ok: false, error: refused };
     if (pid !== undefined) {
-      const holder = this.#participants.get(pid);
-      if (holder !== undefined && holder !== client.socketId) {
-        return { ok: false, error: refusal(ErrorCode.DuplicateParticipant, `participant ${pid} is already waiting or playing (another tab?)`) };
-      }
-      if (this.options.completed?.(pid)) {
-        return { ok: false, error: refusal(ErrorCode.ParticipantCompleted, `participant ${pid} has already completed a session`) };
-      }
       // held while the lobby answers, so a second tab cannot slip in meanwhile
       this.#participants.set(pid, client.socketId);
       this.#participantOf.set(client.socketId, pid);
@@ -155,6 +150,30 @@ export class WaitingRoom {
     this.release(socketId);
     this.#push(view.members, view.needed);
     return true;
+  }
+
+  /**
+   * A late joiner takes a seat without waiting: the same participant checks
+   * as {@link join}; on success its participant id counts as playing (until
+   * {@link release}). Returns the refusal, if any.
+   */
+  admit(client: WaitingClient): ErrorInfo | undefined {
+    const refused = this.#participantRefusal(client);
+    if (refused) return refused;
+    if (client.participantId !== undefined) {
+      this.#participants.set(client.participantId, client.socketId);
+      this.#participantOf.set(client.socketId, client.participantId);
+    }
+    return undefined;
+  }
+
+  #participantRefusal(client: WaitingClient): ErrorInfo | undefined {
+    const pid = client.participantId;
+    if (pid === undefined) return undefined;
+    const holder = this.#participants.get(pid);
+    if (holder !== undefined && holder !== client.socketId) return refusal(ErrorCode.DuplicateParticipant, `participant ${pid} is already waiting or playing (another tab?)`);
+    if (this.options.completed?.(pid)) return refusal(ErrorCode.ParticipantCompleted, `participant ${pid} has already completed a session`);
+    return undefined;
   }
 
   /** The client on `socketId` is done (left its session): its participant id is free again. */

@@ -65,8 +65,9 @@ async function join(o: PlayOptions): Promise<{ playerIndex: number; openMs: numb
   current = await joinGame({
     server: o.server,
     ...(o.fallbackServers !== undefined ? { fallbackServers: o.fallbackServers } : {}),
-    ...(o.room !== undefined ? { room: o.room } : { queue: o.queue ?? 'default' }),
+    ...(o.session !== undefined ? { session: o.session } : o.room !== undefined ? { room: o.room } : { queue: o.queue ?? 'default' }),
     players: o.players,
+    ...(o.startPlayers !== undefined ? { startPlayers: o.startPlayers } : {}),
     onWaiting: (w) => waiting.push({ ...w }),
     ...(o.maxRttMs !== undefined ? { maxRttMs: o.maxRttMs } : {}),
     ...(o.waitTimeoutMs !== undefined ? { waitTimeoutMs: o.waitTimeoutMs } : {}),

@@ -54,7 +54,7 @@ export class LiveSessions {
   }
 
   update(sessionId: string, playerIndex: number, stats: LiveStats, now: number): void {
-    const player = this.sessions.get(sessionId)?.players[playerIndex];
+    const player = this.sessions.get(sessionId)?.players.find((p) => p.playerIndex === playerIndex);
     if (!player) return;
     player.stats = stats;
     player.updatedAt = now;
@@ -70,10 +70,18 @@ export class LiveSessions {
     return this.sessions.has(sessionId);
   }
 
+  /** A late joiner took seat `playerIndex` (the session's list grows to hold it). */
+  joined(sessionId: string, playerIndex: number, name: string): void {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.players.some((p) => p.playerIndex === playerIndex)) return;
+    s.players.push({ playerIndex, name, left: false, stats: null, updatedAt: null, rtt: [] });
+    s.players.sort((a, b) => a.playerIndex - b.playerIndex);
+  }
+
   /** A player that had left (lost its connection) took its seat back: present again, the session running again. */
   resumed(sessionId: string, playerIndex: number): void {
     const s = this.sessions.get(sessionId);
-    const player = s?.players[playerIndex];
+    const player = s?.players.find((p) => p.playerIndex === playerIndex);
     if (!s || !player) return;
     player.left = false;
     s.endedAt = null;
@@ -81,7 +89,7 @@ export class LiveSessions {
 
   left(sessionId: string, playerIndex: number, now: number): void {
     const s = this.sessions.get(sessionId);
-    const player = s?.players[playerIndex];
+    const player = s?.players.find((p) => p.playerIndex === playerIndex);
     if (!s || !player) return;
     player.left = true;
     if (s.players.every((p) => p.left)) s.endedAt = now;

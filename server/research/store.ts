@@ -27,7 +27,18 @@ export interface NewSession {
   readonly createdAt: number;
   readonly seed: number;
   readonly room?: string;
-  readonly players: readonly { index: number; clientId: string; name: string; participantId?: string; metadata?: Readonly<Record<string, string | number | boolean>> }[];
+  readonly players: readonly NewParticipant[];
+  /** Seats (the engine's player count) when more than `players`: free seats for late joiners, recorded when taken ({@link ResearchStore.memberJoined}). */
+  readonly seats?: number;
+}
+
+/** A participant of a session, as recorded when it formed or when a late joiner confirmed its seat. */
+export interface NewParticipant {
+  readonly index: number;
+  readonly clientId: string;
+  readonly name: string;
+  readonly participantId?: string;
+  readonly metadata?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** A join that waited too long, as stored in `waiting_room`. */
@@ -151,6 +162,13 @@ export interface ResearchStore {
   reportToken(sessionId: string, playerIndex: number): string;
   /** Records a formed session and its players (a session already stored is left as it is). */
   recordSession(s: NewSession): Promise<void>;
+  /**
+   * A late joiner took a free seat of a running session and loaded its
+   * state: it is a participant from now on (its reports are taken, and the
+   * parity check waits for its log too). No-op for an unknown session, a
+   * seat outside its seats, or a seat already recorded.
+   */
+  memberJoined(sessionId: string, p: NewParticipant): Promise<void>;
   /**
    * A player left its session's server connection (`left`: it said leave;
    * `disconnected`: the connection dropped). Unless its own report already
@@ -346,7 +364,13 @@ export class SqlResearchStore implements ResearchStore {
 
   async recordSession(s: NewSession): Promise<void> {
     await this.sql.transaction(async (tx) => {
-      await tx.run('INSERT INTO sessions (id, created_at, seed, players, room) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [s.id, s.createdAt, s.seed, s.players.length, s.room ?? null]);
+      await tx.run('INSERT INTO sessions (id, created_at, seed, players, room) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+        s.id,
+        s.createdAt,
+        s.seed,
+        Math.max(s.seats ?? 0, s.players.length),
+        s.room ?? null,
+      ]);
       for (const p of s.players) {
         await tx.run('INSERT INTO participants (session_id, player_index, client_id, name, participant_id, metadata) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
           s.id,
@@ -357,6 +381,22 @@ export class SqlResearchStore implements ResearchStore {
           p.metadata ? JSON.stringify(p.metadata) : null,
         ]);
       }
+    });
+  }
+
+  async memberJoined(sessionId: string, p: NewParticipant): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      // The session row first (locked on Postgres, as an upload locks it): a seat's parity check and its new participant never interleave.
+      const session = await tx.get<{ players: number }>(`SELECT players FROM sessions WHERE id = ?${this.kind === 'postgres' ? ' FOR UPDATE' : ''}`, [sessionId]);
+      if (!session || !Number.isInteger(p.index) || p.index < 0 || p.index >= session.players) return;
+      await tx.run('INSERT INTO participants (session_id, player_index, client_id, name, participant_id, metadata) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+        sessionId,
+        p.index,
+        p.clientId,
+        p.name,
+        p.participantId ?? null,
+        p.metadata ? JSON.stringify(p.metadata) : null,
+      ]);
     });
   }
 
@@ -456,6 +496,10 @@ export class SqlResearchStore implements ResearchStore {
     if (!Number.isInteger(playerIndex) || playerIndex < 0 || playerIndex >= session.players) {
       throw new StoreError('not-found', `session ${sessionId} has no player ${playerIndex}`);
     }
+    // A free seat (late join) is a participant only once its joiner confirmed it.
+    if ((await exec.get('SELECT 1 AS one FROM participants WHERE session_id = ? AND player_index = ?', [sessionId, playerIndex])) === undefined) {
+      throw new StoreError('not-found', `session ${sessionId} has no participant ${playerIndex}`);
+    }
     const expected = Buffer.from(this.reportToken(sessionId, playerIndex));
     const given = Buffer.from(token);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
@@ -517,7 +561,7 @@ export class SqlResearchStore implements ResearchStore {
       if (!newer) return { stored: false, duplicate: false, superseded: true, parity: null };
       const data = report.logFrom === undefined ? { log, hashes: report.hashes } : await this.#appendRange(tx, report, log);
       await this.#replaceParticipantData(tx, report, data.log, data.hashes, receivedAt);
-      return { stored: true, duplicate: false, superseded: false, parity: await this.#checkParity(tx, report.sessionId, target.players) };
+      return { stored: true, duplicate: false, superseded: false, parity: await this.#checkParity(tx, report.sessionId) };
     });
     if (result.stored && report.end?.reason === 'completed') {
       const pid = await this.sql.get<{ participant_id: string | null }>('SELECT participant_id FROM participants WHERE session_id = ? AND player_index = ?', [
@@ -611,14 +655,20 @@ export class SqlResearchStore implements ResearchStore {
   async checkParity(sessionId: string): Promise<ParityResult | null> {
     return this.sql.transaction(async (tx) => {
       const session = await tx.get<{ players: number }>(`SELECT players FROM sessions WHERE id = ?${this.kind === 'postgres' ? ' FOR UPDATE' : ''}`, [sessionId]);
-      return session ? this.#checkParity(tx, sessionId, session.players) : null;
+      return session ? this.#checkParity(tx, sessionId) : null;
     });
   }
 
-  /** Parity of a session whose row `tx` holds locked, stored; null (nothing stored) until every player has a log. */
-  async #checkParity(tx: SqlExec, sessionId: string, players: number): Promise<ParityResult | null> {
+  /**
+   * Parity of a session whose row `tx` holds locked, stored; null (nothing
+   * stored) until every participant has a log. A session with free seats
+   * (late join) has fewer participants than seats: a late joiner counts once
+   * it confirmed its seat ({@link ResearchStore.memberJoined}).
+   */
+  async #checkParity(tx: SqlExec, sessionId: string): Promise<ParityResult | null> {
     const logs = await this.#inputLogs(tx, sessionId);
-    if (logs.length < players) return null;
+    const participants = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM participants WHERE session_id = ?', [sessionId]))!.n;
+    if (logs.length < participants) return null;
     const parity = checkParity(logs.map((l) => ({ playerIndex: l.playerIndex, inputLog: l.log, hashes: l.hashes })));
     await tx.run(
       `UPDATE sessions SET parity_status = ?, parity_first_mismatch_frame = ?, parity_detail = ?, parity_frames = ?,

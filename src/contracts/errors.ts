@@ -43,6 +43,8 @@ export const ErrorCode = {
   SpectatorsFull: 'spectators-full',
   /** `watch` of a session whose players (or the server) turned spectating off. */
   SpectatingDisabled: 'spectating-disabled',
+  /** `join` of a running session (late join) that has no free seat left. */
+  SessionFull: 'session-full',
   /** The request lacks valid credentials (token, room secret, origin). */
   Unauthorized: 'unauthorized',
   /** The server failed; the message may not have been handled. */

@@ -134,6 +134,27 @@ export const joinRequestSchema = z
       room: idSchema.optional(),
       /** Matchmaking: the first `players` clients asking for this queue and player count form a session. */
       queue: idSchema.optional(),
+      /**
+       * Late join: take a free seat of this running session (its id, as in
+       * the members' assignment) instead of waiting in a room or queue.
+       * `players` must be the session's seat count. Refused with `not-found`
+       * when the session ended (or never existed) and `session-full` when no
+       * seat is free. Not with `room`, `queue`, `secret`, `maxRttMs` or `startPlayers`.
+       */
+      session: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }).optional(),
+      /**
+       * Free seats: the session starts once this many (2..`players`) have
+       * joined; seats `startPlayers..players − 1` stay free, and later joins
+       * of the same room (same secret) or queue take them while the session
+       * runs (late join: the assignment's `lateJoin`). Default `players`
+       * (no free seats). Not with `maxRttMs`.
+       */
+      startPlayers: z
+        .number({ error: 'must be a number' })
+        .int({ error: 'must be an integer' })
+        .min(MIN_SESSION_PLAYERS, { error: `must be at least ${MIN_SESSION_PLAYERS}` })
+        .max(MAX_SESSION_PLAYERS, { error: `must be at most ${MAX_SESSION_PLAYERS}` })
+        .optional(),
       /** Session size, 2..8. */
       players: z
         .number({ error: 'must be a number' })
@@ -208,7 +229,13 @@ export const joinRequestSchema = z
   )
   .refine((r) => r.room === undefined || r.queue === undefined, { error: 'give either room or queue, not both' })
   .refine((r) => r.secret === undefined || r.room !== undefined, { error: 'a secret needs a room' })
-  .refine((r) => r.maxRttMs === undefined || r.room === undefined, { error: 'maxRttMs is for queues, not rooms' });
+  .refine((r) => r.maxRttMs === undefined || r.room === undefined, { error: 'maxRttMs is for queues, not rooms' })
+  .refine((r) => r.startPlayers === undefined || r.startPlayers <= r.players, { error: 'startPlayers must be at most players' })
+  .refine((r) => r.startPlayers === undefined || r.maxRttMs === undefined, { error: 'startPlayers (free seats) cannot be combined with maxRttMs' })
+  .refine(
+    (r) => r.session === undefined || (r.room === undefined && r.queue === undefined && r.secret === undefined && r.maxRttMs === undefined && r.startPlayers === undefined),
+    { error: 'session (late join) cannot be combined with room, queue, secret, maxRttMs or startPlayers' },
+  );
 /** `join` payload (from {@link joinRequestSchema}). */
 export type JoinRequest = Readonly<z.infer<typeof joinRequestSchema>>;
 
@@ -360,8 +387,25 @@ export const assignmentSchema = z
     sessionId: z.string().min(1).max(100),
     /** This client's index into `players`. */
     playerIndex: playerIndexSchema,
-    /** Every member, ordered by index (= join order). Identical for all members. */
+    /**
+     * Every seated member, ordered by index (= join order). Identical for all
+     * members when the session forms; a session with free seats (`seats`)
+     * lists only the seats taken when this assignment was made.
+     */
     players: z.array(playerInfoSchema.readonly()).min(MIN_SESSION_PLAYERS).max(MAX_SESSION_PLAYERS).readonly(),
+    /**
+     * The session's seat count when it has free seats (`join`'s `players`
+     * with `startPlayers`): seats not in `players` are free, and the
+     * engines count them absent (neutral input) until a late joiner takes
+     * one (`seat-taken`). Absent: every seat is in `players`.
+     */
+    seats: z.number().int().min(MIN_SESSION_PLAYERS).max(MAX_SESSION_PLAYERS).optional(),
+    /**
+     * This member took a free seat of a running session: it starts without
+     * state, loads a state transfer from a live member, and sends
+     * `late-joined` once it did (the seat is provisional until then).
+     */
+    lateJoin: z.boolean().optional(),
     /** The game seed (uint32), identical for all members. */
     seed: z.number().int().min(0).max(0xffffffff),
     /**
@@ -395,8 +439,11 @@ export const assignmentSchema = z
       })
       .optional(),
   })
-  .refine((a) => a.players.every((p, i) => p.index === i), { error: 'players must be ordered by index, from 0' })
-  .refine((a) => a.playerIndex < a.players.length, { error: 'playerIndex must be one of players' });
+  .refine((a) => a.players.every((p, i) => (a.seats === undefined ? p.index === i : i === 0 || p.index > a.players[i - 1]!.index)), {
+    error: 'players must be ordered by index, from 0',
+  })
+  .refine((a) => a.players.every((p) => p.index < (a.seats ?? a.players.length)), { error: 'players must be seats of the session' })
+  .refine((a) => a.players.some((p) => p.index === a.playerIndex), { error: 'playerIndex must be one of players' });
 /** `assigned` (from {@link assignmentSchema}). */
 export type Assignment = Readonly<z.infer<typeof assignmentSchema>>;
 
@@ -421,12 +468,27 @@ export const peerResumedSchema = z.object({ playerIndex: playerIndexSchema });
 /** `peer-resumed` (from {@link peerResumedSchema}). */
 export type PeerResumed = Readonly<z.infer<typeof peerResumedSchema>>;
 
-/** Why the server unbound this connection from its seat: another connection resumed it. */
-export const SEAT_LOST_REASONS = ['resumed-elsewhere'] as const;
+/**
+ * Why the server unbound this connection from its seat: another connection
+ * resumed it, or (a late joiner) it did not send `late-joined` in time.
+ */
+export const SEAT_LOST_REASONS = ['resumed-elsewhere', 'join-timeout'] as const;
 /** `seat-lost`: this connection no longer holds its seat (signals and relay no longer reach it). */
 export const seatLostSchema = z.object({ reason: z.enum(SEAT_LOST_REASONS) });
 /** `seat-lost` (from {@link seatLostSchema}). */
 export type SeatLost = Readonly<z.infer<typeof seatLostSchema>>;
+
+/** `seat-taken`: a late joiner took free seat `player.index` of the session (connect to it; it loads a state transfer). */
+export const seatTakenSchema = z.object({ player: playerInfoSchema });
+/** `seat-taken` (from {@link seatTakenSchema}). */
+export type SeatTaken = Readonly<z.infer<typeof seatTakenSchema>>;
+
+/** Why a late joiner's provisional seat is free again: its connection dropped, or it did not send `late-joined` in time. */
+export const SEAT_FREED_REASONS = ['vanished', 'join-timeout'] as const;
+/** `seat-freed`: a provisional seat (a late joiner that never finished joining) is free again. */
+export const seatFreedSchema = z.object({ playerIndex: playerIndexSchema, reason: z.enum(SEAT_FREED_REASONS) });
+/** `seat-freed` (from {@link seatFreedSchema}). */
+export type SeatFreed = Readonly<z.infer<typeof seatFreedSchema>>;
 
 /** `turn-credentials` acknowledgement: fresh ICE servers for this member's seat, or why not. */
 export const turnReplySchema = z.discriminatedUnion('ok', [
@@ -618,6 +680,8 @@ export interface ClientToServerEvents {
   'turn-credentials': (ack: (reply: TurnReply) => void) => void;
   /** Take a seat back with its resume secret (rate-limited like `join`). The ack always answers. */
   resume: (request: ResumeRequest, ack: (reply: ResumeReply) => void) => void;
+  /** A late joiner loaded its state transfer and plays: its provisional seat is its own now. Arguments are ignored. */
+  'late-joined': () => void;
   /** This member's RTT probe measurements (only in a tentative, latency-gated group). */
   'probe-result': (result: ProbeResult) => void;
   /** Watch a session as a spectator (not while waiting or playing). */
@@ -637,8 +701,12 @@ export interface ServerToClientEvents {
   'peer-left': (event: PeerLeft) => void;
   /** A member took its seat back on a new connection. */
   'peer-resumed': (event: PeerResumed) => void;
-  /** This connection lost its seat (another connection resumed it). */
+  /** This connection lost its seat (another connection resumed it, or its late join timed out). */
   'seat-lost': (event: SeatLost) => void;
+  /** A late joiner took a free seat. */
+  'seat-taken': (event: SeatTaken) => void;
+  /** A late joiner's provisional seat is free again. */
+  'seat-freed': (event: SeatFreed) => void;
   /** The waiting room changed: pushed to every waiting member on every join and departure. */
   waiting: (update: WaitingUpdate) => void;
   /** This client waited longer than its wait limit; it is no longer waiting. */

@@ -92,7 +92,7 @@ afterEach(() => {
 function connect(ackTimeoutMs = 2000): { c: Client; seen: { [K in keyof SignalingEvents]: SignalingEvents[K][] } } {
   const c = new SignalingClient({ url: SERVER, ackTimeoutMs, connectTimeoutMs: 2000 });
   client = c;
-  const seen = { assigned: [], signal: [], relay: [], 'peer-left': [], error: [], connection: [], state: [], 'peer-resumed': [], waiting: [], timeout: [], 'probe-outcome': [] } as { [K in keyof SignalingEvents]: SignalingEvents[K][] };
+  const seen = { assigned: [], signal: [], relay: [], 'peer-left': [], error: [], connection: [], state: [], 'peer-resumed': [], waiting: [], timeout: [], 'probe-outcome': [], 'seat-taken': [], 'seat-freed': [] } as { [K in keyof SignalingEvents]: SignalingEvents[K][] };
   for (const type of Object.keys(seen) as (keyof SignalingEvents)[]) c.on(type, (p) => (seen[type] as unknown[]).push(p));
   return { c, seen };
 }

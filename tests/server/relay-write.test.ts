@@ -6,7 +6,7 @@
  */
 import { io as ioClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import { isRelayArgs, MAX_RELAY_PACKET_BYTES, relayArgsSchema, type JoinReply } from '../../src/signaling/events.ts';
+import { isRelayArgs, MAX_RELAY_PACKET_BYTES, relayArgsSchema, type JoinReply, type WatchReply } from '../../src/signaling/events.ts';
 import { joinAll, serverPerTest, until, type ClientSocket } from './helpers.ts';
 
 describe('relay writes (real server)', () => {
@@ -35,6 +35,37 @@ describe('relay writes (real server)', () => {
     expect([...senders]).toEqual([0]);
     expect(b!.inbox.all('signal').map((args) => (args[0] as { data: { n: number } }).data.n)).toEqual([0, 50, 100, 150, 200, 250]);
     expect(h.server.stats().relayedPackets).toBe(300);
+  });
+
+  it('the spectator fan-out takes the same single-write path: a burst reaches a websocket and a long-polling spectator whole and in order', async () => {
+    await h.close();
+    await h.start({ rateLimits: false, spectatorPeerSlots: 0 });
+    const [a, b, ws] = await h.connectMany(3);
+    const assigned = await joinAll([a!, b!], { room: 'fanout', players: 2 });
+    const polling: ClientSocket = ioClient(h.server.url, { transports: ['polling'], forceNew: true, reconnection: false });
+    try {
+      const got = new Map<string, number[][]>([['ws', []], ['polling', []]]);
+      ws!.socket.on('spectator-data', (packet) => got.get('ws')!.push([...new Uint8Array(packet)]));
+      polling.on('spectator-data', (packet) => got.get('polling')!.push([...new Uint8Array(packet)]));
+      for (const s of [ws!.socket, polling]) {
+        const reply = (await s.timeout(3000).emitWithAck('watch', { sessionId: assigned[0]!.sessionId, via: 'server' })) as WatchReply;
+        expect(reply).toMatchObject({ ok: true, path: 'server', feeder: 0 });
+      }
+      // The feeder was told to start each stream; the burst goes to both.
+      await until(() => a!.inbox.count('spectator') === 2, 'two add notices');
+      const sent: number[][] = [];
+      for (let i = 0; i < 200; i++) {
+        const p = Array.from({ length: 1 + (i % 40) }, (_, k) => (i * 5 + k) & 0xff);
+        sent.push(p);
+        a!.socket.emit('spectator-data', '*', Uint8Array.from(p));
+      }
+      await until(() => got.get('ws')!.length === 200 && got.get('polling')!.length === 200, '200 stream messages on each spectator');
+      expect(got.get('ws')).toEqual(sent);
+      expect(got.get('polling')).toEqual(sent);
+      expect(h.server.stats().spectators.fanoutMessages).toBe(400);
+    } finally {
+      polling.disconnect();
+    }
   });
 
   it('relays to and from clients on the long-polling transport', async () => {

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { io as ioClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import type { Assignment, ErrorInfo, SpectatorNotice, WatchReply, WatchRequest } from '../../src/signaling/events.ts';
+import type { Assignment, ErrorInfo, ResumeReply, SpectatorNotice, WatchReply, WatchRequest } from '../../src/signaling/events.ts';
 import { pendingBytes } from '../../server/relay-write.ts';
 import { type ClientSocket, type Harness, harnessPerTest, joinAll, QUIET_MS, sleep, type TestClient, until, WAIT_MS, withTimeout } from './helpers.ts';
 
@@ -81,6 +81,33 @@ describe('spectators (real server)', () => {
     const closed = await session(h);
     const [x] = await h.connectMany(1);
     expect(await watch(x!, { sessionId: closed.assignments[0]!.sessionId })).toMatchObject({ ok: false, error: { code: 'spectating-disabled' } });
+  });
+
+  it('a session restored after a server restart can be watched again; a member that turned spectating off still refuses it', async () => {
+    const resumeKey = 'spectator-restart-key-0123456789';
+    for (const mode of ['p2p', 'off'] as const) {
+      await h.start({ limits, resumeKey, spectatorPeerSlots: 0 });
+      const players = await h.connectMany(2);
+      const assignments = await joinAll(players, { room: `restart-${mode}`, players: 2, spectators: mode });
+      await h.close();
+      await h.start({ limits, resumeKey, spectatorPeerSlots: 0 });
+      const back = await h.connectMany(2);
+      for (const [i, c] of back.entries()) {
+        const reply = (await c.socket.timeout(WAIT_MS).emitWithAck('resume', { secret: assignments[i]!.resume! })) as ResumeReply;
+        expect(reply.ok).toBe(true);
+      }
+      const [viewer] = await h.connectMany(1);
+      const reply = await watch(viewer!, { sessionId: assignments[0]!.sessionId });
+      if (mode === 'off') {
+        expect(reply).toMatchObject({ ok: false, error: { code: 'spectating-disabled' } });
+      } else {
+        expect(reply).toMatchObject({ ok: true, path: 'server', feeder: 0 });
+        expect(await back[0]!.inbox.nextPayload<SpectatorNotice>('spectator')).toMatchObject({ action: 'add', path: 'server' });
+        back[0]!.socket.emit('spectator-data', '*', Uint8Array.of(3, 4, 5));
+        expect(new Uint8Array((await viewer!.inbox.next('spectator-data'))[0] as ArrayBuffer)).toEqual(Uint8Array.of(3, 4, 5));
+      }
+      await h.close();
+    }
   });
 
   it('fan-out: the server feeder uploads once and every server-path spectator gets it; others cannot feed', async () => {
