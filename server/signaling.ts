@@ -550,9 +550,14 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         ...(request.spectators !== undefined ? { spectators: request.spectators } : {}),
       };
       // Late join: a session named by id, or a running session of this room or queue with a free seat (this node's).
-      const running = request.session !== undefined ? sessions.get(request.session) : target.seats !== undefined ? sessions.openSession(groupKey(target)) : undefined;
+      // Node-local: in a cluster only a session whose every member is connected to this node takes a newcomer (seat-taken,
+      // seat-freed and the newcomer's seat are this node's alone); otherwise a room or queue join waits in the lobby as usual.
+      const here = (s: Session | undefined): Session | undefined => (s && (!clustered || [...s.members.values()].every((m) => io.sockets.sockets.has(m.socketId))) ? s : undefined);
+      const found = request.session !== undefined ? sessions.get(request.session) : target.seats !== undefined ? sessions.openSession(groupKey(target)) : undefined;
+      const running = here(found);
       if (request.session !== undefined && !running) {
-        fail({ code: ErrorCode.NotFound, message: 'join: no such session (it ended, or never existed)', event: 'join' });
+        const message = found ? 'join: the session has members on other server nodes (late join is node-local)' : 'join: no such session (it ended, or never existed)';
+        fail({ code: ErrorCode.NotFound, message, event: 'join' });
         return;
       }
       if (running) {
