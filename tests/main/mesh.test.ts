@@ -415,3 +415,75 @@ describe('MeshTransport after a peer reloaded (relink)', () => {
     for (const l of links.values()) expect(l.started).toBe(true);
   });
 });
+
+describe('MeshTransport with free seats (late join)', () => {
+  /** Seat 0 of a 4-seat session that started with seats 0 and 1. */
+  function withFreeSeats() {
+    const signaling = new FakeSignaling();
+    const { factory, links } = fakeLinks();
+    const m = new MeshTransport(signaling, { ...assignment(2, 0), seats: 4 }, factory, { reconnect: true });
+    mesh = m;
+    const received: { peer: number; bytes: number[] }[] = [];
+    m.onPacket((peer, p) => received.push({ peer, bytes: [...new Uint8Array(p)] }));
+    const statuses: { peer: number; status: string }[] = [];
+    m.onStatus((peer, status) => statuses.push({ peer, status }));
+    return { m, signaling, links, received, statuses };
+  }
+
+  it('makes links only to seated players; addPeer makes and starts the link to a late joiner, once; seats outside the session and its own are ignored', () => {
+    const { m, signaling, links, received } = withFreeSeats();
+    expect([...links.keys()]).toEqual([1]);
+    m.addPeer(2);
+    const late = links.get(2)!;
+    expect(late.started).toBe(true);
+    expect(late.spec).toMatchObject({ localPlayer: 0, remotePlayer: 2 });
+    m.addPeer(2); // seat-taken again: the same link
+    expect(links.get(2)).toBe(late);
+    for (const bad of [0, 4, -1, 1.5]) m.addPeer(bad);
+    expect([...links.keys()].sort()).toEqual([1, 2]);
+    signaling.events.emit('signal', { from: 2, kind: 'candidate', data: null });
+    expect(late.signals).toEqual([{ kind: 'candidate', data: null }]);
+    late.setOpen(true);
+    late.deliver([3]);
+    expect(received).toEqual([{ peer: 2, bytes: [3] }]);
+    expect(m.report().map((r) => r.peer)).toEqual([1, 2]);
+  });
+
+  it('removePeer closes a freed seat\'s link without a status event, ignores the old link from then on, and the seat can be taken again', () => {
+    const { m, links, received, statuses } = withFreeSeats();
+    m.addPeer(2);
+    const first = links.get(2)!;
+    first.setOpen(true);
+    vi.advanceTimersByTime(100);
+    const before = statuses.length;
+    m.removePeer(2);
+    expect(first.closed).toBe(true);
+    expect(m.report().map((r) => r.peer)).toEqual([1]);
+    first.deliver([9]);
+    vi.advanceTimersByTime(10_000);
+    expect(received).toEqual([]);
+    expect(statuses.slice(before).filter((s) => s.peer === 2)).toEqual([]);
+    m.addPeer(2); // the next newcomer
+    const second = links.get(2)!;
+    expect(second).not.toBe(first);
+    expect(second.started).toBe(true);
+  });
+
+  it('a late joiner that reloads (relink) gets a new link like any peer; a relink from a free seat is ignored', () => {
+    const { m, signaling, links } = withFreeSeats();
+    m.addPeer(2);
+    const first = links.get(2)!;
+    signaling.events.emit('signal', { from: 2, kind: 'relink', data: null });
+    expect(first.closed).toBe(true);
+    expect(links.get(2)).not.toBe(first);
+    signaling.events.emit('signal', { from: 3, kind: 'relink', data: null });
+    expect(links.has(3)).toBe(false);
+  });
+
+  it('after close, addPeer makes no link', () => {
+    const { m, links } = withFreeSeats();
+    m.close();
+    m.addPeer(2);
+    expect(links.has(2)).toBe(false);
+  });
+});
