@@ -552,7 +552,13 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       // Late join: a session named by id, or a running session of this room or queue with a free seat (this node's).
       // Node-local: in a cluster only a session whose every member is connected to this node takes a newcomer (seat-taken,
       // seat-freed and the newcomer's seat are this node's alone); otherwise a room or queue join waits in the lobby as usual.
-      const here = (s: Session | undefined): Session | undefined => (s && (!clustered || [...s.members.values()].every((m) => io.sockets.sockets.has(m.socketId))) ? s : undefined);
+      // (A node that did not form the session holds a copy without its free seats and with its own members only.)
+      const allHere = (s: Session): boolean =>
+        s.players.every((p) => {
+          const m = s.members.get(p.index);
+          return m !== undefined && io.sockets.sockets.has(m.socketId);
+        });
+      const here = (s: Session | undefined): Session | undefined => (s && (!clustered || allHere(s)) ? s : undefined);
       const found = request.session !== undefined ? sessions.get(request.session) : target.seats !== undefined ? sessions.openSession(groupKey(target)) : undefined;
       const running = here(found);
       if (request.session !== undefined && !running) {

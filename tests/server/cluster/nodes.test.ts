@@ -242,4 +242,37 @@ describe('two nodes on one Redis', () => {
     while (!got().some((r) => r[1] === 42) && Date.now() < deadline) await sleep(50);
     expect(got()).toContainEqual([aa.playerIndex, 42]);
   }, 30_000);
+
+  it('late join is node-local: a session whose members are all on one node seats a newcomer there; one with a member on another node seats none', async () => {
+    await twoNodes();
+    const lateRoom = (name: string) => ({ room: name, players: 3, startPlayers: 2 });
+    // Both founders on node A: the session is A's alone.
+    const [f0, f1] = await a.connectMany(2);
+    await f0!.join(lateRoom('lj-local'));
+    await f1!.join(lateRoom('lj-local'));
+    const [local] = await Promise.all([f0!.inbox.nextPayload<Assignment>('assigned'), f1!.inbox.nextPayload<Assignment>('assigned')]);
+    const onB = await b.connect();
+    expect(await onB.join({ session: local.sessionId, players: 3 })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    const onA = await a.connect();
+    expect(await onA.join({ session: local.sessionId, players: 3 })).toMatchObject({ ok: true });
+    expect(await onA.inbox.nextPayload<Assignment>('assigned')).toMatchObject({ sessionId: local.sessionId, playerIndex: 2, lateJoin: true });
+    expect(await f0!.inbox.nextPayload('seat-taken')).toMatchObject({ player: { index: 2 } });
+
+    // One founder on each node: the node that formed it seats no newcomer, by id or by room.
+    const pa = await a.connect();
+    const pb = await b.connect();
+    await pa.join(lateRoom('lj-cross'));
+    await pb.join(lateRoom('lj-cross'));
+    const [aa] = await Promise.all([pa.inbox.nextPayload<Assignment>('assigned'), pb.inbox.nextPayload<Assignment>('assigned')]);
+    for (const h of [a, b]) {
+      const c = await h.connect();
+      const reply = await c.join({ session: aa.sessionId, players: 3 });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    }
+    const byRoom = await b.connect();
+    expect(await byRoom.join(lateRoom('lj-cross'))).toMatchObject({ ok: true, waiting: 1 }); // waits for a new group
+    await sleep(QUIET_MS);
+    expect(byRoom.inbox.count('assigned')).toBe(0);
+    expect(pa.inbox.count('seat-taken') + pb.inbox.count('seat-taken')).toBe(0);
+  });
 });
