@@ -2,8 +2,8 @@
  * Two real netroll nodes sharing one real redis-server (started here, on
  * loopback): lobby atomicity across nodes, the shared session registry,
  * signals and relay packets between nodes, resume on another node, per-IP
- * connection budgets across nodes, and a hostile client that tries to
- * reach a session it is not in.
+ * connection budgets across nodes, a hostile client that tries to
+ * reach a session it is not in, and late join staying node-local.
  */
 import { io as ioClient } from 'socket.io-client';
 import { Redis } from 'ioredis';
