@@ -418,7 +418,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     recorder.setEnd(e);
     if (graceTimer !== null) clearTimeout(graceTimer);
     absences.close();
-    offLateJoins();
+    lateJoins.off();
     feed?.close();
     void session.stop();
     if (e.reason !== 'closed') void upload('final');
@@ -459,9 +459,10 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   // With a rejoin window, a peer that drops out keeps its seat first (main/absence.ts); dropped after the window.
   const absences = new AbsenceWatch(session, rejoinWindowMs);
   // Free seats: links to late joiners, and this page's own late join confirmed once its state loaded (main/late-join.ts).
-  const offLateJoins = followLateJoins(assignment, { signaling, mesh, session, absences });
+  const lateJoins = followLateJoins(assignment, { signaling, mesh, session, absences });
   const onStatus = (peer: number, status: PeerStatus) => {
-    if (ended || absences.onStatus(peer, status)) return;
+    // A newcomer still arriving: its seat is absent already; if it never confirms, the server frees the seat (seat-freed).
+    if (ended || (status === 'disconnected' && lateJoins.arriving(peer)) || absences.onStatus(peer, status)) return;
     if (status !== 'disconnected') return;
     void drop(peer);
     // Nobody left to agree with: the engine finishes by itself; this bound only covers a host that cannot.

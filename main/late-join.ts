@@ -13,7 +13,10 @@
  *
  * A newcomer that vanishes before that (`seat-freed`): its link is closed
  * and its seat is absent again in the engine (neutral input, no departure
- * for good), ready for the next newcomer.
+ * for good), ready for the next newcomer. While a newcomer is arriving (its
+ * seat taken, its input not counting yet: no `peer-returned` for it), its
+ * link going silent is no departure either: its seat is absent already, and
+ * the server frees it (`seat-freed`) if the newcomer does not confirm.
  */
 import type { Assignment, SeatFreed, SeatTaken } from '../src/signaling/events.ts';
 
@@ -28,6 +31,7 @@ export interface LateJoinParts {
   readonly session: {
     markAbsent(player: number): Promise<boolean>;
     on(type: 'transfer', handler: (e: { direction: 'sent' | 'loaded' }) => void): () => void;
+    on(type: 'peer-returned', handler: (e: { player: number; frame: number }) => void): () => void;
   };
   /** Forget a seat's absence window (a freed seat is never dropped for good). */
   readonly absences: { forget(player: number): void };
@@ -50,12 +54,31 @@ export function lateJoinEngineSettings(a: Assignment): { joining?: boolean; seat
   return {};
 }
 
-/** Follow seats taken and freed, and confirm this page's own late join once its transfer loaded. Returns the unsubscribe function. */
-export function followLateJoins(a: Assignment, parts: LateJoinParts): () => void {
+/** What {@link followLateJoins} returns. */
+export interface LateJoinFollower {
+  /** True while `player` is a newcomer arriving: its seat taken, its input not counting yet. */
+  arriving(player: number): boolean;
+  /** Stop following. */
+  off(): void;
+}
+
+/**
+ * Follow seats taken and freed, and confirm this page's own late join once
+ * its transfer loaded. Bound: the arriving set holds at most the session's
+ * seats (a seat is added once per `seat-taken`, removed when freed or when
+ * its newcomer's input counts).
+ */
+export function followLateJoins(a: Assignment, parts: LateJoinParts): LateJoinFollower {
   let confirmed = a.lateJoin !== true;
+  const arriving = new Set<number>();
   const offs = [
-    parts.signaling.on('seat-taken', ({ player }) => parts.mesh.addPeer(player.index)),
+    parts.signaling.on('seat-taken', ({ player }) => {
+      arriving.add(player.index);
+      parts.mesh.addPeer(player.index);
+    }),
+    parts.session.on('peer-returned', ({ player }) => arriving.delete(player)),
     parts.signaling.on('seat-freed', ({ playerIndex }) => {
+      arriving.delete(playerIndex);
       parts.mesh.removePeer(playerIndex);
       parts.absences.forget(playerIndex);
       void parts.session.markAbsent(playerIndex).catch(() => false);
@@ -66,7 +89,10 @@ export function followLateJoins(a: Assignment, parts: LateJoinParts): () => void
       parts.signaling.lateJoined();
     }),
   ];
-  return () => {
-    for (const off of offs) off();
+  return {
+    arriving: (player) => arriving.has(player),
+    off: () => {
+      for (const off of offs) off();
+    },
   };
 }
