@@ -541,7 +541,10 @@ export class MeshTransport implements PacketTransport {
     }
     // Silence counts from the connection on; before the peer's first packet, its engine may still be starting
     // (a worker loading on a busy machine), so the thresholds get FIRST_PACKET_GRACE_MS more.
-    const silent = t - s.lastHeard - (s.heard ? 0 : FIRST_PACKET_GRACE_MS);
+    // A link that still answers pings is a peer that is there: its engine may be busy (a Python game's first
+    // steps on a loaded machine), which is a stall, not a disconnection.
+    const sincePong = s.link.open ? s.link.health().sincePongMs : Infinity;
+    const silent = Math.min(t - s.lastHeard - (s.heard ? 0 : FIRST_PACKET_GRACE_MS), Number.isFinite(sincePong) ? sincePong : Infinity);
     if (s.left || (s.status === 'disconnected' && !(this.config.reconnect && silent < this.config.interruptedMs))) return; // final
     if (this.settling && s.status !== 'connecting') return; // our own stall is not the peer's silence
     let status: PeerStatus;

@@ -89,15 +89,24 @@ describe('one player’s network cut for 20 s in real Chromium (per-page TCP and
       throw e;
     });
     phase('peer returned');
+    // The live page counts the return when it sends the transfer; the cut page loads it a little later, and its
+    // server connection may come back after the P2P path does: wait for both rather than read them at once.
+    const loaded = await until(async () => {
+      const ev = await call(cut, 'rejoinEvents');
+      return ev.find((e) => e.type === 'transfer' && e.direction === 'loaded') ?? null;
+    }, 30_000, 'the transfer loaded on the cut page');
+    phase('transfer loaded');
+    const signaling = await until(async () => {
+      const info = await call(cut, 'signalingInfo');
+      return info.seated && info.states.some((s) => s.state === 'resumed') ? info : null;
+    }, 30_000, 'the cut page to resume its seat');
     const liveEvents = await call(live, 'rejoinEvents');
     const cutEvents = await call(cut, 'rejoinEvents');
-    const signaling = await call(cut, 'signalingInfo');
     const absent = liveEvents.find((e) => e.type === 'peer-absent')!;
     expect(absent).toMatchObject({ player: cutPlayer });
     expect(returned).toMatchObject({ player: cutPlayer });
     expect(cutEvents.map((e) => e.type)).toContain('rejoining');
-    const loaded = cutEvents.find((e) => e.type === 'transfer' && e.direction === 'loaded');
-    expect(loaded).toBeDefined();
+    expect(loaded).toMatchObject({ type: 'transfer', direction: 'loaded' });
     // The cut page lost its server connection and took its seat back with its resume secret.
     const states = signaling.states.map((s) => s.state);
     expect(states.indexOf('lost')).toBeGreaterThanOrEqual(0);
@@ -116,7 +125,7 @@ describe('one player’s network cut for 20 s in real Chromium (per-page TCP and
     };
     console.log(
       `cut ${cutMs} ms (${udpProxies[c]!.stats().cutDropped} datagrams dropped, ${tcpProxies[c]!.stats().acceptedWhileCut} connections held); ` +
-        `signaling ${states.join(' > ')}; absent from frame ${String(absent.frame)}, returned at frame ${String(returned.frame)}, transfer loaded ${Math.round(loaded!.at - backAt)} ms after the cut ended; ` +
+        `signaling ${states.join(' > ')}; absent from frame ${String(absent.frame)}, returned at frame ${String(returned.frame)}, transfer loaded ${Math.round(loaded.at - backAt)} ms after the cut ended; ` +
         `${describeLink(a)}; ${describeLink(b)}; join openMs ${joined.map((j) => Math.round(j.openMs ?? -1)).join('/')}; phases ${phases.join(', ')}`,
     );
     expect(a!.inputLogHex).toBe(b!.inputLogHex);

@@ -194,6 +194,7 @@ describe('MeshTransport with fake links', () => {
 
   it('tracks liveness: interrupted after 750 ms of silence, disconnected after 5 s, and a packet in between keeps it connected', () => {
     const { links, received, statuses } = setup();
+    for (const l of links.values()) l.rttMs = null; // a silent peer answers no pings either
     const link = links.get(1)!;
     link.setOpen(true);
     link.deliver([1, 2, 3]);
@@ -210,8 +211,21 @@ describe('MeshTransport with fake links', () => {
     expect(statuses.at(-1)!.status).toBe('disconnected'); // final
   });
 
+  it('a peer whose link still answers pings is not silent while its engine sends nothing (a busy engine is a stall, not a departure)', () => {
+    const { links, statuses } = setup();
+    const link = links.get(1)!;
+    link.setOpen(true);
+    link.deliver([1]);
+    vi.advanceTimersByTime(8000);
+    expect(statuses.map((s) => s.status)).toEqual(['connected']);
+    link.rttMs = null; // now the pings go unanswered too
+    vi.advanceTimersByTime(6000);
+    expect(statuses.at(-1)!.status).toBe('disconnected');
+  });
+
   it('with reconnect, a disconnected peer heard from again is connected again; one the server says left is not', () => {
     const { links, statuses, signaling } = setup({ players: 3, mesh: { reconnect: true } });
+    for (const l of links.values()) l.rttMs = null; // a silent peer answers no pings either
     for (const p of [1, 2]) {
       links.get(p)!.setOpen(true);
       links.get(p)!.deliver([1]);
@@ -229,6 +243,7 @@ describe('MeshTransport with fake links', () => {
 
   it('counts silence from the connection, with 10 s more before the first packet (the peer\'s engine may still be starting)', () => {
     const { links, statuses } = setup({ players: 3 });
+    for (const l of links.values()) l.rttMs = null; // a silent peer answers no pings either
     vi.advanceTimersByTime(3000); // ICE takes a while: silence does not count before the channel opens
     for (const p of [1, 2]) links.get(p)!.setOpen(true);
     links.get(1)!.deliver([1]);
@@ -245,6 +260,7 @@ describe('MeshTransport with fake links', () => {
   it('does not take its own stall for the peers\' silence: statuses wait one tick after a late timer', async () => {
     vi.useRealTimers(); // a real freeze of this thread: the packet that arrives meanwhile is taken after the first late tick
     const { links, statuses } = setup({ mesh: { interruptedMs: 300, disconnectedMs: 600 } });
+    for (const l of links.values()) l.rttMs = null; // a silent peer answers no pings either
     const link = links.get(1)!;
     link.setOpen(true);
     link.deliver([1]);
