@@ -36,11 +36,13 @@ describe('late join with real pages', () => {
       for (const p of pages) console.log(JSON.stringify({ events: await call(p, 'rejoinEvents'), stats: await call(p, 'stats') }));
       throw e;
     });
-    const lateEvents = await call(pages[2]!, 'rejoinEvents');
-    const loaded = lateEvents.find((e) => e.type === 'transfer' && e.direction === 'loaded');
-    expect(loaded).toBeDefined();
-    expect(loaded!.returnFrame).toBe(returned.frame);
-    console.log(`newcomer joined: transfer of frame ${String(loaded!.frame)} loaded ${Date.now() - joinedAt} ms after its join, its input counts from frame ${String(returned.frame)}`);
+    // The founder counts the return when it sends the transfer; the newcomer loads it a little later: wait for it.
+    const loaded = await until(async () => {
+      const ev = await call(pages[2]!, 'rejoinEvents');
+      return ev.find((e) => e.type === 'transfer' && e.direction === 'loaded') ?? null;
+    }, 30_000, 'the transfer loaded on the newcomer');
+    expect(loaded.returnFrame).toBe(returned.frame);
+    console.log(`newcomer joined: transfer of frame ${String(loaded.frame)} loaded ${Date.now() - joinedAt} ms after its join, its input counts from frame ${String(returned.frame)}`);
 
     const confirmed = await waitFrames(pages, frames);
     for (const c of confirmed) expect(c).toBeGreaterThanOrEqual(frames - 1);
