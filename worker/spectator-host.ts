@@ -42,7 +42,7 @@ export interface ViewerConfig {
 export type ViewerEvent =
   /** The stream's session description arrived (the game is being built). */
   | { type: 'info'; info: SpectateInfo }
-  /** A confirmed snapshot of `frame` was loaded (the first one, or one after a gap). */
+  /** A confirmed snapshot of `frame` was loaded (the first one, one after a gap, or a re-watch's); one from behind the frame shown is stepped through unseen. */
   | { type: 'snapshot'; frame: number }
   /** The hash of the confirmed state at the start of `frame` (the players' sample frames). */
   | { type: 'hash'; frame: number; hash: number }
@@ -71,6 +71,8 @@ export interface ViewerStats {
   readonly framesStepped: number;
   /** Inputs that skipped frames (each makes the viewer wait for a new snapshot). */
   readonly gaps: number;
+  /** Snapshots loaded from behind the frame already shown (stepped through without showing those frames again). */
+  readonly snapshotsBehind: number;
   /** Stream messages refused (undecodable, foreign session, bad chunks) or dropped (too many waiting). */
   readonly malformed: number;
   /** Messages taken off the port. */
@@ -146,6 +148,7 @@ export class SpectatorHost implements SpectatorHostApi {
       snapshotsLoaded: v?.counters.snapshotsLoaded ?? 0,
       framesStepped: v?.counters.framesStepped ?? 0,
       gaps: v?.counters.gaps ?? 0,
+      snapshotsBehind: v?.counters.snapshotsBehind ?? 0,
       malformed: this.malformed + (v?.counters.malformed ?? 0),
       messages: this.messages,
       lagMsP50: percentile(lags, 0.5),
@@ -227,7 +230,7 @@ export class SpectatorHost implements SpectatorHostApi {
   private take(m: SpectateMessage): void {
     const before = this.viewer!.counters.snapshotsLoaded;
     this.viewer!.take(m);
-    if (this.viewer!.counters.snapshotsLoaded > before) this.callbacks?.onEvent({ type: 'snapshot', frame: this.viewer!.frame });
+    if (this.viewer!.counters.snapshotsLoaded > before) this.callbacks?.onEvent({ type: 'snapshot', frame: this.viewer!.snapshotFrame });
   }
 
   private loop = (): void => {
@@ -248,14 +251,15 @@ export class SpectatorHost implements SpectatorHostApi {
     try {
       const before = viewer.counters.snapshotsLoaded;
       ({ stepped, hashes } = viewer.advance(MAX_STEPS_PER_TICK));
-      if (viewer.counters.snapshotsLoaded > before) this.callbacks?.onEvent({ type: 'snapshot', frame: viewer.frame });
+      if (viewer.counters.snapshotsLoaded > before) this.callbacks?.onEvent({ type: 'snapshot', frame: viewer.snapshotFrame });
     } catch (e) {
       this.closed = true;
       this.callbacks?.onEvent({ type: 'error', code: ErrorCode.GameError, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
       return;
     }
     for (const h of hashes) this.callbacks?.onEvent({ type: 'hash', frame: h.frame, hash: h.hash });
-    if (stepped === 0) return;
+    // Nothing new to show while stepping through frames already shown (a snapshot from behind them): frames never go backwards.
+    if (stepped === 0 || viewer.catchingUp) return;
     const state = game.render && viewer.state !== null ? game.render(viewer.state) : null;
     const render: RenderFrame = {
       frame: viewer.frame,

@@ -9,6 +9,11 @@
  * stepped (more is a gap: counted, and the viewer waits for a new snapshot);
  * at most {@link MAX_KEPT_HASHES} hash samples and {@link MAX_LAG_SAMPLES}
  * lag samples are kept (oldest dropped); one snapshot is reassembled at a time.
+ *
+ * The frame shown never goes backwards: a snapshot older than what was
+ * already shown (only taken after a gap, e.g. from another player after a
+ * re-watch) is loaded and stepped through without being shown or hashed
+ * again until it passes the frame shown ({@link SpectatorViewer.catchingUp}).
  */
 import { ResyncAssembler } from '../engine/resync.ts';
 import type { Game } from '../engine/game.ts';
@@ -38,6 +43,8 @@ export interface ViewerCounters {
   framesStepped: number;
   /** Messages refused (bad snapshot chunks, inputs of another session or shape). */
   malformed: number;
+  /** Snapshots loaded from behind the frame already shown (stepped through unseen up to it). */
+  snapshotsBehind: number;
 }
 
 /** What a viewer reports about one step. */
@@ -65,12 +72,16 @@ export class SpectatorViewer<S> {
   /** Frames the shown state stays behind the newest confirmed input received. */
   readonly delayFrames: number;
   /** Counters (see {@link ViewerCounters}). */
-  readonly counters: ViewerCounters = { snapshotsLoaded: 0, framesReceived: 0, framesDuplicate: 0, gaps: 0, framesStepped: 0, malformed: 0 };
+  readonly counters: ViewerCounters = { snapshotsLoaded: 0, framesReceived: 0, framesDuplicate: 0, gaps: 0, framesStepped: 0, malformed: 0, snapshotsBehind: 0 };
   private sim: Simulation<S> | null = null;
   private readonly assembler = new ResyncAssembler();
   private readonly stride: number;
-  /** Start frame of the shown state (the next frame to step); -1 before a snapshot. */
+  /** Start frame of the simulated state (the next frame to step); -1 before a snapshot. */
   private current = -1;
+  /** Highest start frame shown so far (-1 before the first snapshot): what {@link frame} reports. */
+  private shown = -1;
+  /** Frame of the newest snapshot loaded (-1 before the first). */
+  private loadedFrame = -1;
   /** Inputs of frames current..current + buffered − 1, frame-major. */
   private buffer: Uint8Array;
   private buffered = 0;
@@ -97,9 +108,23 @@ export class SpectatorViewer<S> {
     this.buffer = new Uint8Array(256 * this.stride);
   }
 
-  /** Start frame of the state shown now (-1 before the first snapshot). */
+  /**
+   * Start frame of the state shown now (-1 before the first snapshot). It
+   * never goes backwards: while {@link catchingUp}, it stays at the frame
+   * shown before.
+   */
   get frame(): number {
-    return this.current;
+    return Math.max(this.current, this.shown);
+  }
+
+  /** True while the simulation is behind the frame already shown (after a snapshot from behind it): nothing new to show yet. */
+  get catchingUp(): boolean {
+    return this.current < this.shown;
+  }
+
+  /** Frame of the newest snapshot loaded (-1 before the first). */
+  get snapshotFrame(): number {
+    return this.loadedFrame;
   }
 
   /** Last frame whose confirmed inputs the viewer holds (-1 before the first snapshot). */
@@ -107,7 +132,7 @@ export class SpectatorViewer<S> {
     return this.current < 0 ? -1 : this.current + this.buffered - 1;
   }
 
-  /** The state shown now (null before the first snapshot). Do not mutate it. */
+  /** The simulated state (null before the first snapshot; behind {@link frame} while {@link catchingUp}). Do not mutate it. */
   get state(): S | null {
     return this.sim ? this.sim.state : null;
   }
@@ -168,7 +193,10 @@ export class SpectatorViewer<S> {
       this.buffered -= keepFrom;
     } else this.buffered = 0;
     this.sim = sim;
+    if (step.frame < this.shown) this.counters.snapshotsBehind++;
     this.current = step.frame;
+    this.shown = Math.max(this.shown, step.frame);
+    this.loadedFrame = step.frame;
     this.final = null;
     this.waitingForSnapshot = false;
     this.counters.snapshotsLoaded++;
@@ -246,7 +274,8 @@ export class SpectatorViewer<S> {
       this.current = frame + 1;
       const start = this.current;
       const final = this.final?.frame === start ? this.final.bytes : undefined;
-      if (isSampleFrame(start, this.info.hashInterval, sim.episodeStart === start && start > 0, end)) {
+      // A frame already shown (catching up after a snapshot from behind it) was hashed then.
+      if (start > this.shown && isSampleFrame(start, this.info.hashInterval, sim.episodeStart === start && start > 0, end)) {
         const hash = xxh32(final ?? sim.save());
         hashes.push({ frame: start, hash });
         this.hashList.push({ frame: start, hash });
@@ -261,6 +290,7 @@ export class SpectatorViewer<S> {
         }
       }
     }
+    this.shown = Math.max(this.shown, this.current);
     if (stepped > 0) {
       this.buffer.copyWithin(0, stepped * this.stride, this.buffered * this.stride);
       this.buffered -= stepped;

@@ -143,4 +143,47 @@ describe('spectator viewer', () => {
     expect(viewer.hashes().at(-1)?.frame).toBe(Math.floor(viewer.frame / 30) * 30);
     expect(e.confirmedStateHash()).toEqual({ frame: viewer.frame, hash: viewerHash(viewer) });
   });
+
+  it('never shows a frame backwards: a snapshot from behind the frame shown (after a gap, as from another player after a re-watch) is stepped through unseen and unhashed, then it plays on', () => {
+    const game = counterGame();
+    const m = mesh(game, 2, { hashInterval: 30 });
+    const played: { frame: number; hash: number }[] = [];
+    const e = m.engines[0]!;
+    e.on('hash', (h) => played.push(h));
+    m.run(120, (i, tick) => Uint8Array.of((tick * (i + 1)) & 3));
+    const early = e.confirmedSnapshot();
+    m.run(240, (i, tick) => Uint8Array.of((tick + i) & 3));
+    const viewer = new SpectatorViewer(game, infoOf(e, 10_000, 30));
+    feed(viewer, encodeSpectateSnapshot(e.sessionTag, 1, early.frame, early.snapshot));
+    const first = e.confirmedInputs(early.frame, 90);
+    expect(first.frameCount).toBe(90);
+    feed(viewer, encodeSpectateInputs(e.sessionTag, 2, 1, first.startFrame, first.frameCount, first.inputs, 0));
+    viewer.advance(1000);
+    const shownBefore = viewer.frame;
+    expect(shownBefore).toBe(early.frame + 90);
+    const hashedBefore = viewer.hashes();
+    expect(hashedBefore.length).toBeGreaterThanOrEqual(2);
+    // the stream breaks (a gap), and the next snapshot is the older one
+    feed(viewer, encodeSpectateInputs(e.sessionTag, 2, 1, shownBefore + 20, 1, new Uint8Array(2), 0));
+    expect(viewer.needsSnapshot).toBe(true);
+    feed(viewer, encodeSpectateSnapshot(e.sessionTag, 2, early.frame, early.snapshot));
+    expect(viewer.counters.snapshotsBehind).toBe(1);
+    expect(viewer.snapshotFrame).toBe(early.frame);
+    expect(viewer.frame).toBe(shownBefore);
+    expect(viewer.catchingUp).toBe(true);
+    const rest = e.confirmedInputs(early.frame, 1000);
+    expect(rest.startFrame + rest.frameCount).toBeGreaterThan(shownBefore + 30);
+    feed(viewer, encodeSpectateInputs(e.sessionTag, 2, 1, rest.startFrame, rest.frameCount, rest.inputs, 0));
+    const reported: number[] = [];
+    while (viewer.advance(7).stepped > 0) reported.push(viewer.frame);
+    for (const [i, f] of reported.entries()) expect(f).toBeGreaterThanOrEqual(i === 0 ? shownBefore : reported[i - 1]!);
+    expect(viewer.catchingUp).toBe(false);
+    // every sample once, equal to the players' own, and the state is the player's confirmed state
+    const seen = viewer.hashes();
+    expect(seen.slice(0, hashedBefore.length)).toEqual(hashedBefore);
+    expect(new Set(seen.map((h) => h.frame)).size).toBe(seen.length);
+    expect(seen).toEqual(played.filter((h) => h.frame >= seen[0]!.frame && h.frame <= viewer.frame));
+    expect(viewer.frame).toBe(e.confirmedFrame + 1);
+    expect(e.confirmedStateHash()).toEqual({ frame: viewer.frame, hash: viewerHash(viewer) });
+  });
 });
