@@ -6,27 +6,24 @@
  * game deterministically in a worker (the same worker and game resolver the
  * players use), rendering at a configurable delay. It never sends anything
  * to a player's engine.
+ *
+ * When its own server connection drops and comes back (a network blip, a
+ * server restart), the viewer watches again (main/rewatch.ts): a new
+ * spectator id, feeder and path, and a fresh snapshot. The frame it shows
+ * never goes backwards (a snapshot from behind it is stepped through
+ * unseen); `lost` and `rewatched` events say when the stream stopped and
+ * started again.
  */
 import { wrap, proxy, releaseProxy, transfer } from 'comlink';
-import { io, type Socket } from 'socket.io-client';
-import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
+import type { ErrorInfo } from '../src/contracts/errors.ts';
 import { Emitter } from '../src/engine/events.ts';
-import {
-  type ClientToServerEvents,
-  type ServerToClientEvents,
-  spectatorDataMessageSchema,
-  type SignalKind,
-  type SpectatorPath,
-  spectatorSignalMessageSchema,
-  type WatchEnded,
-  watchEndedSchema,
-  watchReplySchema,
-} from '../src/signaling/events.ts';
+import { spectatorDataMessageSchema, type SignalKind, type SpectatorPath, spectatorSignalMessageSchema, type WatchEnded } from '../src/signaling/events.ts';
 import type { RenderFrame } from '../worker/api.ts';
 import { installErrorTransfer } from '../worker/errors.ts';
 import type { ViewerEvent, ViewerStats, WorkerViewer } from '../worker/spectator-host.ts';
 import type { Link, LinkFactory } from './link.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
+import { type WatchAccepted, WatchConnection } from './rewatch.ts';
 import { SPECTATOR_LINK_INDEX } from './spectator-feed.ts';
 
 /** `watchGame` options. */
@@ -57,14 +54,27 @@ export interface WatchGameOptions {
   links?: LinkFactory;
   /** Give up when the server does not answer `watch` within this long, ms. Default 10,000. */
   timeoutMs?: number;
+  /**
+   * After the server connection is lost, keep trying to watch again for this
+   * long, ms (0..3,600,000); then watching ends (`ended` with reason
+   * `rewatch-failed`). Default 60,000.
+   */
+  rewatchWindowMs?: number;
 }
+
+/** How watching ended: the server's `watch-ended`, or re-watching after a lost connection failed for good. */
+export type ViewerEnded = WatchEnded | { readonly reason: 'rewatch-failed'; readonly error: ErrorInfo };
 
 /** Events of a {@link Viewer}. */
 export type ViewerEvents = {
   [K in ViewerEvent['type']]: Extract<ViewerEvent, { type: K }>;
 } & {
-  /** Watching ended (the session ended, or spectating was turned off). */
-  ended: WatchEnded;
+  /** Watching ended (the session ended, spectating was turned off, or re-watching failed). */
+  ended: ViewerEnded;
+  /** The server connection dropped: no stream until it is back and the viewer watches again (the frame shown stays). */
+  lost: { readonly reason: string };
+  /** Watching again after a loss: a new spectator id, feeder and path; a fresh snapshot follows. */
+  rewatched: { readonly spectatorId: string; readonly feeder: number; readonly path: SpectatorPath; readonly attempts: number; readonly lostMs: number };
 };
 
 /** A viewer's figures, page side included. */
@@ -75,21 +85,23 @@ export interface ViewerReport extends ViewerStats {
   readonly viaP2P: number;
   /** Stream messages that arrived through the server. */
   readonly viaServer: number;
+  /** Times the viewer watched again after its server connection came back. */
+  readonly rewatches: number;
 }
 
 /** A running viewer. */
 export interface Viewer {
-  /** The server's id for this spectator. */
+  /** The server's id for this spectator (a new one after each re-watch). */
   readonly spectatorId: string;
-  /** The player feeding this viewer. */
+  /** The player feeding this viewer (may change at a re-watch). */
   readonly feeder: number;
-  /** The path chosen at `watch` (see {@link ViewerReport.path} for the current one). */
+  /** The path chosen at the last `watch` (see {@link ViewerReport.path} for the current one). */
   readonly path: SpectatorPath;
   /** Subscribe to render states; returns unsubscribe. */
   onRender(handler: (frame: RenderFrame) => void): () => void;
   /** The newest render state. */
   latestRender(): RenderFrame | null;
-  /** Subscribe to an event (info, snapshot, hash, finished, error, ended); returns unsubscribe. */
+  /** Subscribe to an event (info, snapshot, hash, finished, error, ended, lost, rewatched); returns unsubscribe. */
   on<K extends keyof ViewerEvents>(type: K, handler: (event: ViewerEvents[K]) => void): () => void;
   /** Figures now. */
   stats(): Promise<ViewerReport>;
@@ -98,12 +110,10 @@ export interface Viewer {
   /** Lag samples beyond the delay, ms (see `SpectatorHostApi.lagSamples`). */
   lagSamples(): Promise<number[]>;
   /** How watching ended, or null while it goes on. */
-  readonly ended: WatchEnded | null;
+  readonly ended: ViewerEnded | null;
   /** Stop watching: leave the server, close the link and the worker. */
   close(): Promise<void>;
 }
-
-type WatchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /**
  * Watch a live session as a spectator.
@@ -111,7 +121,7 @@ type WatchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
  * @throws NetrollError (as the rejection): the server's refusal
  *   (`spectators-full` past 32 spectators, `spectating-disabled`,
  *   `unauthorized`, `not-found`), `unreachable`, `bad-server-message`, or
- *   `invalid-option` for a bad delay.
+ *   `invalid-option` for a bad delay or re-watch window.
  */
 export async function watchGame(options: WatchGameOptions): Promise<Viewer> {
   installErrorTransfer();
@@ -150,8 +160,21 @@ export async function watchGame(options: WatchGameOptions): Promise<Viewer> {
     throw e;
   }
 
-  const socket: WatchSocket = io(options.server ?? globalThis.location?.origin ?? '', { transports: ['websocket'], timeout: options.timeoutMs ?? 10_000 });
-  const counts = { viaP2P: 0, viaServer: 0 };
+  let conn: WatchConnection;
+  try {
+    conn = new WatchConnection({
+      server: options.server ?? globalThis.location?.origin ?? '',
+      request: { sessionId: options.session, ...(options.adminToken ? { adminToken: options.adminToken } : {}), ...(options.via ? { via: options.via } : {}) },
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.rewatchWindowMs !== undefined ? { rewatchWindowMs: options.rewatchWindowMs } : {}),
+    });
+  } catch (e) {
+    await viewer.close().catch(() => undefined);
+    options.engine.terminate();
+    throw e;
+  }
+  const socket = conn.socket;
+  const counts = { viaP2P: 0, viaServer: 0, rewatches: 0 };
   let path: SpectatorPath = 'server';
   const toWorker = (buf: ArrayBuffer) => port.port1.postMessage(buf, [buf]);
   socket.on('spectator-data', (...args: unknown[]) => {
@@ -172,55 +195,68 @@ export async function watchGame(options: WatchGameOptions): Promise<Viewer> {
     else if (early.length < 64) early.push({ kind: m.data.kind, data: m.data.data });
   });
 
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  let reply;
+  let reply: WatchAccepted;
   try {
-    const raw: unknown = await socket
-      .timeout(timeoutMs)
-      .emitWithAck('watch', { sessionId: options.session, ...(options.adminToken ? { adminToken: options.adminToken } : {}), ...(options.via ? { via: options.via } : {}) })
-      .catch(() => {
-        throw new NetrollError(ErrorCode.Unreachable, `the server did not answer watch within ${timeoutMs} ms`, { event: 'watch' });
-      });
-    const parsed = watchReplySchema.safeParse(raw);
-    if (!parsed.success) throw new NetrollError(ErrorCode.BadServerMessage, 'malformed watch acknowledgement', { event: 'watch' });
-    if (!parsed.data.ok) throw NetrollError.fromInfo(parsed.data.error);
-    reply = parsed.data;
+    reply = await conn.start();
   } catch (e) {
-    socket.close();
     await viewer.close().catch(() => undefined);
     options.engine.terminate();
     throw e;
   }
 
-  if (reply.path === 'p2p') {
-    path = 'p2p';
+  /** Start taking the stream of an accepted `watch`: over a new link to the feeder, or through the server. */
+  const follow = (r: WatchAccepted): void => {
+    reply = r;
+    path = r.path;
+    if (r.path !== 'p2p') return;
     const l = links({
       localPlayer: SPECTATOR_LINK_INDEX,
-      remotePlayer: reply.feeder,
-      iceServers: reply.iceServers,
+      remotePlayer: r.feeder,
+      iceServers: r.iceServers,
       signal: (kind, data) => socket.emit('spectator-signal', { kind, data }),
     });
     link = l;
     l.on('control', (buf) => {
+      if (link !== l) return; // a link of an earlier watch
       counts.viaP2P++;
       toWorker(buf);
     });
     void l.start();
     for (const m of early.splice(0)) void l.handleSignal(m.kind, m.data);
-  }
-  let ended: WatchEnded | null = null;
-  socket.on('watch-ended', (raw: unknown) => {
-    const m = watchEndedSchema.safeParse(raw);
-    if (!m.success || ended) return;
-    ended = m.data;
-    events.emit('ended', m.data);
+  };
+  follow(reply);
+  let ended: ViewerEnded | null = null;
+  const end = (e: ViewerEnded): void => {
+    if (ended) return;
+    ended = e;
+    events.emit('ended', e);
+  };
+  conn.on('ended', end);
+  conn.on('gave-up', ({ error }) => end({ reason: 'rewatch-failed', error }));
+  conn.on('lost', ({ reason }) => {
+    // The server forgot this spectator with its connection: the feeder drops its link too. Signals held are stale.
+    link?.close();
+    link = null;
+    early.length = 0;
+    events.emit('lost', { reason });
+  });
+  conn.on('rewatched', ({ reply: r, attempts, lostMs }) => {
+    counts.rewatches++;
+    follow(r);
+    events.emit('rewatched', { spectatorId: r.spectatorId, feeder: r.feeder, path: r.path, attempts, lostMs });
   });
 
   let closed = false;
   return {
-    spectatorId: reply.spectatorId,
-    feeder: reply.feeder,
-    path: reply.path,
+    get spectatorId() {
+      return reply.spectatorId;
+    },
+    get feeder() {
+      return reply.feeder;
+    },
+    get path() {
+      return reply.path;
+    },
     onRender(handler) {
       renderHandlers.add(handler);
       return () => renderHandlers.delete(handler);
@@ -236,8 +272,7 @@ export async function watchGame(options: WatchGameOptions): Promise<Viewer> {
     async close() {
       if (closed) return;
       closed = true;
-      socket.emit('leave');
-      socket.close();
+      conn.close();
       link?.close();
       await viewer.close().catch(() => undefined);
       port.port1.close();

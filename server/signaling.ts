@@ -794,7 +794,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       gate.memberLeft(left.session.id, left.index);
       deps.research?.onMemberLeft(left.session.id, left.index, reason);
       emitToPeers(left.session, left.index, 'peer-left', { playerIndex: left.index, reason });
-      spectatorsAfterDeparture(io, sessions, spectators, left.session.id, left.index);
+      spectatorsAfterDeparture(io, sessions, spectators, left.session.id, left.index, reason !== 'left');
     };
 
     socket.on('join', guarded('join', handleJoin));

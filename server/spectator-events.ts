@@ -217,11 +217,22 @@ export function spectatorHandlers(ctx: SpectatorContext) {
  * A member left session `sessionId`: when the session ended, its spectators
  * are told `watch-ended` and forgotten; else those the member fed move to the
  * server path, fed by the lowest-index present member (which sends each a snapshot).
+ *
+ * `resumable`: the member's connection dropped (it may resume its seat). When
+ * that leaves the session with no connection (every player dropped, or the
+ * server is shutting down for a restart), the session is not over: its
+ * spectators are forgotten and their connections closed by the server, not
+ * told `watch-ended`, so a viewer watches again once a player has resumed
+ * (within its re-watch window).
  */
-export function spectatorsAfterDeparture(io: NetrollServer, sessions: SessionRegistry, spectators: SpectatorRegistry, sessionId: string, index: number): void {
+export function spectatorsAfterDeparture(io: NetrollServer, sessions: SessionRegistry, spectators: SpectatorRegistry, sessionId: string, index: number, resumable = false): void {
   const session = sessions.get(sessionId);
   if (!session) {
-    for (const v of spectators.endSession(sessionId)) io.sockets.sockets.get(v.socketId)?.emit('watch-ended', { reason: 'session-ended' });
+    for (const v of spectators.endSession(sessionId)) {
+      const socket = io.sockets.sockets.get(v.socketId);
+      if (resumable) socket?.disconnect(true);
+      else socket?.emit('watch-ended', { reason: 'session-ended' });
+    }
     return;
   }
   const feeder = spectators.serverFeeder(session);
