@@ -87,9 +87,13 @@ export interface WatchResult {
   renders: number;
   /** Stream messages the viewer's worker took. */
   messages: number;
-  /** The viewer's last info and error events. */
+  /** The viewer's last info, error, lost and rewatched events. */
   events: string[];
   ended: { reason: string } | null;
+  /** Times the viewer watched again after its server connection came back. */
+  rewatches: number;
+  /** Snapshots loaded from behind the frame already shown. */
+  snapshotsBehind: number;
 }
 
 export interface LinkSummary {

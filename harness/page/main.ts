@@ -204,6 +204,8 @@ async function watch(o: WatchOptions): Promise<{ spectatorId: string; path: stri
   });
   viewer.on('error', (e) => errors.push(`${e.code}: ${e.message}`));
   viewer.on('info', (e) => errors.push(`info ${JSON.stringify(e.info)}`));
+  viewer.on('lost', (e) => errors.push(`lost ${e.reason}`));
+  viewer.on('rewatched', (e) => errors.push(`rewatched ${JSON.stringify(e)}`));
   return { spectatorId: viewer.spectatorId, path: viewer.path, feeder: viewer.feeder };
 }
 
@@ -228,6 +230,8 @@ async function watchResult(): Promise<WatchResult> {
     messages: s.messages,
     events: errors.slice(-5),
     ended: v.ended ? { ...v.ended } : null,
+    rewatches: s.rewatches,
+    snapshotsBehind: s.snapshotsBehind,
   };
 }
 
