@@ -20,7 +20,7 @@ export {
 } from './connect.ts';
 export type { SignalingOptions, SignalingState, SignalingStateChange } from './signaling.ts';
 export { RESUME_STORAGE_KEY, clearResumeRecord, loadResumeRecord, type ResumeRecord } from './resume-store.ts';
-export { watchGame, type Viewer, type ViewerEvents, type ViewerReport, type WatchGameOptions } from './watch.ts';
+export { watchGame, type Viewer, type ViewerEnded, type ViewerEvents, type ViewerReport, type WatchGameOptions } from './watch.ts';
 export type { SpectatorFeedCounters } from './spectator-feed.ts';
 export type { ViewerEvent, ViewerStats } from '../worker/spectator-host.ts';
 export type { LinkReport, MeshConfig, ReliableCounters, RouteCounters } from './mesh.ts';
