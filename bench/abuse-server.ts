@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { Session as InspectorSession } from 'node:inspector';
 import { startServer, type RunningServer } from '../server/app.ts';
 import type { ServerOptions } from '../server/config.ts';
-import { encodeInputLog } from '../src/engine/input-log.ts';
-import { toBase64, type SessionReport } from '../src/research/report.ts';
+import { finalReport } from '../harness/report.ts';
 import { LoadWindow, serveCommands, type CommandRequest } from './proc.ts';
 
 type Request = CommandRequest;
@@ -89,32 +88,7 @@ const commands: Record<string, (r: Request) => unknown> = {
         { index: 1, clientId: 'b', name: 'B' },
       ],
     });
-    const inputs = new Uint8Array(frames * 2);
-    for (let i = 0; i < inputs.length; i++) inputs[i] = (i * 2654435761) >>> 27;
-    const log = encodeInputLog({ spec: 'arena', seed, players: 2, inputSize: 1, frames, inputs });
-    const report: SessionReport = {
-      uploadId: `${id}:0:0`,
-      kind: 'final',
-      seq: 0,
-      sessionId: id,
-      playerIndex: 0,
-      reportToken: store.reportToken(id, 0),
-      game: 'arena',
-      seed,
-      players: 2,
-      frames,
-      episodes: [],
-      links: [],
-      rollbacks: { count: 0, histogram: {}, totalMs: 0, maxDepth: 0 },
-      stalls: 0,
-      desyncs: [],
-      hiddenPeriods: [],
-      hashes: [],
-      confirmedHash: { frame: frames, hash: 1 },
-      inputLog: toBase64(log),
-      counters: {},
-      createdAt: new Date().toISOString(),
-    };
+    const report = finalReport({ sessionId: id, playerIndex: 0, reportToken: store.reportToken(id, 0), seed }, { frames, input: (i) => (i * 2654435761) >>> 27 });
     await store.applyReport(report, 0, Date.now());
     return { sessionId: id, frames };
   },

@@ -24,8 +24,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { ServerOptions } from '../server/config.ts';
-import { encodeInputLog } from '../src/engine/input-log.ts';
-import { toBase64, type SessionReport } from '../src/research/report.ts';
+import { type SessionReport } from '../src/research/report.ts';
+import { finalReport, type ReportOptions } from '../harness/report.ts';
 import type { Assignment, ClientToServerEvents, ErrorInfo, JoinReply, JoinRequest, ServerToClientEvents } from '../src/signaling/events.ts';
 import { busyCores, forkChild, machineTicks, withTimeout, type Child, type Lag } from './proc.ts';
 
@@ -170,32 +170,8 @@ async function pair(url: string, queue: string, o: { localAddress?: string } = {
   return [a, b, await pa, await pb];
 }
 
-function reportFor(a: Assignment, o: { game?: string; inputLog?: string; frames?: number } = {}): SessionReport {
-  const frames = o.frames ?? 60;
-  const log = encodeInputLog({ spec: o.game ?? 'arena', seed: a.seed, players: 2, inputSize: 1, frames, inputs: new Uint8Array(frames * 2) });
-  return {
-    uploadId: `${a.sessionId}:${a.playerIndex}:0`,
-    kind: 'final',
-    seq: 0,
-    sessionId: a.sessionId,
-    playerIndex: a.playerIndex,
-    reportToken: a.reportToken!,
-    game: o.game ?? 'arena',
-    seed: a.seed,
-    players: 2,
-    frames,
-    episodes: [],
-    links: [],
-    rollbacks: { count: 0, histogram: {}, totalMs: 0, maxDepth: 0 },
-    stalls: 0,
-    desyncs: [],
-    hiddenPeriods: [],
-    hashes: [],
-    confirmedHash: { frame: frames, hash: 1 },
-    inputLog: o.inputLog ?? toBase64(log),
-    counters: {},
-    createdAt: new Date().toISOString(),
-  };
+function reportFor(a: Assignment, o: ReportOptions = {}): SessionReport {
+  return finalReport(a, o);
 }
 
 async function upload(url: string, r: SessionReport): Promise<{ status: number; code?: string }> {

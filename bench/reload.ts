@@ -11,7 +11,7 @@ import type { PlayOptions } from '../harness/types.ts';
 
 /** The definition printed with the JSON. */
 export const RELOAD_DEFINITION =
-  "rejoinMsP50: two real Chromium pages in a direct game (rejoinWindowMs 60 s, mesh.interruptedMs 500, disconnectedMs 2000), a fresh room per run; after 180 confirmed frames the page of player 0 is reloaded (page.reload()) and calls joinGame again with the same options. Per run: Node wall-clock ms from the page.reload() call to the first poll (every 25 ms) at which the other page has confirmed the reloaded player's return frame (its peer-returned frame: from there the log holds that player's own input again) and the reloaded page's own frame is past it. Includes the reload, page and worker start, the server resume, the new WebRTC link, the Hellos, the state transfer, fast-forward and rejoinLeadFrames (30 frames). Median of --reload-runs runs.";
+  "rejoinMsP50: two real Chromium pages in a direct game (the shipped defaults: rejoinWindowMs 60 s, mesh timings 750 ms / 5 s), a fresh room per run; after 180 confirmed frames the page of player 0 is reloaded (page.reload()) and calls joinGame again with the same options. Per run: Node wall-clock ms from the page.reload() call to the first poll (every 25 ms) at which the other page has confirmed the reloaded player's return frame (its peer-returned frame: from there the log holds that player's own input again) and the reloaded page's own frame is past it. Includes the reload, page and worker start, the server resume, the new WebRTC link, the Hellos, the state transfer, fast-forward and rejoinLeadFrames (30 frames). Median of --reload-runs runs.";
 
 /** `runs` reloads, one per fresh room; the reload → playing-again time of each. */
 export async function reloadRuns(e2e: E2E, pages: Page[], runs: number, log: (msg: string) => void): Promise<number[]> {
@@ -22,7 +22,6 @@ export async function reloadRuns(e2e: E2E, pages: Page[], runs: number, log: (ms
       room: `bench-reload-${i}`,
       players: 2,
       frames: 60 * 60 * 10,
-      mesh: { interruptedMs: 500, disconnectedMs: 2000 },
       rejoinWindowMs: 60_000,
     };
     try {

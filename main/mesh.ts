@@ -5,7 +5,9 @@
  * closed or failed or the link goes critical, and P2P takes back over once
  * it has been open and not critical for `recoverMs` (the hysteresis). Also tracks each peer's liveness:
  * `interrupted` after 750 ms of silence, `disconnected` after 5 s, or at
- * once when the server says the peer left (`leave`). When the server only
+ * once when the server says the peer left (`leave`). A link that answers
+ * pings is not silent, unless its engine has sent nothing for
+ * `engineSilentMs` (30 s). When the server only
  * lost the peer's connection (`peer-left` reason `disconnected`) after it
  * had connected, nothing more goes through the relay, but silence decides: a
  * P2P link that still works keeps the game going, and a peer that is really
@@ -49,6 +51,16 @@ export interface MeshConfig {
    * `rejoinWindowMs`). Default false: `disconnected` is final.
    */
   reconnect?: boolean;
+  /**
+   * How long a peer whose link still answers pings may send no engine
+   * packet before it is `disconnected` anyway, ms. A live engine sends every
+   * tick, even while stalled or paused; a page that answers pings but whose
+   * engine is gone or frozen would otherwise stall everyone for good. Before
+   * the peer's first packet, 10 s more (its worker may still be loading).
+   * Must be above `disconnectedMs`. Default 30,000, or twice
+   * `disconnectedMs` when that is more.
+   */
+  engineSilentMs?: number;
 }
 
 /**
@@ -58,14 +70,18 @@ export interface MeshConfig {
  *   number of ms, or `interruptedMs` not below `disconnectedMs`.
  */
 export function meshConfig(config: MeshConfig = {}): Required<MeshConfig> {
-  const c = { relay: true, interruptedMs: 750, disconnectedMs: 5000, recoverMs: 1000, reconnect: false, ...config };
+  const base = { relay: true, interruptedMs: 750, disconnectedMs: 5000, recoverMs: 1000, reconnect: false, ...config };
+  const c = { ...base, engineSilentMs: config.engineSilentMs ?? Math.max(30_000, 2 * base.disconnectedMs) };
   if (typeof c.relay !== 'boolean') throw new NetrollError(ErrorCode.InvalidOption, `mesh.relay must be a boolean, got ${String(c.relay)}`);
   if (typeof c.reconnect !== 'boolean') throw new NetrollError(ErrorCode.InvalidOption, `mesh.reconnect must be a boolean, got ${String(c.reconnect)}`);
-  for (const k of ['interruptedMs', 'disconnectedMs', 'recoverMs'] as const) {
+  for (const k of ['interruptedMs', 'disconnectedMs', 'recoverMs', 'engineSilentMs'] as const) {
     if (!(Number.isFinite(c[k]) && c[k] >= 0)) throw new NetrollError(ErrorCode.InvalidOption, `mesh.${k} must be a number of ms >= 0, got ${c[k]}`);
   }
   if (c.interruptedMs >= c.disconnectedMs) {
     throw new NetrollError(ErrorCode.InvalidOption, `mesh.interruptedMs (${c.interruptedMs}) must be below mesh.disconnectedMs (${c.disconnectedMs})`);
+  }
+  if (c.engineSilentMs <= c.disconnectedMs) {
+    throw new NetrollError(ErrorCode.InvalidOption, `mesh.engineSilentMs (${c.engineSilentMs}) must be above mesh.disconnectedMs (${c.disconnectedMs})`);
   }
   return c;
 }
@@ -542,9 +558,11 @@ export class MeshTransport implements PacketTransport {
     // Silence counts from the connection on; before the peer's first packet, its engine may still be starting
     // (a worker loading on a busy machine), so the thresholds get FIRST_PACKET_GRACE_MS more.
     // A link that still answers pings is a peer that is there: its engine may be busy (a Python game's first
-    // steps on a loaded machine), which is a stall, not a disconnection.
+    // steps on a loaded machine), which is a stall, not a disconnection; but only for engineSilentMs, so a page
+    // that answers pings while its engine is gone cannot hold everyone in a stall for good.
     const sincePong = s.link.open ? s.link.health().sincePongMs : Infinity;
-    const silent = Math.min(t - s.lastHeard - (s.heard ? 0 : FIRST_PACKET_GRACE_MS), Number.isFinite(sincePong) ? sincePong : Infinity);
+    const engineSilent = t - s.lastHeard - (s.heard ? 0 : FIRST_PACKET_GRACE_MS);
+    const silent = engineSilent >= this.config.engineSilentMs ? engineSilent : Math.min(engineSilent, Number.isFinite(sincePong) ? sincePong : Infinity);
     if (s.left || (s.status === 'disconnected' && !(this.config.reconnect && silent < this.config.interruptedMs))) return; // final
     if (this.settling && s.status !== 'connecting') return; // our own stall is not the peer's silence
     let status: PeerStatus;

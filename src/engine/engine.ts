@@ -317,6 +317,8 @@ export class Engine<S> {
   private ticks = 0;
   /** Tick at which each peer's last valid Input packet arrived. */
   private readonly heardAt: Float64Array;
+  /** Per peer: the frame of the last state transfer sent to it, or loaded here (from anyone); see onHello. */
+  private readonly syncedAt: Int32Array;
 
   private counters = {
     rollbacks: 0,
@@ -332,6 +334,7 @@ export class Engine<S> {
     inputsDuplicate: 0,
     inputsRelayed: 0,
     noticesIgnored: 0,
+    staleHellos: 0,
     resyncsSent: 0,
     resyncsLoaded: 0,
     transfersSent: 0,
@@ -422,6 +425,7 @@ export class Engine<S> {
       throw new NetrollError('invalid-option', 'pauseOnPeerHidden and focusLossTimeoutMs need a sendReliable callback');
     }
     this.heardAt = new Float64Array(this.players);
+    this.syncedAt = new Int32Array(this.players);
     this.rejoinable = options.rejoinable ?? false;
     this.joiningNow = options.joining ?? false;
     this.onAbsent = options.onAbsent ?? 'neutral';
@@ -1193,7 +1197,9 @@ export class Engine<S> {
 
   private sendHello(peer: number): void {
     if (!this.sendReliable) return;
-    this.sendReliable(peer, encode({ type: MessageType.Hello, tag: this.sessionTag, joining: this.joiningNow, absentMask: this.absentMask() }));
+    const d = this.joiningNow ? undefined : this.departures.get(peer);
+    const since = d ? Math.max(0, d.frozen[this.localPlayer]! + 1) : 0;
+    this.sendReliable(peer, encode({ type: MessageType.Hello, tag: this.sessionTag, joining: this.joiningNow, absentMask: this.absentMask(), since }));
   }
 
   private onHello(peer: number, h: HelloMessage): void {
@@ -1212,6 +1218,12 @@ export class Engine<S> {
       const returning = !d && J !== undefined && this.queues[peer]!.lastFrame < J; // no real input since its return: asking again
       if (!d && !returning) this.beginDeparture(peer, true); // its old page is gone: agree where its input turns neutral
       this.rejoins.wanted.add(peer);
+      return;
+    }
+    // A claim that we are absent from before the last state transfer between us was on its way while the transfer
+    // was made (another path, a connection's backlog): the transfer settled it, so it changes nothing.
+    if (h.absentMask & (1 << this.localPlayer) && h.since < this.syncedAt[peer]!) {
+      this.counters.staleHellos++;
       return;
     }
     if (rejoinsAfterHello(this.localPlayer, peer, this.players, this.absentMask(), h.absentMask)) this.becomeJoining(peer);
@@ -1270,6 +1282,7 @@ export class Engine<S> {
       this.departures.clear(p);
       this.timeSync.drop(p);
       this.heardAt[p] = this.ticks;
+      this.syncedAt[p] = Math.max(this.syncedAt[p]!, F);
     }
     for (const tail of t.tails) {
       const q = this.queues[tail.player]!;
@@ -1402,6 +1415,7 @@ export class Engine<S> {
   private sendTransfer(x: number, J: number): void {
     if (!this.sendReliable) return;
     const F = this.confirmed + 1;
+    this.syncedAt[x] = Math.max(this.syncedAt[x]!, F);
     const stride = this.stride;
     const size = this.game.inputSize;
     const inputs = new Uint8Array(F * stride);

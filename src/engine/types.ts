@@ -149,6 +149,8 @@ export interface EngineStats {
   readonly inputsRelayed: number;
   /** Departure notices ignored because the player named was still heard from. */
   readonly noticesIgnored: number;
+  /** Hellos ignored as stale: they claimed this peer absent from before the last state transfer with their sender. */
+  readonly staleHellos: number;
   /** Resync snapshots sent (as the authority) and loaded. */
   readonly resyncsSent: number;
   /** Resync snapshots loaded (see {@link EngineStats.resyncsSent}). */

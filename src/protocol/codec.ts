@@ -22,7 +22,8 @@
  * - Close:     `3 reason u8`, `4 length u8`, `5 detail utf-8` (5 + length)
  * - Resync, Transfer: `3 frame u32`, `7 id u16`, `9 index u16`, `11 count u16`,
  *              `13 total u32`, `17 checksum u32`, `21 data` (21 + chunk bytes)
- * - Hello:     `3 flags u8` (bit 0: joining; others 0), `4 absentMask u8` (5 bytes)
+ * - Hello:     `3 flags u8` (bit 0: joining; others 0), `4 absentMask u8`,
+ *              `5 since u32` (9 bytes)
  * - Pause:     `3 kind u8`, `4 id u16`, `6 frame u32`, `10 reason u8`,
  *              `11 flags u8` (bit 0: final) (12 bytes)
  * - Presence:  `3 kind u8` (1 state, 2 ack), `4 seq u16`, `6 focused u8` (0/1) (7 bytes)
@@ -250,9 +251,11 @@ export function encode(msg: Message): Uint8Array {
       if (!Number.isInteger(msg.absentMask) || msg.absentMask < 0 || msg.absentMask > 255) {
         throw new EncodeError(`absentMask must be a uint8, got ${msg.absentMask}`);
       }
-      const { out } = header(msg.type, msg.tag, 2);
+      checkU32('since', msg.since);
+      const { out, view } = header(msg.type, msg.tag, 6);
       out[3] = msg.joining ? 1 : 0;
       out[4] = msg.absentMask;
+      view.setUint32(5, msg.since);
       return out;
     }
     case MessageType.Resync:
@@ -459,10 +462,10 @@ export function decode(bytes: Uint8Array): DecodeResult {
     case MessageType.Close:
       return decodeClose(bytes);
     case MessageType.Hello: {
-      const err = exactLength(bytes, 5, 'Hello');
+      const err = exactLength(bytes, 9, 'Hello');
       if (err) return err;
       if (bytes[3]! > 1) return fail('bad-field', `Hello flags ${bytes[3]}`);
-      return { ok: true, message: { type, tag, joining: bytes[3] === 1, absentMask: bytes[4]! } };
+      return { ok: true, message: { type, tag, joining: bytes[3] === 1, absentMask: bytes[4]!, since: view.getUint32(5) } };
     }
     case MessageType.Resync:
     case MessageType.Transfer: {

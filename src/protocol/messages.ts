@@ -5,7 +5,7 @@
  */
 
 /** The protocol version this build speaks (first byte of every packet). */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Message type codes (second byte of every packet). */
 export const MessageType = {
@@ -187,6 +187,14 @@ export interface HelloMessage {
   readonly joining: boolean;
   /** Bit p: the sender counts player p absent or gone. */
   readonly absentMask: number;
+  /**
+   * When the sender counts the receiver absent: the first frame of the
+   * receiver's input it does not hold (its frozen frame + 1), else 0. A
+   * Hello that claims the receiver absent from before the last state
+   * transfer between the two is stale (it was on its way while the transfer
+   * was made) and is ignored (uint32).
+   */
+  readonly since: number;
 }
 
 /**

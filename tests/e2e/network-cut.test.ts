@@ -134,6 +134,8 @@ describe('one player’s network cut for 20 s in real Chromium (per-page TCP and
     const log = decodeInputLog(Uint8Array.from(Buffer.from(a!.inputLogHex, 'hex')));
     if (!log.ok) throw new Error(log.error.message);
     console.log(`absences in the log: ${JSON.stringify(log.log.absences)}`);
+    const brief = (events: { type: string }[]) => JSON.stringify(events.map((e) => ({ ...e, at: undefined })));
+    console.log(`rejoin events: live page ${brief(await call(live, 'rejoinEvents'))}; cut page ${brief(await call(cut, 'rejoinEvents'))}`);
     expect((log.log.absences ?? []).filter((x) => x.player === cutPlayer)).toEqual([{ player: cutPlayer, from: absent.frame, to: returned.frame }]);
     expect(Number(returned.frame) - Number(absent.frame)).toBeGreaterThan(12 * 60); // the gap: most of the 20 s, in neutral input
 

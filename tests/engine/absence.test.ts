@@ -4,7 +4,7 @@ import { decodeInputLog, replay } from '../../src/engine/input-log.ts';
 import type { PauseRecord } from '../../src/engine/pause.ts';
 import type { PresenceChange } from '../../src/engine/presence.ts';
 import { encode } from '../../src/protocol/codec.ts';
-import { MessageType } from '../../src/protocol/messages.ts';
+import { MessageType, PROTOCOL_VERSION } from '../../src/protocol/messages.ts';
 import { counterGame } from './harness.ts';
 import { pauseMesh, wobble } from './pause-harness.ts';
 
@@ -39,7 +39,7 @@ describe('presence', () => {
     e.receiveReliable(1, state(2, false));
     e.receiveReliable(1, state(1, true)); // older: ignored
     e.receiveReliable(1, state(2, true)); // same seq: ignored
-    e.receiveReliable(1, Uint8Array.of(2, MessageType.Presence, 0, 1, 0, 3, 7)); // focused = 7
+    e.receiveReliable(1, Uint8Array.of(PROTOCOL_VERSION, MessageType.Presence, 0, 1, 0, 3, 7)); // focused = 7
     e.tick();
     expect(e.isFocused(1)).toBe(false);
     expect(sent).toHaveLength(3); // one ack per valid copy

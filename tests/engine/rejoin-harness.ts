@@ -10,6 +10,8 @@ import { type LinkConditions, PERFECT_LINK, SimNetwork } from '../../src/sim/net
 export interface RejoinMesh<S> {
   engines: Engine<S>[];
   readonly cut: Set<number>;
+  /** Reliable messages a cut dropped, in the order they were sent (a test may deliver them late). */
+  readonly dropped: { from: number; to: number; bytes: Uint8Array }[];
   /** Deliver due packets and reliable messages, then tick every engine once. */
   step(): void;
   run(ticks: number, input?: (player: number, tick: number) => number): void;
@@ -25,6 +27,7 @@ export function rejoinMesh<S>(game: Game<S>, players: number, opts: Partial<Engi
   let ticks = 0;
   const net = new SimNetwork(99, link);
   const cut = new Set<number>();
+  const dropped: { from: number; to: number; bytes: Uint8Array }[] = [];
   const reliable: { from: number; to: number; bytes: Uint8Array; at: number }[] = [];
   const blocked = (a: number, b: number) => cut.has(a) || cut.has(b);
   const make = (p: number, extra: Partial<EngineOptions<S>> = {}) =>
@@ -40,6 +43,7 @@ export function rejoinMesh<S>(game: Game<S>, players: number, opts: Partial<Engi
       },
       sendReliable: (to, bytes) => {
         if (!blocked(p, to)) reliable.push({ from: p, to, bytes: bytes.slice(), at: now + 20 });
+        else dropped.push({ from: p, to, bytes: bytes.slice() });
       },
       ...opts,
       ...extra,
@@ -48,6 +52,7 @@ export function rejoinMesh<S>(game: Game<S>, players: number, opts: Partial<Engi
   const m: RejoinMesh<S> = {
     engines,
     cut,
+    dropped,
     get ticks() {
       return ticks;
     },

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NetrollError } from '../../src/contracts/errors.ts';
 import type { Assignment } from '../../src/signaling/events.ts';
-import { MeshTransport, type MeshConfig } from '../../main/mesh.ts';
+import { MeshTransport, meshConfig, type MeshConfig } from '../../main/mesh.ts';
 import type { HealthConfig } from '../../main/link-health.ts';
 import { FakeSignaling, fakeLinks, type FakeLink } from './fake-link.ts';
 
@@ -223,6 +223,49 @@ describe('MeshTransport with fake links', () => {
     expect(statuses.at(-1)!.status).toBe('disconnected');
   });
 
+  it('a peer whose link answers pings but whose engine sends nothing for engineSilentMs is disconnected anyway (a frozen or hostile page cannot stall everyone for good)', () => {
+    const { links, statuses } = setup({ players: 3, mesh: { engineSilentMs: 20_000 } });
+    const talker = links.get(1)!;
+    const mute = links.get(2)!;
+    talker.setOpen(true);
+    mute.setOpen(true);
+    talker.deliver([1]);
+    mute.deliver([1]);
+    // Both links keep answering pings; only peer 1's engine keeps sending.
+    for (let i = 0; i < 190; i++) {
+      vi.advanceTimersByTime(100);
+      talker.deliver([2]);
+    }
+    expect(statuses.filter((s) => s.peer === 2).map((s) => s.status)).toEqual(['connected']);
+    for (let i = 0; i < 20; i++) {
+      vi.advanceTimersByTime(100);
+      talker.deliver([2]);
+    }
+    expect(statuses.filter((s) => s.peer === 2).map((s) => s.status)).toEqual(['connected', 'disconnected']);
+    expect(statuses.filter((s) => s.peer === 1).map((s) => s.status)).toEqual(['connected']);
+  });
+
+  it('with reconnect, a peer disconnected by engine silence is connected again once its engine sends, and does not flap while it stays mute', () => {
+    const { links, statuses } = setup({ mesh: { engineSilentMs: 8000, reconnect: true } });
+    const link = links.get(1)!;
+    link.setOpen(true);
+    link.deliver([1]);
+    vi.advanceTimersByTime(12_000); // pongs keep coming all along
+    expect(statuses.map((s) => s.status)).toEqual(['connected', 'disconnected']);
+    link.deliver([2]);
+    vi.advanceTimersByTime(300);
+    expect(statuses.map((s) => s.status)).toEqual(['connected', 'disconnected', 'connected']);
+  });
+
+  it('a peer never heard from whose link answers pings gets engineSilentMs plus the first-packet grace', () => {
+    const { links, statuses } = setup({ mesh: { engineSilentMs: 8000 } });
+    links.get(1)!.setOpen(true);
+    vi.advanceTimersByTime(17_500);
+    expect(statuses.map((s) => s.status)).toEqual(['connected']);
+    vi.advanceTimersByTime(1000);
+    expect(statuses.map((s) => s.status)).toEqual(['connected', 'disconnected']);
+  });
+
   it('with reconnect, a disconnected peer heard from again is connected again; one the server says left is not', () => {
     const { links, statuses, signaling } = setup({ players: 3, mesh: { reconnect: true } });
     for (const l of links.values()) l.rttMs = null; // a silent peer answers no pings either
@@ -367,7 +410,7 @@ describe('MeshTransport with fake links', () => {
   });
 
   it('refuses a bad config with invalid-option and makes no link', () => {
-    for (const config of [{ interruptedMs: -1 }, { interruptedMs: 6000 }, { recoverMs: Number.NaN }] satisfies MeshConfig[]) {
+    for (const config of [{ interruptedMs: -1 }, { interruptedMs: 6000 }, { recoverMs: Number.NaN }, { engineSilentMs: 5000 }, { engineSilentMs: Number.POSITIVE_INFINITY }] satisfies MeshConfig[]) {
       const { factory, links } = fakeLinks();
       const attempt = () => new MeshTransport(new FakeSignaling(), assignment(2, 0), factory, config);
       expect(attempt).toThrow(NetrollError);
@@ -378,6 +421,13 @@ describe('MeshTransport with fake links', () => {
       }
       expect(links.size).toBe(0);
     }
+  });
+});
+
+describe('meshConfig defaults', () => {
+  it('engineSilentMs defaults to 30 s, or twice disconnectedMs when that is more', () => {
+    expect(meshConfig().engineSilentMs).toBe(30_000);
+    expect(meshConfig({ disconnectedMs: 60_000 }).engineSilentMs).toBe(120_000);
   });
 });
 

@@ -179,10 +179,14 @@ describe('codec: rejoin messages', () => {
   });
 
   it('Hello and Transfer round-trip; bad flags and lengths are typed errors', () => {
-    const hello: Message = { type: MessageType.Hello, tag: 4, joining: true, absentMask: 0b1010 };
+    const hello: Message = { type: MessageType.Hello, tag: 4, joining: true, absentMask: 0b1010, since: 0 };
     expect(decode(encode(hello))).toEqual({ ok: true, message: hello });
+    const claim: Message = { type: MessageType.Hello, tag: 4, joining: false, absentMask: 0b0001, since: 4_000_000_000 };
+    expect(decode(encode(claim))).toEqual({ ok: true, message: claim });
+    expect(() => encode({ ...claim, since: -1 })).toThrow();
     const h = encode(hello);
-    expect(h.length).toBe(5);
+    expect(h.length).toBe(9);
+    expect(decode(h.subarray(0, 5))).toMatchObject({ ok: false, code: 'truncated' });
     const flags = h.slice();
     flags[3] = 2;
     expect(decode(flags)).toMatchObject({ ok: false, code: 'bad-field' });

@@ -47,6 +47,7 @@ const seeds: Record<string, Message> = {
   resync: { type: MessageType.Resync, tag: 1, frame: 9, id: 1, index: 0, count: 1, total: 40, checksum: 7, data: new Uint8Array(40).fill(3) },
   pause: { type: MessageType.Pause, tag: 1, kind: 1, id: 3, frame: 1200, reason: 1, final: false },
   presence: { type: MessageType.Presence, tag: 1, kind: 'state', seq: 4, focused: false },
+  hello: { type: MessageType.Hello, tag: 1, joining: false, absentMask: 0b0110, since: 1234 },
 };
 
 function mutate(rng: Prng, base: Uint8Array): Uint8Array {

@@ -14,8 +14,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import { csvCell, FRAME_CHUNK_ROWS, frameChunks } from '../../server/research/export.ts';
 import type { SqliteDb } from '../../server/research/sql.ts';
-import { encodeInputLog } from '../../src/engine/input-log.ts';
-import { toBase64, type SessionReport } from '../../src/research/report.ts';
+import { type SessionReport } from '../../src/research/report.ts';
+import { finalReport, type ReportOptions } from '../../harness/report.ts';
 import type { Assignment } from '../../src/signaling/events.ts';
 import { WAIT_MS, harnessPerTest, joinAll, withTimeout } from './helpers.ts';
 
@@ -36,35 +36,8 @@ async function formSession(queue = 'research'): Promise<Assignment[]> {
 }
 
 /** A report for seat `a` with an input log of `frames` frames (overridable parts for attacks). */
-function reportFor(a: Assignment, o: { frames?: number; game?: string; logGame?: string; seed?: number; logSeed?: number; logPlayers?: number; inputLog?: string; seq?: number } = {}): SessionReport {
-  const frames = o.frames ?? 120;
-  const players = o.logPlayers ?? 2;
-  const inputs = new Uint8Array(frames * players).map((_, i) => (i * 7) & 31);
-  const log = encodeInputLog({ spec: o.logGame ?? o.game ?? 'arena', seed: o.logSeed ?? a.seed, players, inputSize: 1, frames, inputs });
-  const seq = o.seq ?? 0;
-  return {
-    uploadId: `${a.sessionId}:${a.playerIndex}:${seq}`,
-    kind: 'final',
-    seq,
-    sessionId: a.sessionId,
-    playerIndex: a.playerIndex,
-    reportToken: a.reportToken!,
-    game: o.game ?? 'arena',
-    seed: o.seed ?? a.seed,
-    players: 2,
-    frames,
-    episodes: [],
-    links: [],
-    rollbacks: { count: 0, histogram: {}, totalMs: 0, maxDepth: 0 },
-    stalls: 0,
-    desyncs: [],
-    hiddenPeriods: [],
-    hashes: [],
-    confirmedHash: { frame: frames, hash: 1 },
-    inputLog: o.inputLog ?? toBase64(log),
-    counters: {},
-    createdAt: new Date().toISOString(),
-  };
+function reportFor(a: Assignment, o: ReportOptions = {}): SessionReport {
+  return finalReport(a, { frames: 120, input: (i) => (i * 7) & 31, ...o });
 }
 
 const headersFor = (r: { reportToken: string; sessionId: string; playerIndex: number }): Record<string, string> => ({

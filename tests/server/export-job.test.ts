@@ -13,8 +13,7 @@ import type { RunningServer } from '../../server/app.ts';
 import { exportsRunning, MAX_EXPORT_WORKERS } from '../../server/research/export-job.ts';
 import { framesCsvChunks, type SkippedSession } from '../../server/research/export.ts';
 import { gameFromSpec } from '../../src/games/index.ts';
-import { encodeInputLog } from '../../src/engine/input-log.ts';
-import { toBase64, type SessionReport } from '../../src/research/report.ts';
+import { finalReport } from '../../harness/report.ts';
 import { STORE_KINDS, type StoreFixture, storesPerTest } from '../support/stores.ts';
 import { type Harness, harnessPerTest, until } from './helpers.ts';
 
@@ -30,31 +29,7 @@ async function storeSession(server: RunningServer, id: string, frames: number): 
   const store = server.store!;
   const seed = 777;
   await store.recordSession({ id, createdAt: Date.now() - Math.ceil(frames / 60) * 1000 - 60_000, seed, room: 'queue:export', players: [{ index: 0, clientId: 'a', name: 'A' }, { index: 1, clientId: 'b', name: 'B' }] });
-  const inputs = new Uint8Array(frames * 2).map((_, i) => (i * 2654435761) >>> 27);
-  const log = encodeInputLog({ spec: 'arena', seed, players: 2, inputSize: 1, frames, inputs });
-  const report: SessionReport = {
-    uploadId: `${id}:0:0`,
-    kind: 'final',
-    seq: 0,
-    sessionId: id,
-    playerIndex: 0,
-    reportToken: store.reportToken(id, 0),
-    game: 'arena',
-    seed,
-    players: 2,
-    frames,
-    episodes: [],
-    links: [],
-    rollbacks: { count: 0, histogram: {}, totalMs: 0, maxDepth: 0 },
-    stalls: 0,
-    desyncs: [],
-    hiddenPeriods: [],
-    hashes: [],
-    confirmedHash: { frame: frames, hash: 1 },
-    inputLog: toBase64(log),
-    counters: {},
-    createdAt: new Date().toISOString(),
-  };
+  const report = finalReport({ sessionId: id, playerIndex: 0, reportToken: store.reportToken(id, 0), seed }, { frames, input: (i) => (i * 2654435761) >>> 27 });
   expect((await store.applyReport(report, 0, Date.now())).stored).toBe(true);
 }
 

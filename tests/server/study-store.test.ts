@@ -16,8 +16,8 @@ import { PG_MIGRATIONS } from '../../server/research/migrations-pg.ts';
 import type { SqliteDb } from '../../server/research/sql.ts';
 import { type ResearchStore, SqlResearchStore } from '../../server/research/store.ts';
 import { STORE_KINDS, storesPerTest } from '../support/stores.ts';
-import { encodeInputLog } from '../../src/engine/input-log.ts';
-import { toBase64, type SessionReport } from '../../src/research/report.ts';
+import { type SessionReport } from '../../src/research/report.ts';
+import { finalReport } from '../../harness/report.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -59,31 +59,7 @@ describe('migration 2 (study)', () => {
 
 /** A minimal valid final report of player `p` of a 2-player arena session. */
 function report(store: ResearchStore, sessionId: string, p: number, extra: Partial<SessionReport>, seq = 0): SessionReport {
-  const log = encodeInputLog({ spec: 'arena@1', seed: 5, players: 2, inputSize: 1, frames: 3, inputs: new Uint8Array(6) });
-  return {
-    uploadId: `${sessionId}:${p}:${seq}`,
-    kind: 'final',
-    seq,
-    sessionId,
-    playerIndex: p,
-    reportToken: store.reportToken(sessionId, p),
-    game: 'arena@1',
-    seed: 5,
-    players: 2,
-    frames: 3,
-    episodes: [],
-    links: [],
-    rollbacks: { count: 0, histogram: {}, totalMs: 0, maxDepth: 0 },
-    stalls: 0,
-    desyncs: [],
-    hiddenPeriods: [],
-    hashes: [],
-    confirmedHash: { frame: 3, hash: 1 },
-    inputLog: toBase64(log),
-    counters: {},
-    createdAt: new Date().toISOString(),
-    ...extra,
-  };
+  return { ...finalReport({ sessionId, playerIndex: p, reportToken: store.reportToken(sessionId, p), seed: 5 }, { game: 'arena@1', frames: 3, seq }), ...extra };
 }
 
 describe('Postgres migrations', () => {
