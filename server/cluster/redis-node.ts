@@ -20,8 +20,12 @@
  *
  * Redis being unreachable makes every command fail within
  * {@link REDIS_COMMAND_TIMEOUT_MS} (the offline queue holds at most what
- * arrives in that time): joins and resumes are then refused with
- * `internal`; running sessions on one node keep relaying locally.
+ * arrives in that time). A join repeats its idempotent script until Redis
+ * answers, for at most `JOIN_SETTLE_MS` (redis-lobby.ts), so a slow Redis
+ * costs time, not a wrong answer; past that it is answered `unavailable` and
+ * cancelled in Redis once Redis answers (a seat it got meanwhile is left
+ * empty). Resumes are then refused with `unavailable` (retried by the
+ * client); running sessions on one node keep relaying locally.
  */
 import { randomBytes } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -149,7 +153,7 @@ export async function connectRedisNode(options: RedisNodeOptions): Promise<Redis
   const node: ClusterNode = {
     nodeId: options.nodeId,
     clustered: true,
-    lobby: new RedisLobbyStore(redis, { prefix, nodeId: options.nodeId, entryTtlMs: options.waitTimeoutMs + 60_000 }),
+    lobby: new RedisLobbyStore(redis, { prefix, nodeId: options.nodeId, entryTtlMs: options.waitTimeoutMs + 60_000, onError }),
     seats: {
       bound: (sessionId, index, socketId, expiresAt) =>
         background(run(BIND, sessionId, String(index), seat(socketId), String(Number.isFinite(expiresAt) ? Math.round(expiresAt) : 0))),
