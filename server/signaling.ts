@@ -563,6 +563,12 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       joining = true;
       let result;
       try {
+        // The address's join budget over the whole cluster (a no-op on a single node: `allowed` took this node's).
+        if (buckets && ipBudgets.shared && !(await ipBudgets.takeShared(ip, 'joins'))) {
+          rejections.add(ErrorCode.RateLimited);
+          ack({ ok: false, error: { code: ErrorCode.RateLimited, message: 'join: too many joins from this address over all nodes, slow down', event: 'join' } });
+          return;
+        }
         result = await waitingRoom.join(client, target, request.waitTimeoutMs);
       } finally {
         joining = false;
