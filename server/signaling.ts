@@ -544,7 +544,9 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         return;
       }
       if (refusedSeat(socket.id)) {
-        fail({ code: ErrorCode.Unavailable, message: 'join: the previous join of this connection is still being cancelled; retry shortly', event: 'join' });
+        // (retryable, like rate-limited: answered, not raised as an error event)
+        rejections.add(ErrorCode.Unavailable);
+        ack({ ok: false, error: { code: ErrorCode.Unavailable, message: 'join: the previous join of this connection is still being cancelled; retry shortly', event: 'join' } });
         return;
       }
       const request = parsed.data;
@@ -574,7 +576,13 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         joining = false;
       }
       if (!result.ok) {
-        if (result.settling) refuseUntilSettled(socket.id, target, result.settling);
+        if (result.error.code === ErrorCode.Unavailable) {
+          // Retryable and nothing held (see refuseUntilSettled): answered, not raised as an error event.
+          if (result.settling) refuseUntilSettled(socket.id, target, result.settling);
+          rejections.add(result.error.code);
+          ack({ ok: false, error: result.error });
+          return;
+        }
         fail(result.error);
         return;
       }
