@@ -577,6 +577,13 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       }
       if (!result.ok) {
         if (result.error.code === ErrorCode.Unavailable) {
+          const seated = sessions.memberOf(socket.id);
+          if (seated && result.settling) {
+            // Another join's group was announced with this client while its own tries went unanswered: that is what Redis did.
+            result.settling.catch(onInternalError);
+            ack({ ok: true, waiting: seated.session.players.length });
+            return;
+          }
           // Retryable and nothing held (see refuseUntilSettled): answered, not raised as an error event.
           if (result.settling) refuseUntilSettled(socket.id, target, result.settling);
           rejections.add(result.error.code);
