@@ -11,7 +11,7 @@ import { LeasedBucket, type SharedIpBuckets } from './cluster/ip-leases.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 /** Longest wait for the cluster-wide join budget before failing open, ms (a slow Redis must not hold joins up). */
-export const SHARED_TAKE_WAIT_MS = 250;
+const SHARED_TAKE_WAIT_MS = 250;
 
 /** What one address has in use and left. */
 interface IpEntry {

@@ -216,7 +216,7 @@ const RETRY_MAX_MS = 2000;
  * or a lost connection: the outcome is unknown), as opposed to an error
  * reply from Redis itself (the script did not run, or failed as a whole).
  */
-export function outcomeUnknown(err: unknown): boolean {
+function outcomeUnknown(err: unknown): boolean {
   return !(err instanceof Error && err.name === 'ReplyError');
 }
 
