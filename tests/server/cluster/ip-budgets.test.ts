@@ -69,19 +69,23 @@ describe('per-IP budgets across nodes', () => {
       const [, x1] = await Promise.all([p0.inbox.nextPayload<Assignment>('assigned'), p1.inbox.nextPayload<Assignment>('assigned')]);
       pairs.push({ from: p0, to: p1, index: x1.playerIndex });
     }
-    // 1 KiB packets, paced so each lease request is answered before the next is needed
-    const sendAll = async (p: (typeof pairs)[number], n: number): Promise<void> => {
+    // 1 KiB packets, paced by delivery (each waits up to 500 ms for the one before to arrive), so a lease request
+    // slowed by a loaded machine is answered before the next lease is needed; a dropped packet only costs the wait.
+    // Past the address's budget (node b) packets are dropped, so there the wait is a fixed 20 ms instead.
+    const sendAll = async (p: (typeof pairs)[number], n: number, byDelivery: boolean): Promise<void> => {
       for (let i = 0; i < n; i++) {
+        const before = p.to.inbox.count('relay');
         p.from.socket.emit('relay', p.index, new Uint8Array(1024).buffer);
-        if (i % 8 === 7) await sleep(50);
+        if (!byDelivery) await sleep(20);
+        else for (let w = 0; w < 50 && p.to.inbox.count('relay') === before; w++) await sleep(10);
       }
     };
-    await sendAll(pairs[0]!, 64);
+    await sendAll(pairs[0]!, 64, true);
     await sleep(QUIET_MS);
     const onA = pairs[0]!.to.inbox.count('relay');
     // node a alone: within its budget
     expect(onA).toBeGreaterThanOrEqual(56);
-    await sendAll(pairs[1]!, 64);
+    await sendAll(pairs[1]!, 64, false);
     await sleep(QUIET_MS);
     const onB = pairs[1]!.to.inbox.count('relay');
     // node b's own budget is untouched, but the address's is spent: at most about one lease (4 KiB) plus what node a left
