@@ -91,6 +91,8 @@ const DEFINITIONS = {
   crossNodeSessions: 'formed sessions whose 2 members are connected to different nodes',
   errors:
     'sum of errorsByKind: failed connects, refused joins, server error events, wait timeouts, unexpected disconnects, peers leaving, clients never assigned, clients missing part of their peer signals, malformed server messages, and (with --count-unhandled) unhandled promise rejections in the nodes',
+  joinRetries:
+    'joins answered unavailable (a node could not reach Redis in time and held nothing) that their client tried again after 200 ms, 400 ms, … (at most 5 times; the last refusal counts as an error)',
   joinToAssignedMsP99:
     "99th percentile over clients of (assigned received) − (the later of its session's two join emits): the server's matching time, the wait for a partner excluded",
   signalLatencyMsP99: '99th percentile over signals (offer, answer, candidates) of receive time − send time (one clock, two processes)',
@@ -161,6 +163,8 @@ interface RunResult {
   crossNodeSessions: number;
   errors: number;
   errorsByKind: Record<string, number>;
+  /** Joins answered `unavailable` and tried again by their client. */
+  joinRetries: number;
   joinToAssignedMsP50: number | null;
   joinToAssignedMsP99: number | null;
   signalLatencyMsP50: number | null;
@@ -267,7 +271,7 @@ async function runConfiguration(nodes: number, redis: boolean): Promise<RunResul
     log(`${label}: ${connect.results.reduce((n, c) => n + c.connected, 0)} clients connected in ${connect.cpu.wallMs} ms`);
     // Join, form sessions and signal.
     const join = await phase('join', (g) =>
-      g.call<GenPhase & { records: ClientRecord[]; signalLatencies: number[] }>(
+      g.call<GenPhase & { records: ClientRecord[]; signalLatencies: number[]; joinRetries: number }>(
         'join',
         { queues: QUEUES, perSecond: JOIN_RATE / GENERATORS, timeoutMs: CLIENT_TIMEOUT_MS },
         (CLIENTS / JOIN_RATE) * 1000 + 2 * CLIENT_TIMEOUT_MS + 30_000,
@@ -330,6 +334,7 @@ async function runConfiguration(nodes: number, redis: boolean): Promise<RunResul
       crossNodeSessions: formed.filter(([, m]) => m[0]!.node !== m[1]!.node).length,
       errors: Object.values(errorsByKind).reduce((s, v) => s + v, 0),
       errorsByKind,
+      joinRetries: join.results.reduce((n, j) => n + j.joinRetries, 0),
       joinToAssignedMsP50: p(joinToAssigned, 0.5),
       joinToAssignedMsP99: p(joinToAssigned, 0.99),
       signalLatencyMsP50: p(signalLatencies, 0.5),

@@ -30,7 +30,7 @@ export interface PlayOptions {
   /** joinGame `p2pTimeoutMs`. */
   p2pTimeoutMs?: number;
   /** joinGame `mesh` (relay switch, silence thresholds). */
-  mesh?: { relay?: boolean; interruptedMs?: number; disconnectedMs?: number; recoverMs?: number };
+  mesh?: { relay?: boolean; interruptedMs?: number; disconnectedMs?: number; recoverMs?: number; engineSilentMs?: number };
   /** joinGame `link` (health, connection type, ICE restarts; the ICE policy is `iceTransportPolicy`). */
   link?: {
     health?: { rttWindow?: number; warnRttMs?: number; criticalRttMs?: number; pingIntervalMs?: number };

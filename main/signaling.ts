@@ -82,6 +82,10 @@ export interface SignalingStateChange {
   present?: readonly number[];
 }
 
+/** A join answered `unavailable` is sent again at most this often, after 250 ms, 500 ms, 1 s, 2 s. */
+const JOIN_RETRIES = 4;
+const JOIN_RETRY_MS = 250;
+
 /** Codes of a `resume` refusal that retrying cannot change. */
 const FINAL_RESUME_CODES: ReadonlySet<string> = new Set([ErrorCode.Unauthorized, ErrorCode.InvalidMessage, ErrorCode.AlreadyJoined, ErrorCode.BadServerMessage]);
 
@@ -419,19 +423,27 @@ export class SignalingClient {
         finish(new NetrollError(ErrorCode.Timeout, `no session formed: the server gave up after ${waitedMs} ms of waiting`, { event: 'join' })),
       );
       const timer = setTimeout(() => finish(new NetrollError(ErrorCode.Timeout, `no session formed within ${timeoutMs} ms`, { event: 'join' })), timeoutMs);
-      const ackTimer = setTimeout(
-        () => finish(new NetrollError(ErrorCode.Unreachable, `the server did not acknowledge join within ${this.ackTimeoutMs} ms`, { event: 'join' })),
-        this.ackTimeoutMs,
-      );
-      this.socket.emit('join', request, (raw: unknown) => {
-        clearTimeout(ackTimer);
-        const reply = joinReplySchema.safeParse(raw);
-        if (!reply.success) {
-          finish(new NetrollError(ErrorCode.BadServerMessage, `malformed join acknowledgement (${describe(reply.error.issues)})`, { event: 'join' }));
-        } else if (!reply.data.ok) {
-          finish(NetrollError.fromInfo(reply.data.error));
-        }
-      });
+      let ackTimer: ReturnType<typeof setTimeout> | undefined;
+      let retries = 0;
+      const send = (): void => {
+        ackTimer = setTimeout(
+          () => finish(new NetrollError(ErrorCode.Unreachable, `the server did not acknowledge join within ${this.ackTimeoutMs} ms`, { event: 'join' })),
+          this.ackTimeoutMs,
+        );
+        this.socket.emit('join', request, (raw: unknown) => {
+          clearTimeout(ackTimer);
+          const reply = joinReplySchema.safeParse(raw);
+          if (!reply.success) {
+            finish(new NetrollError(ErrorCode.BadServerMessage, `malformed join acknowledgement (${describe(reply.error.issues)})`, { event: 'join' }));
+          } else if (!reply.data.ok && reply.data.error.code === ErrorCode.Unavailable && retries < JOIN_RETRIES && !done) {
+            // The server could not reach its shared state in time and holds nothing for this join: try again, later each time.
+            ackTimer = setTimeout(send, JOIN_RETRY_MS * 2 ** retries++);
+          } else if (!reply.data.ok) {
+            finish(NetrollError.fromInfo(reply.data.error));
+          }
+        });
+      };
+      send();
       if (this.assignment) finish(null, this.assignment);
     });
   }

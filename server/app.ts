@@ -196,6 +196,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
       await store?.close().catch(() => undefined);
       throw err;
     }
+    if (cluster.ipBuckets) ipBudgets.share(cluster.ipBuckets);
     const shared = cluster.connections;
     if (shared) {
       // Connections per address over the whole cluster (IpBudgets counts this node's).
@@ -211,7 +212,8 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
             socket.conn.once('close', () => shared.release(ip));
             next();
           },
-          (err: unknown) => next(new Error(`the server cannot take connections right now (${err instanceof Error ? err.message : String(err)})`)),
+          // Redis did not answer (reported): fail open to this node's own count (IpBudgets, checked at the handshake), as the per-IP token buckets do.
+          () => next(),
         );
       });
     }

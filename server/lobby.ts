@@ -46,10 +46,28 @@ export interface GroupView {
   readonly needed: number;
 }
 
-/** Result of {@link Lobby.join}. `formed` is set (in join order) when this join filled the group. */
+/**
+ * How a join whose answer never came from a shared lobby (Redis too slow) was
+ * settled afterwards, once the store could be asked again:
+ * - `cancelled`: it never seated the client and never will;
+ * - `formed`: it formed this group (the other members still need their session; the client's seat is refused);
+ * - `seated`: another join's group seated the client (its seat is refused when that group is announced);
+ * - `unknown`: the store stayed unreachable for the whole lifetime of a waiting entry (after which no group can take it).
+ */
+export type JoinSettlement =
+  | { readonly kind: 'cancelled' | 'seated' | 'unknown' }
+  | { readonly kind: 'formed'; readonly formed: readonly WaitingClient[] };
+
+/**
+ * Result of {@link Lobby.join}. `formed` is set (in join order) when this join
+ * filled the group; `seated` when a group formed by another join already took
+ * this client (a repeated join whose first answer was lost). A failure with
+ * `settling` (code `unavailable`) is a join whose outcome the store could not
+ * learn in time: `settling` resolves once it is cancelled or known.
+ */
 export type LobbyJoinResult =
-  | { readonly ok: true; readonly waiting: number; readonly formed?: readonly WaitingClient[] }
-  | { readonly ok: false; readonly error: ErrorInfo };
+  | { readonly ok: true; readonly waiting: number; readonly formed?: readonly WaitingClient[]; readonly seated?: boolean }
+  | { readonly ok: false; readonly error: ErrorInfo; readonly settling?: Promise<JoinSettlement> };
 
 /** A plain-data view of a waiting group. */
 export interface GroupSummary extends GroupTarget {

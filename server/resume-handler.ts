@@ -82,7 +82,15 @@ export function resumeHandler(ctx: ResumeContext): (args: unknown[]) => Promise<
       return;
     }
     const c = checked.claims;
-    if (await ctx.revoked.has(c.sessionId, c.playerIndex)) {
+    let revoked: boolean;
+    try {
+      revoked = await ctx.revoked.has(c.sessionId, c.playerIndex);
+    } catch {
+      // The shared revocations (Redis) did not answer: nothing was changed; the client retries.
+      fail({ code: ErrorCode.Unavailable, message: 'resume: the shared session registry did not answer in time; retry shortly', event: 'resume' });
+      return;
+    }
+    if (revoked) {
       fail({ code: ErrorCode.Unauthorized, message: 'resume: this seat left the session', event: 'resume' });
       return;
     }
@@ -112,7 +120,8 @@ export function resumeHandler(ctx: ResumeContext): (args: unknown[]) => Promise<
     const { replaced } = ctx.bindSeat(session, c.playerIndex, socket.id);
     if (replaced !== undefined) io.sockets.sockets.get(replaced)?.emit('seat-lost', { reason: 'resumed-elsewhere' });
     ctx.onResumed?.(session, c.playerIndex);
-    const present = (await ctx.present(session)).filter((i) => i !== c.playerIndex);
+    // The seat is bound: a registry too slow to say who else is present does not undo that (this node's view then).
+    const present = (await ctx.present(session).catch(() => [...session.members.keys()])).filter((i) => i !== c.playerIndex);
     present.push(c.playerIndex);
     present.sort((a, b) => a - b);
     ack({ ok: true, assignment: ctx.assignmentFor(session, c.playerIndex), present });

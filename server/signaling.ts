@@ -31,7 +31,7 @@ import type { AbuseLimits, RateLimits } from './config.ts';
 import type { ClusterNode } from './cluster/node.ts';
 import { type InterNodeEvents, type SessionFormed, seatBoundSchema, seatRoom, sessionFormedSchema } from './cluster/messages.ts';
 import type { IpBudgets } from './ip-budgets.ts';
-import { type GroupTarget, groupKey, type WaitingClient } from './lobby.ts';
+import { type GroupTarget, groupKey, type JoinSettlement, type WaitingClient } from './lobby.ts';
 import { DEFAULT_LATE_JOIN_TIMEOUT_MS, LateJoins } from './late-join.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { resumeHandler } from './resume-handler.ts';
@@ -298,7 +298,8 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
   /** Sends every member of a formed group its assignment (a latency-gated group is tentative until its probe passes). */
   function startSession(formed: readonly WaitingClient[], target: GroupTarget): void {
     const t = now();
-    const isLocal = (socketId: string): boolean => io.sockets.sockets.has(socketId);
+    // A client told its join failed (`unavailable`) whose join Redis ran after all holds no seat: it counts as gone.
+    const isLocal = (socketId: string): boolean => io.sockets.sockets.has(socketId) && !refusedSeat(socketId);
     const session = sessions.create(
       formed,
       t,
@@ -308,9 +309,10 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     spectators.sessionStarted(session.id, formed.map((c) => c.spectators ?? 'p2p'));
     if (clustered) {
       for (const [index, m] of session.members) seatJoined(session, index, m.socketId);
-      const goneHere = formed.flatMap((c, index) => (!isLocal(c.socketId) && goneWhileWaiting.has(c.socketId) ? [{ index, socketId: c.socketId }] : []));
+      const gone = (socketId: string): boolean => goneWhileWaiting.has(socketId) || refusedSeat(socketId);
+      const goneHere = formed.flatMap((c, index) => (!isLocal(c.socketId) && gone(c.socketId) ? [{ index, socketId: c.socketId }] : []));
       const remote = formed.flatMap((c, index) =>
-        isLocal(c.socketId) || goneWhileWaiting.has(c.socketId) ? [] : [{ index, socketId: c.socketId, ...(c.spectators ? { spectators: c.spectators } : {}) }],
+        isLocal(c.socketId) || gone(c.socketId) ? [] : [{ index, socketId: c.socketId, ...(c.spectators ? { spectators: c.spectators } : {}) }],
       );
       queueMicrotask(() => {
         for (const g of goneHere) seatedWhileGone(session.id, formed.length, session.expiresAt, g.index, g.socketId);
@@ -363,11 +365,44 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
     goneWhileWaiting.set(socketId, { reason, at: t });
   };
 
-  /** A client of this node was seated while it was leaving: the seat is empty from the start; its peers are told. */
+  /**
+   * Clients of this node whose join was answered `unavailable` while Redis
+   * may have run it (socket id → until when, ms; Infinity while the join is
+   * being cancelled in Redis). A group that seats one of them finds its seat
+   * left: a client told its join failed never holds a seat. Bounded: one
+   * entry per connection at most; settled entries are kept
+   * {@link GONE_WAITING_KEEP_MS} and pruned on every insert.
+   */
+  const refused = new Map<string, number>();
+  const refusedSeat = (socketId: string): boolean => (refused.get(socketId) ?? -Infinity) > now();
+  /** The join of `socketId` failed with its outcome unknown: refuse whatever seat it gets until `settling` says what it did. */
+  const refuseUntilSettled = (socketId: string, target: GroupTarget, settling: Promise<JoinSettlement>): void => {
+    const t = now();
+    for (const [id, until] of refused) if (until <= t) refused.delete(id);
+    refused.set(socketId, Infinity);
+    settling
+      .then((s) => {
+        if (s.kind === 'cancelled') {
+          refused.delete(socketId);
+          return;
+        }
+        // formed: the group starts now with this seat left (which consumes the entry); seated by another
+        // join's group (or unknown): that group's announcement may still be on its way
+        refused.set(socketId, now() + GONE_WAITING_KEEP_MS);
+        if (s.kind === 'formed') startSession(s.formed, target);
+      })
+      .catch((err: unknown) => {
+        refused.set(socketId, now() + GONE_WAITING_KEEP_MS);
+        onInternalError(err);
+      });
+  };
+
+  /** A client of this node was seated while it was leaving (or after its join was refused): the seat is empty from the start; its peers are told. */
   function seatedWhileGone(sessionId: string, players: number, expiresAt: number, index: number, socketId: string): void {
-    const gone = goneWhileWaiting.get(socketId);
+    const gone = goneWhileWaiting.get(socketId) ?? (refusedSeat(socketId) ? { reason: 'left' as const } : undefined);
     if (!gone) return;
     goneWhileWaiting.delete(socketId);
+    if (refused.get(socketId) !== Infinity) refused.delete(socketId);
     if (gone.reason === 'left') revoked.revoke(sessionId, index, expiresAt, now());
     for (let p = 0; p < players; p++) if (p !== index) io.to(seatRoom(sessionId, p)).emit('peer-left', { playerIndex: index, reason: gone.reason });
     deps.research?.onMemberLeft(sessionId, index, gone.reason);
@@ -385,7 +420,7 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       for (const seat of seats) {
         const socket = io.sockets.sockets.get(seat.socketId);
         const gone = goneWhileWaiting.get(seat.socketId);
-        if (!socket && gone) {
+        if ((!socket && gone) || refusedSeat(seat.socketId)) {
           seatedWhileGone(rec.id, rec.players.length, rec.expiresAt ?? Infinity, seat.index, seat.socketId);
           continue;
         }
@@ -533,6 +568,12 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
         fail({ code: ErrorCode.AlreadyJoined, message: 'join: already waiting, in a session or watching one (leave first)', event: 'join' });
         return;
       }
+      if (refusedSeat(socket.id)) {
+        // (retryable, like rate-limited: answered, not raised as an error event)
+        rejections.add(ErrorCode.Unavailable);
+        ack({ ok: false, error: { code: ErrorCode.Unavailable, message: 'join: the previous join of this connection is still being cancelled; retry shortly', event: 'join' } });
+        return;
+      }
       const request = parsed.data;
       // Free seats: the group starts at `startPlayers`; the session has `players` seats.
       const start = request.startPlayers ?? request.players;
@@ -583,12 +624,37 @@ export function attachSignaling(io: NetrollServer, deps: SignalingDeps): DropCou
       joining = true;
       let result;
       try {
+        // The address's join budget over the whole cluster (a no-op on a single node: `allowed` took this node's).
+        if (buckets && ipBudgets.shared && !(await ipBudgets.takeShared(ip, 'joins'))) {
+          rejections.add(ErrorCode.RateLimited);
+          ack({ ok: false, error: { code: ErrorCode.RateLimited, message: 'join: too many joins from this address over all nodes, slow down', event: 'join' } });
+          return;
+        }
         result = await waitingRoom.join(client, target, request.waitTimeoutMs);
       } finally {
         joining = false;
       }
       if (!result.ok) {
+        if (result.error.code === ErrorCode.Unavailable) {
+          const seated = sessions.memberOf(socket.id);
+          if (seated && result.settling) {
+            // Another join's group was announced with this client while its own tries went unanswered: that is what Redis did.
+            result.settling.catch(onInternalError);
+            ack({ ok: true, waiting: seated.session.players.length });
+            return;
+          }
+          // Retryable and nothing held (see refuseUntilSettled): answered, not raised as an error event.
+          if (result.settling) refuseUntilSettled(socket.id, target, result.settling);
+          rejections.add(result.error.code);
+          ack({ ok: false, error: result.error });
+          return;
+        }
         fail(result.error);
+        return;
+      }
+      if (result.seated) {
+        // A repeated try found this client seated by another join's group: its assignment comes with that group.
+        if (socket.connected) ack({ ok: true, waiting: result.waiting });
         return;
       }
       if (!socket.connected) {

@@ -87,6 +87,8 @@ export class WaitingRoom {
       this.release(client.socketId);
       return result;
     }
+    // A repeated join (its first answer was lost): another join's group took it; that group's node seats it.
+    if (result.seated) return result;
     // every join has a deadline, the one that completes a group too (a failed RTT probe sends it back to wait)
     const ms = Math.min(this.options.timeoutMs, waitMs ?? Infinity);
     const since = this.options.now();
@@ -97,8 +99,13 @@ export class WaitingRoom {
       return result;
     }
     this.#startTimer(client.socketId);
-    const view = await this.lobby.groupOf(client.socketId);
-    if (view) this.#push(view.members, view.needed);
+    // The live count is a courtesy: a store too slow to give it does not undo the join.
+    try {
+      const view = await this.lobby.groupOf(client.socketId);
+      if (view) this.#push(view.members, view.needed);
+    } catch (err) {
+      this.options.onError?.(err);
+    }
     return result;
   }
 

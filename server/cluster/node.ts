@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { RevokedSeats } from '../resume.ts';
+import type { SharedIpBuckets } from './ip-leases.ts';
 import { MemoryLobbyStore, type LobbyStore } from './lobby-store.ts';
 
 /** Which connection holds which seat, over every node. */
@@ -45,6 +46,8 @@ export interface ClusterNode {
   readonly revoked: SeatRevocations;
   /** Cluster-wide connection count per IP (absent on a single node: IpBudgets counts them). */
   readonly connections?: SharedConnectionCount;
+  /** Cluster-wide per-IP token buckets (messages, joins, relay bytes); absent on a single node: IpBudgets alone keeps them. */
+  readonly ipBuckets?: SharedIpBuckets;
   /** Salt of room-secret digests: the same on every node, so a room with a secret is one room everywhere. */
   readonly secretSalt: Buffer;
   /** The key signing resume secrets, when the cluster keeps one (every node must use the same). */

@@ -9,8 +9,18 @@
  *   the group size − 1: a group forms as soon as it is full);
  * - `P n:G` the group size (fixed by its first member, as rooms are);
  * - `P c:G` hash client id → socket id (one client id per group);
- * - `P m:<socket id>` the waiting client (JSON, with its node id), expiring
- *   after the longest wait plus a margin.
+ * - `P m:<socket id>` the waiting client (JSON, with its node id and its
+ *   join's attempt id), expiring after the longest wait plus a margin;
+ * - `P o:<attempt>` what a join did (`f` formed a group, `s` seated by
+ *   another's group, `x` cancelled) and `P f:<attempt>` the group it formed:
+ *   kept one minute, so a join whose answer was lost to a command timeout
+ *   can be repeated and get the same answer (see {@link JOIN}, {@link CANCEL}).
+ *
+ * A join never fails with an unknown outcome: it repeats its script until
+ * Redis answers (for {@link JOIN_SETTLE_MS}); when Redis stays silent it is
+ * answered `unavailable`, and cancelled in Redis as soon as Redis answers
+ * again (what it did meanwhile is handed to the caller, see
+ * {@link JoinSettlement}).
  * Members whose entry expired or whose node stopped heart-beating are
  * dropped from a group before it can form, so a dead node's clients are
  * never seated.
@@ -22,7 +32,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ErrorCode, type ErrorInfo, metadataSchema, SPECTATOR_MODES } from '../../src/signaling/events.ts';
-import { Lobby, groupKey, type GroupSummary, type GroupTarget, type GroupView, type LobbyJoinResult, type WaitingClient } from '../lobby.ts';
+import { Lobby, groupKey, type GroupSummary, type GroupTarget, type GroupView, type JoinSettlement, type LobbyJoinResult, type WaitingClient } from '../lobby.ts';
 import type { LobbyStore } from './lobby-store.ts';
 
 /** Drops members of group `G` (ARGV[1] prefix, `gk`) whose entry expired or whose node is gone. */
@@ -48,11 +58,30 @@ local function prune(P, gk)
 end
 `;
 
-/** ARGV: prefix, group key, size, socket id, client id, member JSON, entry ttl ms. */
+/**
+ * ARGV: prefix, group key, size, socket id, client id, member JSON (with the
+ * attempt id `a`), entry ttl ms, attempt id, outcome ttl ms.
+ *
+ * Idempotent per attempt: a join repeated because its answer was lost (a
+ * command timeout) answers what the first one did: `wait` while still
+ * waiting, the same `formed` list when it formed the group, `seated` when
+ * another join's group took it, `cancelled` after {@link CANCEL}. Outcomes
+ * are kept in `P o:<attempt>` (and the formed list in `P f:<attempt>`) for
+ * the outcome ttl.
+ */
 const JOIN = `${PRUNE}
-local P, gk, players, sid, cid, member, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+local P, gk, players, sid, cid, member, ttl, att, ottl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
+local okey = P .. 'o:' .. att
+local done = redis.call('GET', okey)
+if done == 'f' then return redis.call('LRANGE', P .. 'f:' .. att, 0, -1) end
+if done == 's' then return {'seated'} end
+if done then return {'cancelled'} end
 local mkey = P .. 'm:' .. sid
-if redis.call('EXISTS', mkey) == 1 then return {'already'} end
+local mine = redis.call('GET', mkey)
+if mine then
+  if cjson.decode(mine).a == att then return {'wait', tostring(redis.call('LLEN', P .. 'g:' .. gk))} end
+  return {'already'}
+end
 prune(P, gk)
 local nkey, lkey, ckey = P .. 'n:' .. gk, P .. 'g:' .. gk, P .. 'c:' .. gk
 local cur = redis.call('GET', nkey)
@@ -68,12 +97,45 @@ local out = {'formed', tostring(waiting)}
 for _, id in ipairs(redis.call('LRANGE', lkey, 0, players - 1)) do
   local raw = redis.call('GET', P .. 'm:' .. id)
   redis.call('DEL', P .. 'm:' .. id)
-  redis.call('HDEL', ckey, cjson.decode(raw).c.clientId)
+  local m = cjson.decode(raw)
+  redis.call('HDEL', ckey, m.c.clientId)
+  if m.a then redis.call('SET', P .. 'o:' .. m.a, 's', 'PX', ottl) end
   out[#out + 1] = raw
 end
 redis.call('LTRIM', lkey, players, -1)
 if redis.call('LLEN', lkey) == 0 then redis.call('DEL', lkey, nkey, ckey) end
+redis.call('SET', okey, 'f', 'PX', ottl)
+redis.call('RPUSH', P .. 'f:' .. att, unpack(out))
+redis.call('PEXPIRE', P .. 'f:' .. att, ottl)
 return out
+`;
+
+/**
+ * ARGV: prefix, socket id, attempt id, outcome ttl ms. Settles a join whose
+ * answer was lost: after it, that attempt can no longer be seated. Answers
+ * (the same on every repeat) the formed list when it formed a group,
+ * `seated` when another group took it, else `cancelled` (its waiting entry,
+ * if any, removed).
+ */
+const CANCEL = `
+local P, sid, att, ottl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local okey = P .. 'o:' .. att
+local done = redis.call('GET', okey)
+if done == 'f' then return redis.call('LRANGE', P .. 'f:' .. att, 0, -1) end
+if done == 's' then return {'seated'} end
+redis.call('SET', okey, 'x', 'PX', ottl)
+local raw = redis.call('GET', P .. 'm:' .. sid)
+if raw then
+  local m = cjson.decode(raw)
+  if m.a == att then
+    redis.call('DEL', P .. 'm:' .. sid)
+    redis.call('LREM', P .. 'g:' .. m.k, 0, sid)
+    local ckey = P .. 'c:' .. m.k
+    if redis.call('HGET', ckey, m.c.clientId) == sid then redis.call('HDEL', ckey, m.c.clientId) end
+    if redis.call('LLEN', P .. 'g:' .. m.k) == 0 then redis.call('DEL', P .. 'g:' .. m.k, P .. 'n:' .. m.k, ckey) end
+  end
+end
+return {'cancelled'}
 `;
 
 /** ARGV: prefix, socket id. Returns {} or {'left', size, member JSON...} (those still waiting). */
@@ -118,7 +180,7 @@ const waitingClientSchema = z.object({
   spectators: z.enum(SPECTATOR_MODES).optional(),
 });
 /** A waiting client as stored: the client, its node and its group key. */
-const memberSchema = z.object({ c: waitingClientSchema, n: z.string(), k: z.string() });
+const memberSchema = z.object({ c: waitingClientSchema, n: z.string(), k: z.string(), a: z.string().optional() });
 
 /** What one lobby script answered: a list of strings. */
 const replySchema = z.array(z.string());
@@ -131,6 +193,31 @@ export interface RedisLobbyOptions {
   readonly nodeId: string;
   /** How long a waiting entry lives at most, ms (the longest wait plus a margin). */
   readonly entryTtlMs: number;
+  /** How long a join may keep asking Redis before it is answered `unavailable` (and cancelled), ms. Default {@link JOIN_SETTLE_MS}. */
+  readonly joinSettleMs?: number;
+  /** Where failed tries are reported (one line per failure; the caller rate-limits). */
+  readonly onError?: (err: unknown) => void;
+}
+
+/**
+ * How long a join keeps repeating its (idempotent) script while Redis does
+ * not answer, ms: below a client's default acknowledgement wait (5 s), so the
+ * client hears the real outcome, or `unavailable`, rather than nothing.
+ */
+export const JOIN_SETTLE_MS = 4000;
+/** How long join outcomes are kept in Redis for repeated tries, ms. */
+const OUTCOME_TTL_MS = 60_000;
+/** First delay between two tries of a script whose answer was lost, ms (doubling, at most {@link RETRY_MAX_MS}). */
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 2000;
+
+/**
+ * Whether a failed command may have run, or may run yet, in Redis (a timeout
+ * or a lost connection: the outcome is unknown), as opposed to an error
+ * reply from Redis itself (the script did not run, or failed as a whole).
+ */
+function outcomeUnknown(err: unknown): boolean {
+  return !(err instanceof Error && err.name === 'ReplyError');
 }
 
 /** {@link LobbyStore} in Redis, shared by every node of a cluster. */
@@ -139,6 +226,8 @@ export class RedisLobbyStore implements LobbyStore {
   readonly #mine = new Map<string, { client: WaitingClient; target: GroupTarget }>();
   /** Latency-gated queues: on this node only. */
   readonly #local = new Lobby();
+  /** Joins sent so far (their attempt ids: `<node>.<count>`). */
+  #attempts = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -152,8 +241,17 @@ export class RedisLobbyStore implements LobbyStore {
     }
     if (this.#local.isWaiting(client.socketId)) return { ok: false, error: already() };
     const key = groupKey(target);
-    const member = JSON.stringify({ c: client, n: this.options.nodeId, k: key });
-    const reply = await this.#run(JOIN, [key, String(target.players), client.socketId, client.clientId, member, String(this.options.entryTtlMs)]);
+    const attempt = `${this.options.nodeId}.${(++this.#attempts).toString(36)}`;
+    const member = JSON.stringify({ c: client, n: this.options.nodeId, k: key, a: attempt });
+    const args = [key, String(target.players), client.socketId, client.clientId, member, String(this.options.entryTtlMs), attempt, String(OUTCOME_TTL_MS)];
+    const reply = await this.#settle(JOIN, args, this.options.joinSettleMs ?? JOIN_SETTLE_MS);
+    if (reply === undefined) {
+      return {
+        ok: false,
+        error: { code: ErrorCode.Unavailable, message: 'join: the shared lobby (Redis) did not answer in time; nothing is held, retry shortly', event: 'join' },
+        settling: this.#cancel(client.socketId, attempt),
+      };
+    }
     switch (reply[0]) {
       case 'already':
         return { ok: false, error: already() };
@@ -172,6 +270,11 @@ export class RedisLobbyStore implements LobbyStore {
         for (const c of formed) this.#mine.delete(c.socketId);
         return { ok: true, waiting: Number(reply[1]), formed };
       }
+      case 'seated':
+        // A repeated try: another join's group took this client meanwhile (its node announces the session).
+        return { ok: true, waiting: target.players, seated: true };
+      case 'cancelled':
+        return { ok: false, error: { code: ErrorCode.Unavailable, message: 'join: cancelled while the shared lobby (Redis) was slow; retry shortly', event: 'join' } };
       default:
         throw new Error(`lobby: unexpected reply ${JSON.stringify(reply[0])} from Redis`);
     }
@@ -217,6 +320,49 @@ export class RedisLobbyStore implements LobbyStore {
       byKey.set(key, { kind: target.kind, name: target.name, players: target.players, waiting: (g?.waiting ?? 0) + 1 });
     }
     return [...byKey.values(), ...this.#local.groups()];
+  }
+
+  /**
+   * Runs an idempotent `script` until Redis answers, for at most `budgetMs`
+   * (each try is bounded by the client's command timeout); undefined when no
+   * answer came. An error reply from Redis is thrown (the script did not run).
+   */
+  async #settle(script: string, args: readonly string[], budgetMs: number): Promise<string[] | undefined> {
+    const deadline = performance.now() + budgetMs;
+    let delay = RETRY_FIRST_MS;
+    for (let tries = 0; ; tries++) {
+      try {
+        return await this.#run(script, args);
+      } catch (err) {
+        if (!outcomeUnknown(err)) throw err;
+        this.options.onError?.(err);
+      }
+      if (performance.now() + delay >= deadline) return undefined;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(RETRY_MAX_MS, delay * 2);
+    }
+  }
+
+  /**
+   * Cancels join `attempt` of `socketId` in Redis, trying again until Redis
+   * answers or a waiting entry's lifetime has passed (after which no group
+   * can take it): what that join turned out to do.
+   */
+  async #cancel(socketId: string, attempt: string): Promise<JoinSettlement> {
+    let reply: string[] | undefined;
+    try {
+      reply = await this.#settle(CANCEL, [socketId, attempt, String(OUTCOME_TTL_MS)], this.options.entryTtlMs);
+    } catch (err) {
+      this.options.onError?.(err);
+    }
+    this.#mine.delete(socketId);
+    if (reply === undefined) return { kind: 'unknown' };
+    if (reply[0] === 'formed') {
+      const formed = reply.slice(2).map((raw) => parseMember(raw).c);
+      for (const c of formed) this.#mine.delete(c.socketId);
+      return { kind: 'formed', formed };
+    }
+    return { kind: reply[0] === 'seated' ? 'seated' : 'cancelled' };
   }
 
   async #run(script: string, args: readonly string[]): Promise<string[]> {

@@ -15,13 +15,20 @@
  * - `P r:<session>:<seat>` a seat that left, expiring with the session;
  * - `P ip:<address>` hash node → open connections, expiring a day after
  *   its last connection (fields of gone nodes are dropped when counted);
+ * - `P b:<bucket>:<address>` the address's cluster-wide token bucket
+ *   (messages, joins, relay bytes; see ip-leases.ts), expiring once it
+ *   would be full again;
  * - `P salt`, `P resume-key`: made once by the first node, kept;
  * - lobby keys (redis-lobby.ts) and the adapter's channels `P io#…`.
  *
  * Redis being unreachable makes every command fail within
  * {@link REDIS_COMMAND_TIMEOUT_MS} (the offline queue holds at most what
- * arrives in that time): joins and resumes are then refused with
- * `internal`; running sessions on one node keep relaying locally.
+ * arrives in that time). A join repeats its idempotent script until Redis
+ * answers, for at most `JOIN_SETTLE_MS` (redis-lobby.ts), so a slow Redis
+ * costs time, not a wrong answer; past that it is answered `unavailable` and
+ * cancelled in Redis once Redis answers (a seat it got meanwhile is left
+ * empty). Resumes are then refused with `unavailable` (retried by the
+ * client); running sessions on one node keep relaying locally.
  */
 import { randomBytes } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -81,6 +88,27 @@ const RELEASE = `
 local key = ARGV[1] .. 'ip:' .. ARGV[2]
 if redis.call('HINCRBY', key, ARGV[3], -1) <= 0 then redis.call('HDEL', key, ARGV[3]) end
 return 1
+`;
+
+/**
+ * ARGV: prefix, ip, bucket, per second, burst, want. A token bucket on
+ * Redis's clock: takes up to `want` tokens, returns how many it took. The
+ * key expires once the bucket would be full again (plus a second).
+ */
+const LEASE = `
+local key = ARGV[1] .. 'b:' .. ARGV[3] .. ':' .. ARGV[2]
+local rate, burst, want = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local h = redis.call('HMGET', key, 't', 'at')
+local tokens = tonumber(h[1]) or burst
+local at = tonumber(h[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
+local got = math.max(0, math.min(want, math.floor(tokens)))
+tokens = tokens - got
+redis.call('HSET', key, 't', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', key, math.ceil((burst - tokens) / rate * 1000) + 1000)
+return got
 `;
 
 /** Options of {@link connectRedisNode}. */
@@ -149,7 +177,7 @@ export async function connectRedisNode(options: RedisNodeOptions): Promise<Redis
   const node: ClusterNode = {
     nodeId: options.nodeId,
     clustered: true,
-    lobby: new RedisLobbyStore(redis, { prefix, nodeId: options.nodeId, entryTtlMs: options.waitTimeoutMs + 60_000 }),
+    lobby: new RedisLobbyStore(redis, { prefix, nodeId: options.nodeId, entryTtlMs: options.waitTimeoutMs + 60_000, onError }),
     seats: {
       bound: (sessionId, index, socketId, expiresAt) =>
         background(run(BIND, sessionId, String(index), seat(socketId), String(Number.isFinite(expiresAt) ? Math.round(expiresAt) : 0))),
@@ -165,8 +193,25 @@ export async function connectRedisNode(options: RedisNodeOptions): Promise<Redis
       has: async (sessionId, index) => (await redis.exists(`${prefix}r:${sessionId}:${index}`)) === 1,
     },
     connections: {
-      acquire: async (ip) => (await run(ACQUIRE, ip, options.nodeId, String(options.connectionsPerIp), String(IP_KEY_TTL_MS))) === 1,
+      acquire: async (ip) => {
+        try {
+          return (await run(ACQUIRE, ip, options.nodeId, String(options.connectionsPerIp), String(IP_KEY_TTL_MS))) === 1;
+        } catch (err) {
+          onError(err);
+          throw err;
+        }
+      },
       release: (ip) => background(run(RELEASE, ip, options.nodeId)),
+    },
+    ipBuckets: {
+      lease: async (ip, bucket, limit, want) => {
+        try {
+          return Number(await run(LEASE, ip, bucket, String(limit.perSecond), String(limit.burst), String(want)));
+        } catch (err) {
+          onError(err);
+          throw err;
+        }
+      },
     },
     secretSalt: Buffer.from(salt, 'hex'),
     resumeKey,

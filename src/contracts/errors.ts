@@ -49,6 +49,12 @@ export const ErrorCode = {
   Unauthorized: 'unauthorized',
   /** The server failed; the message may not have been handled. */
   Internal: 'internal',
+  /**
+   * The server could not reach the state it shares with other nodes (Redis) in
+   * time, and made sure the request changed nothing: retry it after a short,
+   * growing delay.
+   */
+  Unavailable: 'unavailable',
   // ── client side of the connection ──
   /** The server sent something that does not match the contract. */
   BadServerMessage: 'bad-server-message',

@@ -6,7 +6,7 @@
  */
 import type { ErrorInfo } from '../../src/contracts/errors.ts';
 import { Emitter } from '../../src/engine/events.ts';
-import type { PeerLeft, SignalKind, SignalMessage } from '../../src/signaling/events.ts';
+import type { Assignment, PeerLeft, SignalKind, SignalMessage } from '../../src/signaling/events.ts';
 import type { ConnectionInfo } from '../../main/connection-type.ts';
 import type { Link, LinkEvents, LinkFactory, LinkSpec } from '../../main/link.ts';
 import { type HealthConfig, HealthMonitor, type LinkHealth } from '../../main/link-health.ts';
@@ -172,3 +172,13 @@ export class FakeSignaling implements MeshSignaling {
     return this.events.on(type, handler);
   }
 }
+
+/** The assignment of seat `me` in a `players`-player session (no ICE servers, no TURN). */
+export const assignment = (players: number, me: number): Assignment => ({
+  sessionId: 's',
+  playerIndex: me,
+  players: Array.from({ length: players }, (_, index) => ({ index, clientId: `c${index}`, name: `P${index + 1}` })),
+  seed: 1,
+  iceServers: [],
+  turn: false,
+});

@@ -7,17 +7,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MeshTransport } from '../../main/mesh.ts';
-import type { Assignment } from '../../src/signaling/events.ts';
-import { FakeSignaling, fakeLinks, type FakeLink } from './fake-link.ts';
+import { assignment, FakeSignaling, fakeLinks, type FakeLink } from './fake-link.ts';
 
-const assignment = (players: number, me: number): Assignment => ({
-  sessionId: 's',
-  playerIndex: me,
-  players: Array.from({ length: players }, (_, index) => ({ index, clientId: `c${index}`, name: `P${index + 1}` })),
-  seed: 1,
-  iceServers: [],
-  turn: false,
-});
 
 let mesh: MeshTransport | null = null;
 beforeEach(() => {

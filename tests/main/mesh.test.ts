@@ -4,19 +4,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NetrollError } from '../../src/contracts/errors.ts';
-import type { Assignment } from '../../src/signaling/events.ts';
 import { MeshTransport, meshConfig, type MeshConfig } from '../../main/mesh.ts';
 import type { HealthConfig } from '../../main/link-health.ts';
-import { FakeSignaling, fakeLinks, type FakeLink } from './fake-link.ts';
+import { assignment, FakeSignaling, fakeLinks, type FakeLink } from './fake-link.ts';
 
-const assignment = (players: number, me: number): Assignment => ({
-  sessionId: 's',
-  playerIndex: me,
-  players: Array.from({ length: players }, (_, index) => ({ index, clientId: `c${index}`, name: `P${index + 1}` })),
-  seed: 1,
-  iceServers: [],
-  turn: false,
-});
 
 let mesh: MeshTransport | null = null;
 
