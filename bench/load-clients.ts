@@ -7,14 +7,15 @@
  *
  * Commands, run one after another by the orchestrator on every generator:
  * - `connect { urls, from, count, perSecond, timeoutMs }`: opens clients
- *   `from … from + count - 1`, client `i` to node `i % urls.length`
- *   (round-robin), WebSocket only, 10 clients per loopback source address
+ *   `from … from + count - 1`, client `i` to node `nodeOf(i)` (even pairs
+ *   across two nodes, odd pairs on one: half the sessions cross-node, every
+ *   node the same number of clients), WebSocket only, 10 clients per loopback source address
  *   (as if from 10 players behind one NAT: the nodes' per-IP budgets stay
  *   the defaults), paced at `perSecond`.
  * - `join { queues, perSecond, timeoutMs }`: every client joins queue
- *   `load-<k>` (2 players; clients 2j and 2j+1 share queue j % queues), paced,
- *   in index order: with one generator neighbours meet, so most sessions
- *   span two nodes; with two generators joining at once, about half. On `assigned` the lower player index sends
+ *   `load-<generator>-<k>` (2 players; clients 2j and 2j+1 share queue
+ *   j % queues of their generator and join it back to back), paced, in index
+ *   order, so the pairs meet as `nodeOf` placed them. On `assigned` the lower player index sends
  *   an offer and its candidates, the other answers on the offer and sends
  *   its own (real-sized SDP and candidate JSON, as Chromium makes them).
  *   Waits until every client has its assignment and its peer's signals, or
@@ -194,8 +195,23 @@ function sourceAddress(index: number): string {
   return `127.0.${10 + Math.floor(host / 250)}.${1 + (host % 250)}`;
 }
 
+/**
+ * The node client `index` connects to. Clients 2p and 2p+1 form pair p (they
+ * join one queue back to back): an even pair spans two nodes (2p on node
+ * 2p mod n, 2p+1 on the next), an odd pair shares node (p div 2) mod n, so
+ * with 2 or more nodes about half the sessions are cross-node, by
+ * construction, and every node holds as many clients as the others.
+ */
+function nodeOf(index: number, nodes: number): number {
+  const pair = Math.floor(index / 2);
+  return pair % 2 === 0 ? index % nodes : Math.floor(pair / 2) % nodes;
+}
+
+/** First client index of this generator (queue names are per generator, so pairs never interleave across generators). */
+let generatorFrom = 0;
+
 async function connectOne(index: number, urls: readonly string[], timeoutMs: number): Promise<void> {
-  const node = index % urls.length;
+  const node = nodeOf(index, urls.length);
   const socket: Client = ioClient(urls[node]!, {
     transports: ['websocket'],
     forceNew: true,
@@ -251,6 +267,7 @@ serveCommands(
     async connect(r) {
       const urls = r['urls'] as string[];
       const from = Number(r['from']);
+      generatorFrom = from;
       const count = Math.min(MAX_CLIENTS, Number(r['count']));
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
@@ -268,8 +285,8 @@ serveCommands(
       joinRetries = 0;
       await paced(clients.length, Number(r['perSecond']), async (k) => {
         const c = clients[k]!;
-        // Clients 2j and 2j+1 share queue j % queues: each queue gets clients of every node.
-        const queue = `load-${Math.floor(c.index / 2) % queues}`;
+        // Clients 2j and 2j+1 (pair j, see nodeOf) share this generator's queue j % queues and join it back to back.
+        const queue = `load-${generatorFrom}-${Math.floor(c.index / 2) % queues}`;
         c.joinSentAt = now();
         for (let attempt = 0; ; attempt++) {
           const reply = joinReplySchema.safeParse(await c.socket.timeout(timeoutMs).emitWithAck('join', { queue, players: 2, clientId: c.clientId }));

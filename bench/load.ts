@@ -5,8 +5,8 @@
  * Starts N server nodes (default 2, each in its own process, `bench/load-node.ts`)
  * sharing one Redis (started here), all on loopback, and one or two load
  * generator processes (`bench/load-clients.ts`) of socket.io-client clients
- * that speak the project's signaling contract. Clients connect round-robin
- * to the nodes, join queues in pairs and form sessions (many across nodes),
+ * that speak the project's signaling contract. Clients connect evenly
+ * to the nodes, join queues in pairs and form sessions (half across nodes),
  * exchange the signals a real join does (offer, answer, trickled candidates,
  * real-sized), and the members of a stated fraction of the sessions relay
  * 60 Hz input packets through the server relay. Then the same load runs on
@@ -86,7 +86,7 @@ const p = (xs: readonly number[], q: number): number | null => (xs.length > 0 ? 
 
 const DEFINITIONS = {
   nodes: 'server node processes, each a real netroll server (startServer) on 127.0.0.1; with Redis they share it',
-  clients: 'socket.io-client clients (WebSocket only) connected round-robin to the nodes, 10 per loopback source address',
+  clients: 'socket.io-client clients (WebSocket only) spread evenly over the nodes (pairs 2p, 2p+1: even pairs on two nodes, odd pairs on one, so half the sessions are cross-node), 10 per loopback source address',
   sessionsFormed: 'distinct sessions whose 2 members both received assigned',
   crossNodeSessions: 'formed sessions whose 2 members are connected to different nodes',
   errors:
