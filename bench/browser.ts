@@ -32,10 +32,14 @@
  *   `--max-prediction 9` gives 8-frame rollbacks). `swarm?entities=10000`
  *   makes one cost ≥ 6 ms on a quiet 2-core machine (see
  *   rollbackMsPerRollback). Runs `B:none`, `B:worker`, `B:main`.
- * - Scenario C, the price of the design: the DataChannel stays on the main
- *   thread, so remote packets wait while it is blocked. From A's runs: the
- *   delay the page adds to remote packets with vs without the long tasks
- *   (worker mode), and the rollback depths it causes.
+ * - Scenario C, the price of the design. As shipped, each DataChannel is
+ *   handed to the engine's thread (`mesh.channelsInEngine`), and here the
+ *   link's end is too: the delay added to remote packets with vs without the
+ *   long tasks is measured where the engine takes them (A:worker vs
+ *   A:worker:quiet). For comparison, `A:worker:page` and
+ *   `A:worker:page:quiet` keep the link's end on the page's main thread
+ *   (`channelsInEngine: false`, the design before): the delay the page adds
+ *   then, and the rollback depths and remote stalls it causes.
  *
  * The page collects raw samples; this script computes every statistic with
  * `bench/stats.ts` (linear-interpolated percentiles). The definition of every
@@ -83,7 +87,7 @@ const TICK_MS = 1000 / 60;
 
 const DEFINITIONS = {
   setup:
-    'One engine per measured page: the measured peer (player 0, default inputDelay 2, maxPrediction 8, hashInterval 60) in a module worker (worker), on the page main thread (main) or absent (none). Its peer is a scripted remote in its own worker: netroll\'s Engine with a stateless game (ticks and rollbacks cost microseconds), inputDelay and input script per scenario, hashInterval 0. The link latency is applied inside the remote worker, both directions; the page main thread handles each packet once per direction, like a DataChannel there.',
+    'One engine per measured page: the measured peer (player 0, default inputDelay 2, maxPrediction 8, hashInterval 60) in a module worker (worker), on the page main thread (main) or absent (none). Its peer is a scripted remote in its own worker: netroll\'s Engine with a stateless game (ticks and rollbacks cost microseconds), inputDelay and input script per scenario, hashInterval 0. The link latency is applied inside the remote worker, both directions. The link\'s end is handed to the measured engine\'s thread, as the mesh hands it each DataChannel by default (mesh.channelsInEngine), except in the A:worker:page runs, where the page main thread handles each packet once per direction, like a DataChannel kept there.',
   longTaskTick:
     'Scenario A. longTask{Worker,Main}TickP99Ms / TickMaxMs: p99 / max of the intervals between consecutive tick starts of the measured engine (EngineHost tickHistory, absolute clock) inside the window. longTask{Worker,Main}TicksMissing: round(window / 16.67 ms) − ticks that started in the window (negative when the host ran catch-up ticks back to back after a hold-up). longTaskRemoteStalls{Worker,Main}: ticks in the window on which the scripted remote could not advance (it was maxPrediction frames past the last measured input it had); longTaskRemoteStallsQuiet: the same without long tasks (worker). The injected long tasks are listed per run (injectedLongTasksMs).',
   droppedFrames:
@@ -95,9 +99,9 @@ const DEFINITIONS = {
   longTasks:
     "Number of PerformanceObserver({type:'longtask'}) entries (main-thread tasks > 50 ms) whose startTime lies inside the window.",
   packetDelay:
-    "Scenario C. Per remote packet: page handler time − wireAt, where wireAt is when the remote worker released the packet from the simulated wire to the page (both performance.timeOrigin + performance.now(); page/worker clocks agree within 0.1 ms in Chromium). This is the wait for the page main thread that a DataChannel on that thread adds. packetDelayAddedByLongTasksP99Ms = p99 in A:worker − p99 in A:worker:quiet. rollbackDepth{P99,Mean}{Quiet,LongTasks}: from the measured engine's rollback-depth histogram over the window (A:worker:quiet, A:worker).",
+    "Scenario C. Per remote packet: the time it was taken − sentAt, where sentAt is when the remote worker released the packet from the simulated wire (both performance.timeOrigin + performance.now(); page/worker clocks agree within 0.1 ms in Chromium). As shipped (A:worker, A:worker:quiet) the link's end is in the engine's worker and the time is taken there (HostStats.directChannels.transitMs); in A:worker:page(:quiet) the end is on the page main thread (mesh.channelsInEngine: false) and the time is taken in the page's handler. packetDelayAddedByLongTasksP99Ms = p99 in A:worker − p99 in A:worker:quiet; packetDelayAddedByLongTasksP99MsChannelsOnPage = the same for the A:worker:page runs. rollbackDepth{P99,Mean}{Quiet,LongTasks}[ChannelsOnPage]: from the measured engine's rollback-depth histogram over the window.",
   arrivalToTick:
-    "Per remote packet: start of the measured engine's first tick at or after the page handler time, minus that time (mostly the wait for the next 60 Hz tick; for the worker it includes the page→worker hop).",
+    "A:worker:page runs only (the link's end on the page): per remote packet, start of the measured engine's first tick at or after the page handler time, minus that time (mostly the wait for the next 60 Hz tick; it includes the page→worker hop).",
   renderLatency:
     'p50/p99 of (page time in the Session.onRender handler − RenderFrame.producedAt) over the window. Cross-context clocks in worker runs; one clock in main-thread runs.',
   rollbacks:
@@ -207,6 +211,8 @@ function runSpecs(args: Args): RunSpec[] {
     runs.push({ label: 'A:worker:quiet', scenario: 'A', mode: 'worker', longTasks: false });
     runs.push({ label: 'A:worker', scenario: 'A', mode: 'worker', longTasks: true });
     runs.push({ label: 'A:main', scenario: 'A', mode: 'main', longTasks: true });
+    runs.push({ label: 'A:worker:page:quiet', scenario: 'A', mode: 'worker', longTasks: false, channels: 'page' });
+    runs.push({ label: 'A:worker:page', scenario: 'A', mode: 'worker', longTasks: true, channels: 'page' });
   }
   return runs;
 }
@@ -357,6 +363,14 @@ function figures(runs: Record<string, RunSummary>) {
     rollbackDepthP99LongTasks: num('A:worker', 'rollbackDepthP99'),
     rollbacksPerTickQuiet: num('A:worker:quiet', 'rollbacksPerTick'),
     rollbacksPerTickLongTasks: num('A:worker', 'rollbacksPerTick'),
+    // Scenario C for comparison: the link's end on the page main thread (mesh.channelsInEngine: false)
+    packetDelayAddedByLongTasksP99MsChannelsOnPage: sig(num('A:worker:page', 'packetDelayP99Ms') - num('A:worker:page:quiet', 'packetDelayP99Ms')),
+    packetDelayP99MsQuietChannelsOnPage: num('A:worker:page:quiet', 'packetDelayP99Ms'),
+    packetDelayP99MsLongTasksChannelsOnPage: num('A:worker:page', 'packetDelayP99Ms'),
+    longTaskRemoteStallsChannelsOnPage: num('A:worker:page', 'remoteStalls'),
+    longTaskWorkerTickP99MsChannelsOnPage: num('A:worker:page', 'tickIntervalP99Ms'),
+    rollbackDepthMeanLongTasksChannelsOnPage: num('A:worker:page', 'rollbackDepthMean'),
+    rollbackDepthP99LongTasksChannelsOnPage: num('A:worker:page', 'rollbackDepthP99'),
     // Correctness and disturbance
     hashesChecked: hashes.reduce((s, h) => s + h.checked, 0),
     hashesMismatched: hashes.reduce((s, h) => s + h.mismatched, 0),
@@ -414,12 +428,13 @@ function printTable(f: Figures, args: Args, chromiumVersion: string, cores: numb
     console.log(`dropped frames: worker / none = ${f.droppedFramesRatioWorkerVsNone}; main / worker = ${f.droppedFramesRatioMainVsWorker}`);
   }
   if (hasA) {
-    console.log('\nScenario C: remote packets wait for the page main thread (worker engine)');
-    line('', 'quiet', 'long tasks');
-    line('packet delay p99 (ms)', f.packetDelayP99MsQuiet, f.packetDelayP99MsLongTasks);
-    line('rollback depth mean', f.rollbackDepthMeanQuiet, f.rollbackDepthMeanLongTasks);
-    line('rollback depth p99', f.rollbackDepthP99Quiet, f.rollbackDepthP99LongTasks);
-    console.log(`packet delay added by the long tasks (p99) = ${f.packetDelayAddedByLongTasksP99Ms} ms`);
+    console.log('\nScenario C: the delay remote packets wait for, worker engine (channel in the worker as shipped, or on the page)');
+    line('', 'quiet', 'long tasks', 'page quiet', 'page long');
+    line('packet delay p99 (ms)', f.packetDelayP99MsQuiet, f.packetDelayP99MsLongTasks, f.packetDelayP99MsQuietChannelsOnPage, f.packetDelayP99MsLongTasksChannelsOnPage);
+    line('rollback depth mean', f.rollbackDepthMeanQuiet, f.rollbackDepthMeanLongTasks, '-', f.rollbackDepthMeanLongTasksChannelsOnPage);
+    line('rollback depth p99', f.rollbackDepthP99Quiet, f.rollbackDepthP99LongTasks, '-', f.rollbackDepthP99LongTasksChannelsOnPage);
+    line('remote stalls', f.longTaskRemoteStallsQuiet, f.longTaskRemoteStallsWorker, '-', f.longTaskRemoteStallsChannelsOnPage);
+    console.log(`packet delay added by the long tasks (p99) = ${f.packetDelayAddedByLongTasksP99Ms} ms (channel on the page: ${f.packetDelayAddedByLongTasksP99MsChannelsOnPage} ms)`);
   }
   console.log(`\nhashes checked by replay: ${f.hashesChecked}, mismatched: ${f.hashesMismatched}; other CPU (cores) max ${f.otherCpuCoresMax}, median ${f.otherCpuCoresMedian}`);
 }

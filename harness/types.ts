@@ -30,7 +30,7 @@ export interface PlayOptions {
   /** joinGame `p2pTimeoutMs`. */
   p2pTimeoutMs?: number;
   /** joinGame `mesh` (relay switch, silence thresholds). */
-  mesh?: { relay?: boolean; interruptedMs?: number; disconnectedMs?: number; recoverMs?: number; engineSilentMs?: number };
+  mesh?: { relay?: boolean; interruptedMs?: number; disconnectedMs?: number; recoverMs?: number; engineSilentMs?: number; channelsInEngine?: boolean };
   /** joinGame `link` (health, connection type, ICE restarts; the ICE policy is `iceTransportPolicy`). */
   link?: {
     health?: { rttWindow?: number; warnRttMs?: number; criticalRttMs?: number; pingIntervalMs?: number };
@@ -153,6 +153,8 @@ export interface PlayResult {
   /** Engine counters a spectator must never move. */
   malformed: number;
   packetsReceived: number;
+  /** Engine packets the engine's worker sent and received on the inputs channels it holds, per player index (null: the channels stayed on the page). */
+  directChannels: { sent: number[]; received: number[]; badMessages: number } | null;
   /** The spectator feed's counters (null when off). */
   spectatorFeed: { p2pSpectators: number; serverSpectators: number; snapshotsSent: number; messagesSent: number; hostileMessages: number } | null;
 }

@@ -15,6 +15,7 @@ import { followLateJoins, lateJoinEngineSettings, seatCount } from './late-join.
 import { type LinkReport, type MeshConfig, meshConfig, MeshTransport } from './mesh.ts';
 import { sessionTagFromId } from './session-tag.ts';
 import type { LinkFactory } from './link.ts';
+import { EngineChannels } from './engine-channels.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
 import { clearResumeRecord, loadResumeRecord, RESUME_STORAGE_KEY } from './resume-store.ts';
@@ -107,7 +108,12 @@ export interface JoinGameOptions extends EngineSettings {
   matchTimeoutMs?: number;
   /** Called with the assignment before connecting (UI: "connecting"). */
   onAssigned?: (assignment: Assignment) => void;
-  /** Wrap the mesh transport before the session uses it (e.g. with `impairTransport`). */
+  /**
+   * Wrap the mesh transport before the session uses it (e.g. with
+   * `impairTransport`). A wrapper sees only packets that pass this page, so
+   * with it the inputs channels stay on the page (`mesh.channelsInEngine`
+   * is off).
+   */
   wrapTransport?: (mesh: MeshTransport) => PacketTransport;
   /** Signaling connection timeouts. */
   signaling?: Omit<SignalingOptions, 'url'>;
@@ -261,7 +267,10 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   if (options.onAbsent !== undefined && options.onAbsent !== 'neutral' && options.onAbsent !== 'pause') {
     throw new NetrollError(ErrorCode.InvalidOption, `onAbsent must be 'neutral' or 'pause', got ${String(options.onAbsent)}`);
   }
-  const meshOptions: MeshConfig = rejoinWindowMs > 0 ? { reconnect: true, ...options.mesh } : (options.mesh ?? {});
+  // A wrapper sees only what passes this page: the inputs channels stay here then.
+  const channelsOff: MeshConfig = options.wrapTransport ? { channelsInEngine: false } : {};
+  const gateOptions: MeshConfig = { ...options.mesh, ...channelsOff };
+  const meshOptions: MeshConfig = rejoinWindowMs > 0 ? { reconnect: true, ...gateOptions } : gateOptions;
   meshConfig(meshOptions);
   const links = options.links ?? peerLinkFactory(options.link);
   const signaling = new SignalingClient({
@@ -314,7 +323,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   try {
     if (assignment.probe && !reloaded) {
       const wait = (options.matchTimeoutMs ?? 120_000) - (performance.now() - started);
-      ({ assignment, mesh: gated } = await passRttGate(signaling, assignment, (a) => new MeshTransport(signaling, a, links, options.mesh), wait));
+      ({ assignment, mesh: gated } = await passRttGate(signaling, assignment, (a) => new MeshTransport(signaling, a, links, gateOptions, { engineChannels: new EngineChannels() }), wait));
     }
   } catch (e) {
     signaling.close();
@@ -326,7 +335,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   options.onAssigned?.(assignment);
   let mesh: MeshTransport;
   try {
-    mesh = gated ?? new MeshTransport(signaling, assignment, links, meshOptions, { relink: reloaded });
+    mesh = gated ?? new MeshTransport(signaling, assignment, links, meshOptions, { relink: reloaded, engineChannels: new EngineChannels() });
   } catch (e) {
     signaling.close();
     throw e;

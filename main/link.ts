@@ -44,6 +44,12 @@ export interface LinkEvents {
 export interface Link {
   /** True when the inputs channel is open. */
   readonly open: boolean;
+  /**
+   * The inputs channel was handed to the engine (see
+   * {@link LinkSpec.engineChannels}): the engine sends on it itself, and
+   * `send` here returns false. Absent or false: the link sends.
+   */
+  readonly inputsInEngine?: boolean;
   /** ICE restarts so far. */
   readonly iceRestarts: number;
   /**
@@ -72,6 +78,23 @@ export interface Link {
   close(): void;
 }
 
+/** A channel handed to the engine: an `RTCDataChannel` on a page (opaque to this module, which runs in Node tests too). */
+export type HandOffChannel = object;
+
+/** Where a link hands its inputs channel so the engine's thread uses it itself (main/engine-channels.ts). */
+export interface EngineChannelSink {
+  /**
+   * Transfer `channel` (just made, or just received in `ondatachannel`) to
+   * the engine; returns its generation, or null when it could not be
+   * transferred (the link then keeps it).
+   */
+  handOff(peer: number, channel: HandOffChannel): number | null;
+  /** Close `peer`'s channel in the engine (fault injection). */
+  closeChannel(peer: number): void;
+  /** Subscribe to the engine's reports of its channels' states; returns the unsubscribe function. */
+  onState(handler: (state: { peer: number; gen: number; open: boolean }) => void): () => void;
+}
+
 /** What a {@link LinkFactory} is told about the link to make. */
 export interface LinkSpec {
   readonly localPlayer: number;
@@ -80,6 +103,12 @@ export interface LinkSpec {
   readonly iceServers: readonly IceServer[];
   /** Send a signaling message to the remote peer (through the server). */
   readonly signal: (kind: SignalKind, data: unknown) => void;
+  /**
+   * Where to hand the inputs channel so the engine's thread sends and
+   * receives engine packets itself (main/engine-channels.ts). Absent: the
+   * link keeps the channel and emits `packet` events.
+   */
+  readonly engineChannels?: EngineChannelSink;
 }
 
 /** Makes the link to one remote peer. */

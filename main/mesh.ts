@@ -12,13 +12,18 @@
  * had connected, nothing more goes through the relay, but silence decides: a
  * P2P link that still works keeps the game going, and a peer that is really
  * gone is seen `interrupted`, then `disconnected`.
+ *
+ * By default (`channelsInEngine`) each link hands its inputs channel to the
+ * engine's thread (main/engine-channels.ts): P2P engine packets then skip
+ * this page's main thread, and the mesh hears of them from the engine's
+ * counts and tells the engine each peer's route.
  */
 import { ErrorCode, type ErrorInfo, NetrollError } from '../src/contracts/errors.ts';
 import type { PeerStatus, Route } from '../src/contracts/vocabulary.ts';
 import { Emitter } from '../src/engine/events.ts';
 import type { Assignment, PeerLeft, SignalKind, SignalMessage } from '../src/signaling/events.ts';
 import type { ConnectionInfo } from './connection-type.ts';
-import type { Link, LinkFactory } from './link.ts';
+import type { EngineChannelSink, Link, LinkFactory } from './link.ts';
 import { followSignaling } from './mesh-signaling.ts';
 import type { SignalingStateChange } from './signaling.ts';
 import type { LinkHealth } from './link-health.ts';
@@ -33,6 +38,22 @@ export interface MeshSignaling {
   on(type: 'peer-left', handler: (message: PeerLeft) => void): () => void;
   on(type: 'state', handler: (change: SignalingStateChange) => void): () => void;
   on(type: 'peer-resumed', handler: (event: { playerIndex: number }) => void): () => void;
+}
+
+/**
+ * The page's side of the channels handed to the engine, as the mesh uses it
+ * ({@link EngineChannels} on a page): links hand their inputs channels to it,
+ * the mesh posts each peer's route and hears the engine's packet counts.
+ */
+export interface MeshEngineChannels extends EngineChannelSink {
+  /** Tell the engine whether `peer`'s route is P2P (it sends on its channel only then). */
+  route(peer: number, direct: boolean): void;
+  /** Subscribe to the engine's sent/received counts per player index; returns the unsubscribe function. */
+  onCounts(handler: (counts: { sent: readonly number[]; received: readonly number[] }) => void): () => void;
+  /** The engine's end of the port, once (null afterwards): a `MessagePort` on a page. */
+  port(): unknown;
+  /** Stop listening. */
+  close(): void;
 }
 
 /** The mesh layer's own settings. */
@@ -61,6 +82,15 @@ export interface MeshConfig {
    * `disconnectedMs` when that is more.
    */
   engineSilentMs?: number;
+  /**
+   * Hand each link's inputs DataChannel to the engine's thread, so P2P engine
+   * packets never wait for this page's main thread (a long task there then
+   * delays neither what peers receive nor what this engine receives).
+   * Needs the `engineChannels` the mesh is made with (`joinGame` gives it).
+   * Default true. `joinGame` turns it off when `wrapTransport` is given (a
+   * wrapper sees only the packets that pass the page).
+   */
+  channelsInEngine?: boolean;
 }
 
 /**
@@ -70,9 +100,10 @@ export interface MeshConfig {
  *   number of ms, or `interruptedMs` not below `disconnectedMs`.
  */
 export function meshConfig(config: MeshConfig = {}): Required<MeshConfig> {
-  const base = { relay: true, interruptedMs: 750, disconnectedMs: 5000, recoverMs: 1000, reconnect: false, ...config };
+  const base = { relay: true, interruptedMs: 750, disconnectedMs: 5000, recoverMs: 1000, reconnect: false, channelsInEngine: true, ...config };
   const c = { ...base, engineSilentMs: config.engineSilentMs ?? Math.max(30_000, 2 * base.disconnectedMs) };
   if (typeof c.relay !== 'boolean') throw new NetrollError(ErrorCode.InvalidOption, `mesh.relay must be a boolean, got ${String(c.relay)}`);
+  if (typeof c.channelsInEngine !== 'boolean') throw new NetrollError(ErrorCode.InvalidOption, `mesh.channelsInEngine must be a boolean, got ${String(c.channelsInEngine)}`);
   if (typeof c.reconnect !== 'boolean') throw new NetrollError(ErrorCode.InvalidOption, `mesh.reconnect must be a boolean, got ${String(c.reconnect)}`);
   for (const k of ['interruptedMs', 'disconnectedMs', 'recoverMs', 'engineSilentMs'] as const) {
     if (!(Number.isFinite(c[k]) && c[k] >= 0)) throw new NetrollError(ErrorCode.InvalidOption, `mesh.${k} must be a number of ms >= 0, got ${c[k]}`);
@@ -249,10 +280,13 @@ export class MeshTransport implements PacketTransport {
   private signalingUp = true;
   private readonly me: number;
   private closed = false;
+  /** The inputs channels handed to the engine (null: `channelsInEngine` off). */
+  private readonly channels: MeshEngineChannels | null;
 
   /**
    * @param links makes the link to each remote player
-   * @param options `relink`: this page took its seat back after a reload; every other peer is told to replace its link to it
+   * @param options `relink`: this page took its seat back after a reload; every other peer is told to replace its link to it.
+   *   `engineChannels`: where links hand their inputs channels to the engine (used when `channelsInEngine` is on)
    * @throws NetrollError `invalid-option` for a bad `config` (no link is made then)
    */
   constructor(
@@ -260,10 +294,12 @@ export class MeshTransport implements PacketTransport {
     readonly assignment: Assignment,
     private readonly links: LinkFactory,
     config: MeshConfig = {},
-    options: { relink?: boolean } = {},
+    options: { relink?: boolean; engineChannels?: MeshEngineChannels } = {},
   ) {
     this.config = meshConfig(config);
     this.me = assignment.playerIndex;
+    this.channels = this.config.channelsInEngine ? (options.engineChannels ?? null) : null;
+    if (this.channels) this.offs.push(this.channels.onCounts((c) => this.engineCounts(c.sent, c.received)), () => this.channels?.close());
     for (const player of assignment.players) {
       if (player.index !== this.me) this.peers.set(player.index, this.newPeer(player.index));
     }
@@ -360,7 +396,13 @@ export class MeshTransport implements PacketTransport {
 
   /** Make the link to `peer`; its events count only while it is that peer's link (a replaced one is ignored). */
   private makeLink(peer: number): Link {
-    const link = this.links({ localPlayer: this.me, remotePlayer: peer, iceServers: this.assignment.iceServers, signal: (kind, data) => this.signaling.signal(peer, kind, data) });
+    const link = this.links({
+      localPlayer: this.me,
+      remotePlayer: peer,
+      iceServers: this.assignment.iceServers,
+      signal: (kind, data) => this.signaling.signal(peer, kind, data),
+      ...(this.channels ? { engineChannels: this.channels } : {}),
+    });
     const current = () => this.peers.get(peer)?.link === link;
     link.on('packet', (buf) => current() && this.receive(peer, buf, 'p2p'));
     link.on('control', (buf) => current() && this.receiveReliable(peer, buf));
@@ -421,7 +463,8 @@ export class MeshTransport implements PacketTransport {
       return;
     }
     if (!this.config.relay || s.relayGone || !this.signalingUp) return;
-    if (s.route === 'p2p' && s.status !== 'connecting') this.setRoute(peer, s, 'relay', 'send failed on P2P');
+    // The engine holds the inputs channel and passed this packet on: its channel is not open (yet); the channel's own report decides the route.
+    if (s.route === 'p2p' && s.status !== 'connecting' && !s.link.inputsInEngine) this.setRoute(peer, s, 'relay', 'send failed on P2P');
     if (s.route === 'relay' && s.lastFailoverMs === null) s.lastFailoverMs = now() - s.switchedAt;
     this.signaling.relay(peer, relayFrame(RELAY_ENGINE, packet));
     s.counters.packetsViaRelay++;
@@ -461,6 +504,14 @@ export class MeshTransport implements PacketTransport {
   /** Set the handler for peer status changes. */
   onStatus(handler: (peer: number, status: PeerStatus) => void): void {
     this.statusHandler = handler;
+  }
+
+  /**
+   * The engine's end of the channels port (once; null afterwards, or when
+   * `channelsInEngine` is off): the session hands it to the engine host.
+   */
+  engineChannels(): unknown {
+    return this.channels?.port() ?? null;
   }
 
   /** Resolves when every link's channels are open; rejects with a NetrollError `timeout` after `timeoutMs`. */
@@ -529,6 +580,26 @@ export class MeshTransport implements PacketTransport {
     this.reliableHandler?.(peer, packet);
   }
 
+  /** Packets the engine sent and received on the channels it holds since its last report (per player index). */
+  private engineCounts(sent: readonly number[], received: readonly number[]): void {
+    for (const [peer, s] of this.peers) {
+      const out = sent[peer];
+      const got = received[peer];
+      if (typeof out === 'number' && out > 0) s.counters.packetsViaP2P += out;
+      if (typeof got === 'number' && got > 0) {
+        s.lastHeard = now();
+        s.heard = true;
+        s.counters.receivedViaP2P += got;
+        this.update(peer, 'packet');
+      }
+    }
+  }
+
+  /** Tell the engine whether it may send to `peer` on the channel it holds (as `send` would use P2P). */
+  private syncDirect(peer: number, s: PeerState): void {
+    this.channels?.route(peer, !s.left && (s.route === 'p2p' || s.relayGone || !this.signalingUp));
+  }
+
   private receive(peer: number, packet: ArrayBuffer, via: Route): void {
     const s = this.peers.get(peer);
     if (!s) return;
@@ -543,6 +614,7 @@ export class MeshTransport implements PacketTransport {
   private update(peer: number, reason: string): void {
     const s = this.peers.get(peer);
     if (!s) return;
+    this.syncDirect(peer, s);
     const t = now();
     const p2pUsable = s.link.open && s.link.health().level !== 'critical';
     if (!p2pUsable) s.healthySince = 0;
@@ -579,7 +651,10 @@ export class MeshTransport implements PacketTransport {
   private setSignaling(up: boolean, reason?: string): void {
     if (this.signalingUp === up) return;
     this.signalingUp = up;
-    for (const s of this.peers.values()) s.link.signalingAvailable(up);
+    for (const [peer, s] of this.peers) {
+      s.link.signalingAvailable(up);
+      this.syncDirect(peer, s);
+    }
     this.events.emit('signaling', { up, ...(reason !== undefined ? { reason } : {}) });
   }
 
@@ -610,6 +685,7 @@ export class MeshTransport implements PacketTransport {
       s.switchedAt = at;
       s.lastFailoverMs = null;
     }
+    this.syncDirect(peer, s);
     this.events.emit('route', { peer, route, reason });
   }
 }

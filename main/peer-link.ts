@@ -9,6 +9,11 @@
  * - Two DataChannels: `inputs` (unordered, `maxRetransmits: 0`) carries
  *   engine packets and nothing else; `control` (reliable, ordered) carries
  *   the link's health pings and application control messages.
+ * - With `engineChannels` (the default of a mesh), the `inputs` channel is
+ *   handed to the engine's thread as soon as it exists: the link then knows
+ *   it only from the engine's reports (open, closed) and sends nothing on it.
+ *   Until the first report, it counts as open once `control` is (both ride
+ *   one SCTP association).
  * - ICE restart on `failed` (or `disconnected` for `disconnectedRestartMs`, 2 s), at most
  *   `maxIceRestarts` (3) times. An attempt that has not reconnected within
  *   `iceRestartTimeoutMs` counts as failed and the next one starts; after the
@@ -133,6 +138,11 @@ export class PeerLink implements Link {
   private readonly monitor: HealthMonitor;
   private readonly reader: ConnectionTypeReader;
   private inputs: RTCDataChannel | null = null;
+  /** The inputs channel the engine holds (null: none handed): its generation and last reported state. */
+  private handed: { gen: number; state: 'pending' | 'open' | 'closed' } | null = null;
+  private readonly sink: LinkSpec['engineChannels'];
+  private readonly remotePlayer: number;
+  private readonly offSink: (() => void) | null;
   private control: RTCDataChannel | null = null;
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private haveRemoteDescription = false;
@@ -157,6 +167,9 @@ export class PeerLink implements Link {
     this.reader = new ConnectionTypeReader(() => (this.pc.connectionState === 'connected' ? this.pc.getStats() : null), options.connectionType);
     this.signal = options.signal;
     this.initiator = options.localPlayer < options.remotePlayer;
+    this.remotePlayer = options.remotePlayer;
+    this.sink = options.engineChannels;
+    this.offSink = this.sink ? this.sink.onState((s) => this.onHandedState(s.peer, s.gen, s.open)) : null;
     this.pc = new RTCPeerConnection({
       iceServers: options.iceServers.map((s) => ({ ...s, urls: typeof s.urls === 'string' ? s.urls : [...s.urls] })),
       iceTransportPolicy: this.config.iceTransportPolicy,
@@ -226,13 +239,19 @@ export class PeerLink implements Link {
     }
   }
 
-  /** True when the inputs channel is open. */
+  /** True when the inputs channel is open (as the engine last reported it, when the engine holds it). */
   get open(): boolean {
-    return this.inputs?.readyState === 'open';
+    return this.inputsOpen() && (this.handed === null || this.control?.readyState === 'open');
   }
 
-  /** Send an engine packet on the unreliable inputs channel; false when it is not open. */
+  /** The engine holds the inputs channel: it sends on it itself. */
+  get inputsInEngine(): boolean {
+    return this.handed !== null;
+  }
+
+  /** Send an engine packet on the unreliable inputs channel; false when it is not open (or the engine holds it). */
   send(packet: ArrayBuffer): boolean {
+    if (this.handed) return false;
     const ch = this.inputs;
     if (!ch || ch.readyState !== 'open') return false;
     try {
@@ -287,13 +306,15 @@ export class PeerLink implements Link {
    * @internal
    */
   closeInputsChannel(): void {
-    this.inputs?.close();
+    if (this.handed) this.sink?.closeChannel(this.remotePlayer);
+    else this.inputs?.close();
   }
 
   /** Close the connection and stop every timer. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.offSink?.();
     clearInterval(this.pingTimer);
     for (const t of [this.disconnectTimer, this.reopenTimer, this.restartTimer]) if (t !== null) clearTimeout(t);
     this.reader.close();
@@ -304,8 +325,29 @@ export class PeerLink implements Link {
 
   // ---------------------------------------------------------------- internals
 
+  private inputsOpen(): boolean {
+    return this.handed ? this.handed.state !== 'closed' : this.inputs?.readyState === 'open';
+  }
+
+  private inputsGone(): boolean {
+    if (this.handed) return this.handed.state === 'closed';
+    return !this.inputs || this.inputs.readyState === 'closed' || this.inputs.readyState === 'closing';
+  }
+
+  /** The engine reported a state of the inputs channel it holds (reports about a replaced one are ignored). */
+  private onHandedState(peer: number, gen: number, open: boolean): void {
+    if (this.closed || peer !== this.remotePlayer || this.handed?.gen !== gen) return;
+    const was = this.handed.state;
+    this.handed.state = open ? 'open' : 'closed';
+    if (open) this.checkOpen();
+    else if (was !== 'closed') {
+      this.events.emit('close', undefined);
+      this.scheduleReopen();
+    }
+  }
+
   private openChannels(): void {
-    if (!this.inputs || this.inputs.readyState === 'closed' || this.inputs.readyState === 'closing') {
+    if (this.inputsGone()) {
       this.adoptChannel(this.pc.createDataChannel('netroll-inputs', { ordered: false, maxRetransmits: 0 }));
     }
     if (!this.control || this.control.readyState === 'closed' || this.control.readyState === 'closing') {
@@ -316,6 +358,15 @@ export class PeerLink implements Link {
   private adoptChannel(ch: RTCDataChannel): void {
     ch.binaryType = 'arraybuffer';
     if (ch.label === 'netroll-inputs') {
+      const gen = this.sink ? this.sink.handOff(this.remotePlayer, ch) : null;
+      if (gen !== null) {
+        // the engine's now: this object is inert, the engine reports the channel's state
+        this.inputs = null;
+        this.handed = { gen, state: 'pending' };
+        this.checkOpen();
+        return;
+      }
+      this.handed = null;
       this.inputs = ch;
       ch.onmessage = (e: MessageEvent<unknown>) => {
         if (e.data instanceof ArrayBuffer) this.events.emit('packet', e.data);
@@ -343,7 +394,7 @@ export class PeerLink implements Link {
   }
 
   private checkOpen(): void {
-    if (this.inputs?.readyState === 'open' && this.control?.readyState === 'open') {
+    if (this.inputsOpen() && this.control?.readyState === 'open') {
       this.events.emit('open', undefined);
       void this.reader.read();
     }

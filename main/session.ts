@@ -1,7 +1,8 @@
 /**
  * The public Session facade: starts (or adopts) the engine host, pipes raw
  * packets between the transport and the host over one MessageChannel
- * (ArrayBuffers transferred, never Comlink per packet), forwards local input,
+ * (ArrayBuffers transferred, never Comlink per packet) and hands the host the
+ * channels the transport gives it (its P2P packets skip this page), forwards local input,
  * and hands committed render states to the page.
  */
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
@@ -176,7 +177,10 @@ export async function createSession(options: SessionOptions): Promise<Session> {
       emit(event);
     },
   });
-  await host.configure({ ...config, game: options.game }, transfer(packets.port2, [packets.port2]), callbacks);
+  // The transport's channels (if it hands any to the engine) go to the host on a port of their own.
+  const channels = transport.engineChannels?.();
+  const channelPort = channels instanceof MessagePort ? transfer(channels, [channels]) : undefined;
+  await host.configure({ ...config, game: options.game }, transfer(packets.port2, [packets.port2]), callbacks, channelPort);
   if (autoStart) await host.start();
 
   let closed = false;

@@ -25,6 +25,14 @@ export interface PacketTransport {
   onReliable?(handler: (peer: number, packet: ArrayBuffer) => void): void;
   /** Optional: peer status changes. */
   onStatus?(handler: (peer: number, status: PeerStatus) => void): void;
+  /**
+   * Optional: a port on which the transport hands the engine its peers'
+   * channels, so the engine's thread sends and receives on them itself
+   * (see main/engine-channels.ts): a `MessagePort`, typed `unknown` because
+   * this module runs in Node too. The session passes it to the engine host
+   * once; null (or anything but a MessagePort) when there is none.
+   */
+  engineChannels?(): unknown;
   /** Optional: stop sending and delivering packets and release what the transport holds. */
   close?(): void;
 }

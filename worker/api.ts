@@ -172,6 +172,15 @@ export interface HostStats extends EngineStats {
   readonly packetsQueued: number;
   /** Packets on the port that were not `{ peer, buf }` and were dropped. */
   readonly badPortMessages: number;
+  /**
+   * The inputs channels the page handed to the engine (the mesh's
+   * `channelsInEngine`, the default): packets sent and received on them per peer
+   * index, and messages on them that were not an ArrayBuffer (dropped).
+   * `transitMs`: for MessagePort links whose messages carry `sentAt`, the
+   * last 1,024 transit times (ms, newest last) of `transitCount` in all.
+   * Null when the page handed none (channels stay on the page).
+   */
+  readonly directChannels: { sent: number[]; received: number[]; badMessages: number; transitMs: number[]; transitCount: number } | null;
   /** Rollback depth → count. */
   readonly rollbackHistogram: Readonly<Record<number, number>>;
 }
@@ -210,8 +219,13 @@ export interface HostMetrics {
 
 /** The engine host's API, as exposed over Comlink. */
 export interface EngineHostApi {
-  /** Set up the engine; `packets` is the port raw packets travel on. */
-  configure(config: HostConfig, packets: MessagePort, callbacks: HostCallbacks): Promise<void>;
+  /**
+   * Set up the engine; `packets` is the port raw packets travel on.
+   * `channels`, when given, is the port on which the page hands the engine
+   * its peers' inputs channels ({@link ChannelCommand}, {@link ChannelReport}):
+   * packets on those go straight between this thread and the peers.
+   */
+  configure(config: HostConfig, packets: MessagePort, callbacks: HostCallbacks, channels?: MessagePort): Promise<void>;
   start(): void;
   stop(): void;
   setLocalInput(input: Uint8Array): void;
@@ -259,6 +273,27 @@ export interface PortPacket {
   buf: ArrayBuffer;
   reliable?: boolean;
 }
+
+/**
+ * Page → engine, on the channels port: `channel` hands over `peer`'s inputs
+ * channel (transferred; `gen` numbers the page's channels to that peer, so a
+ * report about a replaced one is told apart); `route` says whether the page's
+ * route to `peer` is P2P (`direct`), else the engine hands its packets to the
+ * page; `close-channel` closes `peer`'s channel (fault injection).
+ */
+export type ChannelCommand =
+  | { type: 'channel'; peer: number; gen: number; channel: RTCDataChannel | MessagePort }
+  | { type: 'route'; peer: number; direct: boolean }
+  | { type: 'close-channel'; peer: number };
+
+/**
+ * Engine → page, on the channels port: a channel's state changed (`state`),
+ * or packets went over the channels since the last report (`counts`, per
+ * peer index, at most every 100 ms and only when some moved).
+ */
+export type ChannelReport =
+  | { type: 'state'; peer: number; gen: number; open: boolean }
+  | { type: 'counts'; sent: number[]; received: number[] };
 
 /** What a spectator starts from (see {@link EngineHostApi.spectatorStart}). */
 export interface SpectatorStart {

@@ -3,7 +3,9 @@
  *
  * Packets arrive on a MessagePort as `{ peer, buf }` with `buf` transferred;
  * they are only queued (Engine.receive) and drained at the next tick start.
- * Outgoing packets leave the same way. Render states go to the page once per
+ * Outgoing packets leave the same way, unless the page handed the engine the
+ * peer's inputs channel (worker/direct-channels.ts): then they go out on it
+ * from this thread, and its incoming packets are queued the same way. Render states go to the page once per
  * tick, after any rollback, never mid-re-simulation. The host uses only
  * `setTimeout`, `performance` and `MessagePort`, so it runs in a dedicated
  * worker (the normal case) or, for comparison, on the page's main thread.
@@ -27,7 +29,8 @@ import type {
   TickSample,
 } from './api.ts';
 import { DevtoolsTrack } from './devtools.ts';
-import { collectTransferables, percentile } from './util.ts';
+import { DirectChannels } from './direct-channels.ts';
+import { collectTransferables, percentile, TICK_EARLY_MS, tickDelay } from './util.ts';
 
 /** Resolves a game for a configuration (built-in registry, a fixed game, or a module URL). */
 export type GameResolver = (config: HostConfig) => Game<unknown> | Promise<Game<unknown>>;
@@ -49,6 +52,7 @@ export class EngineHost implements EngineHostApi {
   private game: Game<unknown> | null = null;
   private config: HostConfig | null = null;
   private port: MessagePort | null = null;
+  private direct: DirectChannels | null = null;
   private callbacks: HostCallbacks | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private nextAt = 0;
@@ -73,7 +77,7 @@ export class EngineHost implements EngineHostApi {
 
   constructor(private readonly resolveGame: GameResolver) {}
 
-  async configure(config: HostConfig, packets: MessagePort, callbacks: HostCallbacks): Promise<void> {
+  async configure(config: HostConfig, packets: MessagePort, callbacks: HostCallbacks, channels?: MessagePort): Promise<void> {
     if (this.engine) throw new NetrollError(ErrorCode.InvalidState, 'this engine host is already configured');
     const tickRate = config.tickRate ?? 60;
     if (!(tickRate >= 1 && tickRate <= 1000)) throw new NetrollError(ErrorCode.InvalidOption, `tickRate must be 1..1000, got ${tickRate}`);
@@ -175,6 +179,7 @@ export class EngineHost implements EngineHostApi {
       else engine.receive(ev.data.peer, new Uint8Array(ev.data.buf));
     };
     packets.start();
+    if (channels) this.direct = new DirectChannels(channels, config.players, (peer, bytes) => engine.receive(peer, bytes));
     this.engine = engine;
     this.game = game;
     this.config = config;
@@ -239,6 +244,7 @@ export class EngineHost implements EngineHostApi {
       tickIntervalP99Ms: percentile(sorted, 0.99),
       packetsQueued: this.queued,
       badPortMessages: this.badPortMessages,
+      directChannels: this.direct ? { ...this.direct.counts(), badMessages: this.direct.badMessages } : null,
       rollbackHistogram: { ...this.rollbackHistogram },
     };
   }
@@ -306,6 +312,7 @@ export class EngineHost implements EngineHostApi {
     this.stop();
     if (this.port) this.port.onmessage = null;
     this.port?.close();
+    this.direct?.close();
   }
 
   // ------------------------------------------------------------------ loop
@@ -318,12 +325,12 @@ export class EngineHost implements EngineHostApi {
       this.nextAt = now;
     }
     let ran = 0;
-    while (this.running && now >= this.nextAt && ran < MAX_CATCH_UP) {
+    while (this.running && now >= this.nextAt - TICK_EARLY_MS && ran < MAX_CATCH_UP) {
       this.runTick();
       this.nextAt += this.engine!.tickInterval();
       ran++;
     }
-    this.timer = setTimeout(this.loop, Math.max(0, this.nextAt - performance.now()));
+    this.timer = setTimeout(this.loop, tickDelay(this.nextAt, performance.now()));
   };
 
   private runTick(): void {
@@ -386,6 +393,7 @@ export class EngineHost implements EngineHostApi {
 
   private sendPacket(peer: number, bytes: Uint8Array, reliable: boolean): void {
     const buf = bytes.slice().buffer;
+    if (!reliable && this.direct?.send(peer, buf)) return;
     const packet: PortPacket = reliable ? { peer, buf, reliable } : { peer, buf };
     this.port?.postMessage(packet, [buf]);
   }

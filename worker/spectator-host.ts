@@ -17,7 +17,7 @@ import { SpectatorViewer } from '../src/spectate/viewer.ts';
 import { decodeSpectate, type SpectateInfo, SpectateKind, type SpectateMessage } from '../src/spectate/wire.ts';
 import type { RenderFrame } from './api.ts';
 import type { GameResolver } from './engine-host.ts';
-import { collectTransferables, percentile } from './util.ts';
+import { collectTransferables, percentile, tickDelay } from './util.ts';
 
 /** Stream messages held while the game is being resolved. */
 export const MAX_PENDING_MESSAGES = 4096;
@@ -240,7 +240,7 @@ export class SpectatorHost implements SpectatorHostApi {
     if (now - this.nextAt > 8 * tickMs) this.nextAt = now;
     this.tick();
     this.nextAt += tickMs;
-    this.timer = setTimeout(this.loop, Math.max(0, this.nextAt - performance.now()));
+    this.timer = setTimeout(this.loop, tickDelay(this.nextAt, performance.now()));
   };
 
   private tick(): void {

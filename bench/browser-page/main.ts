@@ -23,6 +23,7 @@
  */
 import { HeavyLoad } from '../../demo/heavy-ui.ts';
 import { createSession, type Session } from '../../main/session.ts';
+import { EngineChannels } from '../../main/engine-channels.ts';
 import type { PacketTransport } from '../../main/transport.ts';
 import { gameFromSpec } from '../../src/games/index.ts';
 import type { SwarmRender } from '../../src/games/swarm.ts';
@@ -42,7 +43,7 @@ declare global {
   }
 }
 
-/** The clock RenderFrame.producedAt, TickSample.t and the remote's wireAt use (absolute, ms). */
+/** The clock RenderFrame.producedAt, TickSample.t and the remote's sentAt use (absolute, ms). */
 const absNow = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -180,21 +181,34 @@ async function startPeer(spec: RunSpec, sc: ScenarioOptions, opts: PageOptions, 
   const remote = new Worker(new URL('./remote-worker.ts', import.meta.url), { type: 'module' });
   const link = new MessageChannel();
   const peer: Peer = { session: null!, remote, recording: false, packetDelay: [], arrivals: [], renderLatency: [], renders: 0 };
-  // The page's end of the link: what a DataChannel on this thread would do.
-  const transport: PacketTransport = {
-    send: (_to, packet) => link.port1.postMessage({ buf: packet }, [packet]),
-    onPacket: (handler) => {
-      link.port1.onmessage = (ev: MessageEvent<{ buf: ArrayBuffer; wireAt: number }>) => {
-        if (peer.recording) {
-          const now = absNow();
-          peer.packetDelay.push(now - ev.data.wireAt);
-          peer.arrivals.push(now);
-        }
-        handler(1, ev.data.buf);
-      };
-    },
-    close: () => link.port1.close(),
-  };
+  let transport: PacketTransport;
+  if (spec.channels === 'page') {
+    // The page's end of the link: what a DataChannel kept on this thread does (`mesh.channelsInEngine: false`).
+    transport = {
+      send: (_to, packet) => link.port1.postMessage({ buf: packet }, [packet]),
+      onPacket: (handler) => {
+        link.port1.onmessage = (ev: MessageEvent<{ buf: ArrayBuffer; sentAt: number }>) => {
+          if (peer.recording) {
+            const now = absNow();
+            peer.packetDelay.push(now - ev.data.sentAt);
+            peer.arrivals.push(now);
+          }
+          handler(1, ev.data.buf);
+        };
+      },
+      close: () => link.port1.close(),
+    };
+  } else {
+    // The default: the link's end is handed to the engine's thread, as the mesh hands it each DataChannel.
+    const channels = new EngineChannels();
+    channels.handOffPort(1, link.port1);
+    transport = {
+      send: () => undefined, // the engine sends on the channel it holds: nothing passes this page
+      onPacket: () => undefined,
+      engineChannels: () => channels.port(),
+      close: () => channels.close(),
+    };
+  }
   const game = gameFromSpec(sc.game);
   peer.session = await createSession({
     game: sc.game,
@@ -288,6 +302,14 @@ function arrivalToTick(arrivals: number[], ticks: number[]): number[] {
     if (lo < ticks.length) out.push(ticks[lo]! - a);
   }
   return out;
+}
+
+/** The transit times the engine took on its channel between two stats readings (channels in the engine). */
+function transitInWindow(before: HostStats, after: HostStats): number[] {
+  const a = after.directChannels;
+  if (!a) return [];
+  const n = a.transitCount - (before.directChannels?.transitCount ?? 0);
+  return n > 0 ? a.transitMs.slice(-Math.min(n, a.transitMs.length)) : [];
 }
 
 // ------------------------------------------------------------------ long tasks (injected)
@@ -386,11 +408,11 @@ async function runOne(spec: RunSpec, opts: PageOptions, ui: Ui): Promise<RunSamp
       out.engine = engineWindow(before!, after, peer.renders);
       out.remoteStalls = remoteAfter.stalls - remoteBefore!.stalls;
       out.renderLatency = peer.renderLatency;
-      out.packetDelay = peer.packetDelay;
+      out.packetDelay = spec.channels === 'page' ? peer.packetDelay : transitInWindow(before!, after);
       const ticks = (await peer.session.tickHistory()).map((s) => s.t);
       const inWindow = ticks.filter((t) => t >= startAbs && t <= endAbs);
       for (let i = 1; i < inWindow.length; i++) out.tickIntervals.push(inWindow[i]! - inWindow[i - 1]!);
-      out.arrivalToTick = arrivalToTick(peer.arrivals, ticks);
+      if (spec.channels === 'page') out.arrivalToTick = arrivalToTick(peer.arrivals, ticks);
       const m = await peer.session.exportSessionMetrics();
       out.hashCheck = { inputLog: Array.from(m.inputLog), hashes: m.hashes.map((h) => ({ frame: h.frame, hash: h.hash })), hashInterval: 60 };
     }

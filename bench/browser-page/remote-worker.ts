@@ -12,17 +12,19 @@
  * Node instead.
  *
  * The link's one-way latency is applied here, in both directions, so the
- * measured page's main thread carries each packet exactly once per direction,
- * as a DataChannel on that thread would. A packet to the page is posted as
- * `{ buf, wireAt }`: `wireAt` (performance.timeOrigin + performance.now()) is
- * when it comes out of the simulated wire, i.e. arrives at the page's
- * DataChannel; the page's handler time minus `wireAt` is the delay the page's
- * main thread adds.
+ * measured side carries each packet exactly once per direction, as a
+ * DataChannel would: the engine's thread by default (the link's port is
+ * handed to it, as the mesh hands it each DataChannel), or the page's main
+ * thread (`channels: 'page'`). A packet to the measured side is posted as
+ * `{ buf, sentAt }`: `sentAt` (performance.timeOrigin + performance.now()) is
+ * when it comes out of the simulated wire, i.e. arrives at the DataChannel;
+ * the time it is taken minus `sentAt` is the delay the taking thread adds.
  */
 import { Engine } from '../../src/engine/engine.ts';
 import type { EngineStats } from '../../src/engine/types.ts';
 import type { Game } from '../../src/engine/game.ts';
 import { Prng } from '../../src/util/prng.ts';
+import { TICK_EARLY_MS, tickDelay } from '../../worker/util.ts';
 import type { RemoteConfig } from './types.ts';
 
 interface StartCommand {
@@ -105,13 +107,14 @@ scope.onmessage = (ev) => {
       send: (_peer, bytes) => {
         const buf = bytes.slice().buffer;
         setTimeout(() => {
-          if (running) out.postMessage({ buf, wireAt: absNow() }, [buf]);
+          if (running) out.postMessage({ buf, sentAt: absNow() }, [buf]);
         }, c.latencyMs);
       },
     });
     engine = e;
-    out.onmessage = (m: MessageEvent<{ buf: ArrayBuffer }>) => {
-      const bytes = new Uint8Array(m.data.buf);
+    out.onmessage = (m: MessageEvent<ArrayBuffer | { buf: ArrayBuffer }>) => {
+      // from the engine's thread: a bare ArrayBuffer; from the page (`channels: 'page'`): `{ buf }`
+      const bytes = new Uint8Array(m.data instanceof ArrayBuffer ? m.data : m.data.buf);
       setTimeout(() => {
         if (running) e.receive(1 - c.localPlayer, bytes);
       }, c.latencyMs);
@@ -125,13 +128,13 @@ scope.onmessage = (ev) => {
       if (!running) return;
       const now = performance.now();
       if (now - nextAt > MAX_CATCH_UP * e.tickMs) nextAt = now;
-      for (let ran = 0; now >= nextAt && ran < MAX_CATCH_UP; ran++) {
+      for (let ran = 0; now >= nextAt - TICK_EARLY_MS && ran < MAX_CATCH_UP; ran++) {
         input[0] = script(e.frame + e.inputDelay);
         e.setLocalInput(input);
         e.tick();
         nextAt += e.tickInterval();
       }
-      timer = setTimeout(loop, Math.max(0, nextAt - performance.now()));
+      timer = setTimeout(loop, tickDelay(nextAt, performance.now()));
     };
     loop();
   } else if (cmd.type === 'stats') {

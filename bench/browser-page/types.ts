@@ -18,6 +18,12 @@ export interface RunSpec {
   mode: RunMode;
   /** Scenario A: inject the main-thread long tasks (false: the same run without them, the baseline of scenario C). */
   longTasks: boolean;
+  /**
+   * Where the link's end lives: `engine` (default, as shipped: handed to the
+   * engine's thread, like each DataChannel with `mesh.channelsInEngine`) or
+   * `page` (the page's main thread, `channelsInEngine: false`).
+   */
+  channels?: 'engine' | 'page';
 }
 
 /** The scripted remote peer (bench/browser-page/remote-worker.ts). */
@@ -114,9 +120,9 @@ export interface RunSamples {
   injectedLongTasksMs: number[];
   /** Engine runs: page receive time − RenderFrame.producedAt, ms. */
   renderLatency: number[];
-  /** Engine runs: per remote packet, page handler time − wire arrival (the remote's `wireAt`), ms. */
+  /** Engine runs: per remote packet, the time it was taken (by the engine's channel, or the page's handler with `channels: 'page'`) − its wire arrival (the remote's `sentAt`), ms. */
   packetDelay: number[];
-  /** Engine runs: per remote packet, the wait from the page handler to the start of the measured engine's next tick, ms. */
+  /** Runs with `channels: 'page'`: per remote packet, the wait from the page handler to the start of the measured engine's next tick, ms. */
   arrivalToTick: number[];
   /** Engine runs: intervals between the measured engine's tick starts inside the window (host tickHistory), ms. */
   tickIntervals: number[];

@@ -3,7 +3,9 @@
  * carries for the game goes out or comes in (engine packets and reliable
  * messages, both ways), so for the game and the mesh the two pages are cut
  * off from each other; the underlying PeerLink (its DataChannels, ICE and
- * health pings) stays up. This is a page-level cut, not a network one.
+ * health pings) stays up. This is a page-level cut, not a network one, and
+ * it cuts only what passes the page: a test that uses it keeps the inputs
+ * channels on the page (`mesh.channelsInEngine: false`).
  */
 import type { Link, LinkEvents } from '../../main/link.ts';
 
@@ -15,6 +17,9 @@ export function gated(inner: Link): Link {
   return {
     get open() {
       return inner.open;
+    },
+    get inputsInEngine() {
+      return inner.inputsInEngine;
     },
     get iceRestarts() {
       return inner.iceRestarts;

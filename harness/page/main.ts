@@ -163,6 +163,7 @@ async function result(): Promise<PlayResult> {
     hashes: m.hashes.map((h) => ({ ...h })),
     malformed: m.stats.malformed,
     packetsReceived: m.stats.packetsReceived,
+    directChannels: m.stats.directChannels,
     spectatorFeed: current!.spectators(),
   };
 }

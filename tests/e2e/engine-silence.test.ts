@@ -30,7 +30,8 @@ describe('a page whose engine goes silent while its links answer pings, in real 
       room: 'engine-silence',
       players: 2,
       frames,
-      mesh: { engineSilentMs: 8000 },
+      // The page's gate cuts what passes the page: the inputs channels stay there (not in the engine's worker).
+      mesh: { engineSilentMs: 8000, channelsInEngine: false },
       research: { reportIntervalMs: 1000 },
       rejoinWindowMs: 60_000,
     });

@@ -53,6 +53,11 @@ describe('DataChannel failover in real Chromium', () => {
       expect(link.counters.packetsViaP2P).toBeGreaterThan(0);
       expect(link.counters.packetsViaRelay).toBeGreaterThan(0);
       expect(link.counters.receivedViaRelay).toBeGreaterThan(0);
+      // The inputs channel lives in the engine's worker (the default): P2P packets went out and came in there.
+      expect(r.directChannels).not.toBeNull();
+      expect(r.directChannels!.sent[1 - r.playerIndex]).toBeGreaterThan(0);
+      expect(r.directChannels!.received[1 - r.playerIndex]).toBeGreaterThan(0);
+      expect(r.directChannels!.badMessages).toBe(0);
       console.log(
         `player ${r.playerIndex}: packets via P2P ${link.counters.packetsViaP2P}, via relay ${link.counters.packetsViaRelay}; ` +
           `failovers ${link.failovers}, recoveries ${link.recoveries}, route now ${link.route}; ` +

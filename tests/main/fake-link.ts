@@ -28,6 +28,8 @@ export class FakeLink implements Link {
   readonly signalingStates: boolean[] = [];
   /** Current simulated RTT, ms; null: pongs never come back. */
   rttMs: number | null = 20;
+  /** The inputs channel was handed to the engine: `send` returns false (the engine sends itself). */
+  inputsInEngine = false;
   private isOpen = false;
   private readonly pinger: ReturnType<typeof setInterval>;
   private readonly inFlight = new Set<ReturnType<typeof setTimeout>>();
@@ -53,7 +55,7 @@ export class FakeLink implements Link {
   }
 
   send(packet: ArrayBuffer): boolean {
-    if (!this.isOpen) return false;
+    if (!this.isOpen || this.inputsInEngine) return false;
     this.sent.push(packet);
     return true;
   }
