@@ -222,7 +222,7 @@ export interface EngineHostApi {
   /**
    * Set up the engine; `packets` is the port raw packets travel on.
    * `channels`, when given, is the port on which the page hands the engine
-   * its peers' inputs channels ({@link ChannelCommand}, {@link ChannelReport}):
+   * its peers' inputs channels (`ChannelCommand`, `ChannelReport` in this file):
    * packets on those go straight between this thread and the peers.
    */
   configure(config: HostConfig, packets: MessagePort, callbacks: HostCallbacks, channels?: MessagePort): Promise<void>;
