@@ -30,7 +30,7 @@
  *   the measured engine rolls back every tick, 7 frames deep in steady state
  *   (with the default maxPrediction 8 a depth of 8 stalls that tick instead;
  *   `--max-prediction 9` gives 8-frame rollbacks). `swarm?entities=10000`
- *   makes one cost ≥ 6 ms on a quiet 2-core machine (see
+ *   was sized for one to cost ≥ 6 ms; it measures 3.4–4.2 ms now (see
  *   rollbackMsPerRollback). Runs `B:none`, `B:worker`, `B:main`.
  * - Scenario C, the price of the design. As shipped, each DataChannel is
  *   handed to the engine's thread (`mesh.channelsInEngine`), and here the

@@ -57,7 +57,7 @@ export interface MemoryLinkOptions {
  * An in-page network for `players` peers: returns one transport per player.
  * Packets are copied and delivered with `setTimeout` after latency ± jitter
  * unless lost (the shared seeded impairment model decides) — on the page's
- * main thread, like a real DataChannel.
+ * main thread, like a DataChannel kept on the page (`mesh.channelsInEngine: false`).
  */
 export function createMemoryNetwork(players: number, options: MemoryLinkOptions = {}): PacketTransport[] {
   const { seed = 1, ...impairment } = options;
