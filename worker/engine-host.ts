@@ -30,7 +30,8 @@ import type {
 } from './api.ts';
 import { DevtoolsTrack } from './devtools.ts';
 import { DirectChannels } from './direct-channels.ts';
-import { collectTransferables, percentile, TICK_EARLY_MS, tickDelay } from './util.ts';
+import { TICK_EARLY_MS, tickDelay } from './tick-timer.ts';
+import { collectTransferables, percentile } from './util.ts';
 
 /** Resolves a game for a configuration (built-in registry, a fixed game, or a module URL). */
 export type GameResolver = (config: HostConfig) => Game<unknown> | Promise<Game<unknown>>;

@@ -17,7 +17,8 @@ import { SpectatorViewer } from '../src/spectate/viewer.ts';
 import { decodeSpectate, type SpectateInfo, SpectateKind, type SpectateMessage } from '../src/spectate/wire.ts';
 import type { RenderFrame } from './api.ts';
 import type { GameResolver } from './engine-host.ts';
-import { collectTransferables, percentile, tickDelay } from './util.ts';
+import { tickDelay } from './tick-timer.ts';
+import { collectTransferables, percentile } from './util.ts';
 
 /** Stream messages held while the game is being resolved. */
 export const MAX_PENDING_MESSAGES = 4096;

@@ -24,7 +24,7 @@ import { Engine } from '../../src/engine/engine.ts';
 import type { EngineStats } from '../../src/engine/types.ts';
 import type { Game } from '../../src/engine/game.ts';
 import { Prng } from '../../src/util/prng.ts';
-import { TICK_EARLY_MS, tickDelay } from '../../worker/util.ts';
+import { TICK_EARLY_MS, tickDelay } from '../../worker/tick-timer.ts';
 import type { RemoteConfig } from './types.ts';
 
 interface StartCommand {

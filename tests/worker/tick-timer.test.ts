@@ -1,6 +1,6 @@
-/** The tick loop's timer arithmetic (worker/util.ts): whole-ms delays that never fire before the tick, and the early-run tolerance. */
+/** The tick loop's timer arithmetic (worker/tick-timer.ts): whole-ms delays that never fire before the tick, and the early-run tolerance. */
 import { describe, expect, it } from 'vitest';
-import { TICK_EARLY_MS, tickDelay } from '../../worker/util.ts';
+import { TICK_EARLY_MS, tickDelay } from '../../worker/tick-timer.ts';
 
 describe('tickDelay', () => {
   it('rounds the wait up to whole ms, so a browser that truncates the delay does not fire before the tick', () => {
