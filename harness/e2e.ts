@@ -12,6 +12,7 @@ import { createServer, type ViteDevServer } from 'vite';
 import { pyodideAssets } from '../python/vite.ts';
 import { startServer, type RunningServer } from '../server/app.ts';
 import type { ServerConfig } from '../server/config.ts';
+import type { ResearchStore, SessionRow } from '../server/research/store.ts';
 import { chromiumLaunchOptions } from './chromium.ts';
 import type { LinkPairOptions, LinkPairResult, PlayOptions, PlayResult, SeenScores, SignalingSummary, UploadSummary, WatchOptions, WatchResult } from './types.ts';
 
@@ -191,4 +192,17 @@ export async function until<T>(check: () => Promise<T | null | undefined | false
     await sleep(200);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/**
+ * Wait until `reports` final reports (input logs of `frames` frames) of
+ * `sessionId` are stored, then for the server's parity check over them;
+ * returns the session's row (its `parity_status` is for the test to check).
+ */
+export async function parityAfterFinalReports(store: Pick<ResearchStore, 'inputLogs' | 'session'>, sessionId: string, frames: number, reports = 2): Promise<SessionRow> {
+  await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === reports, 30_000, `${reports} final reports`);
+  return until(async () => {
+    const s = await store.session(sessionId);
+    return s?.parity_checked_at ? s : null;
+  }, 20_000, 'the parity check');
 }

@@ -14,7 +14,7 @@
  * absence, and the server's research parity is `fullySynced`.
  */
 import { describe, expect, it } from 'vitest';
-import { call, joinRoom, leaveAll, openPages, results, until, waitFrames } from '../../harness/e2e.ts';
+import { call, joinRoom, leaveAll, openPages, parityAfterFinalReports, results, until, waitFrames } from '../../harness/e2e.ts';
 import { decodeInputLog } from '../../src/engine/input-log.ts';
 import { e2ePerTest } from '../support/per-test.ts';
 
@@ -81,11 +81,7 @@ describe('a page whose engine goes silent while its links answer pings, in real 
 
     const store = e2e.server.store!;
     const sessionId = a!.sessionId;
-    await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
-    const session = await until(async () => {
-      const s = await store.session(sessionId);
-      return s?.parity_checked_at ? s : null;
-    }, 20_000, 'the parity check');
+    const session = await parityAfterFinalReports(store, sessionId, frames);
     console.log(`parity ${session.parity_status} over ${session.parity_frames} frames`);
     expect(session.parity_status).toBe('fullySynced');
     await leaveAll(pages);

@@ -8,7 +8,7 @@
  * the research parity is `fullySynced`.
  */
 import { describe, expect, it } from 'vitest';
-import { call, joinRoom, leaveAll, openPages, results, until, waitFrames } from '../../harness/e2e.ts';
+import { call, joinRoom, leaveAll, openPages, parityAfterFinalReports, results, until, waitFrames } from '../../harness/e2e.ts';
 import { decodeInputLog } from '../../src/engine/input-log.ts';
 import { e2ePerTest } from '../support/per-test.ts';
 
@@ -72,11 +72,7 @@ describe('late join with real pages', () => {
       return rows.length === 3 ? rows : null;
     }, 15_000, 'the newcomer recorded as a participant');
     expect(participants.map((p) => p['player_index'])).toEqual([0, 1, 2]);
-    await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === 3, 30_000, 'three final reports');
-    const session = await until(async () => {
-      const s = await store.session(sessionId);
-      return s?.parity_checked_at ? s : null;
-    }, 20_000, 'the parity check');
+    const session = await parityAfterFinalReports(store, sessionId, frames, 3);
     console.log(`parity ${session.parity_status} over ${session.parity_frames} frames`);
     expect(session.parity_status).toBe('fullySynced');
     await leaveAll(pages);

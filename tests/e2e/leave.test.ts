@@ -8,7 +8,7 @@
  * `fullySynced`.
  */
 import { describe, expect, it } from 'vitest';
-import { call, joinRoom, leaveAll, openPages, results, resultsWhenEnded, until, waitFrames } from '../../harness/e2e.ts';
+import { call, joinRoom, leaveAll, openPages, parityAfterFinalReports, results, resultsWhenEnded, until, waitFrames } from '../../harness/e2e.ts';
 import { decodeInputLog } from '../../src/engine/input-log.ts';
 import { e2ePerTest } from '../support/per-test.ts';
 
@@ -63,11 +63,7 @@ describe('a player leaves a 3-player game in real Chromium', () => {
 
     const store = e2e.server.store!;
     const sessionId = a!.sessionId;
-    await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
-    const session = await until(async () => {
-      const s = await store.session(sessionId);
-      return s?.parity_checked_at ? s : null;
-    }, 20_000, 'the parity check');
+    const session = await parityAfterFinalReports(store, sessionId, frames);
     console.log(`departure frame ${frame}; parity ${session.parity_status} over ${session.parity_frames} frames`);
     expect(session.parity_status).toBe('fullySynced');
     // compared over the frames every peer confirmed: the leaver's stored log ends before its departure

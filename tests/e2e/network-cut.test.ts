@@ -16,7 +16,7 @@
  * record the absence, and the research parity is `fullySynced`.
  */
 import { describe, expect, it, onTestFailed } from 'vitest';
-import { call, hostAddress, leaveAll, openPages, results, sleep, until, waitFrames } from '../../harness/e2e.ts';
+import { call, hostAddress, leaveAll, openPages, parityAfterFinalReports, results, sleep, until, waitFrames } from '../../harness/e2e.ts';
 import { decodeInputLog } from '../../src/engine/input-log.ts';
 import { coturnPerTest, e2ePerTest, tcpProxyPerTest, udpProxyPerTest } from '../support/per-test.ts';
 
@@ -141,11 +141,7 @@ describe('one player’s network cut for 20 s in real Chromium (per-page TCP and
 
     const store = e2e.server.store!;
     const sessionId = a!.sessionId;
-    await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
-    const session = await until(async () => {
-      const s = await store.session(sessionId);
-      return s?.parity_checked_at ? s : null;
-    }, 20_000, 'the parity check');
+    const session = await parityAfterFinalReports(store, sessionId, frames);
     console.log(`parity ${session.parity_status} over ${session.parity_frames} frames`);
     expect(session.parity_status).toBe('fullySynced');
     await leaveAll(pages);

@@ -9,7 +9,7 @@
  */
 import type { Page } from 'playwright';
 import { describe, expect, it } from 'vitest';
-import { call, joinRoom, leaveAll, openPages, results, until, waitFrames } from '../../harness/e2e.ts';
+import { call, joinRoom, leaveAll, openPages, parityAfterFinalReports, results, until, waitFrames } from '../../harness/e2e.ts';
 import type { PlayOptions } from '../../harness/types.ts';
 import { decodeInputLog, type InputLog } from '../../src/engine/input-log.ts';
 import { e2ePerTest } from '../support/per-test.ts';
@@ -93,11 +93,7 @@ describe('a player whose page reloads comes back in real Chromium', () => {
 
     const store = e2e.server.store!;
     const sessionId = a!.sessionId;
-    await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
-    const session = await until(async () => {
-      const s = await store.session(sessionId);
-      return s?.parity_checked_at ? s : null;
-    }, 20_000, 'the parity check');
+    const session = await parityAfterFinalReports(store, sessionId, frames);
     console.log(`transfer loaded at frame ${String(loaded.frame)}; parity ${session.parity_status} over ${session.parity_frames} frames`);
     expect(session.parity_status).toBe('fullySynced');
     await leaveAll(pages);
@@ -161,11 +157,7 @@ describe('a player whose page reloads comes back in real Chromium', () => {
 
     const store = e2e.server.store!;
     const sessionId = a!.sessionId;
-    await until(async () => (await store.inputLogs(sessionId)).filter((l) => l.frames === frames).length === 2, 30_000, 'both final reports');
-    const session = await until(async () => {
-      const s = await store.session(sessionId);
-      return s?.parity_checked_at ? s : null;
-    }, 20_000, 'the parity check');
+    const session = await parityAfterFinalReports(store, sessionId, frames);
     console.log(`left from frame ${leftFrom}, player 0 back at frame ${String(returned.frame)}; parity ${session.parity_status} over ${session.parity_frames} frames`);
     expect(session.parity_status).toBe('fullySynced');
     await leaveAll(stay);
