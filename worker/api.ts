@@ -175,12 +175,14 @@ export interface HostStats extends EngineStats {
   /**
    * The inputs channels the page handed to the engine (the mesh's
    * `channelsInEngine`, the default): packets sent and received on them per peer
-   * index, and messages on them that were not an ArrayBuffer (dropped).
+   * index, messages on them that were not an ArrayBuffer (dropped), and
+   * commands the page sent that were refused (`badCommands`: a peer index
+   * outside the session or this engine's own seat, or a malformed one).
    * `transitMs`: for MessagePort links whose messages carry `sentAt`, the
    * last 1,024 transit times (ms, newest last) of `transitCount` in all.
    * Null when the page handed none (channels stay on the page).
    */
-  readonly directChannels: { sent: number[]; received: number[]; badMessages: number; transitMs: number[]; transitCount: number } | null;
+  readonly directChannels: { sent: number[]; received: number[]; badMessages: number; badCommands: number; transitMs: number[]; transitCount: number } | null;
   /** Rollback depth → count. */
   readonly rollbackHistogram: Readonly<Record<number, number>>;
 }

@@ -24,7 +24,7 @@
  * then keeps the transit times, so the delay its thread adds is measured
  * where the packet is taken.
  *
- * Bounds: one channel per peer index `0..players-1` (a newer one replaces and
+ * Bounds: one channel per peer index `0..players-1` other than this engine's own (a newer one replaces and
  * closes the older); the last {@link TRANSIT_SAMPLES} transit times; a
  * message that is not an ArrayBuffer (or `{ buf, sentAt }` on a port) is
  * counted and dropped; a bad command is counted and ignored.
@@ -67,9 +67,9 @@ export class DirectChannels {
   private readonly sent: number[];
   private readonly timer: ReturnType<typeof setInterval>;
   /** Messages on a channel that were not an ArrayBuffer (dropped). */
-  badMessages = 0;
+  private badMessages = 0;
   /** Commands on the channels port that were not understood (ignored). */
-  badCommands = 0;
+  private badCommands = 0;
   /** Transit times of `{ buf, sentAt }` port messages, ms (the last {@link TRANSIT_SAMPLES}, newest last). */
   private readonly transit: number[] = [];
   /** Transit times taken in all. */
@@ -78,11 +78,13 @@ export class DirectChannels {
   /**
    * @param port the channels port from the page
    * @param players seats in the session: peer indexes outside `0..players-1` are refused
+   * @param localPlayer this engine's seat: a channel "to" it is refused
    * @param receive takes one packet from `peer`
    */
   constructor(
     private readonly port: MessagePort,
     private readonly players: number,
+    private readonly localPlayer: number,
     private readonly receive: (peer: number, bytes: Uint8Array) => void,
   ) {
     this.received = new Array<number>(players).fill(0);
@@ -106,8 +108,15 @@ export class DirectChannels {
   }
 
   /** Packets sent and received on the channels so far, per peer, and the transit times taken (see the file comment). */
-  counts(): { sent: number[]; received: number[]; transitMs: number[]; transitCount: number } {
-    return { sent: this.sent.slice(), received: this.received.slice(), transitMs: this.transit.slice(), transitCount: this.transitCount };
+  counts(): { sent: number[]; received: number[]; badMessages: number; badCommands: number; transitMs: number[]; transitCount: number } {
+    return {
+      sent: this.sent.slice(),
+      received: this.received.slice(),
+      badMessages: this.badMessages,
+      badCommands: this.badCommands,
+      transitMs: this.transit.slice(),
+      transitCount: this.transitCount,
+    };
   }
 
   /** Close every channel and stop reporting. */
@@ -136,7 +145,7 @@ export class DirectChannels {
   }
 
   private command(data: unknown): void {
-    if (!isCommand(data) || data.peer < 0 || data.peer >= this.players) {
+    if (!isCommand(data) || data.peer < 0 || data.peer >= this.players || data.peer === this.localPlayer) {
       this.badCommands++;
       return;
     }

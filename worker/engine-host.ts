@@ -180,7 +180,7 @@ export class EngineHost implements EngineHostApi {
       else engine.receive(ev.data.peer, new Uint8Array(ev.data.buf));
     };
     packets.start();
-    if (channels) this.direct = new DirectChannels(channels, config.players, (peer, bytes) => engine.receive(peer, bytes));
+    if (channels) this.direct = new DirectChannels(channels, config.players, config.localPlayer, (peer, bytes) => engine.receive(peer, bytes));
     this.engine = engine;
     this.game = game;
     this.config = config;
@@ -245,7 +245,7 @@ export class EngineHost implements EngineHostApi {
       tickIntervalP99Ms: percentile(sorted, 0.99),
       packetsQueued: this.queued,
       badPortMessages: this.badPortMessages,
-      directChannels: this.direct ? { ...this.direct.counts(), badMessages: this.direct.badMessages } : null,
+      directChannels: this.direct?.counts() ?? null,
       rollbackHistogram: { ...this.rollbackHistogram },
     };
   }

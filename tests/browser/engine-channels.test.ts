@@ -136,6 +136,37 @@ describe('inputs channels in the engine worker', () => {
     expect(viaPage.length - pageCount).toBeLessThanOrEqual(1);
   });
 
+  it('bounds: one channel per seat (a newer one replaces the older), no channel for a seat outside the session or its own, 1,024 transit samples', async () => {
+    const first = new MessageChannel();
+    const { transport, channels } = handedTransport(first.port1);
+    sessions = [await createSession({ game: 'arena', players: 2, localPlayer: 0, seed: 6, engine: builtinWorker(), transport })];
+    const s = sessions[0]!;
+    // refused: a seat past the session, this engine's own seat
+    channels.handOffPort(5, new MessageChannel().port1);
+    channels.handOffPort(0, new MessageChannel().port1);
+    await until(async () => (await s.stats()).directChannels!.badCommands === 2, 5000, 'two refused channels');
+
+    // 1,500 timed messages: the count goes on, the samples stop at 1,024
+    const junk = Uint8Array.of(0xff).buffer;
+    for (let i = 0; i < 1500; i++) first.port2.postMessage({ buf: junk.slice(0), sentAt: performance.timeOrigin + performance.now() });
+    await until(async () => (await s.stats()).directChannels!.transitCount === 1500, 10_000, '1,500 transit times');
+    const timed = (await s.stats()).directChannels!;
+    expect(timed.transitMs).toHaveLength(1024);
+    expect(timed.received[1]).toBe(1500);
+
+    // a second channel for seat 1 replaces the first: the old one is closed, nothing more is taken from it
+    const second = new MessageChannel();
+    const seen: unknown[] = [];
+    second.port2.onmessage = (ev: MessageEvent<unknown>) => seen.push(ev.data);
+    channels.handOffPort(1, second.port1);
+    await until(() => seen.length >= 5, 5000, 'packets on the new channel');
+    first.port2.postMessage(Uint8Array.of(0xff).buffer);
+    second.port2.postMessage(Uint8Array.of(0xff).buffer);
+    await until(async () => (await s.stats()).directChannels!.received[1] === 1501, 5000, 'the new channel taken');
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await s.stats()).directChannels!.received[1]).toBe(1501);
+  });
+
   it('real DataChannels: the mesh hands them to the engines, which keep playing through a main-thread block', async () => {
     const signaling = loopSignaling();
     const meshes = [0, 1].map(
