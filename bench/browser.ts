@@ -25,13 +25,16 @@
  *   (the same without the long tasks). Reports the measured engine's tick
  *   intervals and the stalls the remote sees.
  * - Scenario B, continuous load: the demo's heavy UI (`demo/heavy-ui.ts`
- *   HeavyLoad, 10 ms of every 16.7 ms frame) and a remote whose input changes
- *   every frame, 125 ms away: every remote frame arrives ~7.5 frames late, so
- *   the measured engine rolls back every tick, 7 frames deep in steady state
- *   (with the default maxPrediction 8 a depth of 8 stalls that tick instead;
- *   `--max-prediction 9` gives 8-frame rollbacks). `swarm?entities=10000`
- *   was sized for one to cost ≥ 6 ms; it measures 3.4–4.2 ms now (see
- *   rollbackMsPerRollback). Runs `B:none`, `B:worker`, `B:main`.
+ *   HeavyLoad: 7 ms of script a frame, which with the browser's style,
+ *   layout and paint keeps the page's main thread busy ~70% of every
+ *   16.7 ms frame, measured per thread from /proc: uiMainThreadShareNone)
+ *   and a remote whose input changes every frame, 125 ms away: every remote
+ *   frame arrives ~7.5 frames late, so the measured engine rolls back every
+ *   tick, 7 frames deep in steady state (with the default maxPrediction 8 a
+ *   depth of 8 stalls that tick instead; `--max-prediction 9` gives 8-frame
+ *   rollbacks). `swarm?entities=16500` is sized for one to cost ≥ 6 ms
+ *   (rollbackMsPerRollback). `--remote-change-every N` makes the rollbacks
+ *   bursts every N ticks instead. Runs `B:none`, `B:worker`, `B:main`.
  * - Scenario C, the price of the design. As shipped, each DataChannel is
  *   handed to the engine's thread (`mesh.channelsInEngine`), and here the
  *   link's end is too: the delay added to remote packets with vs without the
@@ -52,9 +55,9 @@
  * 0: before each measured window, wait up to N ms until the rest of the
  * machine uses < 0.1 cores), --scenarios A,B, --duration-ms N (per run,
  * default 10000), --warmup-ms N (default 2000), --entities N (B, default
- * 10000), --latency-ms N (B, default 125), --max-prediction N (the measured
- * peer's; default: netroll's), --ui-ms N (B's UI work per frame, default
- * 10), --a-entities N (default 1000), --a-latency-ms N (default 50),
+ * 16500), --latency-ms N (B, default 125), --max-prediction N (the measured
+ * peer's; default: netroll's), --ui-ms N (B's UI script per frame, default
+ * 7), --remote-change-every N (B, default 1), --a-entities N (default 1000), --a-latency-ms N (default 50),
  * --long-task-min-ms / --long-task-max-ms / --long-task-every-ms (100 / 300 /
  * 2000), --dom-nodes N, --rects N, --trace LABEL FILE (a DevTools trace of
  * run LABEL's measured window, e.g. `--trace B:worker /tmp/b-worker.json`).
@@ -95,7 +98,7 @@ const DEFINITIONS = {
   rafIntervalP99:
     'Scenario B. rafIntervalP99Ms{None,Worker,Main}: p99 of the intervals between consecutive rAF callback entries measured with performance.now() (not vsync-quantized). mainThreadFrameP99Ms*: p99 of the vsync-quantized rAF timestamp intervals (kept from the earlier bench).',
   ratios:
-    'droppedFramesRatioWorkerVsNone = droppedFramesWorker / droppedFramesNone; droppedFramesRatioMainVsWorker = droppedFramesMain / droppedFramesWorker (same repetition; null when the denominator is 0). With --repeat, every top-level figure is the median over the repetitions (hashesChecked and hashesMismatched: the sum; otherCpuCoresMax: the maximum) and spread.<key> gives min, max and the per-repetition values.',
+    'droppedFramesRatioWorkerVsNone = droppedFramesWorker / droppedFramesNone; droppedFramesRatioMainVsWorker = droppedFramesMain / droppedFramesWorker (same repetition; 1 when both are 0, null when only the denominator is 0). With --repeat, every top-level figure is the median over the repetitions (hashesChecked and hashesMismatched: the sum; otherCpuCoresMax: the maximum) and spread.<key> gives min, max and the per-repetition values.',
   longTasks:
     "Number of PerformanceObserver({type:'longtask'}) entries (main-thread tasks > 50 ms) whose startTime lies inside the window.",
   packetDelay:
@@ -109,7 +112,7 @@ const DEFINITIONS = {
   hashCheck:
     "After each engine run, the measured peer's confirmed input log is replayed in Node (src/engine/input-log.ts replay) and every state hash the engine took is compared: hashesChecked, hashesMismatched (summed over all runs).",
   cpu:
-    "otherCpuCoresMax / Median over every window of every repetition: CPU the rest of the machine took (anything above ~0.1 cores on a 2-core machine disturbs the timings). runs.<label>.cpu: average cores busy during the window from Linux /proc: allCores = whole machine, chromiumCores = Chromium's processes descending from this Node process, benchNodeCores = this Node process (Vite + Playwright), otherCores = the rest. waitedForQuietMs: time spent waiting for otherCores < 0.1 (1 s samples) before the window (--wait-quiet-ms).",
+    "otherCpuCoresMax / Median over every window of every repetition: CPU the rest of the machine took (anything above ~0.1 cores on a 2-core machine disturbs the timings). runs.<label>.cpu: average cores busy during the window from Linux /proc: allCores = whole machine, chromiumCores = Chromium's processes descending from this Node process, benchNodeCores = this Node process (Vite + Playwright), otherCores = the rest; chromiumThreads = Chromium's threads using ≥ 0.01 cores, by process type/thread name (renderer/main: the page's main thread; renderer/DedicatedWorker: the measured engine's worker and the scripted remote's, summed). uiMainThreadShareNone = renderer/main cores in B:none: the share of every frame the heavy UI keeps the page's main thread busy (script, style, layout, paint); pageMainThreadCores{Worker,Main} the same in B:worker and B:main; workerThreadsCoresWorker = renderer/DedicatedWorker in B:worker. waitedForQuietMs: time spent waiting for otherCores < 0.1 (1 s samples) before the window (--wait-quiet-ms).",
   uiWork:
     'JS time inside each rAF callback spent on the UI (HeavyLoad.frame: DOM writes + forced layout + canvas + 1-pixel read-back, topped up to the budget; plus the game layer). frameBusyMs: rAF callback start → handler of a MessageChannel message posted at the callback end.',
 };
@@ -131,6 +134,8 @@ interface Args {
   /** The measured peer's maxPrediction (0: netroll's default). */
   maxPrediction: number;
   uiMs: number;
+  /** Scenario B: the remote's input changes every this many frames (each change arrives late: one rollback burst). */
+  remoteChangeEvery: number;
   aEntities: number;
   aLatencyMs: number;
   longTaskMinMs: number;
@@ -148,12 +153,13 @@ function parseArgs(argv: string[]): Args {
     scenarios: ['A', 'B'],
     durationMs: 10_000,
     warmupMs: 2_000,
-    // A 7-frame rollback (the steady depth below) costs ~6-7 ms on a quiet 2-core machine
-    // (~3 ms for 8 frames at 4000 entities, linear in both).
-    entities: 10000,
+    // A 7-frame rollback (the steady depth below) costs 6.2-7.3 ms on a quiet 2-core machine
+    // (measured: rollbackMsPerRollback; linear in the entity count).
+    entities: 16500,
     latencyMs: 125,
     maxPrediction: 0,
     uiMs: HEAVY_UI_BUDGET_MS,
+    remoteChangeEvery: 1,
     aEntities: 1000,
     aLatencyMs: 50,
     longTaskMinMs: 100,
@@ -171,6 +177,7 @@ function parseArgs(argv: string[]): Args {
     '--latency-ms': 'latencyMs',
     '--max-prediction': 'maxPrediction',
     '--ui-ms': 'uiMs',
+    '--remote-change-every': 'remoteChangeEvery',
     '--a-entities': 'aEntities',
     '--a-latency-ms': 'aLatencyMs',
     '--long-task-min-ms': 'longTaskMinMs',
@@ -198,6 +205,7 @@ function parseArgs(argv: string[]): Args {
   if (args.durationMs > 18_000) throw new Error('--duration-ms is at most 18000 (the host keeps 1200 ticks of history)');
   if (args.longTaskMaxMs < args.longTaskMinMs) throw new Error('--long-task-max-ms is below --long-task-min-ms');
   if (args.longTaskEveryMs <= args.longTaskMaxMs) throw new Error('--long-task-every-ms must exceed --long-task-max-ms');
+  if (!Number.isInteger(args.remoteChangeEvery) || args.remoteChangeEvery < 1) throw new Error('--remote-change-every is an integer ≥ 1');
   return args;
 }
 
@@ -222,7 +230,12 @@ function runSpecs(args: Args): RunSpec[] {
 const p50 = (xs: readonly number[]) => sig(percentile(xs, 0.5));
 const p99 = (xs: readonly number[]) => sig(percentile(xs, 0.99));
 const max = (xs: readonly number[]) => (xs.length ? sig(Math.max(...xs)) : Number.NaN);
-const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? sig(a / b) : Number.NaN);
+/** a / b; 1 when both are 0 (the same: nothing dropped in either); NaN (null in the JSON) when only b is 0. */
+const ratio = (a: number, b: number) => {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return Number.NaN;
+  if (b === 0) return a === 0 ? 1 : Number.NaN;
+  return sig(a / b);
+};
 
 /** Expand a depth → count histogram into its samples. */
 function histogramSamples(h: Record<number, number>): number[] {
@@ -269,6 +282,8 @@ function runSummary(run: RunSamples, noEngineMedianInterval: number, cpu: CpuWin
     uiWorkMsP99: p99(run.uiWorkMs),
     frameBusyMsP50: p50(run.frameBusyMs),
     frameBusyMsP99: p99(run.frameBusyMs),
+    pageMainThreadCores: cpu?.chromiumThreads['renderer/main'] ?? Number.NaN,
+    workerThreadsCores: cpu?.chromiumThreads['renderer/DedicatedWorker'] ?? Number.NaN,
     ...(e
       ? {
           ticks: e.ticks,
@@ -347,6 +362,10 @@ function figures(runs: Record<string, RunSummary>) {
     renderLatencyP50MsMain: num('B:main', 'renderLatencyP50Ms'),
     renderLatencyP99MsMain: num('B:main', 'renderLatencyP99Ms'),
     uiWorkMsP50: num('B:none', 'uiWorkMsP50'),
+    uiMainThreadShareNone: num('B:none', 'pageMainThreadCores'),
+    pageMainThreadCoresWorker: num('B:worker', 'pageMainThreadCores'),
+    pageMainThreadCoresMain: num('B:main', 'pageMainThreadCores'),
+    workerThreadsCoresWorker: num('B:worker', 'workerThreadsCores'),
     rollbacksPerTick: num('B:worker', 'rollbacksPerTick'),
     medianRollbackDepth: num('B:worker', 'medianRollbackDepth'),
     rollbackMsPerRollback: num('B:worker', 'rollbackMsPerRollback'),
@@ -416,8 +435,11 @@ function printTable(f: Figures, args: Args, chromiumVersion: string, cores: numb
     line('measured engine stalls', f.longTaskStallsWorker, f.longTaskStallsMain);
   }
   if (args.scenarios.includes('B')) {
-    console.log('\nScenario B: heavy UI (' + f.uiWorkMsP50 + ' ms UI work p50) + a 7-8-frame rollback every tick');
+    const every = args.remoteChangeEvery <= 1 ? 'every tick' : `every ${args.remoteChangeEvery} ticks`;
+    console.log(`\nScenario B: heavy UI (${f.uiWorkMsP50} ms script p50, page main thread busy ${f.uiMainThreadShareNone} of the time) + a 7-frame rollback ${every}`);
     line('', 'none', 'worker', 'main');
+    line('page main thread (cores)', f.uiMainThreadShareNone, f.pageMainThreadCoresWorker, f.pageMainThreadCoresMain);
+    line('worker threads (cores)', '-', f.workerThreadsCoresWorker, '-');
     line('dropped frames', f.droppedFramesNone, f.droppedFramesWorker, f.droppedFramesMain);
     line('rAF callback interval p99 (ms)', f.rafIntervalP99MsNone, f.rafIntervalP99MsWorker, f.rafIntervalP99MsMain);
     line('rAF timestamp interval p99 (ms)', f.mainThreadFrameP99MsNoEngine, f.mainThreadFrameP99MsWorker, f.mainThreadFrameP99MsMainThread);
@@ -452,12 +474,14 @@ interface CpuSample {
   chromium: number;
   /** Command names of those descendants. */
   childNames: string[];
+  /** CPU seconds of those descendants' threads, by `process type/thread name` (e.g. `renderer/main`, `renderer/DedicatedWorker`; Linux keeps 15 characters of a name). */
+  threads: Map<string, number>;
   /** CPU time of this Node process (Vite server + Playwright), seconds. */
   self: number;
 }
 
 /** CPU seconds of the Chromium processes descending from `rootPid`, and their command names. */
-function descendantsCpu(rootPid: number): { seconds: number; names: string[] } {
+function descendantsCpu(rootPid: number): { seconds: number; names: string[]; threads: Map<string, number> } {
   const parent = new Map<number, number>();
   const cpu = new Map<number, number>();
   const comm = new Map<number, string>();
@@ -476,6 +500,7 @@ function descendantsCpu(rootPid: number): { seconds: number; names: string[] } {
   }
   let seconds = 0;
   const names = new Set<string>();
+  const threads = new Map<string, number>();
   for (const [pid, t] of cpu) {
     if (pid === rootPid) continue;
     // Count it when it descends from rootPid through a Chromium process (itself included),
@@ -486,13 +511,44 @@ function descendantsCpu(rootPid: number): { seconds: number; names: string[] } {
         if (viaChromium) {
           seconds += t;
           names.add(comm.get(pid) ?? '?');
+          for (const [name, secs] of threadsCpu(pid)) threads.set(name, (threads.get(name) ?? 0) + secs);
         }
         break;
       }
       if (/chrom|headless/i.test(comm.get(p) ?? '')) viaChromium = true;
     }
   }
-  return { seconds, names: [...names].sort() };
+  return { seconds, names: [...names].sort(), threads };
+}
+
+/** CPU seconds of one process's threads, by `process type/thread name` (e.g. `renderer/main`, `renderer/Compositor`; same names summed). */
+function threadsCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out; // the process ended meanwhile
+  }
+  let kind = 'browser';
+  try {
+    kind = /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+  } catch {
+    // keep 'browser'
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // A process's main thread carries the executable's name: call it `main`.
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const key = `${kind}/${name}`;
+      out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) / CLK_TCK);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 function cpuSample(): CpuSample | null {
@@ -507,6 +563,7 @@ function cpuSample(): CpuSample | null {
       busy: (total - idle) / CLK_TCK,
       chromium: children.seconds,
       childNames: children.names,
+      threads: children.threads,
       self: (u.user + u.system) / 1e6,
     };
   } catch {
@@ -521,11 +578,17 @@ function cpuWindow(a: CpuSample | undefined, b: CpuSample | undefined) {
   const busy = (b.busy - a.busy) / secs;
   const chromium = (b.chromium - a.chromium) / secs;
   const self = (b.self - a.self) / secs;
+  const threads: Record<string, number> = {};
+  for (const [name, t] of [...b.threads].map(([n, v]) => [n, (v - (a.threads.get(n) ?? 0)) / secs] as const).sort((x, y) => y[1] - x[1])) {
+    if (t >= 0.01) threads[name] = sig(t, 3);
+  }
   return {
     allCores: sig(busy, 3),
     chromiumCores: sig(chromium, 3),
     childProcesses: b.childNames,
     benchNodeCores: sig(self, 3),
+    /** Chromium's busiest threads (≥ 0.01 cores), by thread name: where the page's frames and the engine ran. */
+    chromiumThreads: threads,
     /** Everything else on the machine (other users' builds and tests): disturbance. */
     otherCores: sig(Math.max(0, busy - chromium - self), 3),
   };
@@ -669,8 +732,8 @@ async function main(): Promise<void> {
         longTaskMaxMs: args.longTaskMaxMs,
         longTaskEveryMs: args.longTaskEveryMs,
       },
-      // B: every remote frame mispredicted and ~7.5 frames late: a 7-frame rollback every tick (default maxPrediction).
-      B: scenario(`swarm?entities=${args.entities}`, args.latencyMs, 0, 1, args.uiMs),
+      // B: every remote frame mispredicted (by default) and ~7.5 frames late: a 7-frame rollback every tick (default maxPrediction).
+      B: scenario(`swarm?entities=${args.entities}`, args.latencyMs, 0, args.remoteChangeEvery, args.uiMs),
       seed: 1234,
       maxPrediction: args.maxPrediction || null,
       runs: specs,
