@@ -3,8 +3,8 @@
 // `npm start` and `npm test` work on a fresh clone. Plain Node: it runs
 // before anything is installed.
 import { execSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { depsStamp, STAMP } from './deps-stamp.mjs';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) {
@@ -12,14 +12,11 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.exit(1);
 }
 
-const lock = existsSync('package-lock.json') ? readFileSync('package-lock.json') : null;
-const want = createHash('sha256').update(lock ?? readFileSync('package.json')).digest('hex');
-const stamp = 'node_modules/.netroll-deps';
-const have = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
+const { want, have, lock } = depsStamp();
 if (have !== want) {
   const cmd = lock ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund';
   console.log(`netroll: installing dependencies (${cmd}) ...`);
   const env = { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
   execSync(cmd, { stdio: 'inherit', env });
-  writeFileSync(stamp, want + '\n');
+  writeFileSync(STAMP, want + '\n');
 }
