@@ -98,7 +98,7 @@ const DEFINITIONS = {
   rafIntervalP99:
     'Scenario B. rafIntervalP99Ms{None,Worker,Main}: p99 of the intervals between consecutive rAF callback entries measured with performance.now() (not vsync-quantized). mainThreadFrameP99Ms*: p99 of the vsync-quantized rAF timestamp intervals (kept from the earlier bench).',
   ratios:
-    'droppedFramesRatioWorkerVsNone = droppedFramesWorker / droppedFramesNone; droppedFramesRatioMainVsWorker = droppedFramesMain / droppedFramesWorker (same repetition; 1 when both are 0, null when only the denominator is 0). With --repeat, every top-level figure is the median over the repetitions (hashesChecked and hashesMismatched: the sum; otherCpuCoresMax: the maximum) and spread.<key> gives min, max and the per-repetition values.',
+    'droppedFramesRatioWorkerVsNone = droppedFramesWorker / droppedFramesNone; droppedFramesRatioMainVsWorker = droppedFramesMain / droppedFramesWorker (same repetition; 1 when both are 0; infinite when only the denominator is 0, which JSON prints as null: in spread.<key>.values such a null is an infinite ratio, and the median counts it as the largest value, so a top-level null means the median repetition dropped frames with the engine and none without). With --repeat, every top-level figure is the median over the repetitions (hashesChecked and hashesMismatched: the sum; otherCpuCoresMax: the maximum) and spread.<key> gives min, max and the per-repetition values.',
   longTasks:
     "Number of PerformanceObserver({type:'longtask'}) entries (main-thread tasks > 50 ms) whose startTime lies inside the window.",
   packetDelay:
@@ -230,12 +230,23 @@ function runSpecs(args: Args): RunSpec[] {
 const p50 = (xs: readonly number[]) => sig(percentile(xs, 0.5));
 const p99 = (xs: readonly number[]) => sig(percentile(xs, 0.99));
 const max = (xs: readonly number[]) => (xs.length ? sig(Math.max(...xs)) : Number.NaN);
-/** a / b; 1 when both are 0 (the same: nothing dropped in either); NaN (null in the JSON) when only b is 0. */
+/** a / b; 1 when both are 0 (the same: nothing dropped in either); Infinity when only b is 0; NaN when either is missing. */
 const ratio = (a: number, b: number) => {
   if (!Number.isFinite(a) || !Number.isFinite(b)) return Number.NaN;
-  if (b === 0) return a === 0 ? 1 : Number.NaN;
+  if (b === 0) return a === 0 ? 1 : Number.POSITIVE_INFINITY;
   return sig(a / b);
 };
+
+/** The median of values that may include Infinity (it sorts last), so an infinite ratio counts as the largest. */
+function medianOrInfinite(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  if (n % 2 === 1) return sorted[(n - 1) / 2]!;
+  const a = sorted[n / 2 - 1]!;
+  const b = sorted[n / 2]!;
+  return a === Number.POSITIVE_INFINITY || b === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : sig((a + b) / 2);
+}
 
 /** Expand a depth → count histogram into its samples. */
 function histogramSamples(h: Record<number, number>): number[] {
@@ -412,7 +423,9 @@ function combine(reps: Figures[]) {
   for (const k of keys) {
     const values = reps.map((r) => r[k]);
     const finite = values.filter(Number.isFinite);
-    if (!finite.length) med[k] = Number.NaN;
+    const infinite = values.filter((v) => v === Number.POSITIVE_INFINITY);
+    if (infinite.length) med[k] = medianOrInfinite([...finite, ...infinite]);
+    else if (!finite.length) med[k] = Number.NaN;
     else if (SUMMED.includes(k)) med[k] = finite.reduce((a, b) => a + b, 0);
     else if (MAXED.includes(k)) med[k] = Math.max(...finite);
     else med[k] = sig(median(finite));
