@@ -1,6 +1,6 @@
 /**
  * Sliders for this peer's outgoing impairment (added latency, jitter, loss),
- * applied to the session's transport through `impairTransport`.
+ * applied through the session's `impair` (joinGame's `impairment` option).
  */
 import type { Impairment } from '../main/impair.ts';
 

@@ -5,7 +5,6 @@
  * smoothing, and shows what the netcode is doing.
  */
 import { joinGame, type NetSession } from '../main/connect.ts';
-import { type ImpairedTransport, impairTransport } from '../main/impair.ts';
 import { captureInput, type InputCapture } from '../main/input-capture.ts';
 import { NetrollError } from '../src/contracts/errors.ts';
 import { createSmoother } from '../main/smoothing.ts';
@@ -80,8 +79,8 @@ addEventListener('keydown', (e) => {
 setHud(new URLSearchParams(location.search).get('hud') !== 'off');
 
 const impairControls = new ImpairControls($('#impair'));
-let impaired: ImpairedTransport | null = null;
-impairControls.onChange((next) => impaired?.set(next));
+// Applied to the running session (before it runs, the session starts with the sliders' values).
+impairControls.onChange((next) => session?.impair(next));
 
 const heavy = new HeavyUi($('#heavy'));
 const sessionCard = new SessionCard($('#session'), options);
@@ -229,7 +228,9 @@ async function start(): Promise<void> {
         : options.engine === 'main'
           ? { mainThread: (config) => gameFromSpec(config.game) }
           : () => new Worker(new URL('../worker/builtin.ts', import.meta.url), { type: 'module' }),
-      wrapTransport: (mesh) => (impaired = impairTransport(mesh, impairControls.values(), (Math.random() * 2 ** 32) >>> 0)),
+      // Impaired where each packet leaves: the engine's worker for the P2P channels it holds, this page for the relay.
+      impairment: impairControls.values(),
+      impairmentSeed: (Math.random() * 2 ** 32) >>> 0,
       onAssigned: (a) => {
         const others = a.players.filter((p) => p.index !== a.playerIndex).map((p) => `player ${p.index + 1}`);
         showStatus({
@@ -253,6 +254,7 @@ async function start(): Promise<void> {
   }
   clearInterval(watchdog);
   const s = session;
+  s.impair(impairControls.values()); // a slider moved while joining
   sessionStart = performance.now();
   document.body.dataset.player = String(s.assignment.playerIndex);
   s.onRender((f) => {

@@ -16,6 +16,8 @@ import { type LinkReport, type MeshConfig, meshConfig, MeshTransport } from './m
 import { sessionTagFromId } from './session-tag.ts';
 import type { LinkFactory } from './link.ts';
 import { EngineChannels } from './engine-channels.ts';
+import { checkConditions } from '../src/sim/impairment.ts';
+import { type Impairment, type ImpairedTransport, impairTransport } from './impair.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
 import { clearResumeRecord, loadResumeRecord, RESUME_STORAGE_KEY } from './resume-store.ts';
@@ -115,6 +117,17 @@ export interface JoinGameOptions extends EngineSettings {
    * is off).
    */
   wrapTransport?: (mesh: MeshTransport) => PacketTransport;
+  /**
+   * Impair this peer's outgoing engine packets (added latency, jitter, loss;
+   * demos and experiments), starting with these settings; change them with
+   * the session's `impair`. Unlike `wrapTransport`, the inputs channels stay
+   * in the engine's worker (the default): the packets the engine sends on
+   * them are impaired there, and those that pass this page (the relay) by
+   * `impairTransport`. Not together with `wrapTransport`.
+   */
+  impairment?: Partial<Impairment>;
+  /** Seed of the impairment's random decisions (default 1), so a run can be repeated. */
+  impairmentSeed?: number;
   /** Signaling connection timeouts. */
   signaling?: Omit<SignalingOptions, 'url'>;
   /** Route and liveness: relay fallback, silence thresholds, recovery time. */
@@ -218,6 +231,15 @@ export interface NetSession extends Omit<Session, 'exportSessionMetrics'> {
   readonly ended: SessionEnded | null;
   /** What this page's spectator feed did (null with `spectators: 'off'`). */
   spectators(): SpectatorFeedCounters | null;
+  /**
+   * Change the impairment of this peer's outgoing packets (the settings not
+   * given keep their values), on the engine's channels and on the page.
+   * @throws NetrollError `invalid-state` without `joinGame`'s `impairment`
+   *   option; `invalid-option` for a bad value (nothing changes then).
+   */
+  impair(next: Partial<Impairment>): void;
+  /** The impairment's current settings (null without `joinGame`'s `impairment` option). */
+  readonly impairment: Readonly<Impairment> | null;
 }
 
 /** The engine settings among `options` (the rest — callbacks, server, layer configs — must not reach the worker: they cannot be cloned). */
@@ -267,6 +289,16 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   if (options.onAbsent !== undefined && options.onAbsent !== 'neutral' && options.onAbsent !== 'pause') {
     throw new NetrollError(ErrorCode.InvalidOption, `onAbsent must be 'neutral' or 'pause', got ${String(options.onAbsent)}`);
   }
+  if (options.impairment !== undefined) {
+    if (options.wrapTransport) throw new NetrollError(ErrorCode.InvalidOption, 'impairment and wrapTransport cannot be used together (wrap the transport with impairTransport instead)');
+    try {
+      checkConditions(options.impairment);
+    } catch (e) {
+      throw new NetrollError(ErrorCode.InvalidOption, `impairment: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+  const impairmentSeed = options.impairmentSeed ?? 1;
+  if (!Number.isFinite(impairmentSeed)) throw new NetrollError(ErrorCode.InvalidOption, `impairmentSeed must be a finite number, got ${String(options.impairmentSeed)}`);
   // A wrapper sees only what passes this page: the inputs channels stay here then.
   const channelsOff: MeshConfig = options.wrapTransport ? { channelsInEngine: false } : {};
   const gateOptions: MeshConfig = { ...options.mesh, ...channelsOff };
@@ -352,11 +384,14 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     }
     mesh.relayUnopened();
   }
+  let impaired: ImpairedTransport | null = null;
   let session: Session;
   try {
     const engine = typeof options.engine === 'function' ? options.engine(assignment) : options.engine;
     // A reloaded page, founder or late joiner, loads everything (free seats included) from a state transfer: no `seated`.
     const late: ReturnType<typeof lateJoinEngineSettings> = reloaded ? { joining: true, rejoinable: true } : lateJoinEngineSettings(assignment);
+    // The page's share of the impairment (relay packets); the engine's channels get the same settings below.
+    impaired = options.impairment !== undefined ? impairTransport(mesh, options.impairment, impairmentSeed) : null;
     session = await createSession({
       ...engineSettings(options),
       players: seatCount(assignment),
@@ -368,7 +403,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
       seated: options.seated ?? late.seated,
       rejoinable: options.rejoinable ?? (rejoinWindowMs > 0 || late.rejoinable === true),
       engine,
-      transport: options.wrapTransport ? options.wrapTransport(mesh) : mesh,
+      transport: options.wrapTransport ? options.wrapTransport(mesh) : impaired ?? mesh,
     });
   } catch (e) {
     // the engine could not start (e.g. bad-game): leave the session rather than keep its links open
@@ -377,6 +412,13 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     signaling.close();
     throw e;
   }
+  // The engine's share of the impairment: the packets it sends on its channels (posted in order after the channels themselves).
+  const impairChannels = () => {
+    if (!impaired) return;
+    const i = impaired.impairment;
+    mesh.impairEngineChannels({ latencyMs: i.latencyMs, jitterMs: i.jitterMs, loss: i.loss, dup: i.dup ?? 0, reorder: i.reorder ?? 0 }, impairmentSeed);
+  };
+  impairChannels();
 
   const feed = options.spectators === 'off' ? null : new SpectatorFeed(signaling.rawSocket, session, assignment.playerIndex, links);
 
@@ -507,6 +549,14 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
     },
     get ended() {
       return ended;
+    },
+    impair(next: Partial<Impairment>) {
+      if (!impaired) throw new NetrollError(ErrorCode.InvalidState, 'impair() needs the impairment option of joinGame');
+      impaired.set(next); // validated first: a bad value throws and changes nothing
+      impairChannels();
+    },
+    get impairment() {
+      return impaired ? { ...impaired.impairment } : null;
     },
     async close() {
       if (reportTimer !== null) clearInterval(reportTimer);

@@ -17,6 +17,7 @@
  * by its link.
  */
 import { Emitter } from '../src/engine/events.ts';
+import type { LinkConditions } from '../src/sim/impairment.ts';
 import type { ChannelCommand, ChannelReport } from '../worker/api.ts';
 import type { HandOffChannel } from './link.ts';
 import type { MeshEngineChannels } from './mesh.ts';
@@ -100,6 +101,15 @@ export class EngineChannels implements MeshEngineChannels {
   /** Subscribe to the engine's sent/received counts; returns the unsubscribe function. */
   onCounts(handler: (counts: EngineChannelEvents['counts']) => void): () => void {
     return this.events.on('counts', handler);
+  }
+
+  /**
+   * Impair the packets the engine sends on its channels (as `impairTransport`
+   * does to those that pass the page): `conditions` in full, `seed` for the
+   * model's random stream when it starts. All zero turns it off.
+   */
+  impair(conditions: LinkConditions, seed: number): void {
+    this.post({ type: 'impair', conditions: { ...conditions }, seed });
   }
 
   /** Stop listening and close the page's end (the engine closes its channels when it closes). */

@@ -77,6 +77,9 @@ export function impairTransport(inner: PacketTransport, initial: Partial<Impairm
     },
     onPacket: (handler) => inner.onPacket(handler),
     onStatus: (handler: (peer: number, status: PeerStatus) => void) => inner.onStatus?.(handler),
+    // The channels the inner transport hands to the engine (if any) pass through: what the engine sends on them
+    // is impaired there (`MeshTransport.impairEngineChannels`), not here.
+    engineChannels: () => inner.engineChannels?.() ?? null,
     close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -40,6 +40,7 @@ export {
 } from './input-capture.ts';
 export { createSmoother, type Smoother, type SmootherOptions } from './smoothing.ts';
 export type { PacketTransport } from './transport.ts';
+export type { Impairment } from './impair.ts';
 export type { SessionMetrics } from './research.ts';
 export type { UploadStatus } from './uploader.ts';
 export type { Assignment, ParticipantMetadata, SpectatorMode, SpectatorPath, WaitingUpdate, WaitTimeout, WatchEnded } from '../src/signaling/events.ts';

@@ -22,6 +22,7 @@ import { ErrorCode, type ErrorInfo, NetrollError } from '../src/contracts/errors
 import type { PeerStatus, Route } from '../src/contracts/vocabulary.ts';
 import { Emitter } from '../src/engine/events.ts';
 import type { Assignment, PeerLeft, SignalKind, SignalMessage } from '../src/signaling/events.ts';
+import type { LinkConditions } from '../src/sim/impairment.ts';
 import type { ConnectionInfo } from './connection-type.ts';
 import type { EngineChannelSink, Link, LinkFactory } from './link.ts';
 import { followSignaling } from './mesh-signaling.ts';
@@ -52,6 +53,8 @@ export interface MeshEngineChannels extends EngineChannelSink {
   onCounts(handler: (counts: { sent: readonly number[]; received: readonly number[] }) => void): () => void;
   /** The engine's end of the port, once (null afterwards): a `MessagePort` on a page. */
   port(): unknown;
+  /** Impair what the engine sends on its channels (see `EngineChannels.impair`). */
+  impair?(conditions: LinkConditions, seed: number): void;
   /** Stop listening. */
   close(): void;
 }
@@ -512,6 +515,16 @@ export class MeshTransport implements PacketTransport {
    */
   engineChannels(): unknown {
     return this.channels?.port() ?? null;
+  }
+
+  /**
+   * Impair the packets the engine sends on the channels it holds (latency,
+   * jitter, loss, duplication, reordering; all zero: none). Packets that
+   * pass this page are impaired by wrapping the mesh (`impairTransport`);
+   * `joinGame`'s `impairment` does both. No effect with `channelsInEngine` off.
+   */
+  impairEngineChannels(conditions: LinkConditions, seed: number): void {
+    this.channels?.impair?.(conditions, seed);
   }
 
   /** Resolves when every link's channels are open; rejects with a NetrollError `timeout` after `timeoutMs`. */

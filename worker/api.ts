@@ -8,6 +8,7 @@ import type { PauseReason } from '../src/contracts/vocabulary.ts';
 import type { PauseRecord } from '../src/engine/pause.ts';
 import type { Countdown } from '../src/engine/rounds.ts';
 import type { SpectateInfo } from '../src/spectate/wire.ts';
+import type { LinkConditions } from '../src/sim/impairment.ts';
 
 /** How the engine host is set up (sent once, by `configure`). */
 export interface HostConfig {
@@ -182,7 +183,18 @@ export interface HostStats extends EngineStats {
    * last 1,024 transit times (ms, newest last) of `transitCount` in all.
    * Null when the page handed none (channels stay on the page).
    */
-  readonly directChannels: { sent: number[]; received: number[]; badMessages: number; badCommands: number; transitMs: number[]; transitCount: number } | null;
+  readonly directChannels: {
+    sent: number[];
+    received: number[];
+    badMessages: number;
+    badCommands: number;
+    transitMs: number[];
+    transitCount: number;
+    /** Packets the impairment (`EngineChannels.impair`) dropped: its loss, or more than 4,096 waiting out their delay. */
+    impairDropped: number;
+    /** Packets (copies) the impairment delayed. */
+    impairDelayed: number;
+  } | null;
   /** Rollback depth → count. */
   readonly rollbackHistogram: Readonly<Record<number, number>>;
 }
@@ -286,7 +298,8 @@ export interface PortPacket {
 export type ChannelCommand =
   | { type: 'channel'; peer: number; gen: number; channel: RTCDataChannel | MessagePort }
   | { type: 'route'; peer: number; direct: boolean }
-  | { type: 'close-channel'; peer: number };
+  | { type: 'close-channel'; peer: number }
+  | { type: 'impair'; conditions: LinkConditions; seed: number };
 
 /**
  * Engine → page, on the channels port: a channel's state changed (`state`),

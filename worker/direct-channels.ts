@@ -9,8 +9,11 @@
  *
  * - Commands arrive on the channels port ({@link ChannelCommand}): a channel
  *   to adopt (an `RTCDataChannel`, or a `MessagePort` for in-page links),
- *   whether the page's route to a peer is P2P (`direct`), and a fault
- *   injection to close a channel.
+ *   whether the page's route to a peer is P2P (`direct`), a fault
+ *   injection to close a channel, and an impairment (added latency, jitter,
+ *   loss, duplication, reordering) of the packets this engine sends on its
+ *   channels, from the seeded model of src/sim, as `main/impair.ts` applies
+ *   it to what passes the page.
  * - A packet goes out here only while the peer's channel is open and its
  *   route is P2P; otherwise {@link DirectChannels.send} returns false and the
  *   host hands it to the page, which picks the relay.
@@ -27,15 +30,21 @@
  * Bounds: one channel per peer index `0..players-1` other than this engine's own (a newer one replaces and
  * closes the older); the last {@link TRANSIT_SAMPLES} transit times; a
  * message that is not an ArrayBuffer (or `{ buf, sentAt }` on a port) is
- * counted and dropped; a bad command is counted and ignored.
+ * counted and dropped; a bad command is counted and ignored; at most
+ * {@link MAX_DELAYED} impaired packets wait out their delay (more are
+ * dropped and counted).
  */
-import type { ChannelCommand, ChannelReport } from './api.ts';
+import { checkConditions, ImpairmentModel, type LinkConditions } from '../src/sim/impairment.ts';
+import type { ChannelCommand, ChannelReport, HostStats } from './api.ts';
 
 /** How often sent/received counts go to the page, ms. */
 export const COUNTS_INTERVAL_MS = 100;
 
 /** Transit times kept (newest last). */
 export const TRANSIT_SAMPLES = 1024;
+
+/** Impaired packets waiting out their delay, at most (more are dropped and counted). */
+export const MAX_DELAYED = 4096;
 
 /** One adopted channel: a DataChannel, or a MessagePort standing in for one. */
 interface Adopted {
@@ -52,10 +61,23 @@ function isDataChannel(ch: unknown): ch is RTCDataChannel {
 function isCommand(data: unknown): data is ChannelCommand {
   if (typeof data !== 'object' || data === null) return false;
   const d = data as Record<string, unknown>;
+  if (d.type === 'impair') return typeof d.seed === 'number' && typeof d.conditions === 'object' && d.conditions !== null && validConditions(d.conditions);
   if (typeof d.peer !== 'number' || !Number.isInteger(d.peer)) return false;
   if (d.type === 'channel') return typeof d.gen === 'number' && (isDataChannel(d.channel) || d.channel instanceof MessagePort);
   if (d.type === 'route') return typeof d.direct === 'boolean';
   return d.type === 'close-channel';
+}
+
+/** Every field of full link conditions present and in range. */
+function validConditions(c: object): c is LinkConditions {
+  const keys: (keyof LinkConditions)[] = ['latencyMs', 'jitterMs', 'loss', 'dup', 'reorder'];
+  if (!keys.every((k) => typeof (c as Record<string, unknown>)[k] === 'number')) return false;
+  try {
+    checkConditions(c as LinkConditions);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The engine's ends of the peers' inputs channels (see the file comment). */
@@ -74,6 +96,12 @@ export class DirectChannels {
   private readonly transit: number[] = [];
   /** Transit times taken in all. */
   private transitCount = 0;
+  /** The impairment of outgoing packets (null: none). */
+  private impairment: { model: ImpairmentModel; conditions: LinkConditions } | null = null;
+  /** Timers of impaired packets waiting out their delay (at most {@link MAX_DELAYED}). */
+  private readonly delayedTimers = new Set<ReturnType<typeof setTimeout>>();
+  private impairDropped = 0;
+  private impairDelayed = 0;
 
   /**
    * @param port the channels port from the page
@@ -98,6 +126,10 @@ export class DirectChannels {
   send(peer: number, buf: ArrayBuffer): boolean {
     const ch = this.channels.get(peer);
     if (!ch || this.viaPage.has(peer) || !ch.isOpen()) return false;
+    if (this.impairment) {
+      this.sendImpaired(peer, ch, buf, this.impairment);
+      return true;
+    }
     try {
       ch.send(buf);
     } catch {
@@ -107,8 +139,43 @@ export class DirectChannels {
     return true;
   }
 
+  /** The packet left this engine on an impaired path: lost, or delivered once or twice after its delay. */
+  private sendImpaired(peer: number, ch: Adopted, buf: ArrayBuffer, impairment: { model: ImpairmentModel; conditions: LinkConditions }): void {
+    this.sent[peer]!++;
+    const fate = impairment.model.fate(impairment.conditions);
+    if (!fate.delivered) {
+      this.impairDropped++;
+      return;
+    }
+    // A port send transfers the buffer: a duplicate is its own copy, made before any send.
+    const copies = fate.delays.map((_, i) => (i === 0 ? buf : buf.slice(0)));
+    const deliver = (bytes: ArrayBuffer) => {
+      // Still this peer's channel, open and on the P2P route: else the copy is lost, as on a changed path.
+      if (this.channels.get(peer) !== ch || this.viaPage.has(peer) || !ch.isOpen()) return;
+      try {
+        ch.send(bytes);
+      } catch {
+        // closing under us: lost
+      }
+    };
+    fate.delays.forEach((delay, i) => {
+      const bytes = copies[i]!;
+      if (delay <= 0) return deliver(bytes);
+      if (this.delayedTimers.size >= MAX_DELAYED) {
+        this.impairDropped++;
+        return;
+      }
+      this.impairDelayed++;
+      const timer = setTimeout(() => {
+        this.delayedTimers.delete(timer);
+        deliver(bytes);
+      }, delay);
+      this.delayedTimers.add(timer);
+    });
+  }
+
   /** Packets sent and received on the channels so far, per peer, and the transit times taken (see the file comment). */
-  counts(): { sent: number[]; received: number[]; badMessages: number; badCommands: number; transitMs: number[]; transitCount: number } {
+  counts(): NonNullable<HostStats['directChannels']> {
     return {
       sent: this.sent.slice(),
       received: this.received.slice(),
@@ -116,12 +183,16 @@ export class DirectChannels {
       badCommands: this.badCommands,
       transitMs: this.transit.slice(),
       transitCount: this.transitCount,
+      impairDropped: this.impairDropped,
+      impairDelayed: this.impairDelayed,
     };
   }
 
   /** Close every channel and stop reporting. */
   close(): void {
     clearInterval(this.timer);
+    for (const t of this.delayedTimers) clearTimeout(t);
+    this.delayedTimers.clear();
     this.port.onmessage = null;
     for (const ch of this.channels.values()) ch.close();
     this.channels.clear();
@@ -145,7 +216,18 @@ export class DirectChannels {
   }
 
   private command(data: unknown): void {
-    if (!isCommand(data) || data.peer < 0 || data.peer >= this.players || data.peer === this.localPlayer) {
+    if (!isCommand(data)) {
+      this.badCommands++;
+      return;
+    }
+    if (data.type === 'impair') {
+      const c = data.conditions;
+      const none = c.latencyMs === 0 && c.jitterMs === 0 && c.loss === 0 && c.dup === 0 && c.reorder === 0;
+      // A new seed only when the impairment starts: changing a setting keeps the random stream going.
+      this.impairment = none ? null : { model: this.impairment?.model ?? new ImpairmentModel(data.seed), conditions: { ...c } };
+      return;
+    }
+    if (data.peer < 0 || data.peer >= this.players || data.peer === this.localPlayer) {
       this.badCommands++;
       return;
     }

@@ -14,6 +14,9 @@ describe('joinGame settings', () => {
     ['signaling reconnection', { signaling: { reconnectDelayMs: 0 } }, /reconnectDelayMs/],
     ['ICE disconnected restart', { link: { connection: { disconnectedRestartMs: Number.NaN } } }, /connection\.disconnectedRestartMs/],
     ['link connection type', { link: { connectionType: { statsIntervalMs: 0 } } }, /connectionType\.statsIntervalMs/],
+    ['impairment', { impairment: { loss: 2 } }, /impairment: loss/],
+    ['impairment seed', { impairment: {}, impairmentSeed: Number.NaN }, /impairmentSeed/],
+    ['impairment and wrapper', { impairment: { latencyMs: 10 }, wrapTransport: (mesh) => mesh }, /impairment and wrapTransport/],
   ];
   for (const [layer, options, message] of bad) {
     it(`refuses a bad ${layer} setting with invalid-option before connecting`, async () => {

@@ -167,6 +167,65 @@ describe('inputs channels in the engine worker', () => {
     expect((await s.stats()).directChannels!.received[1]).toBe(1501);
   });
 
+  it('impairment in the engine: loss drops, latency delays, all zero turns it off; a bad setting changes nothing', async () => {
+    const wire = new MessageChannel();
+    const arrivals: number[] = [];
+    wire.port2.onmessage = () => arrivals.push(performance.now());
+    const { transport, channels, viaPage } = handedTransport(wire.port1);
+    sessions = [await createSession({ game: 'arena', players: 2, localPlayer: 0, seed: 8, engine: builtinWorker(), transport })];
+    const s = sessions[0]!;
+    await until(() => arrivals.length >= 10, 10_000, 'packets on the link');
+    const perfect = { latencyMs: 0, jitterMs: 0, loss: 0, dup: 0, reorder: 0 };
+
+    // loss 1: the engine keeps sending (counted), nothing arrives, nothing is handed to the page instead
+    channels.impair({ ...perfect, loss: 1 }, 3);
+    await until(async () => (await s.stats()).directChannels!.impairDropped >= 10, 5000, 'packets lost');
+    const lostFrom = arrivals.length;
+    const sentBefore = (await s.stats()).directChannels!.sent[1]!;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(arrivals.length - lostFrom).toBeLessThanOrEqual(1); // at most one already in flight
+    expect((await s.stats()).directChannels!.sent[1]!).toBeGreaterThan(sentBefore + 10);
+    expect(viaPage).toEqual([]);
+
+    // a bad setting (loss 2): refused and counted, the loss stays
+    channels.impair({ ...perfect, loss: 2 }, 3);
+    await until(async () => (await s.stats()).directChannels!.badCommands === 1, 5000, 'the bad impairment refused');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(arrivals.length - lostFrom).toBeLessThanOrEqual(1);
+
+    // 150 ms latency: packets flow again, each one 150 ms late (the first arrives at least 150 ms after the change)
+    const changedAt = performance.now();
+    channels.impair({ ...perfect, latencyMs: 150 }, 3);
+    await until(() => arrivals.length >= lostFrom + 10, 5000, 'delayed packets');
+    expect(arrivals.find((t) => t > changedAt)! - changedAt).toBeGreaterThanOrEqual(145);
+    expect((await s.stats()).directChannels!.impairDelayed).toBeGreaterThan(0);
+
+    // all zero: off
+    channels.impair(perfect, 3);
+    const offAt = performance.now();
+    await new Promise((r) => setTimeout(r, 400));
+    const delayedAfterOff = (await s.stats()).directChannels!.impairDelayed;
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await s.stats()).directChannels!.impairDelayed).toBe(delayedAfterOff);
+    expect(arrivals.filter((t) => t > offAt + 400).length).toBeGreaterThan(5);
+  });
+
+  it('impairment bound: at most 4,096 packets wait out their delay, the rest are dropped and counted', async () => {
+    const wire = new MessageChannel();
+    let arrived = 0;
+    wire.port2.onmessage = () => arrived++;
+    const { transport, channels } = handedTransport(wire.port1);
+    // 1,000 ticks a second, a 60 s delay: the bound is reached in about 4 s
+    sessions = [await createSession({ game: 'arena', players: 2, localPlayer: 0, seed: 9, engine: builtinWorker(), transport, tickRate: 1000 })];
+    const s = sessions[0]!;
+    await until(() => arrived >= 1, 10_000, 'a packet on the link');
+    channels.impair({ latencyMs: 60_000, jitterMs: 0, loss: 0, dup: 0, reorder: 0 }, 4);
+    await until(async () => (await s.stats()).directChannels!.impairDropped > 100, 30_000, 'packets over the bound dropped');
+    const st = (await s.stats()).directChannels!;
+    expect(st.impairDelayed).toBe(4096);
+    expect(st.sent[1]! - st.impairDelayed - st.impairDropped).toBeLessThanOrEqual(arrived + 1);
+  });
+
   it('real DataChannels: the mesh hands them to the engines, which keep playing through a main-thread block', async () => {
     const signaling = loopSignaling();
     const meshes = [0, 1].map(

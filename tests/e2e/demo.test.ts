@@ -28,6 +28,7 @@ import {
   waitSettled,
 } from './demo-driver.ts';
 import type { DemoGlobal } from '../../demo/page-view.ts';
+import { until } from '../../harness/e2e.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const outDir = join(root, 'test-results');
@@ -111,6 +112,18 @@ describe('the demo (npm start)', () => {
       expect(s.confirmedFrame).toBeGreaterThan(60);
     }
     expect(await Promise.all(pages.map((p) => playerPositions(p)))).toEqual(after);
+
+    // The demo plays on the shipped default: each page's engine holds its inputs channel. Its latency slider
+    // impairs what that engine sends there, so the engine's RTT (input packet to ack) grows by it.
+    const netroll = (p: Page) => p.evaluate(() => (globalThis as unknown as DemoGlobal).netroll!.stats());
+    const rtt = async (p: Page) => Math.max(...(await netroll(p)).peers.map((x) => x.rttMs));
+    for (const s of stats) expect(s.directChannels?.sent.some((n) => n > 0)).toBe(true);
+    const rttBefore = await rtt(pages[0]!);
+    await pages[0]!.evaluate(() => (globalThis as unknown as DemoGlobal).netroll!.impair({ latencyMs: 150 }));
+    await until(async () => (await rtt(pages[0]!)) >= rttBefore + 120, 10_000, 'the RTT with 150 ms added');
+    expect((await netroll(pages[0]!)).directChannels!.impairDelayed).toBeGreaterThan(0);
+    await pages[0]!.evaluate(() => (globalThis as unknown as DemoGlobal).netroll!.impair({ latencyMs: 0 }));
+    await until(async () => (await rtt(pages[0]!)) < rttBefore + 60, 10_000, 'the RTT back without the latency');
 
     mkdirSync(outDir, { recursive: true });
     for (const [i, page] of pages.entries()) await page.screenshot({ path: join(outDir, `demo-${i}.png`) });

@@ -33,6 +33,13 @@ describe('impairTransport', () => {
     expect(t.counters).toEqual({ dropped: 0, delayed: 0 });
   });
 
+  it("passes the inner transport's engine channels through (null without them)", () => {
+    const port = { a: 'channels port' };
+    const r = recorder();
+    expect(impairTransport(r.transport).engineChannels!()).toBeNull();
+    expect(impairTransport({ ...r.transport, engineChannels: () => port }).engineChannels!()).toBe(port);
+  });
+
   it('drops about the loss rate and delays the rest by latency ± jitter', () => {
     const r = recorder();
     const t = impairTransport(r.transport, { latencyMs: 50, jitterMs: 10, loss: 0.25 }, 9);
