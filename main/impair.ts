@@ -1,7 +1,8 @@
 /**
  * Outgoing impairment for a transport: added latency, jitter, loss (and,
  * optionally, duplication and reordering) on this peer's packets, changeable
- * at runtime (demo controls, experiments). Decisions come from the seeded
+ * at runtime (demo controls, experiments). The inner transport's reliable
+ * channel and engine channels pass through unimpaired. Decisions come from the seeded
  * impairment model of src/sim, so a run can be repeated.
  */
 import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
@@ -76,6 +77,9 @@ export function impairTransport(inner: PacketTransport, initial: Partial<Impairm
       });
     },
     onPacket: (handler) => inner.onPacket(handler),
+    // The reliable channel (resync chunks, pauses, Hellos, state transfers) passes through unimpaired: it is reliable and ordered by contract.
+    ...(inner.sendReliable ? { sendReliable: (peer: number, packet: ArrayBuffer) => inner.sendReliable!(peer, packet) } : {}),
+    ...(inner.onReliable ? { onReliable: (handler: (peer: number, packet: ArrayBuffer) => void) => inner.onReliable!(handler) } : {}),
     onStatus: (handler: (peer: number, status: PeerStatus) => void) => inner.onStatus?.(handler),
     // The channels the inner transport hands to the engine (if any) pass through: what the engine sends on them
     // is impaired there (`MeshTransport.impairEngineChannels`), not here.

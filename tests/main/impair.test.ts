@@ -40,6 +40,21 @@ describe('impairTransport', () => {
     expect(impairTransport({ ...r.transport, engineChannels: () => port }).engineChannels!()).toBe(port);
   });
 
+  it("passes the inner transport's reliable channel through unimpaired (and offers none without it)", () => {
+    const r = recorder();
+    const reliable: number[] = [];
+    let handler: ((peer: number, packet: ArrayBuffer) => void) | null = null;
+    const inner: PacketTransport = { ...r.transport, sendReliable: (peer) => reliable.push(peer), onReliable: (h) => (handler = h) };
+    const t = impairTransport(inner, { loss: 1, latencyMs: 500 }, 2);
+    t.sendReliable!(3, packet(1));
+    expect(reliable).toEqual([3]); // at once, though every unreliable packet would be lost
+    const got: number[] = [];
+    t.onReliable!((peer) => got.push(peer));
+    handler!(2, packet(2));
+    expect(got).toEqual([2]);
+    expect(impairTransport(r.transport).sendReliable).toBeUndefined();
+  });
+
   it('drops about the loss rate and delays the rest by latency ± jitter', () => {
     const r = recorder();
     const t = impairTransport(r.transport, { latencyMs: 50, jitterMs: 10, loss: 0.25 }, 9);
