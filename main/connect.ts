@@ -16,7 +16,7 @@ import { type LinkReport, type MeshConfig, meshConfig, MeshTransport } from './m
 import { sessionTagFromId } from './session-tag.ts';
 import type { LinkFactory } from './link.ts';
 import { EngineChannels } from './engine-channels.ts';
-import { checkConditions } from '../src/sim/impairment.ts';
+import { checkConditions, linkConditions } from '../src/sim/impairment.ts';
 import { type Impairment, type ImpairedTransport, impairTransport } from './impair.ts';
 import { type LinkConfig, peerLinkFactory } from './peer-link.ts';
 import { ReportUploader, ResearchRecorder, type SessionMetrics, type UploadStatus } from './research.ts';
@@ -415,8 +415,7 @@ export async function joinGame(options: JoinGameOptions): Promise<NetSession> {
   // The engine's share of the impairment: the packets it sends on its channels (posted in order after the channels themselves).
   const impairChannels = () => {
     if (!impaired) return;
-    const i = impaired.impairment;
-    mesh.impairEngineChannels({ latencyMs: i.latencyMs, jitterMs: i.jitterMs, loss: i.loss, dup: i.dup ?? 0, reorder: i.reorder ?? 0 }, impairmentSeed);
+    mesh.impairEngineChannels(linkConditions(impaired.impairment), impairmentSeed);
   };
   impairChannels();
 

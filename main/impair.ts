@@ -2,11 +2,13 @@
  * Outgoing impairment for a transport: added latency, jitter, loss (and,
  * optionally, duplication and reordering) on this peer's packets, changeable
  * at runtime (demo controls, experiments). The inner transport's reliable
- * channel and engine channels pass through unimpaired. Decisions come from the seeded
+ * channel and engine channels pass through unimpaired. Bound: at most
+ * MAX_DELAYED_PACKETS (4,096) packets wait out their delay; more are
+ * dropped and counted. Decisions come from the seeded
  * impairment model of src/sim, so a run can be repeated.
  */
 import { ErrorCode, NetrollError } from '../src/contracts/errors.ts';
-import { checkConditions, ImpairmentModel, type LinkConditions } from '../src/sim/impairment.ts';
+import { checkConditions, ImpairmentModel, type LinkConditions, MAX_DELAYED_PACKETS } from '../src/sim/impairment.ts';
 import type { PacketTransport, PeerStatus } from './transport.ts';
 
 /** Latency, jitter and loss added to outgoing packets. */
@@ -68,6 +70,10 @@ export function impairTransport(inner: PacketTransport, initial: Partial<Impairm
       fate.delays.forEach((delay, i) => {
         const bytes = copies[i]!;
         if (delay <= 0) return inner.send(peer, bytes);
+        if (timers.size >= MAX_DELAYED_PACKETS) {
+          counters.dropped++;
+          return;
+        }
         counters.delayed++;
         const timer = setTimeout(() => {
           timers.delete(timer);

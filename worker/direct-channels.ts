@@ -31,10 +31,10 @@
  * closes the older); the last {@link TRANSIT_SAMPLES} transit times; a
  * message that is not an ArrayBuffer (or `{ buf, sentAt }` on a port) is
  * counted and dropped; a bad command is counted and ignored; at most
- * {@link MAX_DELAYED} impaired packets wait out their delay (more are
+ * {@link MAX_DELAYED_PACKETS} impaired packets wait out their delay (more are
  * dropped and counted).
  */
-import { checkConditions, ImpairmentModel, type LinkConditions } from '../src/sim/impairment.ts';
+import { checkConditions, ImpairmentModel, type LinkConditions, MAX_DELAYED_PACKETS } from '../src/sim/impairment.ts';
 import type { ChannelCommand, ChannelReport, HostStats } from './api.ts';
 
 /** How often sent/received counts go to the page, ms. */
@@ -42,9 +42,6 @@ export const COUNTS_INTERVAL_MS = 100;
 
 /** Transit times kept (newest last). */
 export const TRANSIT_SAMPLES = 1024;
-
-/** Impaired packets waiting out their delay, at most (more are dropped and counted). */
-export const MAX_DELAYED = 4096;
 
 /** One adopted channel: a DataChannel, or a MessagePort standing in for one. */
 interface Adopted {
@@ -98,7 +95,7 @@ export class DirectChannels {
   private transitCount = 0;
   /** The impairment of outgoing packets (null: none). */
   private impairment: { model: ImpairmentModel; conditions: LinkConditions } | null = null;
-  /** Timers of impaired packets waiting out their delay (at most {@link MAX_DELAYED}). */
+  /** Timers of impaired packets waiting out their delay (at most {@link MAX_DELAYED_PACKETS}). */
   private readonly delayedTimers = new Set<ReturnType<typeof setTimeout>>();
   private impairDropped = 0;
   private impairDelayed = 0;
@@ -161,7 +158,7 @@ export class DirectChannels {
     fate.delays.forEach((delay, i) => {
       const bytes = copies[i]!;
       if (delay <= 0) return deliver(bytes);
-      if (this.delayedTimers.size >= MAX_DELAYED) {
+      if (this.delayedTimers.size >= MAX_DELAYED_PACKETS) {
         this.impairDropped++;
         return;
       }

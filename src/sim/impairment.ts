@@ -24,6 +24,13 @@ export interface LinkConditions {
   reorder: number;
 }
 
+/**
+ * Packets an impaired path may hold while they wait out their delay (the
+ * page's transport wrapper and the engine's channels each); more are dropped
+ * and counted, so a long latency cannot grow a timer set without end.
+ */
+export const MAX_DELAYED_PACKETS = 4096;
+
 /** No delay, no loss, no duplication, no reordering. */
 export const PERFECT_LINK: Readonly<LinkConditions> = Object.freeze({ latencyMs: 0, jitterMs: 0, loss: 0, dup: 0, reorder: 0 });
 

@@ -55,6 +55,18 @@ describe('impairTransport', () => {
     expect(impairTransport(r.transport).sendReliable).toBeUndefined();
   });
 
+  it('holds at most 4,096 packets waiting out their delay; more are dropped and counted', () => {
+    const r = recorder();
+    const t = impairTransport(r.transport, { latencyMs: 60_000 }, 3);
+    for (let i = 0; i < 5000; i++) t.send(1, packet(i));
+    expect(t.counters).toEqual({ dropped: 904, delayed: 4096 });
+    vi.advanceTimersByTime(60_000);
+    expect(r.sent).toHaveLength(4096);
+    // the timers fired: room again
+    t.send(1, packet(1));
+    expect(t.counters.delayed).toBe(4097);
+  });
+
   it('drops about the loss rate and delays the rest by latency ± jitter', () => {
     const r = recorder();
     const t = impairTransport(r.transport, { latencyMs: 50, jitterMs: 10, loss: 0.25 }, 9);
