@@ -32,10 +32,12 @@ describe('study data from real pages', () => {
     const [r0] = await results(pages);
     const sessionId = r0!.sessionId;
     const store = e2e.server.store!;
+    // The episode report at the last frame carries every frame too: the final one is the one with the end reason.
     await until(async () => {
       const logs = await store.inputLogs(sessionId);
-      return logs.length === 2 && logs.every((l) => l.frames === frames);
-    }, 20_000, 'both final reports');
+      const ended = (await store.rows('participants', sessionId)).filter((p) => p['end_reason'] != null);
+      return logs.length === 2 && logs.every((l) => l.frames === frames) && ended.length === 2;
+    }, 20_000, 'both final reports (every frame, and the end reason)');
     const rows = parseCsv(await (await fetch(`${e2e.serverUrl}/api/export?format=csv&kind=frames&session=${sessionId}`, auth)).text());
     expect(rows).toHaveLength(frames);
 
