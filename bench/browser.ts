@@ -112,7 +112,7 @@ const DEFINITIONS = {
   hashCheck:
     "After each engine run, the measured peer's confirmed input log is replayed in Node (src/engine/input-log.ts replay) and every state hash the engine took is compared: hashesChecked, hashesMismatched (summed over all runs).",
   cpu:
-    "otherCpuCoresMax / Median over every window of every repetition: CPU the rest of the machine took (anything above ~0.1 cores on a 2-core machine disturbs the timings). runs.<label>.cpu: average cores busy during the window from Linux /proc: allCores = whole machine, chromiumCores = Chromium's processes descending from this Node process, benchNodeCores = this Node process (Vite + Playwright), otherCores = the rest; chromiumThreads = Chromium's threads using ≥ 0.01 cores, by process type/thread name (renderer/main: the page's main thread; renderer/DedicatedWorker: the measured engine's worker and the scripted remote's, summed). uiMainThreadShareNone = renderer/main cores in B:none: the share of every frame the heavy UI keeps the page's main thread busy (script, style, layout, paint); pageMainThreadCores{Worker,Main} the same in B:worker and B:main; workerThreadsCoresWorker = renderer/DedicatedWorker in B:worker. waitedForQuietMs: time spent waiting for otherCores < 0.1 (1 s samples) before the window (--wait-quiet-ms).",
+    "otherCpuCoresMax / Median over every window of every repetition: CPU the rest of the machine took (anything above ~0.1 cores on a 2-core machine disturbs the timings). runs.<label>.cpu: average cores busy during the window from Linux /proc: allCores = whole machine, chromiumCores = Chromium's processes descending from this Node process, benchNodeCores = this Node process (Vite + Playwright), otherCores = the rest; chromiumThreads = Chromium's threads using ≥ 0.01 cores, by process type/thread name (renderer/main: the page's main thread; renderer/DedicatedWorker: the measured engine's worker; renderer/DedicatedWorker (remote): the scripted remote's worker, told apart by its thread id, taken when the remote runs and before the engine's worker is made). uiMainThreadShareNone = renderer/main cores in B:none: the share of every frame the heavy UI keeps the page's main thread busy (script, style, layout, paint); pageMainThreadCores{Worker,Main} the same in B:worker and B:main; workerThreadsCoresWorker = renderer/DedicatedWorker in B:worker (the measured engine's worker alone). waitedForQuietMs: time spent waiting for otherCores < 0.1 (1 s samples) before the window (--wait-quiet-ms).",
   uiWork:
     'JS time inside each rAF callback spent on the UI (HeavyLoad.frame: DOM writes + forced layout + canvas + 1-pixel read-back, topped up to the budget; plus the game layer). frameBusyMs: rAF callback start → handler of a MessageChannel message posted at the callback end.',
 };
@@ -534,7 +534,36 @@ function descendantsCpu(rootPid: number): { seconds: number; names: string[]; th
   return { seconds, names: [...names].sort(), threads };
 }
 
-/** CPU seconds of one process's threads, by `process type/thread name` (e.g. `renderer/main`, `renderer/Compositor`; same names summed). */
+/**
+ * Thread ids of the scripted remote's workers: every Chromium `DedicatedWorker`
+ * thread that exists when a run's page says its remote runs and its measured
+ * engine's worker is not made yet (the `remote` mark; taken anew each run,
+ * after the previous run's workers were terminated).
+ */
+const remoteWorkerTids = new Set<string>();
+/** The name {@link threadsCpu} gives the remote's worker threads. */
+const REMOTE_WORKER_THREAD = 'DedicatedWorker (remote)';
+
+function markRemoteWorkerThreads(): void {
+  remoteWorkerTids.clear();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!/--type=renderer/.test(readFileSync(`/proc/${name}/cmdline`, 'utf8'))) continue;
+      for (const tid of readdirSync(`/proc/${name}/task`)) {
+        if (readFileSync(`/proc/${name}/task/${tid}/comm`, 'utf8').trim() === 'DedicatedWorker') remoteWorkerTids.add(tid);
+      }
+    } catch {
+      // ended meanwhile, or not ours to read
+    }
+  }
+}
+
+/**
+ * CPU seconds of one process's threads, by `process type/thread name` (e.g.
+ * `renderer/main`, `renderer/Compositor`; same names summed; the remote's
+ * workers as `renderer/DedicatedWorker (remote)`).
+ */
 function threadsCpu(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   let tids: string[];
@@ -553,7 +582,7 @@ function threadsCpu(pid: number): Map<string, number> {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       // A process's main thread carries the executable's name: call it `main`.
-      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const name = tid === String(pid) ? 'main' : remoteWorkerTids.has(tid) ? REMOTE_WORKER_THREAD : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const key = `${kind}/${name}`;
       out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) / CLK_TCK);
@@ -703,6 +732,10 @@ async function main(): Promise<void> {
     await page.exposeFunction('__netrollBenchMark', async (label: string, phase: string) => {
       if (phase === 'wait') {
         if (args.waitQuietMs > 0) waitedMs[`${rep}:${label}`] = await waitForQuiet(args.waitQuietMs);
+        return;
+      }
+      if (phase === 'remote') {
+        markRemoteWorkerThreads();
         return;
       }
       marks.set(`${rep}:${label}:${phase}`, cpuSample());

@@ -37,9 +37,11 @@ declare global {
     __netrollBench?: PageApi;
     /**
      * Exposed by bench/browser.ts: `wait` returns once the machine is quiet (if asked to
-     * wait), `start`/`end` sample CPU counters at the window's start and end.
+     * wait), `start`/`end` sample CPU counters at the window's start and end, `remote`
+     * tells it that the scripted remote's worker thread runs and the measured engine's
+     * worker does not exist yet (so its CPU is counted apart).
      */
-    __netrollBenchMark?: (label: string, phase: 'wait' | 'start' | 'end') => Promise<void>;
+    __netrollBenchMark?: (label: string, phase: 'wait' | 'start' | 'end' | 'remote') => Promise<void>;
   }
 }
 
@@ -170,6 +172,14 @@ interface Peer {
   renders: number;
 }
 
+/** Resolves once the remote's worker thread answers (it runs). */
+function remoteRunning(remote: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    remote.onmessage = () => resolve();
+    remote.postMessage({ type: 'ping' });
+  });
+}
+
 function remoteStats(remote: Worker): Promise<EngineStats> {
   return new Promise((resolve) => {
     remote.onmessage = (ev: MessageEvent<EngineStats>) => resolve(ev.data);
@@ -210,6 +220,9 @@ async function startPeer(spec: RunSpec, sc: ScenarioOptions, opts: PageOptions, 
     };
   }
   const game = gameFromSpec(sc.game);
+  // The remote's thread runs and the engine's worker is not made yet: bench/browser.ts tells their CPU apart.
+  await remoteRunning(remote);
+  await window.__netrollBenchMark?.(spec.label, 'remote');
   peer.session = await createSession({
     game: sc.game,
     players: 2,

@@ -38,11 +38,15 @@ interface StatsCommand {
 interface StopCommand {
   type: 'stop';
 }
-type Command = StartCommand | StatsCommand | StopCommand;
+/** Answered with `null` at once: the page knows this worker's thread runs. */
+interface PingCommand {
+  type: 'ping';
+}
+type Command = StartCommand | StatsCommand | StopCommand | PingCommand;
 
 const scope = globalThis as unknown as {
   onmessage: ((ev: MessageEvent<Command>) => void) | null;
-  postMessage(message: EngineStats): void;
+  postMessage(message: EngineStats | null): void;
 };
 
 const absNow = () => performance.timeOrigin + performance.now();
@@ -137,6 +141,8 @@ scope.onmessage = (ev) => {
       timer = setTimeout(loop, tickDelay(nextAt, performance.now()));
     };
     loop();
+  } else if (cmd.type === 'ping') {
+    scope.postMessage(null);
   } else if (cmd.type === 'stats') {
     if (engine) scope.postMessage(engine.stats());
   } else if (cmd.type === 'stop') {
