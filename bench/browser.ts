@@ -113,6 +113,8 @@ const DEFINITIONS = {
     "After each engine run, the measured peer's confirmed input log is replayed in Node (src/engine/input-log.ts replay) and every state hash the engine took is compared: hashesChecked, hashesMismatched (summed over all runs).",
   cpu:
     "otherCpuCoresMax / Median over every window of every repetition: CPU the rest of the machine took (anything above ~0.1 cores on a 2-core machine disturbs the timings). runs.<label>.cpu: average cores busy during the window from Linux /proc: allCores = whole machine, chromiumCores = Chromium's processes descending from this Node process, benchNodeCores = this Node process (Vite + Playwright), otherCores = the rest; chromiumThreads = Chromium's threads using ≥ 0.01 cores, by process type/thread name (renderer/main: the page's main thread; renderer/DedicatedWorker: the measured engine's worker; renderer/DedicatedWorker (remote): the scripted remote's worker, told apart by its thread id, taken when the remote runs and before the engine's worker is made). uiMainThreadShareNone = renderer/main cores in B:none: the share of every frame the heavy UI keeps the page's main thread busy (script, style, layout, paint); pageMainThreadCores{Worker,Main} the same in B:worker and B:main; workerThreadsCoresWorker = renderer/DedicatedWorker in B:worker (the measured engine's worker alone). waitedForQuietMs: time spent waiting for otherCores < 0.1 (1 s samples) before the window (--wait-quiet-ms).",
+    speedProbe:
+      "runs.<label>.cpu.speedProbeMs: CPU time (ms; user + system of the bench's Node process, so waiting for a core does not count) of a fixed integer and memory workload run just before the window, the fastest of 5 rounds: how fast the host ran then (a shared virtual machine drifts; the page's script and the engine's rollbacks drift with it). speedProbeMsMedian: its median over the repetition's windows; speedProbeSpread: slowest ÷ fastest window of a repetition (the top level: the largest over the repetitions). A spread above ~1.1 means the runs being compared did not run on an equally fast machine.",
   uiWork:
     'JS time inside each rAF callback spent on the UI (HeavyLoad.frame: DOM writes + forced layout + canvas + 1-pixel read-back, topped up to the budget; plus the game layer). frameBusyMs: rAF callback start → handler of a MessageChannel message posted at the callback end.',
 };
@@ -271,7 +273,7 @@ function checkHashes(h: HashCheck): { checked: number; mismatched: number; unche
   return { checked, mismatched, unchecked: h.hashes.length - checked };
 }
 
-type CpuWindow = (NonNullable<ReturnType<typeof cpuWindow>> & { waitedForQuietMs?: number }) | null;
+type CpuWindow = (NonNullable<ReturnType<typeof cpuWindow>> & { waitedForQuietMs?: number; speedProbeMs?: number }) | null;
 
 function runSummary(run: RunSamples, noEngineMedianInterval: number, cpu: CpuWindow) {
   const e = run.engine;
@@ -338,6 +340,7 @@ function figures(runs: Record<string, RunSummary>) {
     return typeof v === 'number' ? v : Number.NaN;
   };
   const cpus = Object.values(runs).map((r) => r.cpu?.otherCores ?? Number.NaN).filter(Number.isFinite);
+  const speeds = Object.values(runs).map((r) => r.cpu?.speedProbeMs ?? Number.NaN).filter(Number.isFinite);
   const hashes = Object.values(runs).map((r) => r.hashes).filter((h) => h != null);
   return {
     // Scenario A: long tasks
@@ -406,6 +409,8 @@ function figures(runs: Record<string, RunSummary>) {
     hashesMismatched: hashes.reduce((s, h) => s + h.mismatched, 0),
     otherCpuCoresMax: cpus.length ? Math.max(...cpus) : Number.NaN,
     otherCpuCoresMedian: cpus.length ? sig(median(cpus), 3) : Number.NaN,
+    speedProbeMsMedian: speeds.length ? sig(median(speeds), 3) : Number.NaN,
+    speedProbeSpread: speeds.length ? sig(Math.max(...speeds) / Math.min(...speeds), 3) : Number.NaN,
   };
 }
 
@@ -413,7 +418,7 @@ type Figures = ReturnType<typeof figures>;
 
 /** Figures summed over the repetitions (a mismatch in any one must show), or their maximum. */
 const SUMMED: readonly string[] = ['hashesChecked', 'hashesMismatched'];
-const MAXED: readonly string[] = ['otherCpuCoresMax'];
+const MAXED: readonly string[] = ['otherCpuCoresMax', 'speedProbeSpread'];
 
 /** Each figure over the repetitions (median; sum or max for the keys above), and its spread. */
 function combine(reps: Figures[]) {
@@ -472,6 +477,7 @@ function printTable(f: Figures, args: Args, chromiumVersion: string, cores: numb
     console.log(`packet delay added by the long tasks (p99) = ${f.packetDelayAddedByLongTasksP99Ms} ms (channel on the page: ${f.packetDelayAddedByLongTasksP99MsChannelsOnPage} ms)`);
   }
   console.log(`\nhashes checked by replay: ${f.hashesChecked}, mismatched: ${f.hashesMismatched}; other CPU (cores) max ${f.otherCpuCoresMax}, median ${f.otherCpuCoresMedian}`);
+  console.log(`host speed probe: ${f.speedProbeMsMedian} ms (median), slowest ÷ fastest window ${f.speedProbeSpread}`);
 }
 
 // ------------------------------------------------------------------ CPU accounting (Linux /proc)
@@ -636,6 +642,37 @@ function cpuWindow(a: CpuSample | undefined, b: CpuSample | undefined) {
   };
 }
 
+/** Rounds of the speed probe's fixed work; the fastest counts. */
+const SPEED_PROBE_ROUNDS = 5;
+
+/**
+ * How fast this machine runs right now: the CPU time (ms, user + system of
+ * this process, so waiting for a core does not count) of a fixed integer
+ * and memory workload, the fastest of {@link SPEED_PROBE_ROUNDS} rounds. It
+ * runs before each measured window, outside it. A host whose speed drifts
+ * (a shared virtual machine) shows here: a probe 10% slower means the
+ * page's script and the engine's rollbacks are slower by about as much.
+ */
+function speedProbe(): number {
+  const data = new Int32Array(1 << 16);
+  let best = Number.POSITIVE_INFINITY;
+  let sink = 0;
+  for (let round = 0; round < SPEED_PROBE_ROUNDS; round++) {
+    const before = process.cpuUsage();
+    let x = 0x9e3779b9 | 0;
+    for (let i = 0; i < 5_000_000; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      data[i & 0xffff] = (data[(x >>> 16) & 0xffff]! + x) | 0;
+    }
+    sink ^= data[x & 0xffff]!;
+    const used = process.cpuUsage(before);
+    best = Math.min(best, (used.user + used.system) / 1000);
+  }
+  return sink === 0.5 ? Number.NaN : sig(best, 3); // `sink` keeps the loop from being optimised away
+}
+
 /**
  * Wait (at most `maxMs`) until the rest of the machine (everything but
  * Chromium and this process) used less than QUIET_CORES over a 1 s sample.
@@ -729,9 +766,11 @@ async function main(): Promise<void> {
     let rep = 0;
     const marks = new Map<string, CpuSample | null>();
     const waitedMs: Record<string, number> = {};
+    const speedMs: Record<string, number> = {};
     await page.exposeFunction('__netrollBenchMark', async (label: string, phase: string) => {
       if (phase === 'wait') {
         if (args.waitQuietMs > 0) waitedMs[`${rep}:${label}`] = await waitForQuiet(args.waitQuietMs);
+        speedMs[`${rep}:${label}`] = speedProbe();
         return;
       }
       if (phase === 'remote') {
@@ -786,6 +825,7 @@ async function main(): Promise<void> {
     };
     // Chromium's own start-up work takes a few seconds of CPU: let it finish before the first run.
     await page.waitForTimeout(SETTLE_MS);
+    speedProbe(); // once unmeasured: the JIT settles on the probe loop before the first window's probe
     const results: PageResult[] = [];
     const repRuns: Record<string, RunSummary>[] = [];
     for (rep = 0; rep < args.repeat; rep++) {
@@ -800,7 +840,7 @@ async function main(): Promise<void> {
       for (const r of result.runs) {
         const base = median((noneRun ?? r).rafIntervals);
         const w = cpuWindow(marks.get(`${rep}:${r.spec.label}:start`) ?? undefined, marks.get(`${rep}:${r.spec.label}:end`) ?? undefined);
-        runs[r.spec.label] = runSummary(r, base, w && { ...w, waitedForQuietMs: waitedMs[`${rep}:${r.spec.label}`] ?? 0 });
+        runs[r.spec.label] = runSummary(r, base, w && { ...w, waitedForQuietMs: waitedMs[`${rep}:${r.spec.label}`] ?? 0, speedProbeMs: speedMs[`${rep}:${r.spec.label}`] ?? Number.NaN });
       }
       repRuns.push(runs);
     }
