@@ -22,6 +22,7 @@ import { createStaticHandler } from './static-files.ts';
 import { RejectionCounter, type ServerStats } from './stats.ts';
 import { AdminAuth, generateAdminToken } from './research/auth.ts';
 import { LiveSessions } from './research/live.ts';
+import { DiskGuard } from './research/disk-guard.ts';
 import { addResearchRoutes, type ResearchRouteDeps } from './research/routes.ts';
 import { HookWrites } from './research/hook-writes.ts';
 import { openResearchStore, type ResearchStore } from './research/store.ts';
@@ -122,7 +123,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
   // Session, leave, probe and timeout records are written in the order they happen (bounded queue; see hook-writes.ts).
   const hookWrites = new HookWrites();
   const live = new LiveSessions(cfg.limits.liveEndedKeepMs, cfg.limits.maxLiveSessions);
-  const uploads = { inFlight: 0, bodyBytesRead: 0, refusedBeforeBody: 0, socketBytesRefused: 0 };
+  const uploads = { inFlight: 0, bodyBytesRead: 0, refusedBeforeBody: 0, socketBytesRefused: 0, refusedStorageFull: 0 };
   if (store) {
     addResearchRoutes((m, p, h) => router.add(m, p, h), {
       store,
@@ -135,6 +136,7 @@ export async function startServer(config: ServerOptions = {}, hooks: ServerHooks
       uploads,
       gameSources: { modules: cfg.gameModules },
       recordsPending: () => hookWrites.pending,
+      ...(store.kind === 'sqlite' && cfg.dataDir !== ':memory:' ? { disk: new DiskGuard(cfg.dataDir, cfg.limits.minFreeDiskBytes) } : {}),
     });
   }
 

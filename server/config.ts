@@ -58,6 +58,12 @@ export interface AbuseLimits {
   readonly liveEndedKeepMs: number;
   /** Bytes a player may upload for spectators (`spectator-data`), per connection. */
   readonly spectatorUploadBytes: RateLimit;
+  /**
+   * Free bytes the SQLite store's filesystem keeps: an upload that could
+   * leave less is refused unread (507 `storage-full`, retried by the page).
+   * 0 turns the floor off. Not used with Postgres or an in-memory store.
+   */
+  readonly minFreeDiskBytes: number;
 }
 
 /** Everything the server needs to run. */
@@ -202,6 +208,7 @@ export const DEFAULT_LIMITS: AbuseLimits = {
   maxLiveSessions: 1000,
   liveEndedKeepMs: 2 * 60_000,
   spectatorUploadBytes: { burst: 4 * 1024 * 1024, perSecond: 1024 * 1024 },
+  minFreeDiskBytes: 256 * 1024 * 1024,
 };
 
 /** The embedded defaults. */
@@ -263,6 +270,8 @@ Options (flag, then environment variable; flags win):
   --cors-origin O,O   NETROLL_CORS_ORIGIN  origins allowed besides the server's own, for
                                            WebSockets and CORS (* = any)
   --conns-per-ip N    NETROLL_CONNS_PER_IP concurrent connections from one IP (default 32)
+  --min-free-disk MB  NETROLL_MIN_FREE_DISK_MB  free space the SQLite store's disk keeps: uploads
+                                           that could go below it are refused (default 256; 0 = off)
   --wait-timeout MS   NETROLL_WAIT_TIMEOUT_MS  longest wait in a room or queue (default 120000)
   --ping-interval MS  NETROLL_PING_INTERVAL_MS  heartbeat ping period (default 25000)
   --ping-timeout MS   NETROLL_PING_TIMEOUT_MS   heartbeat pong wait (default 20000); a silent
@@ -294,6 +303,7 @@ const FLAGS = {
   'session-ttl': { type: 'string' },
   'cors-origin': { type: 'string' },
   'conns-per-ip': { type: 'string' },
+  'min-free-disk': { type: 'string' },
   'wait-timeout': { type: 'string' },
   'ping-interval': { type: 'string' },
   'ping-timeout': { type: 'string' },
@@ -362,6 +372,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (cors) partial.corsOrigins = parseList(cors.value);
   const conns = pick('conns-per-ip', 'NETROLL_CONNS_PER_IP');
   if (conns) partial.limits = { ...DEFAULT_LIMITS, connectionsPerIp: parseInteger(conns.value, conns.source, 1, 1_000_000) };
+  const minFree = pick('min-free-disk', 'NETROLL_MIN_FREE_DISK_MB');
+  if (minFree) partial.limits = { ...DEFAULT_LIMITS, ...partial.limits, minFreeDiskBytes: parseInteger(minFree.value, minFree.source, 0, 1_048_576) * 1024 * 1024 };
   const wait = pick('wait-timeout', 'NETROLL_WAIT_TIMEOUT_MS');
   if (wait) partial.waitTimeoutMs = parseInteger(wait.value, wait.source, 1000, 3_600_000);
   const pingInterval = pick('ping-interval', 'NETROLL_PING_INTERVAL_MS');
@@ -463,6 +475,10 @@ export function resolveConfig(partial: ServerOptions = {}): ServerConfig {
     throw new ConfigError(`node id: expected 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(c.nodeId)}`);
   }
   for (const [name, v] of Object.entries(c.limits)) {
+    if (name === 'minFreeDiskBytes') {
+      if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0)) throw new ConfigError('limits.minFreeDiskBytes: must be an integer >= 0 (0: no floor)');
+      continue;
+    }
     const bucket: { burst?: unknown; perSecond?: unknown } = v !== null && typeof v === 'object' ? (v as { burst?: unknown; perSecond?: unknown }) : {};
     const ok = typeof v === 'number' ? Number.isFinite(v) && v >= 1 : typeof bucket.burst === 'number' && bucket.burst >= 1 && typeof bucket.perSecond === 'number' && bucket.perSecond > 0;
     if (!ok) throw new ConfigError(`limits.${name}: ${typeof v === 'number' ? 'must be a number >= 1' : 'burst must be >= 1 and perSecond > 0'}`);

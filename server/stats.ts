@@ -36,10 +36,17 @@ export interface ServerStats {
   readonly liveSessions: number;
   /**
    * Research uploads: in flight now, body bytes read by the upload route since
-   * start, uploads refused before their body was read, and all bytes (headers
-   * included) read from the connections of refused uploads.
+   * start, uploads refused before their body was read (of them, for want of
+   * disk space: `refusedStorageFull`), and all bytes (headers included) read
+   * from the connections of refused uploads.
    */
-  readonly uploads: { readonly inFlight: number; readonly bodyBytesRead: number; readonly refusedBeforeBody: number; readonly socketBytesRefused: number };
+  readonly uploads: {
+    readonly inFlight: number;
+    readonly bodyBytesRead: number;
+    readonly refusedBeforeBody: number;
+    readonly refusedStorageFull: number;
+    readonly socketBytesRefused: number;
+  };
   /** Spectators watching now, the spectator counters since start, and the sizes of the spectator tables. */
   readonly spectators: Readonly<SpectatorCounters> & { readonly watching: number; readonly tables: { readonly sessions: number; readonly spectators: number } };
 }

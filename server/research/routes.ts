@@ -4,7 +4,8 @@
  *   from the headers before any of the body is read (`Authorization: Bearer
  *   <reportToken>`, `X-Netroll-Session`, `X-Netroll-Player`); the body is then
  *   read as a stream up to a limit that grows with the session's age, with
- *   per-IP and server-wide concurrency caps. Acknowledged with a JSON ack.
+ *   per-IP and server-wide concurrency caps and, for SQLite on disk, a
+ *   free-space floor (`disk-guard.ts`). Acknowledged with a JSON ack.
  * - `/api/...` and `/admin` (admin token in an `Authorization` header, or the
  *   dashboard's session cookie; 401 and no data without): live sessions,
  *   stored sessions with parity, replay checks, CSV/JSON export (streamed in
@@ -20,6 +21,7 @@ import { type ReportAck, reportSchema, type SessionReport } from '../../src/rese
 import { type RouteHandler, sendJson, sendText } from '../http-router.ts';
 import { clientIp, type IpBudgets } from '../ip-budgets.ts';
 import { AdminAuth, bearer } from './auth.ts';
+import type { DiskGuard } from './disk-guard.ts';
 import { ExportBusyError, type ExportJob, ExportStream } from './export-job.ts';
 import { exportJsonChunks, exportParticipants, framesCsvChunks, sessionMetrics, sessionRowsLazy, sessionsCsvChunks, type SkippedSession, toCsv } from './export.ts';
 import { exportResolver, type GameSources } from './games.ts';
@@ -42,7 +44,9 @@ export interface ResearchRouteDeps {
   /** Where replay and the exports find games besides the registered ones (drop-in modules, Python dirs). */
   readonly gameSources?: GameSources;
   /** Upload counters, updated in place (for stats). */
-  readonly uploads: { inFlight: number; bodyBytesRead: number; refusedBeforeBody: number; socketBytesRefused: number };
+  readonly uploads: { inFlight: number; bodyBytesRead: number; refusedBeforeBody: number; socketBytesRefused: number; refusedStorageFull: number };
+  /** The store's disk floor (SQLite on disk only): uploads that could pass it are refused unread. */
+  readonly disk?: DiskGuard;
   /** The admin checks to use (shared with the socket handlers); one is made from `adminToken` when absent. */
   readonly auth?: AdminAuth;
   /**
@@ -78,6 +82,7 @@ const HTTP_STATUS: Readonly<Partial<Record<string, number>>> = {
   [ErrorCode.Conflict]: 409,
   [ErrorCode.TooLarge]: 413,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.StorageFull]: 507,
 };
 
 const failAck = (res: ServerResponse, code: ErrorCode, message: string): void =>
@@ -92,6 +97,7 @@ function refuseUnread(req: IncomingMessage, res: ServerResponse, code: ErrorCode
   socket.pause(); // read nothing more from this connection
   res.setHeader('connection', 'close');
   if (code === ErrorCode.RateLimited) res.setHeader('retry-after', '1');
+  if (code === ErrorCode.StorageFull) res.setHeader('retry-after', String(STORAGE_FULL_RETRY_AFTER_S));
   res.on('finish', () => {
     counter.socketBytesRefused += socket.bytesRead;
     socket.destroy();
@@ -99,6 +105,9 @@ function refuseUnread(req: IncomingMessage, res: ServerResponse, code: ErrorCode
   if (code instanceof StoreUnavailableError) sendUnavailable(res, code, true);
   else failAck(res, code, message);
 }
+
+/** Seconds a client is asked to wait before retrying an upload refused for want of disk space. */
+const STORAGE_FULL_RETRY_AFTER_S = 60;
 
 /** Seconds a client is asked to wait before retrying while the database is unavailable. */
 const UNAVAILABLE_RETRY_AFTER_S = 2;
@@ -264,7 +273,13 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
       uploads.refusedBeforeBody++;
       return refuseUnread(req, res, ErrorCode.TooLarge, `body of ${req.headers['content-length']} bytes is over this session's limit of ${limit}`, uploads);
     }
-    // 3. Concurrency: per IP and server-wide (clients retry 429).
+    // 3. Room on the store's disk for the most it may send (clients retry 507).
+    if (deps.disk && !deps.disk.allows(declared ?? limit)) {
+      uploads.refusedBeforeBody++;
+      uploads.refusedStorageFull++;
+      return refuseUnread(req, res, ErrorCode.StorageFull, 'the research store is short of disk space; retry later', uploads);
+    }
+    // 4. Concurrency: per IP and server-wide (clients retry 429).
     const ip = clientIp(req);
     if (uploads.inFlight >= deps.uploadsTotal || !ipBudgets.beginUpload(ip)) {
       uploads.refusedBeforeBody++;

@@ -78,6 +78,8 @@ export const ErrorCode = {
   Conflict: 'conflict',
   /** The session or resource does not exist. */
   NotFound: 'not-found',
+  /** The research store's disk is at its free-space floor: the upload was not read; retry later. */
+  StorageFull: 'storage-full',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import { csvCell, FRAME_CHUNK_ROWS, frameChunks } from '../../server/research/export.ts';
+import { statfsFreeBytes } from '../../server/research/disk-guard.ts';
 import type { SqliteDb } from '../../server/research/sql.ts';
 import { type SessionReport } from '../../src/research/report.ts';
 import { finalReport, type ReportOptions } from '../../harness/report.ts';
@@ -130,6 +131,53 @@ describe('uploads: who and how much is checked before the body is read', () => {
     slow.destroy();
     await withTimeout((async () => { while (server.stats().uploads.inFlight !== 0) await new Promise((r) => setTimeout(r, 10)); })(), WAIT_MS, 'slot freed');
     expect((await post(server, reportFor(b!))).status).toBe(200);
+  });
+});
+
+describe('uploads: the store keeps its disk from filling', () => {
+  const onDisk = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'netroll-disk-'));
+    tmpDirs.push(dir);
+    return dir;
+  };
+
+  it('an upload that could take the disk under the floor is refused unread with 507 storage-full; nothing stored; then space frees and it is stored', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const dataDir = onDisk();
+    // A floor above the free space this machine has: every upload would go under it.
+    const server = await h.start({ dataDir, limits: { minFreeDiskBytes: statfsFreeBytes(dataDir) + 2 ** 40 } });
+    const [a, b] = await formSession();
+    const refused = await bigPost(server, headersFor(reportFor(a!)), 2 * 1024 * 1024);
+    expect(refused.status).toBe(507);
+    expect(refused.headers['retry-after']).toBe('60');
+    expect(JSON.parse(refused.body)).toMatchObject({ ok: false, error: { code: 'storage-full' } });
+    const small = await post(server, reportFor(b!));
+    expect(small).toMatchObject({ status: 507, body: { ok: false, error: { code: 'storage-full' } } });
+    expect(server.stats().uploads).toMatchObject({ bodyBytesRead: 0, refusedBeforeBody: 2, refusedStorageFull: 2, inFlight: 0 });
+    expect(await server.store!.uploadCount(a!.sessionId)).toBe(0);
+    vi.restoreAllMocks();
+  });
+
+  it('an in-memory store has no floor: even one above any disk stores the upload', async () => {
+    const server = await h.start({ limits: { minFreeDiskBytes: Number.MAX_SAFE_INTEGER } });
+    const [a] = await formSession();
+    expect(await post(server, reportFor(a!))).toMatchObject({ status: 200, body: { ok: true } });
+    expect(await server.store!.uploadCount(a!.sessionId)).toBe(1);
+  });
+
+  it('with room to spare (the default floor of 256 MiB, or a small one) uploads are stored', async () => {
+    const dataDir = onDisk();
+    const free = statfsFreeBytes(dataDir);
+    const server = await h.start({ dataDir, ...(free < 1024 * 1024 * 1024 ? { limits: { minFreeDiskBytes: 1 } } : {}) });
+    const [a] = await formSession();
+    expect(await post(server, reportFor(a!))).toMatchObject({ status: 200, body: { ok: true } });
+    expect(server.stats().uploads.refusedStorageFull).toBe(0);
+    expect(await server.store!.uploadCount(a!.sessionId)).toBe(1);
+  });
+
+  it('the floor is checked as a limit: a negative or fractional one is refused at start', async () => {
+    await expect(h.start({ limits: { minFreeDiskBytes: -1 } })).rejects.toThrow(/limits\.minFreeDiskBytes: must be an integer >= 0/);
+    await expect(h.start({ limits: { minFreeDiskBytes: 0.5 } })).rejects.toThrow(/limits\.minFreeDiskBytes/);
   });
 });
 

@@ -87,6 +87,18 @@ describe('server configuration', () => {
     expect(() => parseConfig(['--turn-secret', 's', '--turn-urls', 'turn:x', '--turn-ttl', String(7 * 24 * 3600)])).toThrow(/turn ttl|--turn-ttl/);
   });
 
+  it('the disk floor: 256 MiB by default, --min-free-disk / NETROLL_MIN_FREE_DISK_MB in MiB (0 = off), kept with --conns-per-ip', () => {
+    expect(DEFAULT_LIMITS.minFreeDiskBytes).toBe(256 * 1024 * 1024);
+    expect(config(['--min-free-disk', '1024']).limits.minFreeDiskBytes).toBe(1024 * 1024 * 1024);
+    expect(config([], { NETROLL_MIN_FREE_DISK_MB: '0' }).limits.minFreeDiskBytes).toBe(0);
+    const both = config(['--conns-per-ip', '7', '--min-free-disk', '10']).limits;
+    expect(both).toEqual({ ...DEFAULT_LIMITS, connectionsPerIp: 7, minFreeDiskBytes: 10 * 1024 * 1024 });
+    expect(() => parseConfig([], { NETROLL_MIN_FREE_DISK_MB: '-5' })).toThrow(/NETROLL_MIN_FREE_DISK_MB: expected an integer from 0/);
+    expect(() => parseConfig(['--min-free-disk', 'lots'])).toThrow(/--min-free-disk/);
+    expect(resolveConfig({ limits: { minFreeDiskBytes: 0 } }).limits.minFreeDiskBytes).toBe(0);
+    expect(() => resolveConfig({ limits: { minFreeDiskBytes: -1 } })).toThrow(/limits.minFreeDiskBytes: must be an integer >= 0/);
+  });
+
   it('research store: Postgres URL and pool size from flags or environment, validated; SQLite without a URL', () => {
     expect(DEFAULT_CONFIG.databaseUrl).toBeUndefined();
     expect(DEFAULT_CONFIG.databasePoolSize).toBe(10);

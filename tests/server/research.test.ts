@@ -9,8 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.ts';
+import { statfsFreeBytes } from '../../server/research/disk-guard.ts';
 import { createArena } from '../../src/games/arena.ts';
 import { decodeInputLog, encodeInputLog } from '../../src/engine/input-log.ts';
 import { fromBase64, toBase64, type SessionReport } from '../../src/research/report.ts';
@@ -391,5 +392,39 @@ describe('admin dashboard and API need the token', () => {
     // Logging out ends the session.
     await fetch(`${server.url}/admin/logout`, { method: 'POST', headers: { cookie } });
     expect((await fetch(`${server.url}/api/sessions`, { headers: { cookie } })).status).toBe(401);
+  });
+});
+
+describe('uploads while the store is short of disk space (SQLite on disk)', () => {
+  const h = harnessPerTest();
+  it('the page uploader keeps a report refused with 507 storage-full and retries it; once the floor is met it is stored once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'netroll-research-'));
+    tmpDirs.push(dataDir);
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    // A floor above any free space: every upload is refused.
+    const full = await startServer({ port: 0, host: '127.0.0.1', dataDir, limits: { minFreeDiskBytes: statfsFreeBytes(dataDir) + 2 ** 40 } });
+    h.server = full;
+    const port = full.port;
+    const [report] = playAndReport(await formSessionOf(h), 120);
+    const uploader = new ReportUploader({ server: `http://127.0.0.1:${port}`, baseDelayMs: 100, maxDelayMs: 400 });
+    uploader.enqueue(report!);
+    const deadline = Date.now() + 10_000;
+    // Refused twice: the uploader kept the report and retried it.
+    while (full.stats().uploads.refusedStorageFull < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(uploader.state).toMatchObject({ acked: 0, pending: true });
+    expect(uploader.state.attempts).toBeGreaterThanOrEqual(2);
+    expect(uploader.state.lastError).toMatch(/^storage-full: /);
+    expect(await full.store!.uploadCount(report!.sessionId)).toBe(0);
+    expect(errors.mock.calls.some((c) => /uploads refused \(storage-full/.test(String(c[0])))).toBe(true);
+    errors.mockRestore();
+    // An operator frees space (here: the same store and port, with the default floor).
+    full.http.closeAllConnections();
+    await full.close();
+    const roomy = await startServer({ port, host: '127.0.0.1', dataDir, limits: { minFreeDiskBytes: 1 } });
+    extraServers.push(roomy);
+    expect(await uploader.flush(15_000)).toBe(true);
+    uploader.stop();
+    expect(uploader.state.lastAck).toMatchObject({ ok: true, stored: true });
+    expect(await roomy.store!.uploadCount(report!.sessionId)).toBe(1);
   });
 });
