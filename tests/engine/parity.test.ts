@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Game } from '../../src/engine/game.ts';
-import { decodeInputLog, replay } from '../../src/engine/input-log.ts';
+import { decodeInputLog, encodeInputLog, replay } from '../../src/engine/input-log.ts';
 import { checkParity } from '../../src/research/parity.ts';
 import { Prng } from '../../src/util/prng.ts';
 import { counterGame, mesh } from './harness.ts';
@@ -61,5 +61,53 @@ describe('parity uses the engine samples', () => {
     if (!decoded.ok) throw new Error(decoded.error.message);
     const replayed = replay(decoded.log, () => game as never, 60);
     expect([...replayed.hashes.entries()]).toEqual(hashes[0]!.map((h) => [h.frame, h.hash]));
+  });
+});
+
+describe('parity after a player left early', () => {
+  // Three players, 300 frames; player 2 left at frame 100, so its log is the first 100 frames.
+  const FRAMES = 300;
+  const inputs = (players: number, frames: number) => {
+    const rng = new Prng(7);
+    return Uint8Array.from({ length: frames * players }, () => rng.nextInt(16));
+  };
+  const base = inputs(3, FRAMES);
+  const logOf = (bytes: Uint8Array, frames: number) =>
+    encodeInputLog({ spec: 'counter@1', seed: 5, players: 3, inputSize: 1, frames, inputs: bytes.subarray(0, frames * 3) });
+  const hashesTo = (frames: number, salt = (_f: number) => 0) =>
+    Array.from({ length: Math.floor((frames - 1) / 60) }, (_, k) => (k + 1) * 60).map((frame) => ({ frame, hash: (frame * 2654435761 + salt(frame)) >>> 0 }));
+  const records = (b1: Uint8Array, hashes1 = hashesTo(FRAMES)) => [
+    { playerIndex: 0, inputLog: logOf(base, FRAMES), hashes: hashesTo(FRAMES) },
+    { playerIndex: 1, inputLog: logOf(b1, FRAMES), hashes: hashes1 },
+    { playerIndex: 2, inputLog: logOf(base, 100), hashes: hashesTo(100) },
+  ];
+
+  it('the players who played on are compared to the end of their logs: fullySynced over all 300 frames', () => {
+    const r = checkParity(records(base));
+    expect(r).toMatchObject({ status: 'fullySynced', framesCompared: FRAMES, hashesCompared: 4 }); // 60, 120, 180, 240
+  });
+
+  it('inputs that differ after the leaver\'s log ends are a mismatch, naming the two players', () => {
+    const b1 = base.slice();
+    b1[250 * 3 + 0] = (b1[250 * 3 + 0]! + 1) & 15;
+    const r = checkParity(records(b1));
+    expect(r).toMatchObject({ status: 'mismatch', firstMismatchFrame: 250, framesCompared: FRAMES });
+    expect(r.detail).toBe('inputs differ at frame 250 (players 0 and 1)');
+  });
+
+  it('a state hash that differs after the leaver\'s log ends is a mismatch at that sample', () => {
+    const r = checkParity(records(base, hashesTo(FRAMES, (f) => (f === 180 ? 1 : 0))));
+    expect(r).toMatchObject({ status: 'mismatch', firstMismatchFrame: 180, hashesCompared: 4 });
+    expect(r.detail).toBe('state hashes differ at frame 180 (players 0 and 1)');
+  });
+
+  it('a difference while all three played is found as before, and a log nobody else reaches is not compared', () => {
+    const b2 = base.slice();
+    b2[40 * 3 + 2] = (b2[40 * 3 + 2]! + 1) & 15;
+    const withLeaver = [...records(base).slice(0, 2), { playerIndex: 2, inputLog: logOf(b2, 100), hashes: hashesTo(100) }];
+    expect(checkParity(withLeaver)).toMatchObject({ status: 'mismatch', firstMismatchFrame: 40, detail: 'inputs differ at frame 40 (players 0 and 2)' });
+    // Player 0 alone reaches frames 200..299: compared up to the second-longest log.
+    const short1 = [records(base)[0]!, { playerIndex: 1, inputLog: logOf(base, 200), hashes: hashesTo(200) }, records(base)[2]!];
+    expect(checkParity(short1)).toMatchObject({ status: 'fullySynced', framesCompared: 200, hashesCompared: 3 });
   });
 });
