@@ -5,6 +5,7 @@
  * 100-frame episode has identical input logs; parity must still call it a
  * mismatch, at the first episode-final sample.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Game } from '../../src/engine/game.ts';
 import { decodeInputLog, encodeInputLog, replay } from '../../src/engine/input-log.ts';
@@ -109,5 +110,67 @@ describe('parity after a player left early', () => {
     // Player 0 alone reaches frames 200..299: compared up to the second-longest log.
     const short1 = [records(base)[0]!, { playerIndex: 1, inputLog: logOf(base, 200), hashes: hashesTo(200) }, records(base)[2]!];
     expect(checkParity(short1)).toMatchObject({ status: 'fullySynced', framesCompared: 200, hashesCompared: 3 });
+  });
+});
+
+describe('parity against a pairwise oracle (property)', () => {
+  /** The slow definition: the first frame (or hash sample) where any two peers that both have it differ. */
+  function oracle(logs: Uint8Array[], lengths: number[], hashes: Map<number, number>[], players: number) {
+    let input = -1;
+    for (let f = 0; input < 0 && f < Math.max(...lengths); f++) {
+      for (let i = 0; input < 0 && i < logs.length; i++) {
+        for (let j = i + 1; j < logs.length; j++) {
+          if (lengths[i]! <= f || lengths[j]! <= f) continue;
+          if (logs[i]!.subarray(f * players, (f + 1) * players).some((v, k) => v !== logs[j]![f * players + k])) {
+            input = f;
+            break;
+          }
+        }
+      }
+    }
+    const frames = [...new Set(hashes.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
+    const shared = frames.filter((f) => hashes.filter((m) => m.has(f)).length >= 2);
+    const hash = shared.find((f) => new Set(hashes.filter((m) => m.has(f)).map((m) => m.get(f))).size > 1) ?? -1;
+    return { input, hash, sharedHashes: shared.length, framesCompared: [...lengths].sort((a, b) => b - a)[1]! };
+  }
+
+  it('finds exactly the first frame where two peers that both reached it disagree, for any leave pattern', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer({ min: 1, max: 120 }),
+        fc.array(fc.integer({ min: 0, max: 119 }), { minLength: 5, maxLength: 5 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 119 })), { maxLength: 3 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 11 })), { maxLength: 2 }),
+        (peers, full, cuts, flips, hashFlips) => {
+          const players = peers;
+          const base = Uint8Array.from({ length: full * players }, (_, i) => (i * 7) & 15);
+          const lengths = Array.from({ length: peers }, (_, p) => (p === 0 ? full : 1 + (cuts[p]! % full)));
+          const logs = lengths.map(() => base.slice());
+          for (const [p, f] of flips) if (p < peers && f < full) logs[p]![f * players + (p % players)] ^= 1;
+          const hashes = lengths.map((len) => new Map(Array.from({ length: Math.floor((len - 1) / 10) }, (_, k) => [(k + 1) * 10, (k + 1) * 31] as [number, number])));
+          for (const [p, k] of hashFlips) {
+            const f = (k + 1) * 10;
+            if (p < peers && hashes[p]!.has(f)) hashes[p]!.set(f, hashes[p]!.get(f)! + 1);
+          }
+          const r = checkParity(
+            lengths.map((len, p) => ({
+              playerIndex: p,
+              inputLog: encodeInputLog({ spec: 'counter@1', seed: 1, players, inputSize: 1, frames: len, inputs: logs[p]!.subarray(0, len * players) }),
+              hashes: [...hashes[p]!].map(([frame, hash]) => ({ frame, hash })),
+            })),
+          );
+          const o = oracle(logs, lengths, hashes, players);
+          expect(r.framesCompared).toBe(o.framesCompared);
+          expect(r.hashesCompared).toBe(o.sharedHashes);
+          if (o.input < 0 && o.hash < 0) expect(r).toMatchObject({ status: 'fullySynced', firstMismatchFrame: null });
+          else {
+            const first = o.hash >= 0 && (o.input < 0 || o.hash <= o.input) ? o.hash : o.input;
+            expect(r).toMatchObject({ status: 'mismatch', firstMismatchFrame: first });
+          }
+        },
+      ),
+      { numRuns: 300, seed: 20261202 },
+    );
   });
 });
