@@ -147,7 +147,10 @@ describe('parity against a pairwise oracle (property)', () => {
           const base = Uint8Array.from({ length: full * players }, (_, i) => (i * 7) & 15);
           const lengths = Array.from({ length: peers }, (_, p) => (p === 0 ? full : 1 + (cuts[p]! % full)));
           const logs = lengths.map(() => base.slice());
-          for (const [p, f] of flips) if (p < peers && f < full) logs[p]![f * players + (p % players)] ^= 1;
+          for (const [p, f] of flips) {
+            const log = logs[p];
+            if (log && f < full) log[f * players + (p % players)] = log[f * players + (p % players)]! ^ 1;
+          }
           const hashes = lengths.map((len) => new Map(Array.from({ length: Math.floor((len - 1) / 10) }, (_, k) => [(k + 1) * 10, (k + 1) * 31] as [number, number])));
           for (const [p, k] of hashFlips) {
             const f = (k + 1) * 10;
