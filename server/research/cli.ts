@@ -13,7 +13,7 @@ import { exportJsonChunks, exportParticipants, exportSessions, framesCsvChunks, 
 import { exportResolver, type GameSources } from './games.ts';
 import { exportOutcomes } from './outcomes.ts';
 import { replaySessionAsync } from './replay.ts';
-import { openResearchStore, type ResearchStore } from './store.ts';
+import { EVERY_SESSION, openResearchStore, type ResearchStore } from './store.ts';
 
 const USAGE = `netroll research tools
 
@@ -92,7 +92,7 @@ try {
       }
       return lines;
     };
-    const sessions = values.session ? [(await store.session(values.session))!] : await store.sessions();
+    const sessions = values.session ? [(await store.session(values.session))!] : await store.sessions(EVERY_SESSION);
     const resolveGame = await exportResolver(sessions.map((s) => s.game), gameSources, (m) => console.error(`netroll: outcome columns left empty: ${m}`));
     const ids = sessions.map((s) => s.id);
     mkdirSync(join(out, 'metrics'), { recursive: true });

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { EXPORT_BATCH_BYTES, EXPORT_WINDOW, type ExportCredit, type ExportJob, type ExportWorkerMessage } from './export-job.ts';
 import { exportJsonChunks, framesCsvChunks, type SkippedSession, sessionsCsvChunks } from './export.ts';
 import { exportResolver } from './games.ts';
-import { SqlResearchStore } from './store.ts';
+import { EVERY_SESSION, SqlResearchStore } from './store.ts';
 
 const port = parentPort!;
 const job = workerData as ExportJob;
@@ -33,7 +33,7 @@ async function run(): Promise<void> {
     let chunks: AsyncIterator<string>;
     if (job.kind === 'sessions') chunks = sessionsCsvChunks(store, job.session);
     else {
-      const specs = (job.session ? [await store.session(job.session)] : await store.sessions()).map((s) => s?.game ?? null);
+      const specs = (job.session ? [await store.session(job.session)] : await store.sessions(EVERY_SESSION)).map((s) => s?.game ?? null);
       const resolveGame = await exportResolver(specs, job.gameSources, (m) => console.error(`netroll export: outcome columns left empty: ${m}`));
       chunks = job.kind === 'json' ? exportJsonChunks(store, job.session, skipped, resolveGame) : framesCsvChunks(store, job.session, skipped, resolveGame);
     }

@@ -9,7 +9,7 @@ import { decodeInputLog } from '../../src/engine/input-log.ts';
 import type { FrameClockSample } from '../../src/research/report.ts';
 import { type HiddenPeriod, PlayerClock, RecordReplay, recordColumnNames, recordingGame } from './frame-columns.ts';
 import type { GameResolver } from './games.ts';
-import type { ResearchStore, SessionRow } from './store.ts';
+import { EVERY_SESSION, type ResearchStore, type SessionRow } from './store.ts';
 
 export interface SessionExportRow {
   session_id: string;
@@ -191,8 +191,9 @@ export async function sessionMetrics(store: ResearchStore, sessionId: string): P
 }
 
 /** The stored sessions (newest first, at most 1,000), or one session. */
-async function sessionRows(store: ResearchStore, sessionId?: string): Promise<SessionRow[]> {
-  return sessionId ? [await store.session(sessionId)].filter((s): s is SessionRow => !!s) : store.sessions();
+/** One session, or every stored session (never a newest-N subset: an export leaves nothing out). */
+async function sessionRows(store: ResearchStore, sessionId?: string, limit = EVERY_SESSION): Promise<SessionRow[]> {
+  return sessionId ? [await store.session(sessionId)].filter((s): s is SessionRow => !!s) : store.sessions(limit);
 }
 
 /** Per-session rows (newest first), or one session's. */
@@ -203,8 +204,8 @@ export async function exportSessions(store: ResearchStore, sessionId?: string): 
 }
 
 /** Per-session rows, computed one at a time (for streamed exports). */
-export async function* sessionRowsLazy(store: ResearchStore, sessionId?: string): AsyncGenerator<SessionExportRow> {
-  for (const s of await sessionRows(store, sessionId)) yield await sessionRow(store, s);
+export async function* sessionRowsLazy(store: ResearchStore, sessionId?: string, limit = EVERY_SESSION): AsyncGenerator<SessionExportRow> {
+  for (const s of await sessionRows(store, sessionId, limit)) yield await sessionRow(store, s);
 }
 
 /** The sessions CSV (header first) in chunks of text, one session row computed at a time. */

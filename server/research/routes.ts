@@ -29,7 +29,7 @@ import type { LiveSessions } from './live.ts';
 import { exportOutcomes } from './outcomes.ts';
 import { replaySessionAsync } from './replay.ts';
 import { StoreUnavailableError } from './sql.ts';
-import { type ResearchStore, StoreError, type UploadTarget } from './store.ts';
+import { DASHBOARD_SESSIONS, EVERY_SESSION, type ResearchStore, StoreError, type UploadTarget } from './store.ts';
 
 export interface ResearchRouteDeps {
   readonly store: ResearchStore;
@@ -438,7 +438,7 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
       if (source) return streamExportJob(res, { source, kind: format === 'json' ? 'json' : (kind as 'frames' | 'sessions'), session, gameSources: deps.gameSources ?? {} });
       // An in-memory store cannot be opened by a worker: export on this thread.
       const skipped: SkippedSession[] = [];
-      const specs = (session ? [(await store.session(session))!] : await store.sessions()).map((s) => s.game);
+      const specs = (session ? [(await store.session(session))!] : await store.sessions(EVERY_SESSION)).map((s) => s.game);
       const resolveGame = await exportResolver(specs, deps.gameSources ?? {}, (m) => console.error(`netroll export: outcome columns left empty: ${m}`));
       if (format === 'json') {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -496,5 +496,5 @@ export function addResearchRoutes(add: Add, deps: ResearchRouteDeps): void {
 
 /** The stored sessions as JSON rows, one at a time (for the streamed `/api/sessions`). */
 async function* sessionsJsonRows(store: ResearchStore): AsyncGenerator<string> {
-  for await (const row of sessionRowsLazy(store)) yield JSON.stringify(row);
+  for await (const row of sessionRowsLazy(store, undefined, DASHBOARD_SESSIONS)) yield JSON.stringify(row);
 }

@@ -41,6 +41,11 @@ export interface NewParticipant {
   readonly metadata?: Readonly<Record<string, string | number | boolean>>;
 }
 
+/** Sessions the admin dashboard lists (the newest). */
+export const DASHBOARD_SESSIONS = 1000;
+/** Pass to `sessions()` for every stored session (the exports and the command line: nothing is left out). */
+export const EVERY_SESSION = Number.MAX_SAFE_INTEGER;
+
 /** A join that waited too long, as stored in `waiting_room`. */
 export interface WaitTimeoutRow {
   readonly at: number;
@@ -218,7 +223,7 @@ export interface ResearchStore {
   checkParity(sessionId: string): Promise<ParityResult | null>;
   /** One session's row. */
   session(id: string): Promise<SessionRow | undefined>;
-  /** The newest sessions (at most `limit`), newest first. */
+  /** The newest sessions (at most `limit`, default {@link DASHBOARD_SESSIONS}; {@link EVERY_SESSION} for all), newest first. */
   sessions(limit?: number): Promise<SessionRow[]>;
   /** The stored input logs of a session, by player. */
   inputLogs(sessionId: string): Promise<StoredLog[]>;
@@ -682,7 +687,7 @@ export class SqlResearchStore implements ResearchStore {
     return this.sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', [id]);
   }
 
-  sessions(limit = 1000): Promise<SessionRow[]> {
+  sessions(limit = DASHBOARD_SESSIONS): Promise<SessionRow[]> {
     return this.sql.all<SessionRow>('SELECT * FROM sessions ORDER BY created_at DESC LIMIT ?', [limit]);
   }
 

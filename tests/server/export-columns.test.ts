@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportParticipants, framesCsvChunks, sessionMetrics, type SkippedSession } from '../../server/research/export.ts';
+import { exportParticipants, exportSessions, framesCsvChunks, sessionMetrics, sessionsCsvChunks, type SkippedSession } from '../../server/research/export.ts';
 import { PlayerClock, recordColumns } from '../../server/research/frame-columns.ts';
 import { resolveGames } from '../../server/research/games.ts';
 import { replaySessionAsync } from '../../server/research/replay.ts';
-import type { ResearchStore } from '../../server/research/store.ts';
+import { DASHBOARD_SESSIONS, type ResearchStore } from '../../server/research/store.ts';
 import type { Game } from '../../src/engine/game.ts';
 import { encodeInputLog, replay } from '../../src/engine/input-log.ts';
 import { episodeSeed } from '../../src/engine/simulation.ts';
@@ -205,4 +205,25 @@ describe.each(STORE_KINDS)('participants and metrics exports (%s)', (kind) => {
     expect(JSON.parse(JSON.stringify(m))).toEqual(m); // plain JSON
     expect(await sessionMetrics(store, 'nope')).toBeUndefined();
   });
+});
+
+describe.each(STORE_KINDS)('exports leave no session out (%s)', (kind) => {
+  const stores = storesPerTest(kind);
+  it('with more sessions than the dashboard lists, the sessions and participants exports hold every one; the dashboard keeps the newest', async () => {
+    const store = await stores.open();
+    const total = DASHBOARD_SESSIONS + 5;
+    const t0 = Date.now() - total * 1000;
+    for (let i = 0; i < total; i++) {
+      await store.recordSession({ id: `many-${String(i).padStart(5, '0')}`, createdAt: t0 + i * 1000, seed: i, players: [{ index: 0, clientId: 'a', name: 'A' }, { index: 1, clientId: 'b', name: 'B' }] });
+    }
+    const exported = await exportSessions(store);
+    expect(exported).toHaveLength(total);
+    expect(new Set(exported.map((s) => s.session_id))).toContain('many-00000'); // the oldest is there
+    expect(await exportParticipants(store)).toHaveLength(2 * total);
+    const csvLines = [];
+    for await (const c of sessionsCsvChunks(store)) csvLines.push(...c.split('\n').filter((l) => l !== ''));
+    expect(csvLines).toHaveLength(total + 1); // header + every session
+    expect(await store.sessions()).toHaveLength(DASHBOARD_SESSIONS); // the dashboard's list: the newest
+    expect((await store.sessions())[0]!.id).toBe(`many-${String(total - 1).padStart(5, '0')}`);
+  }, 60_000);
 });
